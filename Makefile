@@ -1,0 +1,49 @@
+# The two commands a new user needs: `make run` and `make test`. Each does its own set-up.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: install run test test-fast lint typecheck system-deps browser-deps samples bench clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+# The dashboard on the committed sample data (creates data/scorecard.db on first run).
+run: install
+	$(BIN)/scorecard serve
+
+# The whole suite: installs PostgreSQL and Chromium (apt) if missing, starts a
+# throwaway PostgreSQL server on loopback, runs lint, types and every test.
+test: install system-deps
+	$(BIN)/ruff check .
+	$(BIN)/mypy .
+	scripts/with-postgres.sh $(BIN)/python -m pytest -n 2 --dist loadfile $(PYTEST_ARGS)
+
+# Without the system packages: what runs without PostgreSQL or a browser.
+test-fast: install
+	$(BIN)/python -m pytest -n 2 -m "not postgres and not browser" $(PYTEST_ARGS)
+
+system-deps:
+	scripts/ensure-system-deps.sh
+
+lint: install
+	$(BIN)/ruff check .
+
+typecheck: install
+	$(BIN)/mypy .
+
+samples: install
+	$(BIN)/scorecard generate --out data/samples --children 2000 --years 3 --start 2022-04-01 --las 394 --seed 2026
+
+bench: install
+	$(BIN)/python benchmarks/ingest.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache test-artifacts

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Installs what the test suite needs from Debian and npm, only where it is missing:
+# PostgreSQL (a real server for the store tests), Chromium (browser tests) and
+# axe-core (accessibility checks, served to the browser from .tools/).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+missing=()
+compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || missing+=(postgresql)
+[ -x /usr/bin/chromium ] || missing+=(chromium)
+command -v npm >/dev/null || missing+=(npm)
+
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" != 0 ]; then
+    echo "The tests need these Debian packages: ${missing[*]}." >&2
+    echo "Install them with: sudo apt-get install -y ${missing[*]}  (then run make test again)" >&2
+    exit 1
+  fi
+  echo "Installing ${missing[*]} (apt)..."
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+if [ ! -f .tools/node_modules/axe-core/axe.min.js ]; then
+  echo "Installing axe-core (npm) into .tools/ ..."
+  mkdir -p .tools
+  npm install --silent --no-audit --no-fund --prefix .tools axe-core@4 >/dev/null
+fi

@@ -1,0 +1,224 @@
+"""The store's tables (SQLAlchemy Core), built from the extract declarations.
+
+One table per extract kind, named after the kind. Each holds the kind's columns
+as typed values, except that ``child_id`` is stored only as ``child_key``, the
+keyed pseudonym; a ``load_id`` and ``source_row`` say which load and which row of
+the file the record came from. A record is identified by ``la_code`` and its id.
+
+Example::
+
+    >>> sorted(c.name for c in kind_table("cp_reviews").columns)[:4]
+    ['child_key', 'date_of_birth', 'ethnicity', 'la_code']
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    Text,
+)
+from sqlalchemy.schema import SchemaItem
+from sqlalchemy.types import TypeEngine
+
+from store.extracts import EXTRACTS
+from store.extracts import Column as ExtractColumn
+
+metadata = MetaData()
+
+SCHEMA_VERSION = 1
+
+meta = Table(
+    "scorecard_meta",
+    metadata,
+    Column("key", String(64), primary_key=True),
+    Column("value", Text, nullable=False),
+)
+
+loads = Table(
+    "loads",
+    metadata,
+    Column("load_id", Integer, primary_key=True, autoincrement=True),
+    Column("file_name", Text, nullable=False),
+    Column("file_hash", String(64), nullable=False),
+    Column("kind", String(32), nullable=False),
+    Column("format", String(16), nullable=False),
+    Column("la_default", String(16), nullable=True),
+    Column("partner", Text, nullable=True),
+    Column("status", String(16), nullable=False),
+    Column("rows_read", Integer, nullable=False),
+    Column("rows_loaded", Integer, nullable=False),
+    Column("rows_rejected", Integer, nullable=False),
+    Column("message", Text, nullable=True),
+    Column("warnings", Text, nullable=True),
+    Column("loaded_by", Text, nullable=True),
+    Column("started_at", DateTime, nullable=False),
+    Column("finished_at", DateTime, nullable=False),
+    Index("ix_loads_hash", "file_hash"),
+)
+
+# Rows read / loaded / rejected per load, kind and LA (a file may hold several LAs,
+# and an Annex A workbook several kinds).
+load_counts = Table(
+    "load_counts",
+    metadata,
+    Column("load_id", Integer, ForeignKey("loads.load_id"), nullable=False),
+    Column("kind", String(32), nullable=False),
+    Column("la_code", String(16), nullable=False),
+    Column("rows_read", Integer, nullable=False),
+    Column("rows_loaded", Integer, nullable=False),
+    Column("rows_rejected", Integer, nullable=False),
+    PrimaryKeyConstraint("load_id", "kind", "la_code"),
+)
+
+rejects = Table(
+    "rejects",
+    metadata,
+    Column("reject_id", Integer, primary_key=True, autoincrement=True),
+    Column("load_id", Integer, ForeignKey("loads.load_id"), nullable=False),
+    Column("kind", String(32), nullable=False),
+    Column("la_code", String(16), nullable=True),
+    # 1-based data row (header excluded); null for a whole-file rejection.
+    Column("row_number", Integer, nullable=True),
+    Column("sheet", Text, nullable=True),
+    # Where a row number is not enough: an XML element path, for example.
+    Column("location", Text, nullable=True),
+    Column("column_name", Text, nullable=True),
+    Column("value", Text, nullable=True),
+    Column("reason", Text, nullable=False),
+    Index("ix_rejects_load", "load_id"),
+)
+
+
+def _sql_type(col: ExtractColumn) -> TypeEngine[Any]:
+    types: dict[str, TypeEngine[Any]] = {
+        "id": String(200),
+        "child": String(64),
+        "text": Text(),
+        "date": Date(),
+        "bool": Boolean(),
+        "code": String(32),
+        "codes": Text(),
+        "int": Integer(),
+        "number": Float(),
+        "la": String(16),
+    }
+    return types[col.type]
+
+
+def stored_columns(kind_name: str) -> list[str]:
+    """The column names of a kind's table, in order (``child_id`` becomes ``child_key``)."""
+    kind = EXTRACTS[kind_name]
+    names = ["la_code"]
+    for col in kind.all_columns:
+        if col.name == "la_code":
+            continue
+        names.append("child_key" if col.type == "child" else col.name)
+    if kind_name != "population":
+        names += ["load_id", "source_row"]
+    else:
+        names += ["load_id"]
+    return names
+
+
+def _build_kind_table(kind_name: str) -> Table:
+    kind = EXTRACTS[kind_name]
+    cols: list[SchemaItem] = [Column("la_code", String(16), nullable=False)]
+    for col in kind.all_columns:
+        if col.name == "la_code":
+            continue
+        name = "child_key" if col.type == "child" else col.name
+        nullable = not (col.required or name in kind.id_columns)
+        cols.append(Column(name, _sql_type(col), nullable=nullable))
+    cols.append(Column("load_id", Integer, nullable=False))
+    if kind_name != "population":
+        cols.append(Column("source_row", Integer, nullable=True))
+    pk = ("la_code", *(c for c in kind.id_columns if c != "la_code"))
+    args: list[SchemaItem] = [PrimaryKeyConstraint(*pk, name=f"pk_{kind_name}")]
+    if kind.has_child:
+        args.append(Index(f"ix_{kind_name}_child", "la_code", "child_key"))
+    return Table(kind_name, metadata, *cols, *args)
+
+
+KIND_TABLES: dict[str, Table] = {name: _build_kind_table(name) for name in EXTRACTS}
+
+
+def kind_table(kind_name: str) -> Table:
+    """The table that holds the records of one extract kind."""
+    return KIND_TABLES[kind_name]
+
+
+# --- Indicator results (written by metrics, read by the dashboard) -------------------
+
+# One row per LA, indicator, grain, period, breakdown and group. Percentages are
+# 0-100, unrounded. ``value`` is null when there is no value; ``note`` says why.
+kpi_results = Table(
+    "kpi_results",
+    metadata,
+    Column("la_code", String(16), nullable=False),
+    Column("kpi_id", String(64), nullable=False),
+    Column("grain", String(8), nullable=False),
+    Column("period_start", Date, nullable=False),
+    Column("period_end", Date, nullable=False),
+    Column("breakdown", String(16), nullable=False),
+    Column("group_name", String(200), nullable=False),
+    Column("numerator", Float, nullable=True),
+    Column("denominator", Float, nullable=True),
+    Column("value", Float, nullable=True),
+    Column("note", Text, nullable=True),
+    Column("target", Float, nullable=True),
+    # green / amber / red / none
+    Column("status", String(8), nullable=False),
+    # improving / worsening / no_change (by polarity); up / down / no_change (polarity "-");
+    # null when there is no previous value to compare with.
+    Column("direction", String(16), nullable=True),
+    # Monthly series only: improvement / concern / neutral / common_cause; null without limits.
+    Column("spc", String(16), nullable=True),
+    PrimaryKeyConstraint("la_code", "kpi_id", "grain", "period_end", "breakdown", "group_name"),
+    Index("ix_kpi_results_view", "la_code", "grain", "period_end", "breakdown"),
+)
+
+# One row per monthly series (LA, indicator, breakdown, group): the XmR limits and the
+# icons of the latest point, following NHS "Making Data Count".
+kpi_spc = Table(
+    "kpi_spc",
+    metadata,
+    Column("la_code", String(16), nullable=False),
+    Column("kpi_id", String(64), nullable=False),
+    Column("breakdown", String(16), nullable=False),
+    Column("group_name", String(200), nullable=False),
+    Column("points", Integer, nullable=False),
+    Column("mean", Float, nullable=True),
+    Column("lower_limit", Float, nullable=True),
+    Column("upper_limit", Float, nullable=True),
+    Column("latest_period_end", Date, nullable=True),
+    # common_cause / improvement_high / improvement_low / concern_high / concern_low /
+    # neutral_high / neutral_low; null when there are too few points for limits.
+    Column("variation", String(24), nullable=True),
+    # pass / fail / hit_and_miss; null without a target or limits.
+    Column("assurance", String(16), nullable=True),
+    PrimaryKeyConstraint("la_code", "kpi_id", "breakdown", "group_name"),
+)
+
+# One row per recompute: when, and the latest load it reflects (caches key on it).
+kpi_runs = Table(
+    "kpi_runs",
+    metadata,
+    Column("run_id", Integer, primary_key=True, autoincrement=True),
+    Column("started_at", DateTime, nullable=False),
+    Column("finished_at", DateTime, nullable=False),
+    Column("latest_load_id", Integer, nullable=True),
+    Column("results", Integer, nullable=False),
+)
