@@ -1,0 +1,61 @@
+"""Settings, read once at the edge (command line, app start-up) and passed down.
+
+Environment variables, each optional:
+
+- ``SCORECARD_DATABASE_URL``: the store (default ``sqlite:///data/scorecard.db``).
+- ``SCORECARD_SECRET_KEY``: the pseudonymisation key itself; otherwise the key file.
+- ``SCORECARD_SECRET_KEY_FILE``: where the key lives (default ``data/secret.key``,
+  created on first use with owner-only permissions).
+- ``SCORECARD_DEFAULT_LA``: the LA for extracts without ``la_code``.
+- ``SCORECARD_TARGETS_FILE``: the partnership's targets and tolerances (YAML).
+- ``SCORECARD_BENCHMARKS_FILE``: extra benchmark rows (statistical neighbours), CSV.
+- ``SCORECARD_SUPPRESSION_THRESHOLD``: counts from 1 to this are shown as ``c`` (default 5).
+
+Example::
+
+    >>> s = Settings.from_env({"SCORECARD_DEFAULT_LA": "394"})
+    >>> (s.database_url, s.default_la)
+    ('sqlite:///data/scorecard.db', '394')
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from store.engine import DEFAULT_DATABASE_URL
+
+
+class Settings(BaseModel):
+    """Everything configurable, in one validated object."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    database_url: str = DEFAULT_DATABASE_URL
+    secret_key: str | None = Field(default=None, repr=False)
+    secret_key_file: Path = Path("data/secret.key")
+    default_la: str | None = None
+    targets_file: Path | None = None
+    benchmarks_file: Path | None = None
+    suppression_threshold: int = Field(default=5, ge=0)
+    samples_dir: Path = Path("data/samples")
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None, **overrides: object) -> Settings:
+        """Settings from environment variables, then explicit overrides (None is ignored)."""
+        env = os.environ if env is None else env
+        names = {
+            "database_url": "SCORECARD_DATABASE_URL",
+            "secret_key": "SCORECARD_SECRET_KEY",
+            "secret_key_file": "SCORECARD_SECRET_KEY_FILE",
+            "default_la": "SCORECARD_DEFAULT_LA",
+            "targets_file": "SCORECARD_TARGETS_FILE",
+            "benchmarks_file": "SCORECARD_BENCHMARKS_FILE",
+            "suppression_threshold": "SCORECARD_SUPPRESSION_THRESHOLD",
+        }
+        values: dict[str, object] = {k: env[v] for k, v in names.items() if env.get(v)}
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return cls.model_validate(values)
