@@ -222,3 +222,40 @@ kpi_runs = Table(
     Column("latest_load_id", Integer, nullable=True),
     Column("results", Integer, nullable=False),
 )
+
+
+# --- Dashboard state ----------------------------------------------------------------
+
+# Commentary on an indicator for a period. An edit adds a new row that supersedes the
+# previous one, so the history is kept; the current text is the row nothing supersedes.
+comments = Table(
+    "comments",
+    metadata,
+    Column("comment_id", Integer, primary_key=True, autoincrement=True),
+    Column("la_code", String(16), nullable=False),
+    Column("kpi_id", String(64), nullable=False),
+    Column("grain", String(8), nullable=False),
+    Column("period_end", Date, nullable=False),
+    Column("body", Text, nullable=False),
+    Column("author", String(200), nullable=False),
+    Column("created_at", DateTime, nullable=False),
+    Column("supersedes", Integer, ForeignKey("comments.comment_id"), nullable=True),
+    Index("ix_comments_view", "la_code", "kpi_id", "grain", "period_end"),
+)
+
+# Every record-level view (the list of records behind a number) is logged.
+record_views = Table(
+    "record_views",
+    metadata,
+    Column("view_id", Integer, primary_key=True, autoincrement=True),
+    Column("viewed_at", DateTime, nullable=False),
+    Column("viewer", String(200), nullable=True),
+    Column("action", String(16), nullable=False),  # view / download
+    Column("la_code", String(16), nullable=False),
+    Column("kpi_id", String(64), nullable=False),
+    Column("grain", String(8), nullable=False),
+    Column("period_end", Date, nullable=False),
+    Column("breakdown", String(16), nullable=False),
+    Column("group_name", String(200), nullable=False),
+    Column("rows", Integer, nullable=False),
+)
