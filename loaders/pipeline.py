@@ -1,0 +1,441 @@
+"""Loading extract files into the store: prepare (read and validate), then commit.
+
+``prepare_bytes`` reads and validates a file without writing anything, so the
+dashboard can show what would be loaded and rejected before the user confirms;
+``commit`` writes it in one transaction: the load record, rows read / loaded /
+rejected per kind and LA, the rejected rows with reasons, and the records (upserted on
+LA and id, so a corrected extract supersedes the records whose ids it contains). A
+failure part way, including the process being killed, leaves the store as it was.
+Loading byte-identical content again changes nothing and says so.
+
+Example::
+
+    >>> from store.engine import open_store
+    >>> engine = open_store("sqlite:///:memory:")
+    >>> opts = LoadOptions(key=b"k" * 32, default_la="394")
+    >>> csv = b"cin_plan_id,child_id,start_date\\nA,P1,2024-01-05\\nB,,2024-01-05\\n"
+    >>> out = commit(engine, prepare_bytes(engine, "cin_plans.csv", csv, opts))
+    >>> (out.status, out.rows_read, out.rows_loaded, out.rows_rejected)
+    ('loaded', 2, 1, 1)
+    >>> prepare_bytes(engine, "copy.csv", csv, LoadOptions(key=b"k" * 32, kind="cin_plans",
+    ...               default_la="394")).outcome.status
+    'unchanged'
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Literal
+
+import pandas as pd
+from sqlalchemy import Connection, Engine, insert, select
+
+from loaders import formats
+from loaders.pseudonym import PseudonymKeyError, key_fingerprint
+from loaders.readers import (
+    FileRejectedError,
+    RawTable,
+    read_csv_bytes,
+    read_sheet_rows,
+    table_from_sheet_rows,
+    workbook_sheets,
+)
+from loaders.validate import REJECT_COLUMNS, Validated, header_key, validate
+from store.bulk import upsert
+from store.extracts import EXTRACTS, KIND_ORDER
+from store.schema import kind_table, load_counts, loads, meta, rejects
+
+Status = Literal["loaded", "unchanged", "rejected", "preview"]
+FILE_SUFFIXES = (".csv", ".xlsx", ".xlsm", ".xml")
+
+
+@dataclass(frozen=True)
+class LoadOptions:
+    """How to load: the pseudonymisation key, and what the file itself may not say."""
+
+    key: bytes = field(repr=False)
+    kind: str | None = None
+    default_la: str | None = None
+    partner: str | None = None
+    loaded_by: str | None = None
+    progress: Callable[[str], None] | None = field(default=None, compare=False)
+
+
+@dataclass
+class KindCounts:
+    rows_read: int
+    rows_loaded: int
+    rows_rejected: int
+
+
+@dataclass
+class FileOutcome:
+    """What happened to one file."""
+
+    file: str
+    kind: str
+    format: str
+    status: Status
+    rows_read: int = 0
+    rows_loaded: int = 0
+    rows_rejected: int = 0
+    load_id: int | None = None
+    message: str | None = None
+    warnings: list[str] = field(default_factory=list)
+    by_kind: dict[str, KindCounts] = field(default_factory=dict)
+
+    @property
+    def next_step(self) -> str | None:
+        """What the user should do next, if anything."""
+        if self.status == "rejected":
+            return "fix the file as the message says and load it again"
+        if self.rows_rejected and self.load_id is not None:
+            return f"see the rejected rows with: scorecard rejects --load {self.load_id}"
+        if self.rows_rejected:
+            return "see the rejected rows below; confirm to load the rest"
+        return None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "file": self.file,
+            "kind": self.kind,
+            "format": self.format,
+            "rows_read": self.rows_read,
+            "rows_loaded": self.rows_loaded,
+            "rows_rejected": self.rows_rejected,
+            "status": self.status,
+            "load_id": self.load_id,
+            "message": self.message,
+            "warnings": self.warnings,
+            "next_step": self.next_step,
+            "by_kind": {k: vars(c) for k, c in self.by_kind.items()},
+        }
+
+
+@dataclass
+class PreparedLoad:
+    """A file read and validated, not yet written."""
+
+    outcome: FileOutcome
+    file_hash: str
+    options: LoadOptions
+    tables: list[Validated] = field(default_factory=list)
+    rejected_counts: pd.DataFrame | None = None  # per kind and LA, for a file rejected whole
+
+    @property
+    def rejects(self) -> pd.DataFrame:
+        """Every rejected row, child ids masked (for a file rejected whole: one row)."""
+        if self.outcome.status == "rejected":
+            return pd.DataFrame(
+                [
+                    {
+                        "kind": self.outcome.kind,
+                        "la_code": self.options.default_la,
+                        "row_number": None,
+                        "sheet": None,
+                        "location": None,
+                        "column_name": None,
+                        "value": None,
+                        "reason": self.outcome.message,
+                    }
+                ],
+                columns=REJECT_COLUMNS,
+            )
+        frames = [t.rejects for t in self.tables if len(t.rejects)]
+        if not frames:
+            return pd.DataFrame(columns=REJECT_COLUMNS)
+        return pd.concat(frames, ignore_index=True)
+
+
+def kind_from_name(name: str) -> str | None:
+    """The extract kind named in a file name: ``referrals_2024-03.xlsx`` → ``referrals``.
+
+    >>> kind_from_name("LA394 Early-Help episodes.csv"), kind_from_name("notes.csv")
+    ('early_help', None)
+    """
+    stem = header_key(Path(name).stem)
+    found = [k for k in EXTRACTS if re.search(rf"(^|_){re.escape(k)}(_|$)", stem)]
+    if not found and stem.startswith("s47"):
+        found = ["s47"]
+    found = [k for k in found if not any(k != o and k in o for o in found)]
+    return found[0] if len(found) == 1 else None
+
+
+def _unknown_kind_message(name: str) -> str:
+    kinds = ", ".join(k for k in KIND_ORDER)
+    return (
+        f"cannot tell which extract {name} is: name the file after its kind "
+        f"(contacts.csv, referrals_2024-03.xlsx, ...) or give the kind (--kind KIND); kinds: {kinds}"
+    )
+
+
+def _is_workbook(content: bytes) -> bool:
+    return content[:4] == b"PK\x03\x04"
+
+
+def _looks_like_xml(content: bytes) -> bool:
+    return content.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] == b"<"
+
+
+def _choose_sheet(sheets: list[str], kind: str) -> str:
+    for sheet in sheets:
+        if header_key(sheet) == kind:
+            return sheet
+    return sheets[0]
+
+
+def _read_single_kind(name: str, content: bytes, kind: str) -> RawTable:
+    if _is_workbook(content):
+        sheets = workbook_sheets(content)
+        sheet = _choose_sheet(sheets, kind)
+        table = table_from_sheet_rows(name, sheet, read_sheet_rows(content, sheet))
+    else:
+        table = read_csv_bytes(name, content)
+    table.kind = kind
+    return table
+
+
+def _file_format(content: bytes, reader: formats.FormatReader | None) -> str:
+    if reader is not None:
+        return reader.name
+    return "xlsx" if _is_workbook(content) else "csv"
+
+
+def _previous_load(engine: Engine, file_hash: str, kind: str, default_la: str | None) -> Any:
+    query = (
+        select(loads.c.load_id, loads.c.status, loads.c.message)
+        .where(loads.c.file_hash == file_hash, loads.c.kind == kind)
+        .where(loads.c.la_default == default_la if default_la else loads.c.la_default.is_(None))
+        .order_by(loads.c.load_id.desc())
+        .limit(1)
+    )
+    with engine.connect() as conn:
+        return conn.execute(query).first()
+
+
+def _whole_file_counts(table: RawTable | None, kind: str, default_la: str | None) -> pd.DataFrame:
+    """Rows read per LA of a file rejected whole (all of them rejected)."""
+    la = pd.Series([default_la or ""] * (table.n_rows if table else 0), dtype=object)
+    if table is not None:
+        for header, cells in zip(table.headers, table.cells, strict=True):
+            if header_key(header) == "la_code":
+                written = cells.astype(object).where(cells.notna(), None)
+                la = written.reindex(range(table.n_rows)).fillna(default_la or "")
+                break
+    counts = la.value_counts()
+    return pd.DataFrame(
+        {
+            "kind": kind,
+            "la_code": counts.index.astype(str),
+            "rows_read": counts.to_numpy(),
+            "rows_loaded": 0,
+            "rows_rejected": counts.to_numpy(),
+        }
+    )
+
+
+def prepare_bytes(engine: Engine, name: str, content: bytes, options: LoadOptions) -> PreparedLoad:
+    """Read and validate one file without writing anything."""
+    file_hash = hashlib.sha256(content).hexdigest()
+    say = options.progress or (lambda _msg: None)
+    sheets = workbook_sheets(content) if _is_workbook(content) else None
+    reader = formats.detect(name, content, sheets) if (sheets or _looks_like_xml(content)) else None
+    fmt = _file_format(content, reader)
+    kind = reader.name if reader else (options.kind or kind_from_name(name))
+    if kind is None and sheets:
+        kind = next((header_key(s) for s in sheets if header_key(s) in EXTRACTS), None)
+    outcome = FileOutcome(file=name, kind=kind or "unknown", format=fmt, status="preview")
+    prepared = PreparedLoad(outcome=outcome, file_hash=file_hash, options=options)
+    if kind is None:
+        return _reject_whole(prepared, _unknown_kind_message(name), None)
+    if kind not in EXTRACTS and reader is None:
+        return _reject_whole(prepared, f"unknown kind {kind!r}: " + _unknown_kind_message(name), None)
+    previous = _previous_load(engine, file_hash, kind, options.default_la)
+    if previous is not None:
+        return _previous_outcome(prepared, previous)
+    say(f"{name}: reading")
+    table: RawTable | None = None
+    try:
+        if reader is not None:
+            found = reader.read(name, content)
+            outcome.warnings.extend(found.notes)
+            tables = found.tables
+        else:
+            table = _read_single_kind(name, content, kind)
+            tables = [table]
+        say(f"{name}: validating {sum(t.n_rows for t in tables):,} rows")
+        for raw in tables:
+            assert raw.kind is not None
+            prepared.tables.append(
+                validate(raw, EXTRACTS[raw.kind], default_la=options.default_la, key=options.key)
+            )
+    except FileRejectedError as exc:
+        return _reject_whole(prepared, str(exc), table)
+    _summarise(prepared)
+    return prepared
+
+
+def _previous_outcome(prepared: PreparedLoad, previous: Any) -> PreparedLoad:
+    out = prepared.outcome
+    out.load_id = previous.load_id
+    if previous.status == "rejected":
+        out.status = "rejected"
+        out.message = f"identical to load {previous.load_id}, which was rejected: {previous.message}"
+    else:
+        out.status = "unchanged"
+        out.message = f"identical to load {previous.load_id}: nothing to do"
+    return prepared
+
+
+def _reject_whole(prepared: PreparedLoad, message: str, table: RawTable | None) -> PreparedLoad:
+    out = prepared.outcome
+    out.status = "rejected"
+    out.message = message
+    counts = _whole_file_counts(table, out.kind, prepared.options.default_la)
+    prepared.rejected_counts = counts
+    out.rows_read = out.rows_rejected = int(counts["rows_read"].sum())
+    return prepared
+
+
+def _summarise(prepared: PreparedLoad) -> None:
+    out = prepared.outcome
+    for t in prepared.tables:
+        out.by_kind[t.kind] = KindCounts(t.rows_read, t.rows_loaded, t.rows_rejected)
+        out.warnings.extend(f"{t.kind}: {w}" if len(prepared.tables) > 1 else w for w in t.warnings)
+    out.rows_read = sum(c.rows_read for c in out.by_kind.values())
+    out.rows_loaded = sum(c.rows_loaded for c in out.by_kind.values())
+    out.rows_rejected = sum(c.rows_rejected for c in out.by_kind.values())
+
+
+def commit(engine: Engine, prepared: PreparedLoad) -> FileOutcome:
+    """Write a prepared file in one transaction and return what happened."""
+    out = prepared.outcome
+    if out.status == "unchanged" or (out.status == "rejected" and out.load_id is not None):
+        return out
+    say = prepared.options.progress or (lambda _msg: None)
+    started = datetime.now()
+    with engine.begin() as conn:
+        _check_key(conn, prepared.options.key)
+        load_id = _insert_load(conn, prepared, started)
+        if out.status == "rejected":
+            _insert_counts(conn, load_id, prepared.rejected_counts)
+            conn.execute(insert(rejects), [_whole_file_reject(load_id, prepared)])
+        else:
+            for t in prepared.tables:
+                say(f"{out.file}: writing {t.rows_loaded:,} {t.kind} rows")
+                _write_table(conn, load_id, t)
+            out.status = "loaded"
+    out.load_id = load_id
+    return out
+
+
+def _check_key(conn: Connection, key: bytes) -> None:
+    fingerprint = key_fingerprint(key)
+    stored = conn.execute(select(meta.c.value).where(meta.c.key == "key_fingerprint")).scalar()
+    if stored is None:
+        conn.execute(insert(meta).values(key="key_fingerprint", value=fingerprint))
+    elif stored != fingerprint:
+        raise PseudonymKeyError(
+            f"this database was loaded with a different pseudonymisation key (fingerprint {stored}, "
+            f"this key {fingerprint}): children would not link across loads. Use the original key "
+            "(SCORECARD_SECRET_KEY or SCORECARD_SECRET_KEY_FILE) or a new database."
+        )
+
+
+def _insert_load(conn: Connection, prepared: PreparedLoad, started: datetime) -> int:
+    out = prepared.outcome
+    status = "rejected" if out.status == "rejected" else "loaded"
+    result = conn.execute(
+        insert(loads).values(
+            file_name=out.file,
+            file_hash=prepared.file_hash,
+            kind=out.kind,
+            format=out.format,
+            la_default=prepared.options.default_la,
+            partner=prepared.options.partner,
+            status=status,
+            rows_read=out.rows_read,
+            rows_loaded=out.rows_loaded,
+            rows_rejected=out.rows_rejected,
+            message=out.message,
+            warnings="\n".join(out.warnings) or None,
+            loaded_by=prepared.options.loaded_by,
+            started_at=started,
+            finished_at=datetime.now(),
+        )
+    )
+    key = result.inserted_primary_key
+    assert key is not None
+    return int(key[0])
+
+
+def _insert_counts(conn: Connection, load_id: int, counts: pd.DataFrame | None) -> None:
+    if counts is None or counts.empty:
+        return
+    rows = counts.assign(load_id=load_id).to_dict("records")
+    conn.execute(insert(load_counts), [{str(k): _plain(v) for k, v in r.items()} for r in rows])
+
+
+def _plain(value: Any) -> Any:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    if hasattr(value, "item"):
+        return value.item()
+    return value
+
+
+def _whole_file_reject(load_id: int, prepared: PreparedLoad) -> dict[str, Any]:
+    return {
+        "load_id": load_id,
+        "kind": prepared.outcome.kind,
+        "la_code": prepared.options.default_la,
+        "row_number": None,
+        "reason": prepared.outcome.message,
+    }
+
+
+def _write_table(conn: Connection, load_id: int, table: Validated) -> None:
+    _insert_counts(conn, load_id, table.counts.assign(kind=table.kind))
+    if len(table.rejects):
+        frame = table.rejects.assign(load_id=load_id)
+        upsert(conn, rejects, frame)
+    if len(table.frame):
+        upsert(conn, kind_table(table.kind), table.frame.assign(load_id=load_id))
+
+
+def load_bytes(engine: Engine, name: str, content: bytes, options: LoadOptions) -> FileOutcome:
+    """Prepare and commit one file's content."""
+    return commit(engine, prepare_bytes(engine, name, content, options))
+
+
+def expand_paths(paths: Iterable[Path]) -> list[Path]:
+    """Files as given, and the extract files inside folders, in journey order.
+
+    Raises FileNotFoundError naming a path that does not exist.
+    """
+    out: list[Path] = []
+    for path in paths:
+        if not path.exists():
+            raise FileNotFoundError(f"{path} does not exist")
+        if path.is_dir():
+            found = [p for p in sorted(path.rglob("*")) if p.is_file() and p.suffix.lower() in FILE_SUFFIXES]
+            out.extend(sorted(found, key=_journey_order))
+        else:
+            out.append(path)
+    return out
+
+
+def _journey_order(path: Path) -> tuple[int, str]:
+    kind = kind_from_name(path.name)
+    return (KIND_ORDER.index(kind) if kind in KIND_ORDER else len(KIND_ORDER), path.name)
+
+
+def load_paths(engine: Engine, paths: Iterable[Path], options: LoadOptions) -> list[FileOutcome]:
+    """Load files and folders, one transaction per file."""
+    return [load_bytes(engine, p.name, p.read_bytes(), options) for p in expand_paths(paths)]

@@ -1,0 +1,352 @@
+"""Validating a raw table against its extract kind, column-wise, collecting every failure.
+
+The rules are those of ``shared/spec/extracts.md``: headers match ignoring case,
+surrounding spaces and the difference between spaces, hyphens and underscores; a
+missing required column rejects the whole file (naming it and listing the columns
+found); otherwise each row is loaded or rejected with one reason: the first problem in
+column order (the kind's columns, then the common ones), then an end date before its
+start, then an id already used by an earlier valid row of the same LA in the file.
+
+Example::
+
+    >>> from loaders.readers import read_csv_bytes
+    >>> csv = (b"cin_plan_id,child_id,start_date,end_date\\n"
+    ...        b"1,P1,2024-01-05,2024-01-04\\n2,P2,2024-01-05,\\n")
+    >>> raw = read_csv_bytes("cin_plans.csv", csv)
+    >>> v = validate(raw, EXTRACTS["cin_plans"], default_la="394", key=b"k" * 32)
+    >>> (v.rows_loaded, v.rejects[["row_number", "column_name", "reason"]].values.tolist())
+    (1, [[1, 'end_date', 'end_date 2024-01-04 is before start_date 2024-01-05']])
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import partial
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from loaders import values as v
+from loaders.pseudonym import pseudonymise
+from loaders.readers import FileRejectedError, RawTable
+from store.extracts import EXTRACTS, Column, ExtractKind
+from store.schema import stored_columns
+
+MASKED = "(masked)"
+REJECT_COLUMNS = [
+    "kind",
+    "la_code",
+    "row_number",
+    "sheet",
+    "location",
+    "column_name",
+    "value",
+    "reason",
+]
+
+
+@dataclass
+class Validated:
+    """A table after validation: the rows to store and the rows rejected, with reasons."""
+
+    kind: str
+    frame: pd.DataFrame
+    rejects: pd.DataFrame
+    counts: pd.DataFrame  # la_code, rows_read, rows_loaded, rows_rejected
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def rows_read(self) -> int:
+        return int(self.counts["rows_read"].sum())
+
+    @property
+    def rows_loaded(self) -> int:
+        return len(self.frame)
+
+    @property
+    def rows_rejected(self) -> int:
+        return len(self.rejects)
+
+
+def header_key(text: str) -> str:
+    """How headers are compared: ``Referral Date`` = ``referral_date`` = ``REFERRAL-DATE``."""
+    return v.normalise_label(text)
+
+
+def map_headers(table: RawTable, kind: ExtractKind) -> tuple[dict[str, int], list[str]]:
+    """Canonical column name → position in the file, and the headers that match nothing."""
+    wanted = {header_key(c.name): c.name for c in kind.all_columns}
+    found: dict[str, int] = {}
+    unknown: list[str] = []
+    for i, header in enumerate(table.headers):
+        name = wanted.get(header_key(header))
+        if name is None:
+            unknown.append(header or f"(blank header in column {i + 1})")
+        elif name in found:
+            first = table.headers[found[name]]
+            raise FileRejectedError(
+                f"{table.source}: the headers {first!r} and {header!r} both mean {name}: "
+                "remove or rename one of them and load the file again"
+            )
+        else:
+            found[name] = i
+    return found, unknown
+
+
+def _check_required(table: RawTable, kind: ExtractKind, found: dict[str, int]) -> None:
+    missing = [c for c in kind.required_columns if c not in found]
+    if missing:
+        noun = "column" if len(missing) == 1 else "columns"
+        listed = ", ".join(h for h in table.headers if h) or "(none)"
+        raise FileRejectedError(
+            f"{table.source}: required {noun} {', '.join(missing)} missing for kind {kind.name}; "
+            f"the columns found are: {listed}. Add or rename the {noun} and load the file again."
+        )
+
+
+def _parser(col: Column, excel_serials: bool) -> tuple[Callable[[str], object], str]:
+    if col.type == "date":
+        return partial(v.parse_date, excel_serials=excel_serials), "date"
+    if col.type == "bool":
+        return v.parse_bool, "bool"
+    if col.type in ("code", "codes"):
+        assert col.codes is not None
+        fn = v.resolve_code if col.type == "code" else v.resolve_codes
+        return partial(fn, list_name=col.codes), "str"
+    if col.type == "int":
+        return partial(v.parse_int, minimum=col.minimum), "int"
+    if col.type == "number":
+        return v.parse_number, "float"
+    if col.type == "la":
+        return v.parse_la, "str"
+    if col.type == "id":
+        return v.parse_id, "str"
+    return (lambda text: text), "str"
+
+
+@dataclass
+class _RowErrors:
+    """The first problem of each row: which column, and why."""
+
+    n: int
+    column: npt.NDArray[np.object_] = field(init=False)
+    reason: npt.NDArray[np.object_] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.column = np.full(self.n, None, dtype=object)
+        self.reason = np.full(self.n, None, dtype=object)
+
+    @property
+    def ok(self) -> npt.NDArray[np.bool_]:
+        return np.asarray(pd.isna(self.column), dtype=bool)
+
+    def add(self, name: str, failures: npt.NDArray[np.object_]) -> None:
+        mask = self.ok & failures.astype(bool)
+        self.column[mask] = name
+        self.reason[mask] = failures[mask]
+
+
+def validate(table: RawTable, kind: ExtractKind, *, default_la: str | None, key: bytes) -> Validated:
+    """Validate ``table`` as ``kind``; raises FileRejectedError when the file cannot be used at all."""
+    found, unknown = map_headers(table, kind)
+    _check_required(table, kind, found)
+    if kind.has_common_columns and "la_code" not in found and default_la is None:
+        raise FileRejectedError(
+            f"{table.source} has no la_code column and no default LA is set: "
+            "add an la_code column or give the LA (scorecard load --la 394)"
+        )
+    n = len(table.row_numbers)
+    empty = pd.Series(np.full(n, np.nan), dtype="str")
+    raw = {c.name: table.cells[found[c.name]] if c.name in found else empty for c in kind.all_columns}
+    errors = _RowErrors(n)
+    parsed: dict[str, pd.Series] = {}
+    for col in kind.all_columns:
+        parsed[col.name] = _parse_into(col, raw[col.name], errors, table.excel_serials, default_la)
+    _check_end_dates(kind, parsed, errors)
+    la = _row_las(parsed, raw, kind, default_la)
+    _check_duplicates(kind, parsed, la, table, errors)
+    warnings = list(table.notes)
+    if unknown:
+        warnings.append(f"ignored columns not in the {kind.name} format: {', '.join(unknown)}")
+    frame = _stored_frame(kind, parsed, errors.ok, table, key)
+    rejects = _rejects_frame(kind, table, raw, la, errors, default_la=default_la)
+    counts = _counts(la[errors.ok], rejects, n_read=n, problems=len(table.problems))
+    return Validated(kind=kind.name, frame=frame, rejects=rejects, counts=counts, warnings=warnings)
+
+
+def _parse_into(
+    col: Column, raw: pd.Series, errors: _RowErrors, excel_serials: bool, default_la: str | None
+) -> pd.Series:
+    parse, dtype = _parser(col, excel_serials)
+    result = v.parse_column(raw, parse, dtype)
+    failures = result.failures
+    if col.type == "la" and default_la is not None and not col.required:
+        values = result.values.where(~result.missing, default_la)
+        errors.add(col.name, failures)
+        return values
+    if col.required or col.type == "la":
+        reason = "required value is blank" if col.required else "la_code is blank and no default LA is set"
+        failures = np.where(result.missing, reason, failures)
+    errors.add(col.name, failures)
+    return result.values
+
+
+def _check_end_dates(kind: ExtractKind, parsed: dict[str, pd.Series], errors: _RowErrors) -> None:
+    for start_col, end_col in kind.end_checks:
+        start, end = parsed[start_col], parsed[end_col]
+        bad = (end < start).fillna(False).to_numpy(dtype=bool)
+        if not bad.any():
+            continue
+        reasons = np.full(len(bad), None, dtype=object)
+        idx = np.flatnonzero(bad)
+        reasons[idx] = [
+            f"{end_col} {e:%Y-%m-%d} is before {start_col} {s:%Y-%m-%d}"
+            for e, s in zip(end.iloc[idx], start.iloc[idx], strict=True)
+        ]
+        errors.add(end_col, reasons)
+
+
+def _row_las(
+    parsed: dict[str, pd.Series],
+    raw: dict[str, pd.Series],
+    kind: ExtractKind,
+    default_la: str | None,
+) -> npt.NDArray[np.object_]:
+    """Each row's LA: as parsed, else as written, else the default (for counts and rejects)."""
+    la = parsed["la_code"].astype(object).where(parsed["la_code"].notna(), None)
+    written = raw["la_code"].astype(object).where(raw["la_code"].notna(), None)
+    la = la.where(la.notna(), written)
+    return la.fillna(default_la or "").to_numpy(dtype=object)
+
+
+def _check_duplicates(
+    kind: ExtractKind,
+    parsed: dict[str, pd.Series],
+    la: npt.NDArray[np.object_],
+    table: RawTable,
+    errors: _RowErrors,
+) -> None:
+    ok = errors.ok
+    ids = [c for c in kind.id_columns if c != "la_code"]
+    keys = pd.DataFrame({"la": la, **{c: parsed[c].to_numpy(dtype=object) for c in ids}})[ok]
+    dup = keys.duplicated(keep="first")
+    if not dup.any():
+        return
+    first_rows = (
+        pd.Series(table.row_numbers[ok])
+        .groupby([keys[c].to_numpy() for c in keys.columns])
+        .transform("first")
+    )
+    reasons = np.full(len(ok), None, dtype=object)
+    where = np.flatnonzero(ok)[dup.to_numpy()]
+    id_label = "/".join(ids)
+    place = f" of sheet {table.sheet}" if table.sheet else ""
+    reasons[where] = [
+        f"duplicate {id_label}: the same id for LA {la[i]} is first at row {first}{place}"
+        for i, first in zip(where, first_rows.to_numpy()[dup.to_numpy()], strict=True)
+    ]
+    errors.add(ids[0], reasons)
+
+
+def _stored_frame(
+    kind: ExtractKind,
+    parsed: dict[str, pd.Series],
+    ok: npt.NDArray[np.bool_],
+    table: RawTable,
+    key: bytes,
+) -> pd.DataFrame:
+    data: dict[str, pd.Series] = {}
+    for col in kind.all_columns:
+        series = parsed[col.name][ok].reset_index(drop=True)
+        if col.type == "child":
+            data["child_key"] = pseudonymise(series, key)
+        else:
+            data[col.name] = series
+    if kind.name != "population":
+        data["source_row"] = pd.Series(table.row_numbers[ok], dtype="Int64")
+    names = [c for c in stored_columns(kind.name) if c in data]
+    return pd.DataFrame({c: data[c] for c in names})
+
+
+def _rejects_frame(
+    kind: ExtractKind,
+    table: RawTable,
+    raw: dict[str, pd.Series],
+    la: npt.NDArray[np.object_],
+    errors: _RowErrors,
+    *,
+    default_la: str | None,
+) -> pd.DataFrame:
+    bad = np.flatnonzero(~errors.ok)
+    columns = errors.column[bad]
+    values = [_reject_value(kind, raw, str(c), int(i)) for c, i in zip(columns, bad, strict=True)]
+    rows = pd.DataFrame(
+        {
+            "kind": kind.name,
+            "la_code": la[bad],
+            "row_number": table.row_numbers[bad],
+            "sheet": table.sheet,
+            "location": [table.locations[i] for i in bad] if table.locations else None,
+            "column_name": columns,
+            "value": values,
+            "reason": [str(r) for r in errors.reason[bad]],
+        },
+        columns=REJECT_COLUMNS,
+    )
+    if table.problems:
+        extra = pd.DataFrame(
+            [
+                {
+                    "kind": kind.name,
+                    "la_code": default_la or "",
+                    "row_number": p.row_number,
+                    "sheet": p.sheet,
+                    "location": p.location,
+                    "column_name": None,
+                    "value": None,
+                    "reason": p.reason,
+                }
+                for p in table.problems
+            ],
+            columns=REJECT_COLUMNS,
+        )
+        rows = pd.concat([rows, extra], ignore_index=True).sort_values("row_number", kind="stable")
+    return rows.reset_index(drop=True)
+
+
+def _reject_value(kind: ExtractKind, raw: dict[str, pd.Series], column: str, row: int) -> str | None:
+    text = raw[column].iloc[row]
+    if pd.isna(text):
+        return None
+    if kind.column(column).type == "child":
+        return MASKED
+    return str(text)
+
+
+def _counts(
+    la_loaded: npt.NDArray[np.object_],
+    rejects: pd.DataFrame,
+    *,
+    n_read: int,
+    problems: int,
+) -> pd.DataFrame:
+    loaded = pd.Series(la_loaded, dtype=object).value_counts()
+    rejected = rejects["la_code"].astype(object).value_counts()
+    las = sorted(set(loaded.index) | set(rejected.index), key=str)
+    counts = pd.DataFrame(
+        {
+            "la_code": las,
+            "rows_loaded": [int(loaded.get(x, 0)) for x in las],
+            "rows_rejected": [int(rejected.get(x, 0)) for x in las],
+        }
+    )
+    counts["rows_read"] = counts["rows_loaded"] + counts["rows_rejected"]
+    assert int(counts["rows_read"].sum()) == n_read + problems, "every row read is loaded or rejected"
+    return counts[["la_code", "rows_read", "rows_loaded", "rows_rejected"]]
+
+
+def validate_kind(table: RawTable, kind_name: str, *, default_la: str | None, key: bytes) -> Validated:
+    """Validate against the kind named ``kind_name`` (see store.extracts.EXTRACTS)."""
+    return validate(table, EXTRACTS[kind_name], default_la=default_la, key=key)

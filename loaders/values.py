@@ -1,0 +1,251 @@
+"""Parsing one column's values, column-wise: every distinct value is parsed once.
+
+A column of a few hundred thousand rows has at most a few thousand distinct dates,
+codes or flags, so each parser works on the distinct values and the result is mapped
+back to the rows (``pandas.factorize``). Each parser returns the typed values and, per
+row, the reason the value was rejected (or None).
+
+The accepted forms are those of ``shared/spec/extracts.md``:
+
+>>> parse_date("29/02/2024"), parse_date("2024-02-30")
+(datetime.date(2024, 2, 29), 'not a date in the calendar')
+>>> parse_bool("a) Yes"), parse_bool("maybe")
+(True, 'not a yes/no value: expected true/false, yes/no, y/n or 1/0')
+>>> resolve_code("q) 6: Police", "referral_source"), resolve_code("a) Neglect", "cp_category")
+('6', 'NEG')
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from functools import cache
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from store.codes import CODE_LISTS, LABEL_ALIASES
+
+NULL_TOKENS = frozenset({"", "NULL", "N/A", "#N/A"})
+
+_ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?)?$")
+_DMY = re.compile(r"^(\d{1,2})([/-])(\d{1,2})\2(\d{4})$")
+_SERIAL = re.compile(r"^\d{1,7}(?:\.\d+)?$")
+_EXCEL_EPOCH = date(1899, 12, 30)
+_LETTER_PREFIX = re.compile(r"^[a-z]{1,2}\)\s*", re.IGNORECASE)
+_LA = re.compile(r"^(\d{3}|[EW]\d{8})$")
+
+DATE_FORMS = "YYYY-MM-DD, DD/MM/YYYY or DD-MM-YYYY"
+MIN_YEAR, MAX_YEAR = 1900, 2099
+
+
+class Failure(str):
+    """A reason a value was rejected (a str, so it can stand beside parsed values)."""
+
+
+def is_null_token(text: str) -> bool:
+    """Blank, NULL, N/A and #N/A mean "not recorded" (any case)."""
+    return text.strip().upper() in NULL_TOKENS
+
+
+def _checked_date(year: int, month: int, day: int) -> date | Failure:
+    if not MIN_YEAR <= year <= MAX_YEAR:
+        return Failure(f"year {year} is out of range ({MIN_YEAR}-{MAX_YEAR})")
+    try:
+        return date(year, month, day)
+    except ValueError:
+        return Failure("not a date in the calendar")
+
+
+def parse_date(text: str, *, excel_serials: bool = False) -> date | Failure:
+    """A date in an accepted form; never MM/DD/YYYY. Times are dropped."""
+    m = _ISO.match(text)
+    if m:
+        return _checked_date(int(m[1]), int(m[2]), int(m[3]))
+    m = _DMY.match(text)
+    if m:
+        return _checked_date(int(m[4]), int(m[3]), int(m[1]))
+    if excel_serials and _SERIAL.match(text):
+        serial = math.floor(float(text))
+        if 1 <= serial <= 73050:  # up to 2099-12-31
+            return _EXCEL_EPOCH + timedelta(days=serial)
+        return Failure("not an Excel date serial in range")
+    return Failure(f"not a date: expected {DATE_FORMS}")
+
+
+_BOOLS = {
+    "true": True,
+    "false": False,
+    "yes": True,
+    "no": False,
+    "y": True,
+    "n": False,
+    "1": True,
+    "0": False,
+    "1.0": True,
+    "0.0": False,
+}
+
+
+def parse_bool(text: str) -> bool | Failure:
+    """true/false, yes/no, y/n, 1/0 and lettered labels like ``a) Yes`` (any case)."""
+    key = _LETTER_PREFIX.sub("", text).strip().lower()
+    if key in _BOOLS:
+        return _BOOLS[key]
+    return Failure("not a yes/no value: expected true/false, yes/no, y/n or 1/0")
+
+
+def normalise_label(text: str) -> str:
+    """Lower case with runs of spaces, hyphens and underscores as one ``_``."""
+    return re.sub(r"[\s\-_]+", "_", text.strip().lower())
+
+
+@cache
+def _code_lookup(list_name: str) -> dict[str, str]:
+    codes = CODE_LISTS[list_name]
+    lookup: dict[str, str] = {}
+    for code, meaning in codes.items():
+        lookup[normalise_label(code)] = code
+        lookup.setdefault(normalise_label(meaning), code)
+    lookup.update(LABEL_ALIASES.get(list_name, {}))
+    return lookup
+
+
+def resolve_code(text: str, list_name: str) -> str | Failure:
+    """The bare code for a bare code or an Annex A label (``q) 6: Police`` → ``6``)."""
+    lookup = _code_lookup(list_name)
+    candidates = [text]
+    stripped = _LETTER_PREFIX.sub("", text).strip()
+    candidates.append(stripped)
+    if ":" in stripped:
+        candidates.append(stripped.split(":", 1)[0])
+    for candidate in candidates:
+        found = lookup.get(normalise_label(candidate))
+        if found is not None:
+            return found
+    return Failure(f"unknown code: expected one of {_code_summary(list_name)}")
+
+
+def _code_summary(list_name: str) -> str:
+    codes = list(CODE_LISTS[list_name])
+    if len(codes) > 12:
+        return ", ".join(codes[:10]) + f" ... ({len(codes)} codes)"
+    return ", ".join(codes)
+
+
+def resolve_codes(text: str, list_name: str) -> str | Failure:
+    """A list of codes separated by ``,`` or ``;``, stored as ``1A,2B``."""
+    out: list[str] = []
+    for part in re.split(r"[,;]", text):
+        if not part.strip():
+            continue
+        code = resolve_code(part.strip(), list_name)
+        if isinstance(code, Failure):
+            return Failure(f"unknown code {part.strip()!r}: expected codes like {_code_summary(list_name)}")
+        if code not in out:
+            out.append(code)
+    return ",".join(out)
+
+
+def parse_int(text: str, minimum: float | None = None) -> int | Failure:
+    """A whole number (``3`` or ``3.0``), at least ``minimum``."""
+    try:
+        number = float(text)
+    except ValueError:
+        return Failure("not a whole number")
+    if not math.isfinite(number) or number != int(number):
+        return Failure("not a whole number")
+    if minimum is not None and number < minimum:
+        return Failure(f"must be at least {minimum:g}")
+    return int(number)
+
+
+def parse_number(text: str) -> float | Failure:
+    """A finite number."""
+    try:
+        number = float(text)
+    except ValueError:
+        return Failure("not a number")
+    if not math.isfinite(number):
+        return Failure("not a number")
+    return number
+
+
+def parse_la(text: str) -> str | Failure:
+    """A DfE three-digit LA number (``394``) or an ONS code (``E08000024``)."""
+    value = text.strip().upper()
+    if value.endswith(".0") and value[:-2].isdigit():
+        value = value[:-2]
+    if _LA.match(value):
+        return value
+    return Failure("not an LA code: expected a DfE number like 394 or an ONS code like E08000024")
+
+
+def parse_id(text: str) -> str | Failure:
+    if len(text) > 200:
+        return Failure("identifier is longer than 200 characters")
+    return text
+
+
+@dataclass
+class ParsedColumn:
+    """A column after parsing: typed values, and per row a rejection reason or None."""
+
+    values: pd.Series
+    missing: npt.NDArray[np.bool_]
+    failures: npt.NDArray[np.object_]
+
+
+def parse_column(raw: pd.Series, parse: Callable[[str], object], dtype: str) -> ParsedColumn:
+    """Apply ``parse`` to each distinct non-blank value of ``raw`` and map back to rows.
+
+    ``raw`` holds the cell text (already stripped) or NaN; blank and null tokens are missing.
+    """
+    codes, uniques = pd.factorize(raw, use_na_sentinel=True)
+    results = [None if is_null_token(u) else parse(u) for u in uniques]
+    fail_u = np.array([r if isinstance(r, Failure) else None for r in results] + [None], dtype=object)
+    miss_u = np.array([r is None for r in results] + [True])
+    good_u = [None if (r is None or isinstance(r, Failure)) else r for r in results] + [None]
+    values = _typed_values(good_u, codes, dtype)
+    return ParsedColumn(values=values, missing=miss_u[codes], failures=fail_u[codes])
+
+
+def _typed_values(good_u: list[Any], codes: npt.NDArray[np.intp], dtype: str) -> pd.Series:
+    if dtype == "date":
+        arr = np.array([np.datetime64(v, "D") if v is not None else np.datetime64("NaT") for v in good_u])
+        return pd.Series(arr[codes].astype("datetime64[s]"))
+    if dtype == "bool":
+        uniques = pd.array(good_u, dtype="boolean")
+        return pd.Series(uniques.take(codes))
+    if dtype == "int":
+        uniques = pd.array(good_u, dtype="Int64")
+        return pd.Series(uniques.take(codes))
+    if dtype == "float":
+        arr = np.array([np.nan if v is None else v for v in good_u], dtype=float)
+        return pd.Series(arr[codes])
+    uniques = pd.array(good_u, dtype="str")
+    return pd.Series(uniques.take(codes))
+
+
+def excel_cell_text(value: object) -> str | None:
+    """A workbook cell as text: dates as ISO, whole numbers without ``.0``, booleans as words."""
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return value.date().isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        if math.isfinite(value) and value == int(value):
+            return str(int(value))
+        return repr(value)
+    if isinstance(value, int):
+        return str(value)
+    return str(value)

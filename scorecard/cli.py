@@ -1,0 +1,305 @@
+"""The ``scorecard`` command: a thin layer over the loaders, metrics and dashboard.
+
+Exit status: 0 when everything asked was done (row rejects allowed), 1 when a file was
+rejected whole or the work failed, 2 for bad usage.
+
+    scorecard generate --out data/samples --children 2000 --years 3
+    scorecard load data/samples --la 394
+    scorecard loads
+    scorecard rejects --load 3 --format csv
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import getpass
+import json
+import sys
+from collections.abc import Sequence
+from datetime import date
+from pathlib import Path
+from typing import Any, TextIO
+
+from scorecard.settings import Settings
+from store.extracts import KIND_ORDER
+
+
+class UsageError(Exception):
+    """Bad usage: printed with the command's usage, exit status 2."""
+
+
+def _la_code(text: str) -> str:
+    from loaders.values import Failure, parse_la
+
+    code = parse_la(text)
+    if isinstance(code, Failure):
+        raise argparse.ArgumentTypeError(f"{text!r}: {code}")
+    return code
+
+
+def _la_list(text: str) -> list[str]:
+    return [_la_code(part) for part in text.split(",") if part.strip()]
+
+
+def _iso_date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date: expected YYYY-MM-DD") from None
+
+
+def _parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--db",
+        metavar="URL",
+        help="database URL (default: SCORECARD_DATABASE_URL or sqlite:///data/scorecard.db)",
+    )
+    parser = argparse.ArgumentParser(prog="scorecard", description="The partnership scorecard.")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    gen = sub.add_parser("generate", help="write synthetic extracts (the project's own generator)")
+    gen.add_argument("--out", required=True, type=Path, metavar="DIR")
+    gen.add_argument("--children", type=int, default=2000, metavar="N", help="children per LA (2000)")
+    gen.add_argument("--years", type=int, default=3, metavar="Y", help="years of data (3)")
+    gen.add_argument("--start", type=_iso_date, default=date(2022, 4, 1), metavar="YYYY-MM-DD")
+    gen.add_argument("--las", type=_la_list, default=["394"], metavar="394,390")
+    gen.add_argument("--seed", type=int, default=2026, metavar="S")
+
+    load = sub.add_parser("load", parents=[common], help="load extract files or folders")
+    load.add_argument("paths", nargs="+", type=Path, metavar="PATH")
+    load.add_argument("--kind", choices=KIND_ORDER, help="the extract kind (default: from the file)")
+    load.add_argument("--la", type=_la_code, metavar="CODE", help="LA for rows without la_code")
+    load.add_argument("--partner", metavar="NAME", help="the partner who sent the files")
+    load.add_argument("--json", action="store_true", help="print a JSON list, one object per file")
+    load.add_argument("--no-recompute", action="store_true", help="skip recomputing indicators")
+
+    hist = sub.add_parser("loads", parents=[common], help="the load history")
+    hist.add_argument("--format", choices=["table", "csv", "json"], default="table")
+
+    rej = sub.add_parser("rejects", parents=[common], help="rejected rows with their reasons")
+    rej.add_argument("--load", type=int, metavar="ID", help="one load (default: every load)")
+    rej.add_argument("--format", choices=["table", "csv"], default="table")
+
+    return parser
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    return Settings.from_env(database_url=getattr(args, "db", None), default_la=getattr(args, "la", None))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit status."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    handlers = {
+        "generate": _generate,
+        "load": _load,
+        "loads": _loads,
+        "rejects": _rejects,
+    }
+    try:
+        return handlers[args.command](args)
+    except UsageError as exc:
+        parser.print_usage(sys.stderr)
+        print(f"scorecard: error: {exc}", file=sys.stderr)
+        return 2
+    except (OSError, RuntimeError, ValueError) as exc:
+        print(f"scorecard: {exc}", file=sys.stderr)
+        return 1
+
+
+def _progress(message: str) -> None:
+    if sys.stderr.isatty():
+        print(f"  {message}", file=sys.stderr, flush=True)
+
+
+def _generate(args: argparse.Namespace) -> int:
+    from synthetic import generate  # type: ignore[attr-defined]
+
+    files = generate(
+        args.out,
+        children=args.children,
+        years=args.years,
+        start=args.start,
+        las=args.las,
+        seed=args.seed,
+        progress=_progress,
+    )
+    for info in files.values():
+        print(f"{info.path}: {info.rows:,} rows")
+    print(f"wrote {len(files)} files to {args.out}")
+    return 0
+
+
+def _open_store(settings: Settings) -> Any:
+    from store.engine import open_store
+
+    return open_store(settings.database_url)
+
+
+def _load(args: argparse.Namespace) -> int:
+    from loaders.pipeline import LoadOptions, expand_paths, load_bytes
+    from loaders.pseudonym import resolve_key
+
+    settings = _settings(args)
+    try:
+        paths = expand_paths(args.paths)
+    except FileNotFoundError as exc:
+        raise UsageError(str(exc)) from None
+    if not paths:
+        raise UsageError("no extract files (.csv, .xlsx, .xml) found in " + ", ".join(map(str, args.paths)))
+    engine = _open_store(settings)
+    options = LoadOptions(
+        key=resolve_key(settings.secret_key, settings.secret_key_file),
+        kind=args.kind,
+        default_la=settings.default_la,
+        partner=args.partner,
+        loaded_by=getpass.getuser(),
+        progress=_progress,
+    )
+    outcomes = []
+    for path in paths:
+        outcome = load_bytes(engine, path.name, path.read_bytes(), options)
+        outcome.file = str(path)
+        outcomes.append(outcome)
+        if not args.json:
+            print(_outcome_line(outcome), flush=True)
+    if args.json:
+        print(json.dumps([o.to_json() for o in outcomes], indent=2))
+    if not args.no_recompute and any(o.status == "loaded" for o in outcomes):
+        _recompute_after_load(engine, settings, quiet=args.json)
+    return 1 if any(o.status == "rejected" for o in outcomes) else 0
+
+
+def _recompute_after_load(engine: Any, settings: Settings, *, quiet: bool) -> None:
+    try:
+        from metrics.recompute import recompute
+    except ModuleNotFoundError:
+        return
+    summary = recompute(engine, targets_file=settings.targets_file)
+    if not quiet:
+        print(f"recomputed indicators: {summary}")
+
+
+def _outcome_line(o: Any) -> str:
+    if o.status == "rejected":
+        message = str(o.message).removeprefix(f"{Path(o.file).name}: ")
+        return f"{o.file}: REJECTED ({o.kind}): {message}"
+    if o.status == "unchanged":
+        return f"{o.file}: {o.kind}: unchanged ({o.message})"
+    line = f"{o.file}: {o.kind}: {o.rows_read:,} read, {o.rows_loaded:,} loaded, {o.rows_rejected:,} rejected"
+    if len(o.by_kind) > 1:
+        parts = ", ".join(f"{k} {c.rows_loaded:,}/{c.rows_read:,}" for k, c in o.by_kind.items())
+        line += f" [{parts}]"
+    if o.next_step:
+        line += f". Next: {o.next_step}"
+    for warning in o.warnings:
+        line += f"\n    warning: {warning}"
+    return line
+
+
+def _loads(args: argparse.Namespace) -> int:
+    from sqlalchemy import select
+
+    from store.schema import loads
+
+    engine = _open_store(_settings(args))
+    cols = [
+        "load_id",
+        "finished_at",
+        "file_name",
+        "kind",
+        "format",
+        "partner",
+        "status",
+        "rows_read",
+        "rows_loaded",
+        "rows_rejected",
+        "loaded_by",
+    ]
+    with engine.connect() as conn:
+        rows = [
+            dict(r._mapping)
+            for r in conn.execute(select(*[loads.c[c] for c in cols]).order_by(loads.c.load_id))
+        ]
+    for r in rows:
+        r["finished_at"] = r["finished_at"].isoformat(sep=" ", timespec="seconds")
+    _write_rows(rows, cols, args.format, sys.stdout)
+    return 0
+
+
+def _rejects(args: argparse.Namespace) -> int:
+    from sqlalchemy import select
+
+    from store.schema import loads, rejects
+
+    engine = _open_store(_settings(args))
+    query = (
+        select(
+            rejects.c.load_id,
+            loads.c.file_name.label("file"),
+            rejects.c.kind,
+            rejects.c.la_code,
+            rejects.c.sheet,
+            rejects.c.row_number,
+            rejects.c.location,
+            rejects.c.column_name.label("column"),
+            rejects.c.value,
+            rejects.c.reason,
+        )
+        .join(loads, loads.c.load_id == rejects.c.load_id)
+        .order_by(rejects.c.load_id, rejects.c.kind, rejects.c.row_number, rejects.c.reject_id)
+    )
+    if args.load is not None:
+        query = query.where(rejects.c.load_id == args.load)
+    with engine.connect() as conn:
+        rows = [dict(r._mapping) for r in conn.execute(query)]
+        if args.load is not None and not rows:
+            exists = conn.execute(select(loads.c.load_id).where(loads.c.load_id == args.load)).first()
+            if exists is None:
+                raise UsageError(f"there is no load {args.load}: see the loads with 'scorecard loads'")
+    cols = [
+        "load_id",
+        "file",
+        "kind",
+        "la_code",
+        "sheet",
+        "row_number",
+        "location",
+        "column",
+        "value",
+        "reason",
+    ]
+    _write_rows(rows, cols, args.format, sys.stdout)
+    if args.format == "table" and not rows:
+        print("no rejected rows", file=sys.stderr)
+    return 0
+
+
+def _write_rows(rows: list[dict[str, Any]], cols: list[str], fmt: str, out: TextIO) -> None:
+    from scorecard.safe_export import safe_cell
+
+    if fmt == "json":
+        json.dump(rows, out, indent=2, default=str)
+        out.write("\n")
+        return
+    if fmt == "csv":
+        writer = csv.writer(out)
+        writer.writerow(cols)
+        writer.writerows([safe_cell(r.get(c)) for c in cols] for r in rows)
+        return
+    shown = [c for c in cols if any(r.get(c) not in (None, "") for r in rows)] or cols
+    table = [[("" if r.get(c) is None else str(r.get(c))) for c in shown] for r in rows]
+    # Every column but the last is cut at 40 characters; the last (a reason, say) is shown whole.
+    widths = [max([len(c)] + [len(row[i]) for row in table]) for i, c in enumerate(shown)]
+    widths = [min(40, w) for w in widths[:-1]] + widths[-1:]
+    out.write("  ".join(c.ljust(w) for c, w in zip(shown, widths, strict=True)).rstrip() + "\n")
+    for row in table:
+        cells = [v[:w].ljust(w) for v, w in zip(row[:-1], widths, strict=True)] + row[-1:]
+        out.write("  ".join(cells).rstrip() + "\n")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
