@@ -219,17 +219,12 @@ def _typed_values(good_u: list[Any], codes: npt.NDArray[np.intp], dtype: str) ->
     if dtype == "date":
         arr = np.array([np.datetime64(v, "D") if v is not None else np.datetime64("NaT") for v in good_u])
         return pd.Series(arr[codes].astype("datetime64[s]"))
-    if dtype == "bool":
-        uniques = pd.array(good_u, dtype="boolean")
-        return pd.Series(uniques.take(codes))
-    if dtype == "int":
-        uniques = pd.array(good_u, dtype="Int64")
-        return pd.Series(uniques.take(codes))
     if dtype == "float":
         arr = np.array([np.nan if v is None else v for v in good_u], dtype=float)
         return pd.Series(arr[codes])
-    uniques = pd.array(good_u, dtype="str")
-    return pd.Series(uniques.take(codes))
+    # The last unique is the missing value, so a row code of -1 (missing) takes it.
+    pandas_dtype = {"bool": "boolean", "int": "Int64"}.get(dtype, "str")
+    return pd.Series(pd.array(good_u, dtype=pandas_dtype).take(codes))
 
 
 def excel_cell_text(value: object) -> str | None:

@@ -103,9 +103,7 @@ def add_months(dates: DateArray, months: int) -> DateArray:
     month = safe.astype("datetime64[M]")
     day = (safe - month.astype("datetime64[D]")).astype(np.int64)
     target = month + months
-    last_day = ((target + 1).astype("datetime64[D]") - target.astype("datetime64[D]")).astype(
-        np.int64
-    ) - 1
+    last_day = ((target + 1).astype("datetime64[D]") - target.astype("datetime64[D]")).astype(np.int64) - 1
     out = target.astype("datetime64[D]") + np.minimum(day, last_day).astype("timedelta64[D]")
     return np.where(nat, np.datetime64("NaT"), out).astype("datetime64[D]")
 

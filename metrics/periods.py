@@ -109,9 +109,7 @@ def periods_overlapping(grain: Grain, first_day: date, last_day: date) -> list[P
     last_month = month_start(last_day)
     while not _ends_in_month(grain, last_month):
         last_month = shift_month(last_month, 1)
-    return [
-        p for p in periods_ending(grain, month_start(first_day), last_month) if p.end >= first_day
-    ]
+    return [p for p in periods_ending(grain, month_start(first_day), last_month) if p.end >= first_day]
 
 
 def previous_period(period: Period) -> Period:

@@ -15,9 +15,7 @@ from pathlib import Path
 
 import holidays
 
-OUT = (
-    Path(__file__).resolve().parent.parent / "metrics" / "data" / "bank_holidays_england_wales.csv"
-)
+OUT = Path(__file__).resolve().parent.parent / "metrics" / "data" / "bank_holidays_england_wales.csv"
 
 
 def main(first: int, last: int) -> None:
@@ -28,10 +26,7 @@ def main(first: int, last: int) -> None:
         raise SystemExit(f"England and Wales differ: {sorted(set(eng) ^ set(wls))}")
     rows = sorted((d, name) for d, name in eng.items() if d.weekday() < 5)
     with OUT.open("w", newline="", encoding="utf-8") as f:
-        f.write(
-            f"# England and Wales bank holidays {first}-{last}, "
-            f"from holidays {holidays.__version__}\n"
-        )
+        f.write(f"# England and Wales bank holidays {first}-{last}, from holidays {holidays.__version__}\n")
         writer = csv.writer(f)
         writer.writerow(["date", "name"])
         writer.writerows((d.isoformat(), name) for d, name in rows)

@@ -56,9 +56,7 @@ def _python_values(array: pa.ChunkedArray | pa.Array, sql_type: object, dialect:
     return array.to_pylist()
 
 
-def frame_rows(
-    frame: pd.DataFrame, table: Table, dialect: str
-) -> tuple[list[str], list[tuple[Any, ...]]]:
+def frame_rows(frame: pd.DataFrame, table: Table, dialect: str) -> tuple[list[str], list[tuple[Any, ...]]]:
     """The frame's columns that the table has, and its rows as driver-ready tuples."""
     names = [c.name for c in table.columns if c.name in frame.columns]
     columns = [_python_values(_arrow_column(frame, n), table.c[n].type, dialect) for n in names]
@@ -122,8 +120,7 @@ def _postgres_upsert(
     driver = conn.connection.driver_connection
     with driver.cursor() as cur:  # type: ignore[union-attr]
         cur.execute(
-            f"CREATE TEMP TABLE {stage} (LIKE {_quote(conn, table.name)} INCLUDING DEFAULTS) "
-            "ON COMMIT DROP"
+            f"CREATE TEMP TABLE {stage} (LIKE {_quote(conn, table.name)} INCLUDING DEFAULTS) ON COMMIT DROP"
         )
         with cur.copy(f"COPY {stage} ({cols}) FROM STDIN") as copy:
             for row in rows:
