@@ -23,7 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import cache
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -224,7 +224,7 @@ def _typed_values(good_u: list[Any], codes: npt.NDArray[np.intp], dtype: str) ->
         return pd.Series(arr[codes])
     # The last unique is the missing value, so a row code of -1 (missing) takes it.
     pandas_dtype = {"bool": "boolean", "int": "Int64"}.get(dtype, "str")
-    return pd.Series(pd.array(good_u, dtype=pandas_dtype).take(codes))
+    return pd.Series(pd.array(good_u, dtype=cast(Any, pandas_dtype)).take(codes))
 
 
 def excel_cell_text(value: object) -> str | None:
