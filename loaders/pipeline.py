@@ -158,9 +158,11 @@ def kind_from_name(name: str) -> str | None:
 
     >>> kind_from_name("LA394 Early-Help episodes.csv"), kind_from_name("notes.csv")
     ('early_help', None)
+    >>> kind_from_name("contacts2024.csv"), kind_from_name("cp_plans.xlsx")
+    ('contacts', 'cp_plans')
     """
     stem = header_key(Path(name).stem)
-    found = [k for k in EXTRACTS if re.search(rf"(^|_){re.escape(k)}(_|$)", stem)]
+    found = [k for k in EXTRACTS if re.search(rf"(^|_){re.escape(k)}(_|\d|$)", stem)]
     if not found and stem.startswith("s47"):
         found = ["s47"]
     found = [k for k in found if not any(k != o and k in o for o in found)]
@@ -253,9 +255,7 @@ def prepare_bytes(engine: Engine, name: str, content: bytes, options: LoadOption
     outcome = FileOutcome(file=name, kind=kind or "unknown", format=fmt, status="preview")
     prepared = PreparedLoad(outcome=outcome, file_hash=file_hash, options=options)
     if kind is None:
-        return _reject_whole(prepared, _unknown_kind_message(name), None)
-    if kind not in EXTRACTS and reader is None:
-        return _reject_whole(prepared, f"unknown kind {kind!r}: " + _unknown_kind_message(name), None)
+        return _reject_whole(prepared, _unknown_kind_message(name), _table_for_counting(name, content))
     previous = _previous_load(engine, file_hash, kind, options.default_la)
     if previous is not None:
         return _previous_outcome(prepared, previous)
@@ -279,6 +279,17 @@ def prepare_bytes(engine: Engine, name: str, content: bytes, options: LoadOption
         return _reject_whole(prepared, str(exc), table)
     _summarise(prepared)
     return prepared
+
+
+def _table_for_counting(name: str, content: bytes) -> RawTable | None:
+    """The file's rows, read only to count them for a file rejected whole (best effort)."""
+    try:
+        if _is_workbook(content):
+            sheet = workbook_sheets(content)[0]
+            return table_from_sheet_rows(name, sheet, read_sheet_rows(content, sheet))
+        return read_csv_bytes(name, content)
+    except FileRejectedError:
+        return None
 
 
 def _previous_outcome(prepared: PreparedLoad, previous: Any) -> PreparedLoad:

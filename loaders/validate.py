@@ -290,7 +290,7 @@ def _rejects_frame(
             "sheet": table.sheet,
             "location": [table.locations[i] for i in bad] if table.locations else None,
             "column_name": columns,
-            "value": values,
+            "value": pd.Series(values, dtype=object),
             "reason": [str(r) for r in errors.reason[bad]],
         },
         columns=REJECT_COLUMNS,
