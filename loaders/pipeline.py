@@ -263,7 +263,7 @@ def prepare_bytes(engine: Engine, name: str, content: bytes, options: LoadOption
     table: RawTable | None = None
     try:
         if reader is not None:
-            found = reader.read(name, content)
+            found = reader.read(name, content, formats.ReadContext(options.key, options.default_la))
             outcome.warnings.extend(found.notes)
             tables = found.tables
         else:

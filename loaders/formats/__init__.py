@@ -8,6 +8,8 @@ any other extract. Each reader module registers itself in ``READERS``.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -24,6 +26,19 @@ class FormatRead:
 
 
 @dataclass(frozen=True)
+class ReadContext:
+    """What a reader may need beyond the file.
+
+    ``key`` is the pseudonymisation key: any id a reader derives from a row's content
+    that includes the child's identifier must be a keyed hash (``derived_id``), or the
+    stored id could be reversed by trying every identifier.
+    """
+
+    key: bytes = field(repr=False)
+    default_la: str | None = None
+
+
+@dataclass(frozen=True)
 class FormatReader:
     """A recogniser and a reader for one multi-kind format."""
 
@@ -31,7 +46,17 @@ class FormatReader:
     title: str
     # (file name, content, sheet names or None for a file that is not a workbook) -> bool
     matches: Callable[[str, bytes, list[str] | None], bool]
-    read: Callable[[str, bytes], FormatRead]
+    read: Callable[[str, bytes, ReadContext], FormatRead]
+
+
+def derived_id(prefix: str, key: bytes, *parts: object) -> str:
+    """A stable id from a record's content, keyed so that it reveals nothing.
+
+    >>> derived_id("REF", b"k" * 32, "P1", "2024-01-05") == derived_id("REF", b"k" * 32, "P1", "2024-01-05")
+    True
+    """
+    message = "\x1f".join("" if p is None else str(p) for p in parts).encode("utf-8")
+    return f"{prefix}-{hmac.new(key, message, hashlib.sha256).hexdigest()[:16]}"
 
 
 READERS: list[FormatReader] = []
