@@ -105,9 +105,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_usage(sys.stderr)
         print(f"scorecard: error: {exc}", file=sys.stderr)
         return 2
-    except (OSError, RuntimeError, ValueError) as exc:
+    except _user_errors() as exc:
         print(f"scorecard: {exc}", file=sys.stderr)
         return 1
+
+
+def _user_errors() -> tuple[type[BaseException], ...]:
+    """Errors whose message tells the user what to do; anything else is a bug and shows its traceback."""
+    from sqlalchemy.exc import OperationalError
+
+    from loaders.pseudonym import PseudonymKeyError
+    from metrics.calendar import CalendarRangeError
+    from store.engine import StoreError
+
+    return (OSError, OperationalError, PseudonymKeyError, StoreError, CalendarRangeError)
 
 
 def _progress(message: str) -> None:
@@ -116,7 +127,7 @@ def _progress(message: str) -> None:
 
 
 def _generate(args: argparse.Namespace) -> int:
-    from synthetic import generate  # type: ignore[attr-defined]
+    from synthetic import generate
 
     files = generate(
         args.out,
@@ -297,7 +308,7 @@ def _write_rows(rows: list[dict[str, Any]], cols: list[str], fmt: str, out: Text
     widths = [min(40, w) for w in widths[:-1]] + widths[-1:]
     out.write("  ".join(c.ljust(w) for c, w in zip(shown, widths, strict=True)).rstrip() + "\n")
     for row in table:
-        cells = [v[:w].ljust(w) for v, w in zip(row[:-1], widths, strict=True)] + row[-1:]
+        cells = [v[:w].ljust(w) for v, w in zip(row[:-1], widths[:-1], strict=True)] + row[-1:]
         out.write("  ".join(cells).rstrip() + "\n")
 
 
