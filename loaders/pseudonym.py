@@ -27,6 +27,7 @@ import secrets
 import stat
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 PSEUDONYM_HEX_DIGITS = 24
@@ -39,14 +40,13 @@ class PseudonymKeyError(RuntimeError):
 
 def pseudonym(child_id: str, key: bytes) -> str:
     """The pseudonym of one child identifier."""
-    digest = hmac.new(key, child_id.encode("utf-8"), hashlib.sha256).hexdigest()
-    return digest[:PSEUDONYM_HEX_DIGITS]
+    return hmac.digest(key, child_id.encode("utf-8"), "sha256").hex()[:PSEUDONYM_HEX_DIGITS]
 
 
 def pseudonymise(child_ids: pd.Series, key: bytes) -> pd.Series:
     """Pseudonyms for a column of identifiers (each distinct value hashed once)."""
     codes, uniques = pd.factorize(child_ids, use_na_sentinel=True)
-    hashed = [pseudonym(str(u), key) for u in uniques] + [None]
+    hashed = [pseudonym(u, key) for u in np.asarray(uniques, dtype=object)] + [None]
     return pd.Series(pd.array(hashed, dtype="str").take(codes))
 
 

@@ -106,7 +106,7 @@ def _check_required(table: RawTable, kind: ExtractKind, found: dict[str, int]) -
         )
 
 
-def _parser(col: Column, excel_serials: bool) -> tuple[Callable[[str], object], str]:
+def _parser(col: Column, excel_serials: bool) -> tuple[Callable[[str], object] | None, str]:
     if col.type == "date":
         return partial(v.parse_date, excel_serials=excel_serials), "date"
     if col.type == "bool":
@@ -121,9 +121,7 @@ def _parser(col: Column, excel_serials: bool) -> tuple[Callable[[str], object], 
         return v.parse_number, "float"
     if col.type == "la":
         return v.parse_la, "str"
-    if col.type == "id":
-        return v.parse_id, "str"
-    return (lambda text: text), "str"
+    return None, "str"
 
 
 @dataclass
@@ -182,6 +180,9 @@ def _parse_into(
     parse, dtype = _parser(col, excel_serials)
     result = v.parse_column(raw, parse, dtype)
     failures = result.failures
+    if col.type == "id":
+        too_long = (result.values.str.len() > v.MAX_ID_LENGTH).fillna(False).to_numpy(dtype=bool)
+        failures = np.where(too_long, f"identifier is longer than {v.MAX_ID_LENGTH} characters", failures)
     if col.type == "la" and default_la is not None and not col.required:
         values = result.values.where(~result.missing, default_la)
         errors.add(col.name, failures)

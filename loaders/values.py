@@ -41,6 +41,7 @@ _LETTER_PREFIX = re.compile(r"^[a-z]{1,2}\)\s*", re.IGNORECASE)
 _LA = re.compile(r"^(\d{3}|[EW]\d{8})$")
 
 DATE_FORMS = "YYYY-MM-DD, DD/MM/YYYY or DD-MM-YYYY"
+MAX_ID_LENGTH = 200
 MIN_YEAR, MAX_YEAR = 1900, 2099
 
 
@@ -186,12 +187,6 @@ def parse_la(text: str) -> str | Failure:
     return Failure("not an LA code: expected a DfE number like 394 or an ONS code like E08000024")
 
 
-def parse_id(text: str) -> str | Failure:
-    if len(text) > 200:
-        return Failure("identifier is longer than 200 characters")
-    return text
-
-
 @dataclass
 class ParsedColumn:
     """A column after parsing: typed values, and per row a rejection reason or None."""
@@ -201,18 +196,28 @@ class ParsedColumn:
     failures: npt.NDArray[np.object_]
 
 
-def parse_column(raw: pd.Series, parse: Callable[[str], object], dtype: str) -> ParsedColumn:
+def parse_column(raw: pd.Series, parse: Callable[[str], object] | None, dtype: str) -> ParsedColumn:
     """Apply ``parse`` to each distinct non-blank value of ``raw`` and map back to rows.
 
     ``raw`` holds the cell text (already stripped) or NaN; blank and null tokens are missing.
+    With ``parse`` None the text is kept as it is (identifiers, free text), without
+    looking at each distinct value in Python.
     """
-    codes, uniques = pd.factorize(raw, use_na_sentinel=True)
-    results = [None if is_null_token(u) else parse(u) for u in uniques]
+    missing = _missing(raw)
+    if parse is None:
+        values = raw.astype("str").where(~missing, np.nan)
+        return ParsedColumn(values=values, missing=missing, failures=np.full(len(raw), None, dtype=object))
+    codes, uniques = pd.factorize(raw.where(~missing, np.nan), use_na_sentinel=True)
+    results = [parse(u) for u in np.asarray(uniques, dtype=object)]
     fail_u = np.array([r if isinstance(r, Failure) else None for r in results] + [None], dtype=object)
-    miss_u = np.array([r is None for r in results] + [True])
-    good_u = [None if (r is None or isinstance(r, Failure)) else r for r in results] + [None]
-    values = _typed_values(good_u, codes, dtype)
-    return ParsedColumn(values=values, missing=miss_u[codes], failures=fail_u[codes])
+    good_u = [None if isinstance(r, Failure) else r for r in results] + [None]
+    return ParsedColumn(values=_typed_values(good_u, codes, dtype), missing=missing, failures=fail_u[codes])
+
+
+def _missing(raw: pd.Series) -> npt.NDArray[np.bool_]:
+    """Blank cells and the null tokens (any case)."""
+    upper = raw.astype("str").str.upper()
+    return (raw.isna() | upper.isin(NULL_TOKENS)).to_numpy(dtype=bool)
 
 
 def _typed_values(good_u: list[Any], codes: npt.NDArray[np.intp], dtype: str) -> pd.Series:

@@ -32,10 +32,6 @@ from sqlalchemy import Boolean, Connection, Date, DateTime, Float, Integer, Tabl
 _stage_counter = itertools.count()
 
 
-def _arrow_column(frame: pd.DataFrame, name: str) -> pa.ChunkedArray | pa.Array:
-    return pa.Table.from_pandas(frame[[name]], preserve_index=False).column(0)
-
-
 def _python_values(array: pa.ChunkedArray | pa.Array, sql_type: object, dialect: str) -> list[Any]:
     """Column values as Python objects the driver accepts, None for missing."""
     if isinstance(sql_type, Date):
@@ -59,7 +55,8 @@ def _python_values(array: pa.ChunkedArray | pa.Array, sql_type: object, dialect:
 def frame_rows(frame: pd.DataFrame, table: Table, dialect: str) -> tuple[list[str], list[tuple[Any, ...]]]:
     """The frame's columns that the table has, and its rows as driver-ready tuples."""
     names = [c.name for c in table.columns if c.name in frame.columns]
-    columns = [_python_values(_arrow_column(frame, n), table.c[n].type, dialect) for n in names]
+    arrow = pa.Table.from_pandas(frame[names], preserve_index=False)
+    columns = [_python_values(arrow.column(n), table.c[n].type, dialect) for n in names]
     return names, list(zip(*columns, strict=True))
 
 
@@ -99,12 +96,11 @@ def _conflict_clause(conn: Connection, table: Table, names: Sequence[str]) -> st
 def _sqlite_upsert(
     conn: Connection, table: Table, names: Sequence[str], rows: Iterable[tuple[Any, ...]]
 ) -> None:
+    # OR REPLACE deletes a row with the same key and inserts the new one: a whole-record
+    # supersession, at a third of the cost of ON CONFLICT ... DO UPDATE (docs/performance.md).
     cols = ", ".join(_quote(conn, n) for n in names)
     marks = ", ".join("?" for _ in names)
-    sql = (
-        f"INSERT INTO {_quote(conn, table.name)} ({cols}) VALUES ({marks}) "
-        f"{_conflict_clause(conn, table, names)}"
-    )
+    sql = f"INSERT OR REPLACE INTO {_quote(conn, table.name)} ({cols}) VALUES ({marks})"
     cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
     try:
         cursor.executemany(sql, rows)
