@@ -112,7 +112,8 @@ def main() -> None:
     rows = sum(r for _, r in mine.values())
     total_floor = sum(base.values())
     print(
-        f"{'total':<13}{rows:>10,}{total:>9.2f}{rows / total:>11,.0f}{total_floor:>9.2f}{total / total_floor:>7.1f}"
+        f"{'total':<13}{rows:>10,}{total:>9.2f}{rows / total:>11,.0f}"
+        f"{total_floor:>9.2f}{total / total_floor:>7.1f}"
     )
 
 
