@@ -40,7 +40,7 @@ typecheck: install
 	$(BIN)/mypy .
 
 samples: install
-	$(BIN)/scorecard generate --out data/samples --children 2000 --years 3 --start 2022-04-01 --las 394 --seed 2026
+	$(BIN)/scorecard generate --out data/samples --children 2000 --years 3 --start 2023-04-01 --las 394 --seed 2026
 
 bench: install
 	$(BIN)/python benchmarks/ingest.py
