@@ -97,13 +97,21 @@ def map_headers(table: RawTable, kind: ExtractKind) -> tuple[dict[str, int], lis
 
 def _check_required(table: RawTable, kind: ExtractKind, found: dict[str, int]) -> None:
     missing = [c for c in kind.required_columns if c not in found]
-    if missing:
-        noun = "column" if len(missing) == 1 else "columns"
-        listed = ", ".join(h for h in table.headers if h) or "(none)"
+    if not missing:
+        return
+    noun = "column" if len(missing) == 1 else "columns"
+    if not found:
+        # No header matched: the first row may be data (a child's identifier, say), so it is
+        # not repeated in the message, which is stored and shown.
         raise FileRejectedError(
-            f"{table.source}: required {noun} {', '.join(missing)} missing for kind {kind.name}; "
-            f"the columns found are: {listed}. Add or rename the {noun} and load the file again."
+            f"{table.source}: no column matches the {kind.name} format (required {noun}: "
+            f"{', '.join(missing)}). Check that the first row is the header row and load the file again."
         )
+    listed = ", ".join(h for h in table.headers if h) or "(none)"
+    raise FileRejectedError(
+        f"{table.source}: required {noun} {', '.join(missing)} missing for kind {kind.name}; "
+        f"the columns found are: {listed}. Add or rename the {noun} and load the file again."
+    )
 
 
 def _parser(col: Column, excel_serials: bool) -> tuple[Callable[[str], object] | None, str]:

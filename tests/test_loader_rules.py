@@ -257,3 +257,11 @@ def test_population_needs_la_code_and_replaces_by_la_and_year() -> None:
     got = reasons(v)
     assert got[0][1] == "year" and got[0][2].startswith("duplicate la_code/year") is False
     assert got[1] == (3, "population_0_17", "required value is blank")
+
+
+def test_a_file_without_a_header_row_is_rejected_without_repeating_its_first_row() -> None:
+    with pytest.raises(FileRejectedError) as err:
+        run("contacts", csv_bytes("C1,P0012345,2024-01-05,6,nfa,", "C2,P2,2024-01-05,6,nfa,"))
+    message = str(err.value)
+    assert "no column matches the contacts format" in message and "first row is the header row" in message
+    assert "P0012345" not in message

@@ -55,7 +55,7 @@ def derived_id(prefix: str, key: bytes, *parts: object) -> str:
     >>> derived_id("REF", b"k" * 32, "P1", "2024-01-05") == derived_id("REF", b"k" * 32, "P1", "2024-01-05")
     True
     """
-    message = "\x1f".join("" if p is None else str(p) for p in parts).encode("utf-8")
+    message = "\x1f".join([prefix, *("" if p is None else str(p) for p in parts)]).encode("utf-8")
     return f"{prefix}-{hmac.new(key, message, hashlib.sha256).hexdigest()[:16]}"
 
 
