@@ -1,0 +1,334 @@
+"""The shared machinery: the computing context, table rows, breakdown groups, measures.
+
+A ``Context`` holds one snapshot restricted to the LAs asked for, the period table
+and caches, so that event-level work (month indices, working days, de-duplication,
+links) is done once and reused by every indicator and breakdown.
+
+Groups ("cells"): every result row belongs to a cell, an (LA, group) pair. For
+breakdown ``all`` the cells are the LAs (every LA with a loaded event row, so that
+an LA without rows of a kind still gets its blank row); for ``locality``/``team``
+each distinct trimmed value of the LA's table, a blank one being "Not recorded";
+for ``agency`` the roll-up of ``store.codes`` (contacts and referrals by source
+code, early help by lead agency label). Groups come from the stored table, so a
+group that occurs only in a removed same-day duplicate still gets its zero rows.
+
+Example::
+
+    >>> from tests.snapshot_builder import build_snapshot
+    >>> ctx = Context.from_snapshot(build_snapshot(contacts=[{"locality": " North "}, {}]))
+    >>> cells = ctx.rows("contacts").cells("locality")[0]
+    >>> cells.group.tolist()
+    ['North', 'Not recorded']
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable, Iterable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from metrics.compute.axis import (
+    Bools,
+    Days,
+    Ints,
+    Objects,
+    PeriodTable,
+    build_period_table,
+    clipped_span,
+)
+from metrics.registry import IndicatorType
+from metrics.snapshot import StoreSnapshot
+from store.codes import EH_LEAD_AGENCY_LABELS, REFERRAL_SOURCE_AGENCY
+from store.extracts import EVENT_KINDS, EXTRACTS
+
+Floats = npt.NDArray[np.float64]
+T = TypeVar("T")
+
+ALL_GROUP = "All"
+# The kinds whose rows are ever linked or counted by child.
+CHILD_KINDS = frozenset(EVENT_KINDS) - {"contacts"}
+NOT_RECORDED = "Not recorded"
+
+# Breakdown "agency": the code column of each kind and the roll-up it maps through.
+AGENCY_COLUMNS: dict[str, tuple[str, dict[str, str]]] = {
+    "contacts": ("contact_source", REFERRAL_SOURCE_AGENCY),
+    "referrals": ("referral_source", REFERRAL_SOURCE_AGENCY),
+    "early_help": ("lead_agency", EH_LEAD_AGENCY_LABELS),
+}
+
+
+@dataclass(frozen=True)
+class Cells:
+    """The (LA, group) pairs of one breakdown of one table, in output order."""
+
+    la: Objects
+    group: Objects
+    la_index: Ints
+
+    def __len__(self) -> int:
+        return len(self.la)
+
+
+@dataclass(frozen=True)
+class Measure:
+    """Numerator and denominator of each cell × period, before type encoding.
+
+    ``undecided`` holds, per cell × period, the earliest date outside the
+    bank-holiday table that a needed working-day count touched (NaT elsewhere);
+    ``blank`` a note for cells whose source has no rows at all (None elsewhere).
+    """
+
+    cells: Cells
+    numerator: Floats
+    denominator: Floats | None = None
+    undecided: Days | None = None
+    blank: Objects | None = None
+
+
+@dataclass(frozen=True)
+class Computation:
+    """How one indicator is computed: its type, source kind and measure per breakdown."""
+
+    kpi_id: str
+    type: IndicatorType
+    source: str
+    breakdowns: tuple[str, ...]
+    # Note for a value that is blank because nothing qualifies (denominator 0).
+    empty: str
+    measure: Callable[[Context, str], Measure]
+    # "main": the periods of the data range; "loads": widened by the load dates.
+    period_set: str = "main"
+
+
+def notes_where(missing: Bools, note: str) -> Objects:
+    """An object array: ``note`` where ``missing``, None elsewhere."""
+    out = np.full(len(missing), None, dtype=object)
+    out[missing] = note
+    return out
+
+
+def _trimmed(values: pd.Series) -> tuple[Ints, list[str]]:
+    """Codes and trimmed unique values of a text column (factorised: strip uniques only)."""
+    codes, uniques = pd.factorize(values)
+    return codes.astype(np.int64), list(pd.Index(uniques).astype(str).str.strip())
+
+
+class Rows:
+    """The rows of one table (or of a subset of it) with cached column arrays."""
+
+    def __init__(self, ctx: Context, kind: str, frame: pd.DataFrame, la_index: Ints, pos: Ints):
+        self.ctx = ctx
+        self.kind = kind
+        self.frame = frame
+        self.la_index = la_index
+        # Positions of these rows in the kind's (filtered) stored table.
+        self.pos = pos
+        self._cache: dict[Hashable, Any] = {}
+
+    def __len__(self) -> int:
+        return len(self.frame)
+
+    def _cached(self, key: Hashable, fn: Callable[[], T]) -> T:
+        if key not in self._cache:
+            self._cache[key] = fn()
+        value: T = self._cache[key]
+        return value
+
+    def days(self, col: str) -> Days:
+        """A date column as ``datetime64[D]`` (NaT for blank)."""
+        return self._cached(("days", col), lambda: self.frame[col].to_numpy("datetime64[D]"))
+
+    def month(self, col: str) -> Ints:
+        """Month index on the period axis of a date column (``NEVER`` for blank)."""
+        return self._cached(("month", col), lambda: self.ctx.periods.month_index(self.days(col)))
+
+    def known(self, col: str) -> Bools:
+        return self._cached(("known", col), lambda: self.frame[col].notna().to_numpy(bool))
+
+    def equals(self, col: str, value: str | bool) -> Bools:
+        """True where the column equals ``value`` (blank is never equal)."""
+        return self._cached(
+            ("eq", col, value),
+            lambda: self.frame[col].eq(value).to_numpy(dtype=bool, na_value=False),
+        )
+
+    def child(self) -> Ints:
+        """The child as an integer, the same across kinds for the same (LA, child_key)."""
+        return self._cached("child", lambda: self.ctx.child_ids(self))
+
+    def subset(self, keep: Bools | Ints) -> Rows:
+        mask_or_positions = np.asarray(keep)
+        idx: Ints = (
+            np.flatnonzero(mask_or_positions).astype(np.int64)
+            if mask_or_positions.dtype == bool
+            else mask_or_positions.astype(np.int64)
+        )
+        frame = self.frame.iloc[idx].reset_index(drop=True)
+        out = Rows(self.ctx, self.kind, frame, self.la_index[idx], self.pos[idx])
+        if "child" in self._cache:
+            out._cache["child"] = self._cache["child"][idx]
+        return out
+
+    def cells(self, breakdown: str) -> tuple[Cells, Ints]:
+        """The cells of a breakdown of this kind, and the cell of each of these rows."""
+        cells, row_cell = self.ctx.cells(self.kind, breakdown)
+        return cells, row_cell[self.pos]
+
+
+class Context:
+    """A snapshot restricted to the LAs asked for, with the periods and caches."""
+
+    def __init__(
+        self,
+        tables: dict[str, pd.DataFrame],
+        la_index: dict[str, Ints],
+        las: list[str],
+        snapshot: StoreSnapshot,
+        periods: PeriodTable,
+        warnings: list[str],
+        wanted_las: set[str] | None = None,
+    ):
+        self.tables = tables
+        self.las = np.array(las, dtype=object)
+        self.snapshot = snapshot
+        self.periods = periods
+        self.warnings = warnings
+        # The LAs asked for (trimmed), or None for every LA.
+        self.wanted_las = wanted_las
+        self._la_index = la_index
+        self._cache: dict[Hashable, Any] = {}
+
+    @classmethod
+    def from_snapshot(cls, snapshot: StoreSnapshot, la_codes: Iterable[str] | None = None) -> Context:
+        """Periods from every LA's data; tables restricted to ``la_codes`` (all when None)."""
+        warnings: list[str] = []
+        wanted = None if la_codes is None else {c.strip() for c in la_codes}
+        tables: dict[str, pd.DataFrame] = {}
+        la_index: dict[str, Ints] = {}
+        event_las: set[str] = set()
+        la_codes_of = {k: _trimmed(snapshot.tables[k]["la_code"]) for k in EVENT_KINDS}
+        for _, uniques in la_codes_of.values():
+            event_las.update(uniques)
+        las = sorted(event_las if wanted is None else event_las & wanted)
+        position = {la: i for i, la in enumerate(las)}
+        main_dates: list[Days] = []
+        for kind in EVENT_KINDS:
+            frame = snapshot.tables[kind]
+            main_dates.append(frame[EXTRACTS[kind].main_date].to_numpy("datetime64[D]"))
+            codes, uniques = la_codes_of[kind]
+            mapped = np.array([position.get(u, -1) for u in uniques] + [-1], dtype=np.int64)
+            idx = mapped[codes]
+            if (idx < 0).any():
+                frame = frame[idx >= 0].reset_index(drop=True)
+                idx = idx[idx >= 0]
+            tables[kind] = frame
+            la_index[kind] = idx
+        main_span = clipped_span(np.concatenate(main_dates), "main dates", warnings)
+        event_loads = snapshot.load_counts["kind"].isin(EVENT_KINDS).to_numpy(bool)
+        load_span = clipped_span(
+            snapshot.load_counts["loaded_at"].to_numpy("datetime64[D]")[event_loads],
+            "load dates",
+            warnings,
+        )
+        periods = build_period_table(main_span, load_span, warnings)
+        return cls(tables, la_index, las, snapshot, periods, warnings, wanted)
+
+    def cached(self, key: Hashable, fn: Callable[[], T]) -> T:
+        """``fn()`` computed once per context."""
+        if key not in self._cache:
+            self._cache[key] = fn()
+        value: T = self._cache[key]
+        return value
+
+    def rows(self, kind: str) -> Rows:
+        """The stored rows of a kind for the LAs of this context."""
+
+        def build() -> Rows:
+            idx = self._la_index[kind]
+            return Rows(self, kind, self.tables[kind], idx, np.arange(len(idx), dtype=np.int64))
+
+        return self.cached(("rows", kind), build)
+
+    def has_rows(self, kind: str) -> Bools:
+        """Per LA of ``self.las``: whether it has any loaded row of the kind."""
+        return self.cached(
+            ("has_rows", kind),
+            lambda: np.bincount(self._la_index[kind], minlength=len(self.las)) > 0,
+        )
+
+    def cells(self, kind: str, breakdown: str) -> tuple[Cells, Ints]:
+        """The cells of a breakdown of a kind's table and the cell of each stored row."""
+        return self.cached(("cells", kind, breakdown), lambda: self._build_cells(kind, breakdown))
+
+    def _build_cells(self, kind: str, breakdown: str) -> tuple[Cells, Ints]:
+        la_idx = self._la_index[kind]
+        if breakdown == "all":
+            n = len(self.las)
+            cells = Cells(self.las, np.full(n, ALL_GROUP, dtype=object), np.arange(n))
+            return cells, la_idx
+        labels = self._group_labels(kind, breakdown)
+        codes, label_values = labels
+        # Sorted label ids, so that cells come out ordered by (LA, group).
+        order = np.argsort(np.array(label_values, dtype=object)) if label_values else np.zeros(0)
+        rank = np.empty(len(label_values), np.int64)
+        rank[order.astype(np.int64)] = np.arange(len(label_values))
+        n_labels = max(len(label_values), 1)
+        key = la_idx * n_labels + rank[codes] if len(codes) else np.zeros(0, np.int64)
+        unique_keys, row_cell = np.unique(key, return_inverse=True)
+        sorted_labels = np.array(label_values, dtype=object)[order.astype(np.int64)]
+        cells = Cells(
+            la=self.las[unique_keys // n_labels],
+            group=sorted_labels[unique_keys % n_labels] if len(unique_keys) else np.zeros(0, object),
+            la_index=(unique_keys // n_labels).astype(np.int64),
+        )
+        return cells, row_cell.astype(np.int64)
+
+    def _group_labels(self, kind: str, breakdown: str) -> tuple[Ints, list[str]]:
+        """Each row's group label, as codes into a list of distinct labels."""
+        if breakdown in ("locality", "team"):
+            codes, uniques = self.text_codes(kind, breakdown)
+            labels = [u if u else NOT_RECORDED for u in uniques] + [NOT_RECORDED]
+        elif breakdown == "agency" and kind in AGENCY_COLUMNS:
+            column, roll_up = AGENCY_COLUMNS[kind]
+            codes, uniques = self.text_codes(kind, column)
+            # An unmapped code is shown as written rather than hidden in another group.
+            labels = [roll_up.get(u, u) if u else NOT_RECORDED for u in uniques] + [NOT_RECORDED]
+        else:
+            raise ValueError(f"{kind} has no breakdown {breakdown!r}")
+        label_codes, distinct = pd.factorize(np.array(labels, dtype=object))
+        # codes == -1 (blank) picks the trailing NOT_RECORDED entry.
+        return label_codes.astype(np.int64)[codes], [str(v) for v in distinct]
+
+    def text_codes(self, kind: str, column: str) -> tuple[Ints, list[str]]:
+        """A text column of a kind factorised: codes (−1 blank) and trimmed distinct values."""
+        return self.cached(("text", kind, column), lambda: _trimmed(self.tables[kind][column]))
+
+    def child_ids(self, rows: Rows) -> Ints:
+        """Integer child ids shared by every kind: (LA, child_key) → one number."""
+        if rows.kind not in CHILD_KINDS:
+            raise ValueError(f"{rows.kind}: no indicator links its rows by child")
+        codes, size = self.cached("child_vocab", self._child_codes)
+        ids = rows.la_index * (size + 1) + codes[rows.kind][rows.pos]
+        return np.asarray(ids, dtype=np.int64)
+
+    def _child_codes(self) -> tuple[dict[str, Ints], int]:
+        """Per kind, each stored row's child as an index into one vocabulary of child_keys."""
+        # Contacts never need the child (no contact indicator looks at it): skip the
+        # largest table.
+        per_kind = {k: pd.factorize(self.tables[k]["child_key"]) for k in EVENT_KINDS if k in CHILD_KINDS}
+        # Factorising the concatenated per-kind uniques maps each kind's codes into one
+        # shared vocabulary without touching every row again.
+        shared, vocab = pd.factorize(
+            np.concatenate([np.asarray(u, dtype=object) for _, u in per_kind.values()])
+        )
+        codes: dict[str, Ints] = {}
+        offset = 0
+        for kind, (kind_codes, uniques) in per_kind.items():
+            mapped = np.append(shared[offset : offset + len(uniques)], -1).astype(np.int64)
+            codes[kind] = mapped[kind_codes]
+            offset += len(uniques)
+        return codes, len(vocab)

@@ -1,0 +1,190 @@
+"""Turning measures into result rows: output encoding, rates, notes.
+
+Output encoding (kpis.md): counts: numerator = count, denominator blank, value =
+count; percentages: numerator and denominator as counted (both 0 when nothing
+qualifies), value blank when the denominator is 0; rates: numerator = count,
+denominator = population, value blank without a population; medians: numerator =
+median (blank when there is nothing to take it of), denominator = count, value =
+median. Percentages are 0–100 and nothing is rounded.
+
+Blank values always carry a note, in this order of precedence: the LA has no
+loaded row of the source extract; a working-day count touched a date outside the
+bank-holiday table (numerator and value blank, the denominator as counted); nothing
+qualifies (the computation's own note); no population estimate.
+
+Example::
+
+    >>> population_year(np.array(["2025-03-31", "2025-06-30", "2025-07-31"],
+    ...                          dtype="datetime64[D]")).tolist()
+    [2024, 2025, 2025]
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from metrics.compute.axis import Days, Ints, Objects
+from metrics.compute.core import Computation, Context, Floats, Measure, notes_where
+from metrics.registry import Indicator
+
+RESULT_COLUMNS: tuple[str, ...] = (
+    "kpi_id",
+    "la_code",
+    "grain",
+    "period_start",
+    "period_end",
+    "breakdown",
+    "group_name",
+    "numerator",
+    "denominator",
+    "value",
+    "note",
+)
+
+
+def population_year(period_end: Days) -> Ints:
+    """The mid-year estimate a period end calls for: the latest whose 30 June ≤ the end."""
+    end = np.asarray(period_end, dtype="datetime64[D]")
+    year = end.astype("datetime64[Y]").astype(np.int64) + 1970
+    june = ((year - 1970) * 12 + 5).astype("datetime64[M]")
+    june_30 = june.astype("datetime64[D]") + np.timedelta64(29, "D")
+    return np.where(end >= june_30, year, year - 1)
+
+
+def population_at(ctx: Context) -> tuple[Floats, Objects]:
+    """Population aged 0–17 per (LA of ``ctx.las``, period) and a note where there is none.
+
+    The latest estimate for the year the period end calls for, or the latest
+    earlier year; none: no value.
+    """
+
+    def build() -> tuple[Floats, Objects]:
+        periods = ctx.periods
+        wanted = population_year(periods.end)
+        frame = ctx.snapshot.tables["population"]
+        la = frame["la_code"].astype(str).str.strip().to_numpy(dtype=object)
+        years = frame["year"].to_numpy(dtype=np.float64, na_value=np.nan)
+        values = frame["population_0_17"].to_numpy(dtype=np.float64, na_value=np.nan)
+        pop = np.full((len(ctx.las), periods.size), np.nan)
+        note = np.full((len(ctx.las), periods.size), None, dtype=object)
+        for i, code in enumerate(ctx.las):
+            mine = (la == code) & ~np.isnan(years) & ~np.isnan(values)
+            order = np.argsort(years[mine])
+            ys, vs = years[mine][order], values[mine][order]
+            at = np.searchsorted(ys, wanted, side="right") - 1
+            found = at >= 0
+            pop[i, found] = vs[at[found]]
+            note[i, ~found] = [f"no population estimate for {y} or earlier" for y in wanted[~found]]
+            zero = found & (pop[i] <= 0)
+            note[i, zero] = [f"the population estimate for {int(ys[k])} is 0" for k in at[zero]]
+        return pop, note
+
+    return ctx.cached("population", build)
+
+
+def _blank_notes(ctx: Context, computation: Computation, measure: Measure) -> Objects:
+    if measure.blank is not None:
+        return measure.blank
+    has = ctx.has_rows(computation.source)[measure.cells.la_index]
+    return notes_where(~has, f"no {computation.source} loaded for this LA")
+
+
+def encode(
+    ctx: Context, indicator: Indicator, computation: Computation, breakdown: str, measure: Measure
+) -> dict[str, np.ndarray]:
+    """The result columns of one indicator × breakdown, cell-major then period."""
+    periods = ctx.periods
+    sel = periods.loads if computation.period_set == "loads" else periods.main
+    cells = measure.cells
+    n, p = len(cells), int(sel.sum())
+    num = measure.numerator[:, sel].astype(np.float64)
+    den = None if measure.denominator is None else measure.denominator[:, sel].astype(np.float64)
+    note = np.full((n, p), None, dtype=object)
+    kind = indicator.type
+    if kind == "count":
+        numerator, denominator, value = num, np.full((n, p), np.nan), num.copy()
+    elif kind == "percentage":
+        assert den is not None
+        numerator, denominator = num, den
+        with np.errstate(divide="ignore", invalid="ignore"):
+            value = np.where(den > 0, num * 100.0 / den, np.nan)
+        note[den == 0] = computation.empty
+    elif kind == "rate":
+        pop, pop_note = population_at(ctx)
+        denominator = pop[cells.la_index][:, sel]
+        numerator = num
+        with np.errstate(divide="ignore", invalid="ignore"):
+            value = np.where(denominator > 0, num * 10000.0 / denominator, np.nan)
+        note[:] = pop_note[cells.la_index][:, sel]
+    else:  # median: the measure's numerator is the median, its denominator the count
+        assert den is not None
+        numerator, denominator, value = num, den, num.copy()
+        note[den == 0] = computation.empty
+    if measure.undecided is not None:
+        undecided = measure.undecided[:, sel]
+        where = ~np.isnat(undecided)
+        if where.any():
+            numerator[where] = np.nan
+            value[where] = np.nan
+            note[where] = [
+                f"working days cannot be counted: {d} is outside the bank-holiday table"
+                for d in undecided[where]
+            ]
+    blank = _blank_notes(ctx, computation, measure)
+    empty_cells = np.array([b is not None for b in blank], dtype=bool)
+    if empty_cells.any():
+        numerator[empty_cells] = np.nan
+        denominator[empty_cells] = np.nan
+        value[empty_cells] = np.nan
+        note[empty_cells] = blank[empty_cells][:, None]
+    return {
+        "kpi_id": np.full(n * p, indicator.id, dtype=object),
+        "la_code": np.repeat(cells.la, p),
+        "grain": np.tile(periods.grain[sel], n),
+        "period_start": np.tile(periods.start[sel], n),
+        "period_end": np.tile(periods.end[sel], n),
+        "breakdown": np.full(n * p, breakdown, dtype=object),
+        "group_name": np.repeat(cells.group, p),
+        "numerator": numerator.ravel(),
+        "denominator": denominator.ravel(),
+        "value": value.ravel(),
+        "note": note.ravel(),
+    }
+
+
+def to_frame(blocks: list[dict[str, np.ndarray]]) -> pd.DataFrame:
+    """Concatenate encoded blocks into the result frame."""
+    if not blocks:
+        return empty_results()
+    data = {c: np.concatenate([b[c] for b in blocks]) for c in RESULT_COLUMNS}
+    frame = pd.DataFrame(
+        {
+            c: (
+                data[c].astype("datetime64[s]")
+                if c in ("period_start", "period_end")
+                else data[c].astype(np.float64)
+                if c in ("numerator", "denominator", "value")
+                else pd.array(data[c], dtype="str")
+            )
+            for c in RESULT_COLUMNS
+        }
+    )
+    return frame
+
+
+def empty_results() -> pd.DataFrame:
+    """A result frame with no rows and the right columns and types."""
+    return pd.DataFrame(
+        {
+            c: pd.Series(
+                [],
+                dtype="datetime64[s]"
+                if c in ("period_start", "period_end")
+                else "float64"
+                if c in ("numerator", "denominator", "value")
+                else "str",
+            )
+            for c in RESULT_COLUMNS
+        }
+    )
