@@ -61,7 +61,7 @@ def read_snapshot(engine: Engine) -> StoreSnapshot:
     ['assessments', 'cin_plans']
     """
     with engine.connect() as conn:
-        tables = {kind: read_frame(conn, kind_table(kind), stored_columns(kind)) for kind in EXTRACTS}
+        tables = {kind: read_frame(conn, kind_table(kind), _computed_columns(kind)) for kind in EXTRACTS}
         counts = read_frame(conn, load_counts)
         load_rows = read_frame(conn, loads)
     return StoreSnapshot(tables=tables, load_counts=merge_load_counts(counts, load_rows))
@@ -101,3 +101,8 @@ def merge_load_counts(counts: pd.DataFrame, load_rows: pd.DataFrame) -> pd.DataF
     for col in ("load_id", "rows_read", "rows_loaded", "rows_rejected"):
         out[col] = out[col].astype("Int64")
     return out
+
+
+def _computed_columns(kind: str) -> list[str]:
+    """The columns the computations use: all but the provenance columns."""
+    return [c for c in stored_columns(kind) if c not in ("load_id", "source_row")]

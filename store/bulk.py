@@ -25,6 +25,8 @@ import math
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+import numpy as np
+import numpy.typing as npt
 import pandas as pd
 import pyarrow as pa
 from sqlalchemy import Boolean, Connection, Date, DateTime, Float, Integer, Table
@@ -137,7 +139,10 @@ def read_frame(
 ) -> pd.DataFrame:
     """Read a table into a typed frame: dates as ``datetime64[s]``, booleans as ``boolean``.
 
-    ``where_sql`` is an optional SQL condition with ``:name`` parameters.
+    ``where_sql`` is an optional SQL condition with ``:name`` parameters. Rows come
+    through the driver's cursor and are turned into columns in C (``zip``), and each
+    column is typed in one vectorised step: the store is read once per recompute, so
+    this is the recompute's largest fixed cost.
     """
     from sqlalchemy import text
 
@@ -146,22 +151,43 @@ def read_frame(
     sql = f"SELECT {cols} FROM {_quote(conn, table.name)}"
     if where_sql:
         sql += f" WHERE {where_sql}"
-    result = conn.execute(text(sql), params or {})
-    rows = result.fetchall()
-    data = {n: [r[i] for r in rows] for i, n in enumerate(names)}
-    frame = pd.DataFrame(data, columns=names)
-    for n in names:
-        frame[n] = _typed(frame[n], table.c[n].type)
-    return frame
+    compiled = text(sql).bindparams(**(params or {})).compile(conn)
+    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.execute(str(compiled), _positional(compiled, conn.dialect.name))
+        rows = cursor.fetchall()
+    finally:
+        cursor.close()
+    matrix = np.array(rows, dtype=object) if rows else np.empty((0, len(names)), dtype=object)
+    if matrix.ndim != 2:  # every value of a one-column result a sequence: keep rows whole
+        matrix = np.empty((len(rows), len(names)), dtype=object)
+        matrix[:] = rows
+    dialect = conn.dialect.name
+    return pd.DataFrame({n: _typed(matrix[:, i], table.c[n].type, dialect) for i, n in enumerate(names)})
 
 
-def _typed(series: pd.Series, sql_type: object) -> pd.Series:
-    if isinstance(sql_type, (Date, DateTime)):
-        return pd.to_datetime(series, errors="raise").astype("datetime64[s]")
+def _positional(compiled: Any, dialect: str) -> Any:
+    params = compiled.params
+    if dialect == "sqlite":
+        return tuple(params[name] for name in compiled.positiontup or ())
+    return params
+
+
+def _typed(values: npt.NDArray[np.object_], sql_type: object, dialect: str) -> pd.Series:
+    """One column of driver values (None for NULL) as a typed pandas column, via Arrow."""
+    if isinstance(sql_type, Date):
+        # ISO text from SQLite, date objects from PostgreSQL.
+        as_read = pa.array(values, type=pa.string() if dialect == "sqlite" else pa.date32())
+        days = as_read.cast(pa.date32()).cast(pa.timestamp("s"))
+        return pd.Series(days.to_numpy(zero_copy_only=False).astype("datetime64[s]"))
+    if isinstance(sql_type, DateTime):
+        return pd.Series(pd.to_datetime(pd.Series(values, dtype=object)).astype("datetime64[s]"))
     if isinstance(sql_type, Boolean):
-        return series.astype("boolean")
+        flags = pa.array(values, type=pa.int8() if dialect == "sqlite" else pa.bool_()).cast(pa.bool_())
+        return pd.Series(flags.to_pandas(types_mapper={pa.bool_(): pd.BooleanDtype()}.get))
     if isinstance(sql_type, Integer):
-        return series.astype("Int64")
+        ints = pa.array(values, type=pa.int64())
+        return pd.Series(ints.to_pandas(types_mapper={pa.int64(): pd.Int64Dtype()}.get))
     if isinstance(sql_type, Float):
-        return series.astype("float64")
-    return series.astype("str").where(series.notna(), None) if len(series) else series.astype("str")
+        return pd.Series(pa.array(values, type=pa.float64()).to_numpy(zero_copy_only=False))
+    return pd.Series(pd.arrays.ArrowStringArray(pa.array(values, type=pa.large_string())), dtype="str")

@@ -173,7 +173,7 @@ kpi_results = Table(
     Column("period_start", Date, nullable=False),
     Column("period_end", Date, nullable=False),
     Column("breakdown", String(16), nullable=False),
-    Column("group_name", String(200), nullable=False),
+    Column("group_name", Text, nullable=False),
     Column("numerator", Float, nullable=True),
     Column("denominator", Float, nullable=True),
     Column("value", Float, nullable=True),
@@ -198,7 +198,7 @@ kpi_spc = Table(
     Column("la_code", String(16), nullable=False),
     Column("kpi_id", String(64), nullable=False),
     Column("breakdown", String(16), nullable=False),
-    Column("group_name", String(200), nullable=False),
+    Column("group_name", Text, nullable=False),
     Column("points", Integer, nullable=False),
     Column("mean", Float, nullable=True),
     Column("lower_limit", Float, nullable=True),
@@ -210,6 +210,20 @@ kpi_spc = Table(
     # pass / fail / hit_and_miss; null without a target or limits.
     Column("assurance", String(16), nullable=True),
     PrimaryKeyConstraint("la_code", "kpi_id", "breakdown", "group_name"),
+)
+
+# Each LA's reporting window: the months its extracts cover. It starts at the LA's first
+# contact (else first referral, else its earliest event): plans and episodes already open
+# when the extracts begin carry earlier start dates, and months before the window would
+# show partial numbers. Results outside the window are kept (kpis.md defines them), but
+# SPC limits use only the months inside it and the pages default to it.
+la_windows = Table(
+    "la_windows",
+    metadata,
+    Column("la_code", String(16), primary_key=True),
+    Column("window_start", Date, nullable=False),
+    Column("window_end", Date, nullable=False),
+    Column("basis", String(32), nullable=False),
 )
 
 # One row per recompute: when, and the latest load it reflects (caches key on it).
@@ -256,6 +270,6 @@ record_views = Table(
     Column("grain", String(8), nullable=False),
     Column("period_end", Date, nullable=False),
     Column("breakdown", String(16), nullable=False),
-    Column("group_name", String(200), nullable=False),
+    Column("group_name", Text, nullable=False),
     Column("rows", Integer, nullable=False),
 )

@@ -163,7 +163,7 @@ def result(
     *,
     grain: str = "month",
     breakdown: str = "all",
-    group: str = "All",
+    group: str = "all",
     la_code: str = DEFAULT_LA,
 ) -> dict[str, Any]:
     """The one result row of an indicator, period end (ISO), grain, breakdown and group."""

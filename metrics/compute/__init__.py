@@ -26,7 +26,7 @@ Readings taken where kpis.md is silent or ambiguous (each also where it applies)
   earliest such date. A median needs every count exact.
 - Group values are trimmed; blank or only spaces is "Not recorded". Groups come
   from the stored table (a group seen only on a removed duplicate is zero-filled).
-  Breakdown ``all`` has group "All". An agency code outside the roll-up is shown
+  Breakdown ``all`` has group "all". An agency code outside the roll-up is shown
   as written.
 - Blank booleans: referral_nfa blank is not true (stays in the denominator);
   child_seen blank counts as seen (kpis.md); outcome_in_need and
@@ -61,7 +61,7 @@ Example::
     >>> month = out[out.grain == "month"]
     >>> list(zip(month.breakdown, month.group_name, month.value))
     ... # doctest: +NORMALIZE_WHITESPACE
-    [('all', 'All', 1.0), ('locality', 'Not recorded', 1.0), ('team', 'Not recorded', 1.0),
+    [('all', 'all', 1.0), ('locality', 'Not recorded', 1.0), ('team', 'Not recorded', 1.0),
      ('agency', 'Police', 1.0)]
 """
 

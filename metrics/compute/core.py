@@ -48,7 +48,7 @@ from store.extracts import EVENT_KINDS, EXTRACTS
 Floats = npt.NDArray[np.float64]
 T = TypeVar("T")
 
-ALL_GROUP = "All"
+ALL_GROUP = "all"
 # The kinds whose rows are ever linked or counted by child.
 CHILD_KINDS = frozenset(EVENT_KINDS) - {"contacts"}
 NOT_RECORDED = "Not recorded"

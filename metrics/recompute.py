@@ -1,0 +1,232 @@
+"""Recomputing every indicator and storing the finished results, in one transaction.
+
+The pages read ``kpi_results`` and ``kpi_spc``; they never compute. A recompute reads
+the store, computes every indicator for every LA, grain, period, breakdown and group
+(``metrics.compute``), then adds what the scorecard shows beside each value: the
+target and status against it, the direction of travel against the previous period
+of the same grain, and for monthly series the SPC point class, limits and icons. The
+old results are replaced whole, so a reader sees either the old set or the new one.
+
+Example::
+
+    >>> from store.engine import open_store
+    >>> summary = recompute(open_store("sqlite://"))
+    >>> summary.results
+    0
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import Engine, delete, func, insert, select
+
+from metrics.compute import compute_indicators
+from metrics.registry import Registry, load_registry
+from metrics.snapshot import StoreSnapshot, read_snapshot
+from metrics.spc import xmr_frame
+from metrics.status import direction_array, status_array
+from metrics.targets import Targets, load_targets
+from store.bulk import upsert
+from store.extracts import EVENT_KINDS, EXTRACTS
+from store.schema import kpi_results, kpi_runs, kpi_spc, la_windows, loads
+
+log = logging.getLogger(__name__)
+
+SERIES_KEYS = ["la_code", "kpi_id", "grain", "breakdown", "group_name"]
+SPC_KEYS = ["la_code", "kpi_id", "breakdown", "group_name"]
+
+
+@dataclass
+class RecomputeSummary:
+    """What a recompute did, for the command line and the logs."""
+
+    results: int
+    series: int
+    las: list[str]
+    seconds: float
+    warnings: list[str] = field(default_factory=list)
+
+    def __str__(self) -> str:
+        las = ", ".join(self.las) or "no LA"
+        return f"{self.results:,} results for {las} in {self.seconds:.1f} s"
+
+
+def recompute(
+    engine: Engine, *, targets_file: Path | None = None, registry: Registry | None = None
+) -> RecomputeSummary:
+    """Compute every indicator from the store and replace the stored results."""
+    started = datetime.now()
+    clock = time.perf_counter()
+    registry = registry or load_registry()
+    targets = load_targets(targets_file, registry)
+    snapshot = read_snapshot(engine)
+    computed = compute_indicators(snapshot, registry)
+    windows = reporting_windows(snapshot)
+    results = add_assessment(computed, registry, targets, windows)
+    series = spc_summaries(results, windows)
+    _store(engine, results, series, windows, started)
+    summary = RecomputeSummary(
+        results=len(results),
+        series=len(series),
+        las=sorted(results["la_code"].unique().tolist()) if len(results) else [],
+        seconds=time.perf_counter() - clock,
+        warnings=list(computed.attrs.get("warnings", [])),
+    )
+    log.info("recomputed %s", summary)
+    return summary
+
+
+def _indicator_columns(frame: pd.DataFrame, registry: Registry) -> pd.DataFrame:
+    meta = pd.DataFrame(
+        {
+            "kpi_id": [i.id for i in registry],
+            "polarity": [i.polarity for i in registry],
+            "type": [i.type for i in registry],
+        }
+    )
+    return frame.merge(meta, on="kpi_id", how="left", validate="many_to_one")
+
+
+def _target_columns(frame: pd.DataFrame, targets: Targets) -> pd.DataFrame:
+    pairs = frame[["kpi_id", "la_code"]].drop_duplicates()
+    found = [
+        targets.for_indicator(k, la) if k in targets else None for k, la in pairs.itertuples(index=False)
+    ]
+    pairs = pairs.assign(
+        target=[t.value if t else np.nan for t in found],
+        tolerance=[t.tolerance if t else np.nan for t in found],
+    )
+    return frame.merge(pairs, on=["kpi_id", "la_code"], how="left", validate="many_to_one")
+
+
+# Where each LA's window starts: its first contact, else its first referral, else its
+# earliest event of any kind (the first basis that has rows).
+WINDOW_BASES = (("contacts", "first contact"), ("referrals", "first referral"))
+
+
+def reporting_windows(snapshot: StoreSnapshot) -> pd.DataFrame:
+    """Each LA's reporting window: la_code, window_start, window_end, basis.
+
+    >>> from tests.snapshot_builder import build_snapshot
+    >>> snap = build_snapshot(contacts=[{"contact_date": "2024-05-02"}],
+    ...                       cp_plans=[{"start_date": "2021-01-04"}])
+    >>> reporting_windows(snap)[["window_start", "window_end", "basis"]].astype(str).values.tolist()
+    [['2024-05-02', '2024-05-02', 'first contact']]
+    """
+    dates = []
+    for kind in EVENT_KINDS:
+        frame = snapshot.tables[kind]
+        dates.append(
+            pd.DataFrame(
+                {
+                    "la_code": frame["la_code"].astype(str).str.strip(),
+                    "kind": kind,
+                    "day": frame[EXTRACTS[kind].main_date],
+                }
+            )
+        )
+    events = pd.concat(dates, ignore_index=True).dropna(subset=["day"])
+    if events.empty:
+        return pd.DataFrame(columns=["la_code", "window_start", "window_end", "basis"])
+    ends = events.groupby("la_code")["day"].max()
+    starts = events.groupby("la_code")["day"].min().to_frame("window_start").assign(basis="earliest event")
+    for kind, basis in reversed(WINDOW_BASES):
+        first = events[events["kind"] == kind].groupby("la_code")["day"].min()
+        starts.loc[first.index, "window_start"] = first
+        starts.loc[first.index, "basis"] = basis
+    out = starts.join(ends.rename("window_end")).reset_index()
+    return out[["la_code", "window_start", "window_end", "basis"]]
+
+
+def _in_window(frame: pd.DataFrame, windows: pd.DataFrame) -> pd.Series:
+    """True for rows whose period lies inside its LA's window (SPC uses only those)."""
+    bounds = frame[["la_code"]].merge(windows, on="la_code", how="left")
+    start = bounds["window_start"].to_numpy("datetime64[D]")
+    end = bounds["window_end"].to_numpy("datetime64[D]")
+    period_start = frame["period_start"].to_numpy("datetime64[D]")
+    period_end = frame["period_end"].to_numpy("datetime64[D]")
+    # A month counts when the window covers it from its first day (a window starting on
+    # the 1st takes that month) up to the month holding the window's last event.
+    inside = (period_start >= start.astype("datetime64[M]").astype("datetime64[D]")) & (
+        period_end <= (end.astype("datetime64[M]") + 1).astype("datetime64[D]") - 1
+    )
+    return pd.Series(inside, index=frame.index)
+
+
+def _spc_input(frame: pd.DataFrame, windows: pd.DataFrame) -> pd.DataFrame:
+    """Monthly rows with values outside the LA's window blanked, so limits ignore them."""
+    monthly = frame[frame["grain"] == "month"]
+    return monthly.assign(value=monthly["value"].where(_in_window(monthly, windows)))
+
+
+def add_assessment(
+    computed: pd.DataFrame, registry: Registry, targets: Targets, windows: pd.DataFrame
+) -> pd.DataFrame:
+    """The computed rows with target, status, direction of travel and SPC point class."""
+    if computed.empty:
+        return computed.assign(target=[], status=[], direction=[], spc=[])
+    windows = windows if len(windows) else pd.DataFrame(columns=["la_code", "window_start", "window_end"])
+    frame = _indicator_columns(computed, registry)
+    frame = _target_columns(frame, targets)
+    frame["status"] = np.asarray(
+        status_array(frame["value"], frame["target"], frame["polarity"], frame["type"], frame["tolerance"]),
+        dtype=object,
+    )
+    frame["status"] = frame["status"].fillna("none")
+    frame = frame.sort_values([*SERIES_KEYS, "period_end"], kind="stable").reset_index(drop=True)
+    previous = frame.groupby(SERIES_KEYS, sort=False)["value"].shift(1)
+    frame["direction"] = np.asarray(
+        direction_array(frame["value"], previous, frame["polarity"]), dtype=object
+    )
+    frame["spc"] = None
+    monthly = _spc_input(frame, windows)
+    if len(monthly):
+        classes, _ = xmr_frame(monthly, SPC_KEYS, target="target")
+        frame.loc[monthly.index, "spc"] = classes.to_numpy(dtype=object)
+    return frame
+
+
+def spc_summaries(results: pd.DataFrame, windows: pd.DataFrame) -> pd.DataFrame:
+    """One row per monthly series: the XmR limits and the icons of its latest point."""
+    monthly = _spc_input(results, windows) if len(results) else results
+    if monthly.empty:
+        return pd.DataFrame(columns=[c.name for c in kpi_spc.columns])
+    _, per_series = xmr_frame(monthly, SPC_KEYS, target="target")
+    latest = per_series["latest_row"]
+    ends = monthly["period_end"]
+    per_series["latest_period_end"] = [
+        ends.loc[r] if r is not None and not pd.isna(r) else None for r in latest
+    ]
+    return per_series.drop(columns=["latest_row"])
+
+
+def _store(
+    engine: Engine, results: pd.DataFrame, series: pd.DataFrame, windows: pd.DataFrame, started: datetime
+) -> None:
+    columns = [c.name for c in kpi_results.columns]
+    with engine.begin() as conn:
+        conn.execute(delete(kpi_results))
+        conn.execute(delete(kpi_spc))
+        conn.execute(delete(la_windows))
+        if len(windows):
+            upsert(conn, la_windows, windows)
+        if len(results):
+            upsert(conn, kpi_results, results[columns])
+        if len(series):
+            upsert(conn, kpi_spc, series[[c.name for c in kpi_spc.columns]])
+        latest_load = conn.execute(select(func.max(loads.c.load_id))).scalar()
+        conn.execute(
+            insert(kpi_runs).values(
+                started_at=started,
+                finished_at=datetime.now(),
+                latest_load_id=latest_load,
+                results=len(results),
+            )
+        )

@@ -1,0 +1,434 @@
+"""Read-only queries on the stored indicator results and load records, for the dashboard.
+
+The metrics layer computes indicators and stores them (``kpi_results``, ``kpi_spc``,
+``kpi_runs``); the loaders record every load (``loads``, ``load_counts``, ``rejects``).
+This module only reads those tables, one query per question, and returns small
+frames or plain values. It never computes an indicator.
+
+Frames have the stored column names. Dates are ``datetime.date`` objects; missing
+numbers are NaN (``value`` is NaN exactly when no value was stored, and ``note`` then
+says why).
+
+Example::
+
+    >>> from store.engine import open_store
+    >>> engine = open_store("sqlite:///:memory:")
+    >>> la_codes(engine)
+    []
+    >>> latest_run(engine) is None
+    True
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import Date, Engine, Select, String, and_, column, func, select, text
+
+from metrics.periods import Grain, Period, period_for
+from metrics.registry import load_registry
+from store.schema import kpi_results, kpi_runs, kpi_spc, load_counts, loads, rejects
+
+RESULT_COLUMNS: tuple[str, ...] = (
+    "la_code",
+    "kpi_id",
+    "grain",
+    "period_start",
+    "period_end",
+    "breakdown",
+    "group_name",
+    "numerator",
+    "denominator",
+    "value",
+    "note",
+    "target",
+    "status",
+    "direction",
+    "spc",
+)
+SPC_COLUMNS: tuple[str, ...] = (
+    "points",
+    "mean",
+    "lower_limit",
+    "upper_limit",
+    "latest_period_end",
+    "variation",
+    "assurance",
+)
+_FLOAT_COLUMNS = ("numerator", "denominator", "value", "target", "mean", "lower_limit", "upper_limit")
+
+
+@dataclass(frozen=True)
+class RunInfo:
+    """The latest recompute: caches and the page footer key on it."""
+
+    run_id: int
+    finished_at: datetime
+    latest_load_id: int | None
+    results: int
+
+
+def _frame(engine: Engine, query: Select[Any], floats: Sequence[str] = _FLOAT_COLUMNS) -> pd.DataFrame:
+    """Run one query and return its rows as a frame, the ``floats`` columns as float64."""
+    with engine.connect() as conn:
+        result = conn.execute(query)
+        columns = list(result.keys())
+        rows = result.fetchall()
+    frame = pd.DataFrame([tuple(r) for r in rows], columns=columns)
+    for name in floats:
+        if name in frame.columns:
+            frame[name] = pd.to_numeric(frame[name], errors="coerce").astype("float64")
+    return frame
+
+
+def latest_run(engine: Engine) -> RunInfo | None:
+    """The most recent recompute, or None before the first one."""
+    query = select(kpi_runs).order_by(kpi_runs.c.run_id.desc()).limit(1)
+    with engine.connect() as conn:
+        row = conn.execute(query).mappings().first()
+    if row is None:
+        return None
+    return RunInfo(
+        run_id=int(row["run_id"]),
+        finished_at=row["finished_at"],
+        latest_load_id=row["latest_load_id"],
+        results=int(row["results"]),
+    )
+
+
+# Loose index scans: each step is one index seek, so listing the LAs or the periods costs
+# a few milliseconds however many results are stored (SQLite and PostgreSQL alike).
+_LA_CODES = text(
+    """
+    WITH RECURSIVE found(la) AS (
+        SELECT MIN(la_code) FROM kpi_results
+        UNION ALL
+        SELECT (SELECT MIN(la_code) FROM kpi_results WHERE la_code > found.la)
+        FROM found WHERE found.la IS NOT NULL
+    )
+    SELECT la FROM found WHERE la IS NOT NULL
+    """
+).columns(column("la", String))
+_PERIOD_ENDS = text(
+    """
+    WITH RECURSIVE found(period_end) AS (
+        SELECT MAX(period_end) FROM kpi_results WHERE la_code = :la AND grain = :grain
+        UNION ALL
+        SELECT (SELECT MAX(period_end) FROM kpi_results
+                WHERE la_code = :la AND grain = :grain AND period_end < found.period_end)
+        FROM found WHERE found.period_end IS NOT NULL
+    )
+    SELECT period_end FROM found WHERE period_end IS NOT NULL
+    """
+).columns(column("period_end", Date))
+
+
+def la_codes(engine: Engine) -> list[str]:
+    """The LAs that have results, in code order."""
+    with engine.connect() as conn:
+        return [str(v) for v in conn.execute(_LA_CODES).scalars()]
+
+
+def periods(engine: Engine, la_code: str, grain: Grain) -> list[Period]:
+    """The periods of ``grain`` with results for the LA, newest first."""
+    with engine.connect() as conn:
+        ends = list(conn.execute(_PERIOD_ENDS, {"la": la_code, "grain": grain}).scalars())
+    return [period_for(grain, end) for end in ends]
+
+
+def groups(
+    engine: Engine, la_code: str, breakdown: str, grain: Grain, period_end: date
+) -> list[str]:
+    """The group names of a breakdown (localities, teams, agencies) for one period.
+
+    Every period holds a row for every group that occurs in the LA's data, so one
+    period gives the whole list; naming the indicators that have the breakdown lets the
+    query seek the primary key instead of scanning the LA's results.
+    """
+    c = kpi_results.c
+    kpi_ids = [ind.id for ind in load_registry() if breakdown in ind.breakdowns]
+    query = (
+        select(c.group_name)
+        .where(
+            c.la_code == la_code,
+            c.kpi_id.in_(kpi_ids),
+            c.grain == grain,
+            c.period_end == period_end,
+            c.breakdown == breakdown,
+        )
+        .distinct()
+        .order_by(c.group_name)
+    )
+    with engine.connect() as conn:
+        return [str(v) for v in conn.execute(query).scalars()]
+
+
+def _result_columns() -> list[Any]:
+    return [kpi_results.c[name] for name in RESULT_COLUMNS]
+
+
+def period_results(
+    engine: Engine,
+    la_code: str,
+    grain: Grain,
+    period_end: date,
+    breakdown: str = "all",
+    group_name: str = "all",
+    kpi_ids: Sequence[str] | None = None,
+) -> pd.DataFrame:
+    """One row per indicator for one period and group, with its monthly SPC summary.
+
+    The SPC columns (``points``, ``mean``, limits, ``variation``, ``assurance``) come
+    from the indicator's monthly series for the same breakdown and group.
+    """
+    r, s = kpi_results.c, kpi_spc.c
+    join = kpi_results.outerjoin(
+        kpi_spc,
+        and_(
+            s.la_code == r.la_code,
+            s.kpi_id == r.kpi_id,
+            s.breakdown == r.breakdown,
+            s.group_name == r.group_name,
+        ),
+    )
+    query = (
+        select(*_result_columns(), *(s[name] for name in SPC_COLUMNS))
+        .select_from(join)
+        .where(
+            r.la_code == la_code,
+            r.grain == grain,
+            r.period_end == period_end,
+            r.breakdown == breakdown,
+            r.group_name == group_name,
+        )
+    )
+    if kpi_ids is not None:
+        query = query.where(r.kpi_id.in_(list(kpi_ids)))
+    return _frame(engine, query)
+
+
+def monthly_values(
+    engine: Engine,
+    la_code: str,
+    breakdown: str,
+    group_name: str,
+    first_end: date,
+    last_end: date,
+    kpi_ids: Sequence[str] | None = None,
+) -> pd.DataFrame:
+    """Monthly values of many indicators between two month ends: sparklines and trends.
+
+    Columns: kpi_id, period_end, value, numerator, denominator, note, spc.
+    """
+    c = kpi_results.c
+    query = (
+        select(c.kpi_id, c.period_end, c.value, c.numerator, c.denominator, c.note, c.spc)
+        .where(
+            c.la_code == la_code,
+            c.grain == "month",
+            c.period_end >= first_end,
+            c.period_end <= last_end,
+            c.breakdown == breakdown,
+            c.group_name == group_name,
+        )
+        .order_by(c.kpi_id, c.period_end)
+    )
+    if kpi_ids is not None:
+        query = query.where(c.kpi_id.in_(list(kpi_ids)))
+    return _frame(engine, query)
+
+
+def series(
+    engine: Engine,
+    la_code: str,
+    kpi_id: str,
+    grain: Grain,
+    breakdown: str = "all",
+    group_name: str = "all",
+) -> pd.DataFrame:
+    """Every stored period of one indicator at one grain, oldest first."""
+    c = kpi_results.c
+    query = (
+        select(*_result_columns())
+        .where(
+            c.la_code == la_code,
+            c.kpi_id == kpi_id,
+            c.grain == grain,
+            c.breakdown == breakdown,
+            c.group_name == group_name,
+        )
+        .order_by(c.period_end)
+    )
+    return _frame(engine, query)
+
+
+def spc_summary(
+    engine: Engine, la_code: str, kpi_id: str, breakdown: str = "all", group_name: str = "all"
+) -> dict[str, Any] | None:
+    """The stored XmR limits and icons of one monthly series, or None."""
+    s = kpi_spc.c
+    query = select(*(s[name] for name in SPC_COLUMNS)).where(
+        s.la_code == la_code,
+        s.kpi_id == kpi_id,
+        s.breakdown == breakdown,
+        s.group_name == group_name,
+    )
+    with engine.connect() as conn:
+        row = conn.execute(query).mappings().first()
+    return dict(row) if row is not None else None
+
+
+def breakdown_results(
+    engine: Engine,
+    la_code: str,
+    grain: Grain,
+    period_end: date,
+    breakdown: str,
+    kpi_ids: Sequence[str],
+) -> pd.DataFrame:
+    """Every group of one breakdown for one or more indicators and one period."""
+    c = kpi_results.c
+    query = (
+        select(*_result_columns())
+        .where(
+            c.la_code == la_code,
+            c.grain == grain,
+            c.period_end == period_end,
+            c.breakdown == breakdown,
+            c.kpi_id.in_(list(kpi_ids)),
+        )
+        .order_by(c.kpi_id, c.group_name)
+    )
+    return _frame(engine, query)
+
+
+def data_quality_results(engine: Engine, la_code: str, grain: Grain, period_end: date) -> pd.DataFrame:
+    """The data-quality indicators (breakdowns ``kind`` and ``column``) for one period."""
+    c = kpi_results.c
+    query = (
+        select(*_result_columns())
+        .where(
+            c.la_code == la_code,
+            c.grain == grain,
+            c.period_end == period_end,
+            c.breakdown.in_(["kind", "column"]),
+        )
+        .order_by(c.kpi_id, c.group_name)
+    )
+    return _frame(engine, query)
+
+
+# --- Load records ---------------------------------------------------------------------
+
+LOAD_COLUMNS: tuple[str, ...] = (
+    "load_id",
+    "file_name",
+    "kind",
+    "format",
+    "partner",
+    "status",
+    "rows_read",
+    "rows_loaded",
+    "rows_rejected",
+    "message",
+    "warnings",
+    "loaded_by",
+    "started_at",
+    "finished_at",
+)
+
+
+def load_history(engine: Engine, limit: int = 200) -> pd.DataFrame:
+    """The most recent loads, newest first."""
+    query = select(*(loads.c[name] for name in LOAD_COLUMNS)).order_by(loads.c.load_id.desc()).limit(limit)
+    return _frame(engine, query)
+
+
+def load_counts_by_partner(engine: Engine, la_code: str | None = None) -> pd.DataFrame:
+    """Rows read, loaded and rejected per partner and kind, over every load.
+
+    Columns: partner ("Not recorded" when the load named none), kind, loads, rows_read,
+    rows_loaded, rows_rejected.
+    """
+    lc, ld = load_counts.c, loads.c
+    partner = func.coalesce(ld.partner, "Not recorded").label("partner")
+    query = (
+        select(
+            partner,
+            lc.kind,
+            func.count(func.distinct(lc.load_id)).label("loads"),
+            func.sum(lc.rows_read).label("rows_read"),
+            func.sum(lc.rows_loaded).label("rows_loaded"),
+            func.sum(lc.rows_rejected).label("rows_rejected"),
+        )
+        .select_from(load_counts.join(loads, lc.load_id == ld.load_id))
+        .group_by(partner, lc.kind)
+        .order_by(partner, lc.kind)
+    )
+    if la_code is not None:
+        query = query.where(lc.la_code == la_code)
+    return _frame(engine, query)
+
+
+REJECT_COLUMNS: tuple[str, ...] = (
+    "load_id",
+    "kind",
+    "la_code",
+    "row_number",
+    "sheet",
+    "location",
+    "column_name",
+    "value",
+    "reason",
+)
+
+
+def _rejects_query(load_id: int | None, la_code: str | None) -> Select[Any]:
+    query = select(
+        *(rejects.c[name] for name in REJECT_COLUMNS), loads.c.file_name, loads.c.partner
+    ).select_from(rejects.join(loads, rejects.c.load_id == loads.c.load_id))
+    if load_id is not None:
+        query = query.where(rejects.c.load_id == load_id)
+    if la_code is not None:
+        query = query.where(rejects.c.la_code == la_code)
+    return query
+
+
+def rejected_rows(
+    engine: Engine,
+    load_id: int | None = None,
+    la_code: str | None = None,
+    limit: int | None = 500,
+    offset: int = 0,
+) -> pd.DataFrame:
+    """Rejected rows with their reasons (child ids were masked by the loader), newest load first."""
+    query = _rejects_query(load_id, la_code).order_by(
+        rejects.c.load_id.desc(), rejects.c.row_number, rejects.c.reject_id
+    )
+    if limit is not None:
+        query = query.limit(limit).offset(offset)
+    return _frame(engine, query, floats=())
+
+
+def rejected_count(engine: Engine, load_id: int | None = None, la_code: str | None = None) -> int:
+    """How many rejected rows :func:`rejected_rows` would return without a limit."""
+    inner = _rejects_query(load_id, la_code).subquery()
+    with engine.connect() as conn:
+        return int(conn.execute(select(func.count()).select_from(inner)).scalar() or 0)
+
+
+def reject_reasons(engine: Engine, load_id: int | None = None) -> pd.DataFrame:
+    """Rejected rows counted by kind, column and reason, most frequent first."""
+    r = rejects.c
+    query = (
+        select(r.kind, r.column_name, r.reason, func.count().label("rows"))
+        .group_by(r.kind, r.column_name, r.reason)
+        .order_by(func.count().desc(), r.kind)
+    )
+    if load_id is not None:
+        query = query.where(r.load_id == load_id)
+    return _frame(engine, query, floats=())
