@@ -15,12 +15,14 @@ import argparse
 import csv
 import getpass
 import json
+import os
 import sys
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 from typing import Any, TextIO
 
+from metrics.periods import GRAINS
 from scorecard.settings import Settings
 from store.extracts import KIND_ORDER
 
@@ -40,6 +42,15 @@ def _la_code(text: str) -> str:
 
 def _la_list(text: str) -> list[str]:
     return [_la_code(part) for part in text.split(",") if part.strip()]
+
+
+def _month(text: str) -> date:
+    from metrics.periods import parse_month
+
+    try:
+        return parse_month(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _iso_date(text: str) -> date:
@@ -78,6 +89,25 @@ def _parser() -> argparse.ArgumentParser:
     hist = sub.add_parser("loads", parents=[common], help="the load history")
     hist.add_argument("--format", choices=["table", "csv", "json"], default="table")
 
+    rec = sub.add_parser("recompute", parents=[common], help="recompute every indicator from the store")
+    rec.add_argument(
+        "--targets", type=Path, metavar="FILE", help="targets file (default: SCORECARD_TARGETS_FILE)"
+    )
+
+    kpis = sub.add_parser("kpis", parents=[common], help="indicator results as CSV or JSON")
+    kpis.add_argument("--grain", choices=GRAINS, default="month")
+    kpis.add_argument("--from", dest="first", type=_month, metavar="YYYY-MM", help="first period-end month")
+    kpis.add_argument("--to", dest="last", type=_month, metavar="YYYY-MM", help="last period-end month")
+    kpis.add_argument("--by", choices=["all", "locality", "team", "agency"], default="all")
+    kpis.add_argument("--la", type=_la_code, metavar="CODE", help="one LA (default: every LA)")
+    kpis.add_argument("--format", choices=["csv", "json"], default="csv")
+
+    srv = sub.add_parser(
+        "serve", parents=[common], help="the dashboard (loads the samples into an empty store)"
+    )
+    srv.add_argument("--host", default="127.0.0.1")
+    srv.add_argument("--port", type=int, default=8050)
+
     rej = sub.add_parser("rejects", parents=[common], help="rejected rows with their reasons")
     rej.add_argument("--load", type=int, metavar="ID", help="one load (default: every load)")
     rej.add_argument("--format", choices=["table", "csv"], default="table")
@@ -98,9 +128,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         "load": _load,
         "loads": _loads,
         "rejects": _rejects,
+        "recompute": _recompute,
+        "kpis": _kpis,
+        "serve": _serve,
     }
     try:
         return handlers[args.command](args)
+    except BrokenPipeError:
+        # The reader went away (`scorecard kpis | head`): stop quietly, as other tools do.
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115
+        return 0
     except UsageError as exc:
         parser.print_usage(sys.stderr)
         print(f"scorecard: error: {exc}", file=sys.stderr)
@@ -185,13 +222,54 @@ def _load(args: argparse.Namespace) -> int:
 
 
 def _recompute_after_load(engine: Any, settings: Settings, *, quiet: bool) -> None:
-    try:
-        from metrics.recompute import recompute
-    except ModuleNotFoundError:
-        return
+    from metrics.recompute import recompute
+
     summary = recompute(engine, targets_file=settings.targets_file)
     if not quiet:
         print(f"recomputed indicators: {summary}")
+
+
+def _recompute(args: argparse.Namespace) -> int:
+    from metrics.recompute import recompute
+
+    settings = Settings.from_env(database_url=args.db, targets_file=args.targets)
+    summary = recompute(_open_store(settings), targets_file=settings.targets_file)
+    print(f"recomputed indicators: {summary}")
+    for warning in summary.warnings:
+        print(f"  warning: {warning}", file=sys.stderr)
+    return 0
+
+
+def _kpis(args: argparse.Namespace) -> int:
+    from metrics.kpi_export import kpi_table, results_are_current, write_csv, write_json
+    from metrics.recompute import recompute
+    from metrics.registry import load_registry
+
+    if args.first and args.last and args.first > args.last:
+        raise UsageError(f"--from {args.first:%Y-%m} is after --to {args.last:%Y-%m}")
+    settings = Settings.from_env(database_url=args.db)
+    engine = _open_store(settings)
+    if not results_are_current(engine):
+        print("results are older than the latest load: recomputing first ...", file=sys.stderr)
+        recompute(engine, targets_file=settings.targets_file)
+    frame = kpi_table(
+        engine,
+        load_registry(),
+        grain=args.grain,
+        first_month=args.first,
+        last_month=args.last,
+        by=args.by,
+        la_code=args.la,
+    )
+    (write_json if args.format == "json" else write_csv)(frame, sys.stdout)
+    return 0
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from scorecard.app import serve
+
+    serve(Settings.from_env(database_url=args.db), host=args.host, port=args.port)
+    return 0
 
 
 def _outcome_line(o: Any) -> str:
