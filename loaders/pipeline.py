@@ -48,6 +48,7 @@ from loaders.readers import (
 )
 from loaders.validate import REJECT_COLUMNS, Validated, header_key, validate
 from store.bulk import upsert
+from store.engine import writing
 from store.extracts import EXTRACTS, KIND_ORDER
 from store.schema import kind_table, load_counts, loads, meta, rejects
 
@@ -331,7 +332,7 @@ def commit(engine: Engine, prepared: PreparedLoad) -> FileOutcome:
         return out
     say = prepared.options.progress or (lambda _msg: None)
     started = datetime.now()
-    with engine.begin() as conn:
+    with writing(engine) as conn:
         _check_key(conn, prepared.options.key)
         load_id = _insert_load(conn, prepared, started)
         if out.status == "rejected":

@@ -34,6 +34,7 @@ from metrics.spc import xmr_frame
 from metrics.status import direction_array, status_array
 from metrics.targets import Targets, load_targets
 from store.bulk import upsert
+from store.engine import writing
 from store.extracts import EVENT_KINDS, EXTRACTS
 from store.schema import kpi_results, kpi_runs, kpi_spc, la_windows, loads
 
@@ -211,7 +212,7 @@ def _store(
     engine: Engine, results: pd.DataFrame, series: pd.DataFrame, windows: pd.DataFrame, started: datetime
 ) -> None:
     columns = [c.name for c in kpi_results.columns]
-    with engine.begin() as conn:
+    with writing(engine) as conn:
         conn.execute(delete(kpi_results))
         conn.execute(delete(kpi_spc))
         conn.execute(delete(la_windows))

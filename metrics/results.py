@@ -31,7 +31,7 @@ from sqlalchemy import Date, Engine, Select, String, and_, column, func, select,
 
 from metrics.periods import Grain, Period, period_for
 from metrics.registry import load_registry
-from store.schema import kpi_results, kpi_runs, kpi_spc, load_counts, loads, rejects
+from store.schema import kpi_results, kpi_runs, kpi_spc, la_windows, load_counts, loads, rejects
 
 RESULT_COLUMNS: tuple[str, ...] = (
     "la_code",
@@ -59,7 +59,15 @@ SPC_COLUMNS: tuple[str, ...] = (
     "variation",
     "assurance",
 )
-_FLOAT_COLUMNS = ("numerator", "denominator", "value", "target", "mean", "lower_limit", "upper_limit")
+_FLOAT_COLUMNS = (
+    "numerator",
+    "denominator",
+    "value",
+    "target",
+    "mean",
+    "lower_limit",
+    "upper_limit",
+)
 
 
 @dataclass(frozen=True)
@@ -72,7 +80,9 @@ class RunInfo:
     results: int
 
 
-def _frame(engine: Engine, query: Select[Any], floats: Sequence[str] = _FLOAT_COLUMNS) -> pd.DataFrame:
+def _frame(
+    engine: Engine, query: Select[Any], floats: Sequence[str] = _FLOAT_COLUMNS
+) -> pd.DataFrame:
     """Run one query and return its rows as a frame, the ``floats`` columns as float64."""
     with engine.connect() as conn:
         result = conn.execute(query)
@@ -138,6 +148,18 @@ def periods(engine: Engine, la_code: str, grain: Grain) -> list[Period]:
     with engine.connect() as conn:
         ends = list(conn.execute(_PERIOD_ENDS, {"la": la_code, "grain": grain}).scalars())
     return [period_for(grain, end) for end in ends]
+
+
+def reporting_window(engine: Engine, la_code: str) -> tuple[date, date] | None:
+    """The LA's reporting window (first and last day its extracts cover), or None.
+
+    Results outside it are stored too, but the pages default to periods inside it.
+    """
+    w = la_windows.c
+    query = select(w.window_start, w.window_end).where(w.la_code == la_code)
+    with engine.connect() as conn:
+        row = conn.execute(query).first()
+    return (row[0], row[1]) if row is not None else None
 
 
 def groups(
@@ -306,7 +328,9 @@ def breakdown_results(
     return _frame(engine, query)
 
 
-def data_quality_results(engine: Engine, la_code: str, grain: Grain, period_end: date) -> pd.DataFrame:
+def data_quality_results(
+    engine: Engine, la_code: str, grain: Grain, period_end: date
+) -> pd.DataFrame:
     """The data-quality indicators (breakdowns ``kind`` and ``column``) for one period."""
     c = kpi_results.c
     query = (
@@ -344,7 +368,11 @@ LOAD_COLUMNS: tuple[str, ...] = (
 
 def load_history(engine: Engine, limit: int = 200) -> pd.DataFrame:
     """The most recent loads, newest first."""
-    query = select(*(loads.c[name] for name in LOAD_COLUMNS)).order_by(loads.c.load_id.desc()).limit(limit)
+    query = (
+        select(*(loads.c[name] for name in LOAD_COLUMNS))
+        .order_by(loads.c.load_id.desc())
+        .limit(limit)
+    )
     return _frame(engine, query)
 
 

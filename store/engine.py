@@ -9,10 +9,12 @@ Example::
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, select
+from sqlalchemy import Connection, Engine, create_engine, event, select
 from sqlalchemy.engine import make_url
 
 from store.schema import SCHEMA_VERSION, meta, metadata
@@ -50,7 +52,27 @@ def _sqlite_on_connect(dbapi_conn: Any, _record: Any) -> None:
 
 
 def _sqlite_on_begin(conn: Any) -> None:
-    conn.exec_driver_sql("BEGIN IMMEDIATE")
+    # Reads take no lock (WAL lets them run beside a writer). A transaction that reads and
+    # then writes asks for the write lock at its start (``writing``): taken later, the lock
+    # could fail at once with "database is locked" if another writer committed meanwhile.
+    immediate = conn.get_execution_options().get(WRITE_OPTION, False)
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+WRITE_OPTION = "scorecard_write"
+
+
+@contextmanager
+def writing(engine: Engine) -> Iterator[Connection]:
+    """A write transaction: committed at the end, rolled back on any error.
+
+    On SQLite it takes the write lock at its start, waiting (busy_timeout) for another
+    writer to finish; on PostgreSQL it is an ordinary transaction.
+    """
+    with engine.connect() as plain:
+        conn = plain.execution_options(**{WRITE_OPTION: True})
+        with conn.begin():
+            yield conn
 
 
 def open_store(url: str = DEFAULT_DATABASE_URL, *, create: bool = True) -> Engine:
@@ -79,7 +101,7 @@ def open_store(url: str = DEFAULT_DATABASE_URL, *, create: bool = True) -> Engin
 def init_store(engine: Engine) -> None:
     """Create every table that does not exist yet and record the schema version."""
     metadata.create_all(engine)
-    with engine.begin() as conn:
+    with writing(engine) as conn:
         found = conn.execute(select(meta.c.value).where(meta.c.key == "schema_version")).scalar()
         if found is None:
             conn.execute(meta.insert().values(key="schema_version", value=str(SCHEMA_VERSION)))

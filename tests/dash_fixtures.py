@@ -16,13 +16,17 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
+import pytest
 from sqlalchemy import Engine, insert
 
-from metrics.periods import GRAINS, Grain, Period, periods_ending, shift_month
+from metrics.periods import GRAINS, Grain, Period, periods_ending
 from metrics.registry import Indicator, load_registry
+from store.bulk import upsert
 from store.codes import EH_LEAD_AGENCY_LABELS, REFERRAL_SOURCE_AGENCY
 from store.engine import open_store
 from store.extracts import EVENT_KINDS, EXTRACTS
@@ -33,11 +37,20 @@ LAST_MONTH = date(2025, 3, 1)
 MAIN_LA = "394"
 SECOND_LA = "391"  # has no early help extract: its early help rows have no value
 LOCALITIES = ("North", "South", "West", "Not recorded")
-TEAMS = ("Assessment 1", "Assessment 2", "Child protection A", "Child protection B", "Not recorded")
+TEAMS = (
+    "Assessment 1",
+    "Assessment 2",
+    "Child protection A",
+    "Child protection B",
+    "@Duty team",
+    "Not recorded",
+)
 FRONT_DOOR_AGENCIES = tuple(sorted(set(REFERRAL_SOURCE_AGENCY.values())))
 EH_AGENCIES = tuple(EH_LEAD_AGENCY_LABELS.values())
 EH_KPIS = {"eh_started", "eh_reach", "eh_outcomes_achieved", "eh_stepped_up", "eh_repeat_12m"}
 POPULATION = 62_000.0
+SAMPLES = Path(__file__).resolve().parents[1] / "data" / "samples"
+TEST_SECRET = "dashboard-tests-secret-key-0123456789"
 
 # Monthly size of each indicator's count (or denominator) and its usual share.
 _SIZE: dict[str, tuple[float, float]] = {
@@ -107,26 +120,21 @@ _AT_END = {
 
 
 def build_store(url: str) -> Engine:
-    """The store every dashboard test uses."""
-    # The one line to change when the pipeline exists: return pipeline_store(url)
+    """The store every dashboard test uses: fake results, whose edge cases the tests rely on
+    (a second LA without early help, a team named like a formula, a file rejected whole).
+    For the real pipeline (samples loaded and recomputed) this line reads
+    ``return pipeline_store(url)``; tests/test_dash_pages.py renders every page on both."""
     return fake_results_store(url)
 
 
-def pipeline_store(url: str) -> Engine:  # pragma: no cover - waits on other layers
-    """Generate the samples, load them and recompute: the real thing."""
-    import tempfile
-    from pathlib import Path
-
-    from loaders.pipeline import LoadOptions, commit, prepare_bytes  # type: ignore[import-not-found]
-    from metrics.recompute import recompute  # type: ignore[import-not-found]
-    from synthetic import generate  # type: ignore[attr-defined]
+def pipeline_store(url: str, samples: Path = SAMPLES) -> Engine:
+    """The real thing: the committed sample extracts loaded, then every indicator recomputed."""
+    from loaders.pipeline import LoadOptions, load_paths
+    from metrics.recompute import recompute
 
     engine = open_store(url)
-    out = Path(tempfile.mkdtemp(prefix="scorecard-samples-"))
-    generate(out, children=400, years=3, start=FIRST_MONTH, las=[MAIN_LA], seed=2026)
-    options = LoadOptions(key=b"test-key-0123456789abcdef0123456789", default_la=MAIN_LA)
-    for path in sorted(out.glob("*.csv")):
-        commit(engine, prepare_bytes(engine, path.name, path.read_bytes(), options))
+    options = LoadOptions(key=TEST_SECRET.encode(), default_la=MAIN_LA, partner="Sample data")
+    load_paths(engine, [samples], options)
     recompute(engine)
     return engine
 
@@ -138,39 +146,49 @@ def fake_results_store(
     last_month: date = LAST_MONTH,
     seed: int = 2026,
     teams: Iterable[str] = TEAMS,
+    localities: Iterable[str] = LOCALITIES,
 ) -> Engine:
     """Open ``url`` and fill it with plausible results, loads and rejects."""
     engine = open_store(url)
     rng = np.random.default_rng(seed)
     rows: list[dict[str, Any]] = []
     spc_rows: list[dict[str, Any]] = []
+    calendar = _calendar(first_month, last_month)
     for la in las:
         for ind in load_registry():
-            for breakdown, group in _groups(ind, tuple(teams)):
-                series_rows, spc_row = _series(rng, la, ind, breakdown, group, first_month, last_month)
+            for breakdown, group in _groups(ind, tuple(teams), tuple(localities)):
+                series_rows, spc_row = _series(rng, la, ind, breakdown, group, calendar)
                 rows += series_rows
                 if spc_row is not None:
                     spc_rows.append(spc_row)
     with engine.begin() as conn:
-        for start in range(0, len(rows), 20_000):
-            conn.execute(insert(kpi_results), rows[start : start + 20_000])
+        upsert(conn, kpi_results, pd.DataFrame(rows))
         conn.execute(insert(kpi_spc), spc_rows)
         latest_load = _write_loads(conn, rng, list(las))
         now = datetime(2025, 4, 7, 9, 30)
         conn.execute(
             insert(kpi_runs),
-            [{"started_at": now, "finished_at": now, "latest_load_id": latest_load, "results": len(rows)}],
+            [
+                {
+                    "started_at": now,
+                    "finished_at": now,
+                    "latest_load_id": latest_load,
+                    "results": len(rows),
+                }
+            ],
         )
     return engine
 
 
-def _groups(ind: Indicator, teams: tuple[str, ...]) -> list[tuple[str, str]]:
+def _groups(
+    ind: Indicator, teams: tuple[str, ...], localities: tuple[str, ...]
+) -> list[tuple[str, str]]:
     out: list[tuple[str, str]] = []
     for breakdown in ind.breakdowns:
         if breakdown == "all":
             out.append(("all", "all"))
         elif breakdown == "locality":
-            out += [("locality", g) for g in LOCALITIES]
+            out += [("locality", g) for g in localities]
         elif breakdown == "team":
             out += [("team", g) for g in teams]
         elif breakdown == "agency":
@@ -179,7 +197,9 @@ def _groups(ind: Indicator, teams: tuple[str, ...]) -> list[tuple[str, str]]:
         elif breakdown == "kind":
             out += [("kind", k) for k in EVENT_KINDS]
         elif breakdown == "column":
-            out += [("column", f"{k}.{c}") for k in EVENT_KINDS for c in EXTRACTS[k].optional_columns]
+            out += [
+                ("column", f"{k}.{c}") for k in EVENT_KINDS for c in EXTRACTS[k].optional_columns
+            ]
     return out
 
 
@@ -213,17 +233,32 @@ def _monthly(
     return base, np.full(n, np.nan)
 
 
+Calendar = dict[Grain, list[tuple[Period, int, int]]]
+
+
+def _calendar(first_month: date, last_month: date) -> Calendar:
+    """Each grain's periods with the slice of months [first, last] they cover."""
+    months = [p.end for p in periods_ending("month", first_month, last_month)]
+    out: Calendar = {}
+    for grain in GRAINS:
+        spans = []
+        for period in periods_ending(grain, first_month, last_month):
+            idx = [i for i, m in enumerate(months) if period.start <= m <= period.end]
+            spans.append((period, idx[0], idx[-1] + 1))
+        out[grain] = spans
+    return out
+
+
 def _aggregate(
-    ind: Indicator, num: np.ndarray, den: np.ndarray, months: list[date], period: Period
+    ind: Indicator, num: np.ndarray, den: np.ndarray, lo: int, hi: int
 ) -> tuple[float, float]:
-    idx = [i for i, m in enumerate(months) if period.start <= m <= period.end]
-    if not idx:
-        return float("nan"), float("nan")
     if ind.id in _AT_END or ind.type == "median":
-        return float(num[idx[-1]]), float(den[idx[-1]])
+        return float(num[hi - 1]), float(den[hi - 1])
     if ind.type == "rate":
-        return float(num[idx].sum()), float(den[idx[-1]])
-    return float(num[idx].sum()), float(np.nansum(den[idx])) if ind.type != "count" else float("nan")
+        return float(num[lo:hi].sum()), float(den[hi - 1])
+    if ind.type == "count":
+        return float(num[lo:hi].sum()), float("nan")
+    return float(num[lo:hi].sum()), float(den[lo:hi].sum())
 
 
 def _value(ind: Indicator, num: float, den: float) -> tuple[float | None, str | None]:
@@ -265,11 +300,9 @@ def _series(
     ind: Indicator,
     breakdown: str,
     group: str,
-    first_month: date,
-    last_month: date,
+    calendar: Calendar,
 ) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
-    month_periods = periods_ending("month", first_month, last_month)
-    months = [p.end for p in month_periods]
+    months = [p.end for p, _, _ in calendar["month"]]
     num, den = _monthly(rng, ind, breakdown, group, len(months))
     no_extract = la == SECOND_LA and ind.id in EH_KPIS
     target = _TARGETS.get(ind.id)
@@ -277,9 +310,8 @@ def _series(
     monthly_values: list[float | None] = []
     for grain in GRAINS:
         previous: float | None = None
-        grain_periods = periods_ending(grain, first_month, last_month)
-        for period in grain_periods:
-            n, d = _aggregate(ind, num, den, months, period)
+        for period, lo, hi in calendar[grain]:
+            n, d = _aggregate(ind, num, den, lo, hi)
             value, note = _value(ind, n, d)
             if no_extract:
                 n, d, value, note = (
@@ -492,9 +524,89 @@ def _write_loads(conn: Any, rng: np.random.Generator, las: list[str]) -> int:
     return load_id
 
 
-def month_before(d: date, months: int) -> date:
-    """Helper for tests: the first day of the month ``months`` before ``d``."""
-    return shift_month(d, -months)
+# --- pytest fixtures and helpers shared by the dashboard tests -------------------------
 
 
-ALL_GRAINS: tuple[Grain, ...] = GRAINS
+def settings_for(url: str, **overrides: Any) -> Any:
+    """Settings for a test app: the given store, a fixed key (no key file written)."""
+    from scorecard.settings import Settings
+
+    values: dict[str, Any] = {"database_url": url, "secret_key": TEST_SECRET, "default_la": MAIN_LA}
+    return Settings(**{**values, **overrides})
+
+
+def call_with_trigger(func: Any, prop_id: str, *args: Any) -> Any:
+    """Call a callback function directly as if ``prop_id`` (``"id.prop"``) had triggered it."""
+    from contextvars import copy_context
+
+    from dash._callback_context import context_value
+    from dash._utils import AttributeDict
+
+    def run() -> Any:
+        context_value.set(
+            AttributeDict(triggered_inputs=[{"prop_id": prop_id, "value": None}], updated_props={})
+        )
+        return func(*args)
+
+    return copy_context().run(run)
+
+
+def page(name: str) -> Any:
+    """A page module as the running app imported it (``scorecard.pages.<name>``)."""
+    import importlib
+
+    return importlib.import_module(f"scorecard.pages.{name}")
+
+
+def text_of(component: Any) -> str:
+    """Every string inside a Dash component tree, joined: for asserting what a page says."""
+    import html
+    import json
+    import re
+
+    import plotly
+
+    found: list[str] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, str):
+            # HTML built by scorecard.components.markup: its text, tags stripped, unescaped
+            found.append(html.unescape(re.sub(r"<[^>]+>", " ", node)) if "<" in node else node)
+        elif isinstance(node, (list, tuple)):
+            for item in node:
+                walk(item)
+        elif isinstance(node, dict):
+            for key, value in node.items():
+                if key in ("children", "label", "title", "alt", "aria-label") or key == "props":
+                    walk(value)
+                elif key == "options" and isinstance(value, list):
+                    walk([o.get("label") for o in value if isinstance(o, dict)])
+
+    walk(json.loads(json.dumps(component, cls=plotly.utils.PlotlyJSONEncoder)))
+    return " ".join(found)
+
+
+@pytest.fixture(scope="module")
+def dash_store_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A store with results, built once per test module."""
+    path = tmp_path_factory.mktemp("dash-store") / "scorecard.db"
+    url = f"sqlite:///{path}"
+    build_store(url).dispose()
+    return url
+
+
+@pytest.fixture(scope="module")
+def dash_app(dash_store_url: str) -> Any:
+    """The dashboard on the module's store."""
+    from scorecard.app import create_app
+
+    return create_app(settings_for(dash_store_url))
+
+
+@pytest.fixture
+def app_ctx(dash_app: Any) -> Any:
+    """The app context, inside a request (as a callback runs)."""
+    from scorecard.context import get_context
+
+    with dash_app.server.test_request_context("/"):
+        yield get_context()

@@ -1,0 +1,1 @@
+"""Small pure functions that build pieces of pages from plain values."""

@@ -1,0 +1,163 @@
+"""Charts that state their message, with a text summary and a "show as table" alternative.
+
+Every chart is wrapped in a figure with an accessible name (the summary), and the same
+numbers are offered as a table and a CSV download beneath it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+import pandas as pd
+from dash import dcc, html
+
+from metrics.registry import Indicator
+from scorecard.components.markup import props
+from scorecard.components.palette import DARK_BLUE, SERIES
+from scorecard.components.spc import Figure, style_figure
+from scorecard.components.tables import download_link, frame_table
+from scorecard.formatting import format_number, format_value, is_missing
+
+GRAPH_CONFIG: Any = {"displayModeBar": False, "responsive": True}
+
+
+def bar_chart(
+    categories: Sequence[str],
+    values: Sequence[float | None],
+    labels: Sequence[str],
+    axis_title: str,
+    colour: str = DARK_BLUE,
+) -> Figure:
+    """A horizontal bar chart in the order given (largest first), each bar labelled."""
+    fig: Figure = {
+        "data": [
+            {
+                "type": "bar",
+                "orientation": "h",
+                "y": list(categories),
+                "x": [0 if v is None else v for v in values],
+                "text": list(labels),
+                "textposition": "outside",
+                "cliponaxis": False,
+                "marker": {"color": colour},
+                "hovertemplate": "%{y}: %{text}<extra></extra>",
+            }
+        ],
+        "layout": {
+            "xaxis": {"title": {"text": axis_title}, "gridcolor": "#e5e6e7", "rangemode": "tozero"},
+            "yaxis": {
+                "autorange": "reversed",
+                "title": {"text": ""},
+                "gridcolor": "#ffffff",
+                "automargin": True,
+            },
+            "margin": {"l": 170, "r": 60, "t": 10, "b": 44},
+            "showlegend": False,
+        },
+    }
+    return style_figure(fig, "", height=max(160, 34 * len(categories) + 70))
+
+
+def line_chart(
+    x: Sequence[Any], series: Mapping[str, Sequence[float | None]], y_title: str
+) -> Figure:
+    """Lines over time in the Analysis Function palette; a legend names each line."""
+    data = [
+        {
+            "type": "scatter",
+            "x": list(x),
+            "y": list(ys),
+            "name": name,
+            "mode": "lines+markers",
+            "line": {"color": SERIES[i % len(SERIES)], "width": 2},
+            "marker": {"size": 5},
+        }
+        for i, (name, ys) in enumerate(series.items())
+    ]
+    return style_figure({"data": data, "layout": {}}, y_title, height=300)
+
+
+def chart_section(
+    section_id: str,
+    title: str,
+    summary: str,
+    figure: Figure,
+    table: pd.DataFrame,
+    filename: str,
+    numeric: Sequence[str] = (),
+    formats: dict[str, Callable[[Any], str]] | None = None,
+    heading_level: int = 3,
+) -> html.Section:
+    """A titled chart with its summary, then its numbers as a table and a download."""
+    heading = {2: html.H2, 3: html.H3, 4: html.H4}[heading_level]
+    summary_id = f"{section_id}-summary"
+    return html.Section(
+        [
+            heading(title, className="sc-chart-title"),
+            html.P(summary, id=summary_id, className="sc-chart-summary"),
+            html.Div(
+                dcc.Graph(figure=figure, config=GRAPH_CONFIG, id=f"{section_id}-graph"),
+                role="img",
+                **props(aria_label=f"Chart: {title}. {summary}"),
+                className="sc-graph",
+            ),
+            html.Details(
+                [
+                    html.Summary("Show as table"),
+                    frame_table(table, caption=title, numeric=numeric, formats=formats),
+                    download_link(table, filename),
+                ],
+                className="sc-table-alt",
+            ),
+        ],
+        className="sc-chart",
+        id=section_id,
+    )
+
+
+def group_bars(
+    section_id: str,
+    title: str,
+    rows: pd.DataFrame,
+    ind: Indicator,
+    label: str,
+    filename: str,
+    rename: Callable[[str], str] = str,
+) -> html.Section | None:
+    """One indicator across the groups of a breakdown (rows of ``kpi_results``), largest
+    first, as bars with a summary, and its numbers as a table; None without rows.
+
+    ``label`` names the groups ("Locality", "Source agency"); ``rename`` turns a stored
+    group name into words.
+    """
+    if rows.empty:
+        return None
+    rows = rows.sort_values("value", ascending=False, na_position="last")
+    groups = [rename(str(g)) for g in rows["group_name"]]
+    values = [None if is_missing(v) else float(v) for v in rows["value"]]
+    present = [(g, v) for g, v in zip(groups, values, strict=True) if v is not None]
+    if present:
+        summary = (
+            f"Across {len(groups)} groups, the highest is {present[0][0]} "
+            f"({format_value(present[0][1], ind.type)}) and the lowest {present[-1][0]} "
+            f"({format_value(present[-1][1], ind.type)})."
+        )
+    else:
+        summary = f"No {label.lower()} has a value in this period."
+    decimals = 1 if ind.type == "median" else 0
+    table = pd.DataFrame(
+        {
+            label: groups,
+            "Value": [
+                format_value(v, ind.type, n) for v, n in zip(values, rows["note"], strict=True)
+            ],
+            "Numerator": [
+                "" if is_missing(v) else format_number(v, decimals) for v in rows["numerator"]
+            ],
+            "Denominator": ["" if is_missing(v) else format_number(v) for v in rows["denominator"]],
+        }
+    )
+    figure = bar_chart(groups, values, [format_value(v, ind.type) for v in values], ind.unit)
+    numeric = ("Value", "Numerator", "Denominator")
+    return chart_section(section_id, title, summary, figure, table, filename, numeric=numeric)

@@ -1,0 +1,128 @@
+"""Accessible HTML tables with right-aligned numbers, and CSV downloads of their numbers.
+
+Example::
+
+    >>> import pandas as pd
+    >>> frame = pd.DataFrame({"Agency": ["=cmd", "Police"], "Contacts": [1200, 35]})
+    >>> csv_text(frame).splitlines()
+    ['Agency,Contacts', "'=cmd,1200", 'Police,35']
+    >>> table_html(frame, caption="Contacts by agency", numeric=("Contacts",))[:62]
+    '<table class="table table-sm sc-table"><caption>Contacts by ag'
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable, Sequence
+from typing import Any
+from urllib.parse import quote
+
+import pandas as pd
+from dash import html
+
+from scorecard.components.markup import raw, tag, text
+from scorecard.formatting import is_missing
+from scorecard.safe_export import safe_cell
+
+
+def csv_text(frame: pd.DataFrame) -> str:
+    """The frame as CSV, every text cell escaped against formula injection, blanks empty."""
+    out = io.StringIO()
+    writer = csv.writer(out)  # CRLF line ends: fields holding \r or \n are quoted
+    writer.writerow([safe_cell(str(c)) for c in frame.columns])
+    for row in frame.itertuples(index=False):
+        writer.writerow([_csv_cell(v) for v in row])
+    return out.getvalue()
+
+
+def _csv_cell(value: Any) -> Any:
+    if is_missing(value):
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return safe_cell(value)
+
+
+def csv_bytes(frame: pd.DataFrame) -> bytes:
+    """CSV as UTF-8 with a byte-order mark, so spreadsheet programs read it as UTF-8."""
+    return ("\ufeff" + csv_text(frame)).encode("utf-8")
+
+
+def download_link(
+    frame: pd.DataFrame, filename: str, label: str = "Download these numbers (CSV)"
+) -> html.A:
+    """A link that downloads a small table as CSV without a round trip to the server."""
+    href = "data:text/csv;charset=utf-8," + quote("\ufeff" + csv_text(frame))
+    return html.A(label, href=href, download=filename, className="sc-download")
+
+
+def _cell(
+    value: Any, column: str, numeric: Sequence[str], formats: dict[str, Callable[[Any], str]]
+) -> str:
+    if column in formats:
+        shown = formats[column](value)
+    else:
+        shown = (
+            "" if is_missing(value) else (f"{value:,}" if isinstance(value, int) else str(value))
+        )
+    return tag("td", text(shown), class_="text-end sc-num" if column in numeric else None)
+
+
+def table_html(
+    frame: pd.DataFrame,
+    caption: str,
+    numeric: Sequence[str] = (),
+    formats: dict[str, Callable[[Any], str]] | None = None,
+    row_header: str | None = None,
+    caption_visible: bool = True,
+) -> str:
+    """The frame as an HTML table: a caption, column headers with scope, numbers right-aligned.
+
+    ``row_header`` names the column whose cells head their rows (``<th scope="row">``).
+    """
+    formats = formats or {}
+    columns = [str(c) for c in frame.columns]
+    head = tag(
+        "thead",
+        tag(
+            "tr",
+            *(
+                tag("th", text(c), scope="col", class_="text-end" if c in numeric else None)
+                for c in columns
+            ),
+        ),
+    )
+    body = []
+    for record in frame.itertuples(index=False):
+        cells = []
+        for column, value in zip(columns, record, strict=True):
+            if column == row_header:
+                shown = formats[column](value) if column in formats else str(value)
+                cells.append(tag("th", text(shown), scope="row"))
+            else:
+                cells.append(_cell(value, column, numeric, formats))
+        body.append(tag("tr", *cells))
+    return tag(
+        "table",
+        tag("caption", text(caption), class_=None if caption_visible else "visually-hidden"),
+        head,
+        tag("tbody", *body),
+        class_="table table-sm sc-table",
+    )
+
+
+def frame_table(
+    frame: pd.DataFrame,
+    caption: str,
+    numeric: Sequence[str] = (),
+    formats: dict[str, Callable[[Any], str]] | None = None,
+    row_header: str | None = None,
+    caption_visible: bool = True,
+    class_name: str | None = None,
+) -> Any:
+    """The frame as a table in one Dash component (see :mod:`scorecard.components.markup`),
+    scrolling sideways on a narrow screen."""
+    markup = table_html(frame, caption, numeric, formats, row_header, caption_visible)
+    wrapper = "table-responsive" + (f" {class_name}" if class_name else "")
+    return raw(tag("div", markup, class_=wrapper))

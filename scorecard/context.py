@@ -1,0 +1,49 @@
+"""What every page and callback needs, built once by ``create_app`` and never mutated.
+
+The context lives in the Flask app's config, so a callback reaches it through the
+request it serves; nothing is kept in module-level variables.
+
+Example::
+
+    >>> from flask import Flask
+    >>> server = Flask(__name__)
+    >>> install(server, "anything")  # create_app installs an AppContext
+    >>> with server.app_context():
+    ...     get_context()
+    'anything'
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Flask, current_app
+from sqlalchemy import Engine
+
+from metrics.registry import Registry
+from scorecard.integrations import Benchmarks
+from scorecard.settings import Settings
+
+CONTEXT_KEY = "SCORECARD_CONTEXT"
+
+
+@dataclass(frozen=True)
+class AppContext:
+    """The settings, the store, the registry and the benchmarks of one running app."""
+
+    settings: Settings
+    engine: Engine
+    registry: Registry
+    benchmarks: Benchmarks
+
+
+def install(server: Flask, context: Any) -> None:
+    """Attach the context to the Flask server (once, at start-up)."""
+    server.config[CONTEXT_KEY] = context
+
+
+def get_context() -> AppContext:
+    """The context of the app serving the current request."""
+    context: AppContext = current_app.config[CONTEXT_KEY]
+    return context

@@ -1,0 +1,96 @@
+"""Numbers as the dashboard shows them: one decimal place for rates and percentages,
+thousands separators, and the stored note (never "nan") where there is no value.
+
+Example::
+
+    >>> format_value(28.90695, "percentage")
+    '28.9%'
+    >>> format_value(None, "percentage", "n/a: no referrals in the period")
+    'n/a: no referrals in the period'
+    >>> format_value(float("nan"), "rate")
+    'n/a'
+    >>> format_value(1209.0, "count"), format_value(201.77, "rate"), format_value(31.5, "median")
+    ('1,209', '201.8', '31.5')
+    >>> format_fraction("percentage", 320.0, 1107.0)
+    '320 of 1,107'
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import date
+from typing import Any
+
+from metrics.periods import GRAIN_LABELS, Grain, period_for
+
+NOT_AVAILABLE = "n/a"
+SUPPRESSED = "c"
+
+
+def is_missing(value: Any) -> bool:
+    """True for None, NaN and pandas' missing markers."""
+    if value is None:
+        return True
+    try:
+        return bool(math.isnan(value))
+    except TypeError:
+        return str(value) in ("<NA>", "NaT", "nan")
+
+
+def format_number(value: Any, decimals: int = 0) -> str:
+    """A number with thousands separators and a fixed number of decimals."""
+    if is_missing(value):
+        return NOT_AVAILABLE
+    if isinstance(value, str):
+        return value
+    return f"{float(value):,.{decimals}f}"
+
+
+def format_value(value: Any, kind: str, note: Any = None) -> str:
+    """An indicator value for display; the note (or "n/a") when there is none."""
+    if isinstance(value, str):  # already suppressed ("c")
+        return value
+    if is_missing(value):
+        return str(note) if not is_missing(note) and str(note).strip() else NOT_AVAILABLE
+    if kind == "percentage":
+        return f"{float(value):,.1f}%"
+    if kind in ("rate", "median"):
+        return format_number(value, 1)
+    return format_number(value, 0)
+
+
+def format_fraction(kind: str, numerator: Any, denominator: Any) -> str:
+    """Numerator and denominator in words: "320 of 1,107", "1,251 per 62,000 children"."""
+    if kind == "count" or (is_missing(numerator) and is_missing(denominator)):
+        return ""
+    num = format_number(numerator)
+    den = format_number(denominator)
+    if kind == "rate":
+        return f"{num} per {den} children"
+    if kind == "median":
+        return f"median of {den}"
+    return f"{num} of {den}"
+
+
+def format_target(value: Any, kind: str) -> str:
+    """The target, or an empty string when there is none."""
+    return "" if is_missing(value) else format_value(value, kind)
+
+
+def period_label(grain: Grain, period_end: date) -> str:
+    """The label of the period of ``grain`` ending on ``period_end``: "Q4 2024-25"."""
+    return period_for(grain, period_end).label
+
+
+def grain_label(grain: str) -> str:
+    return GRAIN_LABELS.get(grain, grain)  # type: ignore[call-overload]
+
+
+def month_key(period_end: date) -> str:
+    """How a period appears in URLs: its end month, ``YYYY-MM``."""
+    return f"{period_end:%Y-%m}"
+
+
+def plural(n: int, word: str, many: str | None = None) -> str:
+    """ "1 file", "3 files", with thousands separators."""
+    return f"{n:,} {word if n == 1 else (many or word + 's')}"

@@ -1,0 +1,129 @@
+"""What every page with filters shares: the callback wiring of its filter controls.
+
+Each page registers its own callbacks; these helpers build their inputs and outputs
+and do the work, so the pages stay short and behave alike.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from dash import ClientsideFunction, Input, Output, State, clientside_callback, ctx, html
+
+from scorecard.components.filters import options_for
+from scorecard.context import AppContext
+from scorecard.state import FILTER_KEYS, Resolved, control_values, resolve, resolve_change
+
+# The router passes this (the shell's id) to every page layout it renders; Dash's own
+# check of the layouts, once at start-up, passes nothing. A layout renders its content
+# only when routed, so the check stays cheap and a page arrives with its content in one
+# round trip (the content callbacks then answer changes only).
+ROUTED = "routed_by"
+
+
+def routed(query: dict[str, Any]) -> bool:
+    """True when the layout is being rendered for a visitor (not for Dash's start-up check)."""
+    return ROUTED in query
+
+
+# Controls whose options depend on the others (LA and grain always offer the same).
+DEPENDENT = ("period", "locality", "team")
+
+
+def filter_inputs(prefix: str, include: Sequence[str] = FILTER_KEYS) -> list[Input]:
+    """Every filter control's value, in ``include`` order."""
+    return [Input(f"{prefix}-{key}", "value") for key in include]
+
+
+def option_outputs(prefix: str, include: Sequence[str] = FILTER_KEYS) -> list[Output]:
+    """Options and value of each dependent control that the page shows."""
+    outputs: list[Output] = []
+    for key in include:
+        if key in DEPENDENT:
+            outputs += [Output(f"{prefix}-{key}", "options"), Output(f"{prefix}-{key}", "value")]
+    return outputs
+
+
+def option_inputs(prefix: str, include: Sequence[str] = FILTER_KEYS) -> list[Input | State]:
+    """The options callback's arguments: the controls in ``include`` order, but the period
+    as state (a new period changes no other control's options)."""
+    return [
+        State(f"{prefix}-{key}", "value") if key == "period" else Input(f"{prefix}-{key}", "value")
+        for key in include
+    ]
+
+
+def triggered_key(prefix: str) -> str | None:
+    """Which control changed, as a filter key ("la", "grain" ...)."""
+    found = ctx.triggered_id
+    if isinstance(found, str) and found.startswith(prefix + "-"):
+        return found[len(prefix) + 1 :]
+    return None
+
+
+def refresh_controls(
+    app: AppContext,
+    prefix: str,
+    include: Sequence[str],
+    values: dict[str, Any],
+    triggered: str | None,
+    within_window: bool = True,
+) -> list[Any]:
+    """New options and values of the dependent controls after one control changed."""
+    resolved = resolve_change(app.engine, values, triggered, app.settings.default_la, within_window)
+    shown = control_values(resolved.filters)
+    out: list[Any] = []
+    for key in include:
+        if key in DEPENDENT:
+            out += [options_for(key, resolved.options), shown[key]]
+    return out
+
+
+def values_from(include: Sequence[str], args: Sequence[Any]) -> dict[str, Any]:
+    """Callback arguments (in ``include`` order) as a filter query."""
+    return dict(zip(include, args, strict=True))
+
+
+def current_filters(
+    app: AppContext, include: Sequence[str], args: Sequence[Any], within_window: bool = True
+) -> Resolved:
+    """The filters the controls show, checked against the store."""
+    return resolve(
+        app.engine, values_from(include, args), app.settings.default_la, within_window=within_window
+    )
+
+
+def register_url_sync(prefix: str, include: Sequence[str] = FILTER_KEYS) -> None:
+    """Keep the page's URL query in step with its filters (runs in the browser)."""
+    clientside_callback(
+        ClientsideFunction(namespace="scorecard", function_name="syncUrl"),
+        Output(f"{prefix}-url-sync", "title"),
+        *filter_inputs(prefix, include),
+        State(f"{prefix}-url-keys", "data"),
+    )
+
+
+def no_results(what: str = "results") -> html.Div:
+    """The empty state: nothing computed yet, and what to do about it."""
+    return html.Div(
+        [
+            html.H2(f"No {what} yet", className="h4"),
+            html.P(
+                [
+                    "The store holds no indicator results. Load the partners' extracts on the ",
+                    html.A("Data loads", href="/loads"),
+                    " page; the indicators are recomputed after each load.",
+                ]
+            ),
+        ],
+        className="sc-empty",
+    )
+
+
+def rows_by_kpi(frame: Any) -> dict[str, dict[str, Any]]:
+    """Result rows keyed by indicator id."""
+    return {str(r["kpi_id"]): r for r in frame.to_dict("records")}
+
+
+PERIOD_KEYS: tuple[str, ...] = ("la", "grain", "period")

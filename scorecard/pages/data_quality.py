@@ -1,0 +1,329 @@
+"""Data quality: per load and per partner, rows read / loaded / rejected; the rejected rows
+with their reasons (downloadable); completeness of optional fields; recording lag.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import dash
+import dash_bootstrap_components as dbc
+import pandas as pd
+from dash import Input, Output, callback, dcc, html
+
+from metrics import results
+from scorecard.components.charts import bar_chart, chart_section, group_bars
+from scorecard.components.filters import filters_bar, notices
+from scorecard.components.load_tables import (
+    count_text,
+    kind_title,
+    loads_table,
+    partner_table,
+    rejects_table,
+)
+from scorecard.components.tables import csv_bytes, download_link, frame_table
+from scorecard.context import AppContext, get_context
+from scorecard.formatting import format_number, format_value, is_missing, period_label
+from scorecard.pagekit import (
+    PERIOD_KEYS,
+    current_filters,
+    filter_inputs,
+    no_results,
+    option_inputs,
+    option_outputs,
+    refresh_controls,
+    register_url_sync,
+    routed,
+    triggered_key,
+    values_from,
+)
+from scorecard.state import Filters, resolve
+
+dash.register_page(
+    __name__,
+    path="/data-quality",
+    name="Data quality",
+    title="Data quality – Partnership scorecard",
+    order=5,
+)
+
+PREFIX = "data-quality"
+INCLUDE = PERIOD_KEYS
+ALL_LOADS = "all"
+# Rows rejected at load belong to the period of the load, which can lie after the LA's
+# reporting window: offer every stored period here.
+WINDOWED = False
+REJECTS_SHOWN = 200
+LOADS_SHOWN = 100
+
+
+def dq_sections(app: AppContext, filters: Filters) -> list[Any]:
+    """Rejected rows, recording lag and completeness for the period, by kind and column."""
+    assert filters.la is not None and filters.period_end is not None
+    frame = results.data_quality_results(app.engine, filters.la, filters.grain, filters.period_end)
+    period = period_label(filters.grain, filters.period_end)
+    if frame.empty:
+        return [html.P(f"No data-quality results are stored for {period}.")]
+    out: list[Any] = []
+    stem = f"LA{filters.la}_{filters.grain}_{filters.period_end:%Y-%m}"
+    for kpi_id in ("dq_rejected_rows", "dq_recording_lag_5wd"):
+        ind = app.registry[kpi_id]
+        section = group_bars(
+            f"{PREFIX}-{kpi_id.replace('_', '-')}",
+            f"{ind.title} by extract, {period}",
+            frame[frame["kpi_id"] == kpi_id],
+            ind,
+            "Extract",
+            f"{kpi_id}_{stem}.csv",
+            rename=kind_title,
+        )
+        if section is not None:
+            out.append(section)
+    completeness = frame[frame["kpi_id"] == "dq_completeness"]
+    if not completeness.empty:
+        out.append(completeness_section(completeness, filters, period))
+    return out
+
+
+def completeness_section(part: pd.DataFrame, filters: Filters, period: str) -> html.Section:
+    """Optional fields completed, by extract and column, least complete first."""
+    part = part.sort_values("value", ascending=True, na_position="first")
+    kinds, columns = [], []
+    for group in part["group_name"]:
+        kind, _, column = str(group).partition(".")
+        kinds.append(kind_title(kind))
+        columns.append(column)
+    values = [None if is_missing(v) else float(v) for v in part["value"]]
+    table = pd.DataFrame(
+        {
+            "Extract": kinds,
+            "Column": columns,
+            "Completed": [
+                format_value(v, "percentage", n) for v, n in zip(values, part["note"], strict=True)
+            ],
+            "Filled in": [count_text(v) for v in part["numerator"]],
+            "Rows": [count_text(v) for v in part["denominator"]],
+        }
+    )
+    worst = table.head(15)
+    worst_values = [v for v in values[:15]]
+    labels = [f"{k}: {c}" for k, c in zip(worst["Extract"], worst["Column"], strict=True)]
+    low = [label for label, v in zip(labels, worst_values, strict=True) if v is not None and v < 90]
+    summary = (
+        f"{len(low)} of the 15 least complete optional fields are below 90% complete; "
+        "the least complete is "
+        f"{labels[0]} ({worst['Completed'].iloc[0]})."
+        if labels
+        else "No completeness results."
+    )
+    return html.Section(
+        [
+            chart_section(
+                f"{PREFIX}-completeness",
+                f"Optional fields completed: the 15 least complete, {period}",
+                summary,
+                bar_chart(
+                    labels,
+                    worst_values,
+                    [format_value(v, "percentage") for v in worst_values],
+                    "% completed",
+                ),
+                worst,
+                f"completeness_least_LA{filters.la}.csv",
+                numeric=("Completed", "Filled in", "Rows"),
+            ),
+            html.Details(
+                [
+                    html.Summary(f"Every optional field ({len(table)})"),
+                    frame_table(
+                        table,
+                        caption=f"Optional fields completed, {period}",
+                        numeric=("Completed", "Filled in", "Rows"),
+                    ),
+                    download_link(
+                        table,
+                        f"completeness_LA{filters.la}_{filters.grain}_{filters.period_end:%Y-%m}.csv",
+                    ),
+                ],
+                className="sc-table-alt",
+            ),
+        ]
+    )
+
+
+def load_sections(app: AppContext, la: str | None) -> list[Any]:
+    """Per load and per partner: rows read, loaded and rejected."""
+    loads = results.load_history(app.engine, limit=LOADS_SHOWN)
+    counts = results.load_counts_by_partner(app.engine, la)
+    out: list[Any] = [html.H2("Loads")]
+    if loads.empty:
+        out.append(
+            html.P(
+                [
+                    "No files have been loaded yet. Load them on the ",
+                    dcc.Link("Data loads", href="/loads"),
+                    " page.",
+                ]
+            )
+        )
+        return out
+    shown = loads_table(loads)
+    out += [
+        frame_table(
+            shown,
+            caption=f"The latest {len(shown)} loads, newest first",
+            numeric=("Rows read", "Loaded", "Rejected"),
+        ),
+        download_link(shown, "loads.csv", "Download the load history (CSV)"),
+        html.H2(f"By partner{'' if la is None else f' (LA {la})'}"),
+    ]
+    if counts.empty:
+        out.append(html.P("No rows have been loaded for this LA."))
+    else:
+        table = partner_table(counts)
+        out += [
+            frame_table(
+                table,
+                caption="Rows read, loaded and rejected, by partner and extract",
+                numeric=("Loads", "Rows read", "Loaded", "Rejected", "Rejected (%)"),
+            ),
+            download_link(table, "rows_by_partner.csv", "Download this table (CSV)"),
+        ]
+    return out
+
+
+def reject_options(app: AppContext) -> list[dict[str, str]]:
+    loads = results.load_history(app.engine, limit=LOADS_SHOWN)
+    with_rejects = loads[loads["rows_rejected"].fillna(0) > 0] if not loads.empty else loads
+    options = [{"label": "Every load", "value": ALL_LOADS}]
+    options += [
+        {
+            "label": (
+                f"Load {r['load_id']}: {r['file_name']} "
+                f"({format_number(r['rows_rejected'])} rejected)"
+            ),
+            "value": str(r["load_id"]),
+        }
+        for r in with_rejects.to_dict("records")
+    ]
+    return options
+
+
+def rejects_view(app: AppContext, load: str | None) -> Any:
+    """The reasons, counted, and the first rejected rows of a load (or of every load)."""
+    load_id = None if load in (None, "", ALL_LOADS) else int(str(load))
+    total = results.rejected_count(app.engine, load_id)
+    if not total:
+        return html.P("No rows were rejected.")
+    reasons = results.reject_reasons(app.engine, load_id).head(20)
+    reasons_table = pd.DataFrame(
+        {
+            "Extract": [kind_title(k) for k in reasons["kind"]],
+            "Column": [c if isinstance(c, str) else "" for c in reasons["column_name"]],
+            "Reason": reasons["reason"],
+            "Rows": [format_number(v) for v in reasons["rows"]],
+        }
+    )
+    rows = rejects_table(results.rejected_rows(app.engine, load_id, limit=REJECTS_SHOWN))
+    shown = f"the first {REJECTS_SHOWN} of {total:,}" if total > REJECTS_SHOWN else f"all {total:,}"
+    return [
+        frame_table(
+            reasons_table, caption="Why rows were rejected (most frequent first)", numeric=("Rows",)
+        ),
+        frame_table(rows, caption=f"Rejected rows: {shown}"),
+    ]
+
+
+def data_quality_view(app: AppContext, filters: Filters) -> tuple[Any, Any]:
+    """The period's data-quality results, and the loads (for the filters' LA)."""
+    if filters.la is None or filters.period_end is None:
+        return no_results(), load_sections(app, None)
+    return dq_sections(app, filters), load_sections(app, filters.la)
+
+
+def layout(**query: Any) -> html.Div:
+    app = get_context()
+    resolved = resolve(app.engine, query, app.settings.default_la, within_window=WINDOWED)
+    content, loads_part = (
+        data_quality_view(app, resolved.filters) if routed(query) else (None, None)
+    )
+    return html.Div(
+        [
+            html.H1("Data quality"),
+            html.P(
+                "What each load read, loaded and rejected, and why; how complete the optional "
+                "fields are; "
+                "and how long after the event records are entered.",
+                className="sc-lede",
+            ),
+            html.Div(loads_part, id=f"{PREFIX}-loads"),
+            html.H2("Rejected rows"),
+            dbc.Label("Show the rejected rows of", html_for=f"{PREFIX}-load"),
+            dbc.Select(
+                id=f"{PREFIX}-load",
+                options=reject_options(app),
+                value=ALL_LOADS,
+                className="form-select mb-2",
+            ),
+            dbc.Button(
+                "Download these rejected rows (CSV)",
+                id=f"{PREFIX}-rejects-download",
+                color="secondary",
+                className="mb-2",
+            ),
+            dcc.Download(id=f"{PREFIX}-rejects-file"),
+            html.Div(id=f"{PREFIX}-rejects"),
+            html.H2("Completeness and recording lag"),
+            notices(resolved.notices),
+            filters_bar(PREFIX, resolved.filters, resolved.options, INCLUDE),
+            html.Div(content, id=f"{PREFIX}-content"),
+        ]
+    )
+
+
+@callback(
+    *option_outputs(PREFIX, INCLUDE), *option_inputs(PREFIX, INCLUDE), prevent_initial_call=True
+)
+def update_filter_options(*values: Any) -> list[Any]:
+    return refresh_controls(
+        get_context(),
+        PREFIX,
+        INCLUDE,
+        values_from(INCLUDE, values),
+        triggered_key(PREFIX),
+        WINDOWED,
+    )
+
+
+@callback(
+    Output(f"{PREFIX}-content", "children"),
+    Output(f"{PREFIX}-loads", "children"),
+    *filter_inputs(PREFIX, INCLUDE),
+    prevent_initial_call=True,
+)
+def show_data_quality(*values: Any) -> tuple[Any, Any]:
+    app = get_context()
+    return data_quality_view(app, current_filters(app, INCLUDE, values, WINDOWED).filters)
+
+
+@callback(Output(f"{PREFIX}-rejects", "children"), Input(f"{PREFIX}-load", "value"))
+def show_rejects(load: str | None) -> Any:
+    return rejects_view(get_context(), load)
+
+
+@callback(
+    Output(f"{PREFIX}-rejects-file", "data"),
+    Input(f"{PREFIX}-rejects-download", "n_clicks"),
+    dash.State(f"{PREFIX}-load", "value"),
+    prevent_initial_call=True,
+)
+def download_rejects(_n: int | None, load: str | None) -> Any:
+    """Every rejected row of the chosen load(s), as CSV."""
+    app = get_context()
+    load_id = None if load in (None, "", ALL_LOADS) else int(str(load))
+    frame = rejects_table(results.rejected_rows(app.engine, load_id, limit=None))
+    name = "rejected_rows_all_loads.csv" if load_id is None else f"rejected_rows_load_{load_id}.csv"
+    return dcc.send_bytes(csv_bytes(frame), name, type="text/csv")
+
+
+register_url_sync(PREFIX, INCLUDE)

@@ -1,0 +1,255 @@
+"""Early help: reach, starts and closures, outcomes achieved, step-up and step-down,
+repeat episodes and outcome-score change, for one LA and period, with monthly trends.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import dash
+import pandas as pd
+from dash import Output, callback, html
+
+from metrics import results
+from metrics.periods import month_end, shift_month
+from scorecard.components.charts import chart_section, line_chart
+from scorecard.components.filters import filters_bar, notices
+from scorecard.components.tiles import tile, tile_row
+from scorecard.context import AppContext, get_context
+from scorecard.formatting import format_number, format_value, is_missing, period_label
+from scorecard.pagekit import (
+    PERIOD_KEYS,
+    current_filters,
+    filter_inputs,
+    no_results,
+    option_inputs,
+    option_outputs,
+    refresh_controls,
+    register_url_sync,
+    routed,
+    rows_by_kpi,
+    triggered_key,
+    values_from,
+)
+from scorecard.state import Filters, resolve
+
+dash.register_page(
+    __name__,
+    path="/early-help",
+    name="Early help",
+    title="Early help – Partnership scorecard",
+    order=4,
+)
+
+PREFIX = "early-help"
+INCLUDE = PERIOD_KEYS
+# The outcome-score change has no indicator in the registry yet; the page shows it once one exists.
+SCORE_CHANGE = "eh_outcome_score_change"
+KPIS = (
+    "eh_reach",
+    "eh_started",
+    "eh_outcomes_achieved",
+    "eh_stepped_up",
+    "step_down_to_eh",
+    "eh_repeat_12m",
+)
+RATE_TRENDS = ("eh_outcomes_achieved", "eh_stepped_up", "eh_repeat_12m", "step_down_to_eh")
+
+
+def _value(rows: dict[str, dict[str, Any]], kpi_id: str, kind: str) -> str:
+    row = rows.get(kpi_id)
+    return format_value(row.get("value"), kind, row.get("note")) if row else "n/a"
+
+
+def _part(rows: dict[str, dict[str, Any]], kpi_id: str, part: str) -> str:
+    row = rows.get(kpi_id)
+    return format_number(row.get(part)) if row and not is_missing(row.get(part)) else "n/a"
+
+
+def _of(rows: dict[str, dict[str, Any]], kpi_id: str, what: str) -> str:
+    """ "90 of 124 closures": the numerator and denominator in words."""
+    return f"{_part(rows, kpi_id, 'numerator')} of {_part(rows, kpi_id, 'denominator')} {what}"
+
+
+def headline_tiles(app: AppContext, rows: dict[str, dict[str, Any]]) -> Any:
+    """Each early help measure as a headline figure with what it is made of."""
+    tiles = [
+        tile(
+            "Reach per 10,000 children",
+            _value(rows, "eh_reach", "rate"),
+            f"{_part(rows, 'eh_reach', 'numerator')} children supported",
+        ),
+        tile("Episodes started", _value(rows, "eh_started", "count")),
+        tile(
+            "Episodes closed",
+            _part(rows, "eh_outcomes_achieved", "denominator"),
+            "closures in the period",
+        ),
+        tile(
+            "Closed with outcomes achieved",
+            _value(rows, "eh_outcomes_achieved", "percentage"),
+            _of(rows, "eh_outcomes_achieved", "closures"),
+        ),
+        tile(
+            "Stepped up to social care",
+            _value(rows, "eh_stepped_up", "percentage"),
+            _of(rows, "eh_stepped_up", "closures"),
+        ),
+        tile(
+            "Stepped down from social care",
+            _value(rows, "step_down_to_eh", "percentage"),
+            _of(rows, "step_down_to_eh", "social care closures"),
+        ),
+        tile(
+            "Repeat episodes within 12 months",
+            _value(rows, "eh_repeat_12m", "percentage"),
+            _of(rows, "eh_repeat_12m", "starts"),
+        ),
+    ]
+    if SCORE_CHANGE in app.registry:
+        ind = app.registry[SCORE_CHANGE]
+        tiles.append(tile("Outcome-score change", _value(rows, SCORE_CHANGE, ind.type), ind.unit))
+    else:
+        tiles.append(
+            tile(
+                "Outcome-score change",
+                "Not yet available",
+                "No indicator for the change in outcome scores is defined yet.",
+            )
+        )
+    return tile_row(tiles)
+
+
+def _series(
+    monthly: pd.DataFrame, kpi_id: str, months: list[Any], part: str = "value"
+) -> list[float | None]:
+    rows = monthly[monthly["kpi_id"] == kpi_id]
+    by_month = dict(zip(rows["period_end"], rows[part], strict=True))
+    return [None if is_missing(by_month.get(m)) else float(by_month[m]) for m in months]
+
+
+def trend_sections(app: AppContext, filters: Filters) -> list[Any]:
+    """Starts and closures, and the outcome shares, month by month over two years."""
+    assert filters.la is not None and filters.period_end is not None
+    last = month_end(filters.period_end)
+    kpis = ("eh_started", *RATE_TRENDS)
+    monthly = results.monthly_values(
+        app.engine, filters.la, "all", "all", shift_month(last, -23), last, kpis
+    )
+    if monthly.empty:
+        return [html.P("No monthly early help results are stored.")]
+    months = sorted(set(monthly["period_end"]))
+    labels = [period_label("month", m) for m in months]
+    counts = {
+        "Episodes started": _series(monthly, "eh_started", months),
+        "Episodes closed": _series(monthly, "eh_outcomes_achieved", months, "denominator"),
+    }
+    counts_table = pd.DataFrame(
+        {"Month": labels, **{k: [format_number(v) for v in vs] for k, vs in counts.items()}}
+    )
+    shares = {app.registry[k].title: _series(monthly, k, months) for k in RATE_TRENDS}
+    shares_table = pd.DataFrame(
+        {
+            "Month": labels,
+            **{k: [format_value(v, "percentage") for v in vs] for k, vs in shares.items()},
+        }
+    )
+    started, closed = counts["Episodes started"], counts["Episodes closed"]
+    count_summary = (
+        f"In {labels[-1]}, {format_number(started[-1])} episodes started and "
+        f"{format_number(closed[-1])} closed; over the two years "
+        f"{format_number(sum(v or 0 for v in started))} started and "
+        f"{format_number(sum(v or 0 for v in closed))} closed."
+    )
+    share_summary = (
+        "In the latest month: "
+        + "; ".join(f"{k} {format_value(v[-1], 'percentage')}" for k, v in shares.items())
+        + "."
+    )
+    return [
+        chart_section(
+            f"{PREFIX}-flow",
+            "Early help episodes started and closed, month by month",
+            count_summary,
+            line_chart(months, counts, "episodes"),
+            counts_table,
+            f"early_help_starts_closures_LA{filters.la}.csv",
+            numeric=tuple(counts),
+            heading_level=2,
+        ),
+        chart_section(
+            f"{PREFIX}-outcomes",
+            "How early help episodes end, month by month",
+            share_summary,
+            line_chart(months, shares, "%"),
+            shares_table,
+            f"early_help_outcomes_LA{filters.la}.csv",
+            numeric=tuple(shares),
+            heading_level=2,
+        ),
+    ]
+
+
+def early_help_view(app: AppContext, filters: Filters) -> Any:
+    if filters.la is None or filters.period_end is None:
+        return no_results()
+    kpis = (*KPIS, SCORE_CHANGE) if SCORE_CHANGE in app.registry else KPIS
+    frame = results.period_results(
+        app.engine, filters.la, filters.grain, filters.period_end, kpi_ids=kpis
+    )
+    rows = rows_by_kpi(frame)
+    period = period_label(filters.grain, filters.period_end)
+    return [
+        html.H2(
+            f"LA {filters.la}, {period}: {_value(rows, 'eh_started', 'count')} early help "
+            f"episodes started, {_value(rows, 'eh_outcomes_achieved', 'percentage')} of "
+            "closures with outcomes achieved",
+            className="h4",
+        ),
+        headline_tiles(app, rows),
+        *trend_sections(app, filters),
+    ]
+
+
+def layout(**query: Any) -> html.Div:
+    app = get_context()
+    resolved = resolve(app.engine, query, app.settings.default_la)
+    return html.Div(
+        [
+            html.H1("Early help"),
+            html.P(
+                "Whether early help reaches children before they need social care, how "
+                "episodes end, and how "
+                "often families step up to social care, step down from it, or come back.",
+                className="sc-lede",
+            ),
+            notices(resolved.notices),
+            filters_bar(PREFIX, resolved.filters, resolved.options, INCLUDE),
+            html.Div(
+                early_help_view(app, resolved.filters) if routed(query) else None,
+                id=f"{PREFIX}-content",
+            ),
+        ]
+    )
+
+
+@callback(
+    *option_outputs(PREFIX, INCLUDE), *option_inputs(PREFIX, INCLUDE), prevent_initial_call=True
+)
+def update_filter_options(*values: Any) -> list[Any]:
+    return refresh_controls(
+        get_context(), PREFIX, INCLUDE, values_from(INCLUDE, values), triggered_key(PREFIX)
+    )
+
+
+@callback(
+    Output(f"{PREFIX}-content", "children"),
+    *filter_inputs(PREFIX, INCLUDE),
+    prevent_initial_call=True,
+)
+def show_early_help(*values: Any) -> Any:
+    app = get_context()
+    return early_help_view(app, current_filters(app, INCLUDE, values).filters)
+
+
+register_url_sync(PREFIX, INCLUDE)

@@ -1,0 +1,555 @@
+"""Indicator page: the SPC chart, breakdowns, benchmarks, definition, commentary and the
+records behind the numerator, for one indicator (``/indicator/<kpi_id>``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import dash
+import dash_bootstrap_components as dbc
+import pandas as pd
+from dash import Input, Output, State, callback, ctx, dcc, html
+
+from metrics import results
+from metrics.benchmarks import year_label
+from metrics.registry import Indicator, load_registry
+from scorecard.audit import RecordView, current_viewer, log_record_view
+from scorecard.commentary import (
+    CommentError,
+    CommentKey,
+    comment_history,
+    current_comment,
+    save_comment,
+)
+from scorecard.components.charts import chart_section, group_bars
+from scorecard.components.filters import filters_bar, notices
+from scorecard.components.indicators import benchmark_text, fraction_text, polarity_text, value_text
+from scorecard.components.markup import raw, tag, text
+from scorecard.components.records import (
+    RAW_IDENTIFIERS,
+    records_display,
+    records_for_download,
+    records_summary,
+)
+from scorecard.components.spc import (
+    POINT_TEXT,
+    assurance_icon,
+    assurance_text,
+    natural_bounds,
+    spc_figure,
+    spc_message,
+    variation_icon,
+    variation_text,
+)
+from scorecard.components.status import direction_html, status_badge
+from scorecard.components.tables import csv_bytes, frame_table
+from scorecard.context import AppContext, get_context
+from scorecard.formatting import (
+    format_number,
+    format_target,
+    format_value,
+    is_missing,
+    period_label,
+)
+from scorecard.integrations import NotAvailableYetError, comparable, records_description, records_for
+from scorecard.pagekit import (
+    current_filters,
+    filter_inputs,
+    no_results,
+    option_inputs,
+    option_outputs,
+    refresh_controls,
+    register_url_sync,
+    routed,
+    rows_by_kpi,
+    triggered_key,
+    values_from,
+)
+from scorecard.state import FILTER_KEYS, Filters, resolve
+
+PREFIX = "indicator"
+INCLUDE = FILTER_KEYS
+RECORDS_SHOWN = 100
+BREAKDOWN_TITLES = {"locality": "locality", "team": "team", "agency": "agency"}
+
+
+def page_title(kpi_id: str | None = None) -> str:
+    registry = load_registry()
+    name = registry[kpi_id].title if kpi_id is not None and kpi_id in registry else "Indicator"
+    return f"{name} – Partnership scorecard"
+
+
+dash.register_page(__name__, path_template="/indicator/<kpi_id>", name="Indicator", title=page_title, order=2)
+
+
+def _unknown(kpi_id: str) -> html.Div:
+    return html.Div(
+        [
+            html.H1("Indicator not found"),
+            html.P(f"There is no indicator with the id {kpi_id!r}."),
+            html.P(["Choose an indicator on the ", dcc.Link("scorecard", href="/"), "."]),
+        ]
+    )
+
+
+def layout(kpi_id: str | None = None, **query: Any) -> html.Div:
+    """The page for one indicator; the sections are filled by callbacks."""
+    app = get_context()
+    if kpi_id is None:  # Dash checks every page's layout once, without arguments
+        kpi_id = app.registry.ids()[0]
+    if kpi_id not in app.registry:
+        return _unknown(kpi_id)
+    ind = app.registry[kpi_id]
+    resolved = resolve(app.engine, query, app.settings.default_la)
+    return html.Div(
+        [
+            dcc.Link(
+                "← Back to the scorecard",
+                href="/" + resolved.filters.query_string(),
+                className="d-inline-block mb-2",
+            ),
+            html.H1(ind.title),
+            html.P(f"{polarity_text(ind.polarity)}. {ind.definition}", className="sc-lede"),
+            dcc.Store(id=f"{PREFIX}-kpi", data=ind.id),
+            notices(resolved.notices),
+            filters_bar(PREFIX, resolved.filters, resolved.options, INCLUDE),
+            dcc.Loading(
+                html.Div(
+                    indicator_view(app, ind.id, resolved.filters) if routed(query) else None,
+                    id=f"{PREFIX}-content",
+                ),
+                type="dot",
+                delay_show=300,
+            ),
+            commentary_section(),
+            records_section(ind.id),
+            definition_section(ind),
+        ]
+    )
+
+
+# --- Pure builders -------------------------------------------------------------------
+
+
+def definition_section(ind: Indicator) -> html.Section:
+    items: list[Any] = [html.Dt("Definition"), html.Dd(ind.definition)]
+    if ind.numerator:
+        items += [html.Dt("Numerator"), html.Dd(ind.numerator)]
+    if ind.denominator:
+        items += [html.Dt("Denominator"), html.Dd(ind.denominator)]
+    items += [
+        html.Dt("Type and unit"),
+        html.Dd(f"{ind.type.capitalize()} ({ind.unit})"),
+        html.Dt("Polarity"),
+        html.Dd(polarity_text(ind.polarity)),
+        html.Dt("Computed from"),
+        html.Dd(f"the {ind.source} extract" if ind.source not in ("loads", "each kind") else ind.source),
+        html.Dt("Breakdowns"),
+        html.Dd(", ".join(ind.breakdowns)),
+        html.Dt("Indicator id"),
+        html.Dd(html.Code(ind.id)),
+    ]
+    return html.Section([html.H2("Definition"), html.Dl(items, className="sc-definition")])
+
+
+def headline(app: AppContext, ind: Indicator, row: dict[str, Any] | None, filters: Filters) -> Any:
+    """The value for the period with its fraction, target, status, direction and benchmarks."""
+    assert filters.period_end is not None
+    period = period_label(filters.grain, filters.period_end)
+    _, group = filters.breakdown
+    where = f"LA {filters.la}" + ("" if group == "all" else f", {group}")
+    if row is None:
+        return raw(
+            tag(
+                "div",
+                tag("p", text(f"No result is stored for {where} in {period}.")),
+                class_="sc-headline",
+            )
+        )
+    target = row.get("target")
+    target_text = f" Target {format_target(target, ind.type)} ·" if not is_missing(target) else ""
+    facts = tag(
+        "div",
+        tag("div", text(f"{where}, {period}"), class_="fw-bold"),
+        tag("div", text(value_text(row.get("value"), ind.type, row.get("note"))), class_="sc-big"),
+        tag("div", text(fraction_text(row, ind)), class_="text-muted"),
+        tag(
+            "div",
+            status_badge(row.get("status")),
+            text(f"{target_text} Direction of travel: "),
+            direction_html(row.get("direction"), ind.polarity),
+            class_="mt-1",
+        ),
+        class_="col-md-6",
+    )
+    benches = app.benchmarks.for_indicator(ind.id)
+    if benches:
+        items = "".join(
+            tag(
+                "li",
+                text(f"{b.area_name} {year_label(b.year_ending)}: {benchmark_text(b, ind)} ({b.source})"),
+            )
+            for b in benches[:4]
+        )
+        bench_list = tag("ul", items, class_="mb-0")
+        if not comparable(ind, filters.grain):
+            bench_list += tag(
+                "p",
+                text(
+                    "These are totals for a whole year ending 31 March: compare them with the financial year."
+                ),
+                class_="mb-0 text-muted sc-note",
+            )
+    else:
+        bench_list = tag("p", "No published figure has the same definition.", class_="mb-0 text-muted")
+    side = tag("div", tag("h2", "Benchmarks", class_="h6 mt-0"), bench_list, class_="col-md-6")
+    return raw(tag("div", facts, side, class_="row sc-headline"))
+
+
+def spc_section(app: AppContext, ind: Indicator, filters: Filters) -> html.Section | html.Div:
+    """The monthly XmR chart with its summary and table."""
+    assert filters.la is not None
+    breakdown, group = filters.breakdown
+    monthly = results.series(app.engine, filters.la, ind.id, "month", breakdown, group)
+    limits = results.spc_summary(app.engine, filters.la, ind.id, breakdown, group)
+    if monthly.empty:
+        return html.Section(
+            [html.H2("Monthly trend"), html.P("No monthly results are stored for this view.")]
+        )
+    months = list(monthly["period_end"])
+    values = [None if is_missing(v) else float(v) for v in monthly["value"]]
+    classes = [c if isinstance(c, str) else None for c in monthly["spc"]]
+    target = next((float(t) for t in reversed(list(monthly["target"])) if not is_missing(t)), None)
+    points = int(limits["points"]) if limits else sum(v is not None for v in values)
+    variation = limits.get("variation") if limits else None
+    title = spc_message(ind.title, variation, points)
+    latest = next(
+        ((m, v) for m, v in zip(reversed(months), reversed(values), strict=True) if v is not None),
+        None,
+    )
+    summary_parts = []
+    if latest:
+        summary_parts.append(
+            f"Latest month {period_label('month', latest[0])}: {format_value(latest[1], ind.type)}."
+        )
+    summary_parts.append(
+        f"{variation_text(variation)}. {assurance_text(limits.get('assurance') if limits else None)}."
+    )
+    if limits and not is_missing(limits.get("mean")):
+        summary_parts.append(
+            f"Mean {format_value(limits['mean'], ind.type)}, control limits "
+            f"{format_value(limits['lower_limit'], ind.type)} to "
+            f"{format_value(limits['upper_limit'], ind.type)} "
+            f"over {points} months."
+        )
+    table = pd.DataFrame(
+        {
+            "Month": [period_label("month", m) for m in months],
+            "Value": [value_text(v, ind.type, n) for v, n in zip(values, monthly["note"], strict=True)],
+            "Numerator": [format_number(v, 1 if ind.type == "median" else 0) for v in monthly["numerator"]],
+            "Denominator": [format_number(v) if not is_missing(v) else "" for v in monthly["denominator"]],
+            "SPC": [POINT_TEXT.get(c, "") if c else "" for c in classes],
+        }
+    )
+    figure = spc_figure(months, values, classes, limits, target, ind.unit, natural_bounds(ind.type))
+    return html.Div(
+        [
+            raw(
+                tag(
+                    "p",
+                    tag("span", "Latest point: ", class_="fw-bold"),
+                    variation_icon(variation),
+                    tag("span", " Assurance: ", class_="fw-bold"),
+                    assurance_icon(limits.get("assurance") if limits else None),
+                    class_="mb-1",
+                )
+            ),
+            chart_section(
+                f"{PREFIX}-spc",
+                title,
+                " ".join(summary_parts),
+                figure,
+                table,
+                f"{ind.id}_LA{filters.la}_monthly.csv",
+                numeric=("Value", "Numerator", "Denominator"),
+                heading_level=2,
+            ),
+        ]
+    )
+
+
+def breakdown_section(
+    ind: Indicator, frame: pd.DataFrame, breakdown: str, filters: Filters
+) -> html.Section | None:
+    """One breakdown (locality, team or agency) for the period, as bars and a table."""
+    assert filters.period_end is not None
+    word = BREAKDOWN_TITLES[breakdown]
+    period = period_label(filters.grain, filters.period_end)
+    stem = f"{ind.id}_LA{filters.la}_{filters.grain}_{filters.period_end:%Y-%m}"
+    return group_bars(
+        f"{PREFIX}-by-{breakdown}",
+        f"{ind.title} by {word}, {period}",
+        frame[frame["breakdown"] == breakdown],
+        ind,
+        word.capitalize(),
+        f"{stem}_by_{breakdown}.csv",
+    )
+
+
+def indicator_view(app: AppContext, kpi_id: str, filters: Filters) -> list[Any] | html.Div:
+    """The headline, SPC chart and breakdowns for the chosen view."""
+    if filters.la is None or filters.period_end is None:
+        return no_results()
+    ind = app.registry[kpi_id]
+    breakdown, group = filters.breakdown
+    period_rows = results.period_results(
+        app.engine, filters.la, filters.grain, filters.period_end, breakdown, group, [kpi_id]
+    )
+    row = rows_by_kpi(period_rows).get(kpi_id)
+    others = [b for b in ind.breakdowns if b in BREAKDOWN_TITLES]
+    frame = (
+        results.breakdown_results(app.engine, filters.la, filters.grain, filters.period_end, b, [kpi_id])
+        for b in others
+    )
+    sections = [breakdown_section(ind, f, b, filters) for f, b in zip(frame, others, strict=True)]
+    return [
+        headline(app, ind, row, filters),
+        spc_section(app, ind, filters),
+        html.H2("Breakdowns") if any(sections) else None,
+        *[s for s in sections if s is not None],
+    ]
+
+
+def commentary_section() -> html.Section:
+    return html.Section(
+        [
+            html.H2("Commentary", id=f"{PREFIX}-commentary-heading"),
+            html.Div(id=f"{PREFIX}-comments"),
+            dbc.Label("Commentary for this period", html_for=f"{PREFIX}-comment-body"),
+            dbc.Textarea(id=f"{PREFIX}-comment-body", rows=4, maxLength=5000, className="mb-2"),
+            dbc.Label("Your name", html_for=f"{PREFIX}-comment-author"),
+            dbc.Input(
+                id=f"{PREFIX}-comment-author",
+                type="text",
+                maxLength=200,
+                autocomplete="name",
+                persistence=True,
+                persistence_type="local",
+                className="mb-2",
+            ),
+            dbc.Button("Save commentary", id=f"{PREFIX}-comment-save", color="primary"),
+            html.Div(id=f"{PREFIX}-comment-message", role="status", className="mt-2"),
+        ],
+        className="mt-3",
+    )
+
+
+def comments_view(history: list[Any], period: str) -> tuple[list[Any], str]:
+    """The current commentary and its earlier versions, and the text to edit."""
+    current = current_comment(history)
+    if current is None:
+        return [html.P(f"No commentary for {period} yet.", className="text-muted")], ""
+    earlier = [c for c in history if c.comment_id != current.comment_id]
+    shown: list[Any] = [
+        html.Blockquote(
+            [
+                html.P(current.body, className="mb-1"),
+                html.Footer(
+                    f"{current.author}, {current.created_at:%d %B %Y %H:%M}",
+                    className="sc-comment-meta",
+                ),
+            ],
+            className="sc-comment",
+        )
+    ]
+    if earlier:
+        shown.append(
+            html.Details(
+                [
+                    html.Summary(f"Earlier versions ({len(earlier)})"),
+                    html.Ol(
+                        [
+                            html.Li(
+                                [
+                                    html.P(c.body, className="mb-0"),
+                                    html.Span(
+                                        f"{c.author}, {c.created_at:%d %B %Y %H:%M}",
+                                        className="sc-comment-meta",
+                                    ),
+                                ]
+                            )
+                            for c in earlier
+                        ],
+                        reversed=True,
+                    ),
+                ]
+            )
+        )
+    return shown, current.body
+
+
+def records_section(kpi_id: str) -> html.Section:
+    """The buttons that show and download the records (nothing is read until asked)."""
+    description = records_description(kpi_id) or (
+        "The records counted in the number (for a percentage: every record in the "
+        "denominator, marked where it counts in the numerator)."
+    )
+    return html.Section(
+        [
+            html.H2("Records behind the number"),
+            html.P(description, className="mb-1"),
+            html.P(
+                "Children appear by pseudonym only, with dates, team and locality. Every view and "
+                "download of this list is logged.",
+                className="form-text",
+            ),
+            dbc.Button("Show the records", id=f"{PREFIX}-records-show", color="secondary", className="me-2"),
+            dbc.Button("Download the records (CSV)", id=f"{PREFIX}-records-download", color="secondary"),
+            dcc.Download(id=f"{PREFIX}-records-file"),
+            html.Div(id=f"{PREFIX}-records", className="mt-2", role="status"),
+        ],
+        className="mt-3",
+    )
+
+
+def _record_view(kpi_id: str, filters: Filters) -> RecordView:
+    assert filters.la is not None and filters.period_end is not None
+    breakdown, group = filters.breakdown
+    return RecordView(filters.la, kpi_id, filters.grain, filters.period_end, breakdown, group)
+
+
+def fetch_records(app: AppContext, view: RecordView) -> pd.DataFrame:
+    """The records behind the number; never a raw child id, whatever the source returns."""
+    frame = records_for(
+        app.engine,
+        view.kpi_id,
+        view.la_code,
+        view.grain,
+        view.period_end,
+        view.breakdown,
+        view.group_name,
+    )
+    return frame.drop(columns=[c for c in frame.columns if c in RAW_IDENTIFIERS])
+
+
+def records_view(app: AppContext, kpi_id: str, filters: Filters) -> Any:
+    """Show the first records (logged as a view)."""
+    if filters.la is None or filters.period_end is None:
+        return no_results()
+    view = _record_view(kpi_id, filters)
+    try:
+        frame = fetch_records(app, view)
+    except NotAvailableYetError as exc:
+        return dbc.Alert(str(exc), color="info")
+    log_record_view(app.engine, view, "view", rows=len(frame), viewer=current_viewer())
+    if frame.empty:
+        return html.P("No records are behind this number.")
+    caption = f"Records behind the number: {records_summary(frame)}"
+    if len(frame) > RECORDS_SHOWN:
+        caption += f" The first {RECORDS_SHOWN} are shown; the download has every one."
+    shown = records_display(frame.head(RECORDS_SHOWN))
+    numeric = [
+        title
+        for name, title in zip(frame.columns, shown.columns, strict=True)
+        if pd.api.types.is_numeric_dtype(frame[name]) and not pd.api.types.is_bool_dtype(frame[name])
+    ]
+    return frame_table(shown, caption=caption, numeric=numeric, class_name="sc-records")
+
+
+# --- Callbacks -----------------------------------------------------------------------
+
+
+@callback(*option_outputs(PREFIX, INCLUDE), *option_inputs(PREFIX, INCLUDE), prevent_initial_call=True)
+def update_filter_options(*values: Any) -> list[Any]:
+    return refresh_controls(
+        get_context(), PREFIX, INCLUDE, values_from(INCLUDE, values), triggered_key(PREFIX)
+    )
+
+
+@callback(
+    Output(f"{PREFIX}-content", "children"),
+    *filter_inputs(PREFIX, INCLUDE),
+    State(f"{PREFIX}-kpi", "data"),
+    prevent_initial_call=True,
+)
+def show_indicator(*args: Any) -> Any:
+    *values, kpi_id = args
+    app = get_context()
+    return indicator_view(app, kpi_id, current_filters(app, INCLUDE, values).filters)
+
+
+@callback(
+    Output(f"{PREFIX}-comments", "children"),
+    Output(f"{PREFIX}-comment-body", "value"),
+    Output(f"{PREFIX}-comment-message", "children"),
+    Input(f"{PREFIX}-comment-save", "n_clicks"),
+    *filter_inputs(PREFIX, INCLUDE),
+    State(f"{PREFIX}-comment-body", "value"),
+    State(f"{PREFIX}-comment-author", "value"),
+    State(f"{PREFIX}-kpi", "data"),
+)
+def show_or_save_comment(_save: int | None, *args: Any) -> tuple[Any, Any, Any]:
+    """Show the period's commentary; on "Save", store the text as the new version."""
+    *values, body, author, kpi_id = args
+    app = get_context()
+    filters = current_filters(app, INCLUDE, values).filters
+    if filters.la is None or filters.period_end is None:
+        return [], "", ""
+    key = CommentKey(filters.la, kpi_id, filters.grain, filters.period_end)
+    message: Any = ""
+    if ctx.triggered_id == f"{PREFIX}-comment-save":
+        try:
+            saved = save_comment(app.engine, key, body, author)
+        except CommentError as exc:
+            return dash.no_update, dash.no_update, dbc.Alert(str(exc), color="danger")
+        message = dbc.Alert(f"Commentary saved by {saved.author}.", color="success")
+    shown, text = comments_view(
+        comment_history(app.engine, key), period_label(filters.grain, filters.period_end)
+    )
+    return shown, text, message
+
+
+@callback(
+    Output(f"{PREFIX}-records", "children"),
+    Input(f"{PREFIX}-records-show", "n_clicks"),
+    *filter_inputs(PREFIX, INCLUDE),
+    State(f"{PREFIX}-kpi", "data"),
+    prevent_initial_call=True,
+)
+def show_records(_show: int | None, *args: Any) -> Any:
+    """Show the records on request; a change of filters hides them again."""
+    *values, kpi_id = args
+    if ctx.triggered_id != f"{PREFIX}-records-show":
+        return None
+    app = get_context()
+    return records_view(app, kpi_id, current_filters(app, INCLUDE, values).filters)
+
+
+@callback(
+    Output(f"{PREFIX}-records-file", "data"),
+    Output(f"{PREFIX}-records", "children", allow_duplicate=True),
+    Input(f"{PREFIX}-records-download", "n_clicks"),
+    *(State(f"{PREFIX}-{key}", "value") for key in INCLUDE),
+    State(f"{PREFIX}-kpi", "data"),
+    prevent_initial_call=True,
+)
+def download_records(_n: int | None, *args: Any) -> tuple[Any, Any]:
+    """Send every record behind the number as CSV (logged as a download)."""
+    *values, kpi_id = args
+    app = get_context()
+    filters = current_filters(app, INCLUDE, values).filters
+    if filters.la is None or filters.period_end is None:
+        return dash.no_update, no_results()
+    view = _record_view(kpi_id, filters)
+    try:
+        frame = fetch_records(app, view)
+    except NotAvailableYetError as exc:
+        return dash.no_update, dbc.Alert(str(exc), color="info")
+    log_record_view(app.engine, view, "download", rows=len(frame), viewer=current_viewer())
+    filename = f"records_{kpi_id}_LA{view.la_code}_{view.grain}_{view.period_end:%Y-%m}.csv"
+    content = csv_bytes(records_for_download(frame))
+    return dcc.send_bytes(content, filename, type="text/csv"), dash.no_update
+
+
+register_url_sync(PREFIX, INCLUDE)

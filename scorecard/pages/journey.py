@@ -1,0 +1,181 @@
+"""Child's journey: contacts → referrals → assessments → S47 → ICPC → CP plan, with early
+help beside it, as a flow with the conversion rate on each step, for one LA and period.
+
+Every number is a stored indicator result; where the registry has no indicator for a
+step (assessment to S47, contact to early help) the page says so rather than dividing.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import dash
+import pandas as pd
+from dash import Output, callback, html
+
+from metrics import results
+from metrics.periods import month_end, shift_month
+from scorecard.components.charts import chart_section, line_chart
+from scorecard.components.filters import filters_bar, notices
+from scorecard.components.journey_flow import (
+    STEPS,
+    TREND_KPIS,
+    early_help_lane,
+    flow,
+    journey_kpis,
+    journey_table,
+    step_count,
+)
+from scorecard.components.tables import download_link, frame_table
+from scorecard.context import AppContext, get_context
+from scorecard.formatting import format_number, format_value, is_missing, period_label
+from scorecard.pagekit import (
+    PERIOD_KEYS,
+    current_filters,
+    filter_inputs,
+    no_results,
+    option_inputs,
+    option_outputs,
+    refresh_controls,
+    register_url_sync,
+    routed,
+    rows_by_kpi,
+    triggered_key,
+    values_from,
+)
+from scorecard.state import Filters, resolve
+
+dash.register_page(
+    __name__,
+    path="/journey",
+    name="Child's journey",
+    title="Child's journey – Partnership scorecard",
+    order=1,
+)
+
+PREFIX = "journey"
+INCLUDE = PERIOD_KEYS
+
+
+def trend_section(app: AppContext, filters: Filters) -> html.Section | None:
+    """The conversion rates month by month over the last two years."""
+    assert filters.la is not None and filters.period_end is not None
+    last = month_end(filters.period_end)
+    first = shift_month(last, -23)
+    monthly = results.monthly_values(app.engine, filters.la, "all", "all", first, last, TREND_KPIS)
+    if monthly.empty:
+        return None
+    months = sorted(set(monthly["period_end"]))
+    series: dict[str, list[float | None]] = {}
+    for kpi_id in TREND_KPIS:
+        part = monthly[monthly["kpi_id"] == kpi_id]
+        by_month = dict(zip(part["period_end"], part["value"], strict=True))
+        series[app.registry[kpi_id].title] = [
+            None if is_missing(by_month.get(m)) else float(by_month[m]) for m in months
+        ]
+    table = pd.DataFrame({"Month": [period_label("month", m) for m in months]})
+    for name, values in series.items():
+        table[name] = [format_value(v, "percentage") for v in values]
+    latest = {name: values[-1] for name, values in series.items()}
+    summary = (
+        "In the latest month: "
+        + "; ".join(f"{name} {format_value(v, 'percentage')}" for name, v in latest.items())
+        + "."
+    )
+    return chart_section(
+        f"{PREFIX}-trend",
+        "Conversion at each step, month by month",
+        summary,
+        line_chart(months, series, "%"),
+        table,
+        f"journey_conversion_LA{filters.la}.csv",
+        numeric=tuple(series),
+        heading_level=2,
+    )
+
+
+def journey_view(app: AppContext, filters: Filters) -> Any:
+    if filters.la is None or filters.period_end is None:
+        return no_results()
+    frame = results.period_results(
+        app.engine, filters.la, filters.grain, filters.period_end, kpi_ids=journey_kpis()
+    )
+    rows = rows_by_kpi(frame)
+    period = period_label(filters.grain, filters.period_end)
+    contacts = step_count(STEPS[0], rows)
+    plans = step_count(STEPS[-1], rows)
+    message = (
+        f"LA {filters.la}, {period}: {format_number(contacts)} contacts and "
+        f"{format_number(plans)} child protection plans started"
+    )
+    table = journey_table(app.registry, rows)
+    return [
+        html.H2(message, className="h4"),
+        html.P(
+            "Each arrow shows the indicator for that step: the share of the period's cases at "
+            "one step that reached the next. Counts are events in the period, so they do not "
+            "divide into each other exactly.",
+            className="form-text",
+        ),
+        flow(rows),
+        early_help_lane(rows),
+        html.Details(
+            [
+                html.Summary("Show as table"),
+                frame_table(
+                    table,
+                    caption=f"The child's journey, LA {filters.la}, {period}",
+                    numeric=("Value", "Numerator", "Denominator"),
+                ),
+                download_link(
+                    table, f"journey_LA{filters.la}_{filters.grain}_{filters.period_end:%Y-%m}.csv"
+                ),
+            ],
+            className="sc-table-alt mt-2",
+        ),
+        trend_section(app, filters),
+    ]
+
+
+def layout(**query: Any) -> html.Div:
+    app = get_context()
+    resolved = resolve(app.engine, query, app.settings.default_la)
+    return html.Div(
+        [
+            html.H1("Child's journey"),
+            html.P(
+                "How children move from a contact with the front door to a child protection "
+                "plan, with early "
+                "help beside it: the numbers at each step and the conversion between steps.",
+                className="sc-lede",
+            ),
+            notices(resolved.notices),
+            filters_bar(PREFIX, resolved.filters, resolved.options, INCLUDE),
+            html.Div(
+                journey_view(app, resolved.filters) if routed(query) else None,
+                id=f"{PREFIX}-content",
+            ),
+        ]
+    )
+
+
+@callback(
+    *option_outputs(PREFIX, INCLUDE), *option_inputs(PREFIX, INCLUDE), prevent_initial_call=True
+)
+def update_filter_options(*values: Any) -> list[Any]:
+    return refresh_controls(
+        get_context(), PREFIX, INCLUDE, values_from(INCLUDE, values), triggered_key(PREFIX)
+    )
+
+
+@callback(
+    Output(f"{PREFIX}-content", "children"),
+    *filter_inputs(PREFIX, INCLUDE),
+    prevent_initial_call=True,
+)
+def show_journey(*values: Any) -> Any:
+    app = get_context()
+    return journey_view(app, current_filters(app, INCLUDE, values).filters)
+
+
+register_url_sync(PREFIX, INCLUDE)

@@ -1,0 +1,224 @@
+"""Partners: the front door by source agency (contacts, conversion, referrals, NFA,
+re-referrals) and early help by lead agency, for one LA and period.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import dash
+import pandas as pd
+from dash import Output, callback, html
+
+from metrics import results
+from metrics.registry import Registry
+from scorecard.components.charts import group_bars
+from scorecard.components.filters import filters_bar, notices
+from scorecard.components.tables import download_link, frame_table
+from scorecard.context import AppContext, get_context
+from scorecard.formatting import format_number, format_value, is_missing, period_label
+from scorecard.pagekit import (
+    PERIOD_KEYS,
+    current_filters,
+    filter_inputs,
+    no_results,
+    option_inputs,
+    option_outputs,
+    refresh_controls,
+    register_url_sync,
+    routed,
+    triggered_key,
+    values_from,
+)
+from scorecard.state import Filters, resolve
+
+dash.register_page(
+    __name__, path="/partners", name="Partners", title="Partners – Partnership scorecard", order=3
+)
+
+PREFIX = "partners"
+INCLUDE = PERIOD_KEYS
+FRONT_DOOR = (
+    "contacts",
+    "contact_conversion",
+    "contact_decision_timely",
+    "referrals",
+    "referrals_nfa",
+    "rereferrals_12m",
+    "referral_to_assessment",
+)
+EARLY_HELP = ("eh_started", "eh_reach", "eh_outcomes_achieved", "eh_stepped_up", "eh_repeat_12m")
+
+
+def agency_table(
+    registry: Registry,
+    frame: pd.DataFrame,
+    kpi_ids: tuple[str, ...],
+    label: str,
+    parts: bool = False,
+) -> pd.DataFrame:
+    """One row per agency and a value column per indicator; with ``parts``, the numerator
+    and denominator of each percentage too (for the download)."""
+    rows = {(r["kpi_id"], r["group_name"]): r for r in frame.to_dict("records")}
+    groups = sorted({group for _, group in rows})
+    table: dict[str, list[str]] = {label: groups}
+    for kpi_id in kpi_ids:
+        ind = registry[kpi_id]
+        found = [rows.get((kpi_id, g)) for g in groups]
+        table[ind.title] = [
+            format_value(r["value"], ind.type, r["note"]) if r else "n/a" for r in found
+        ]
+        if parts and ind.type == "percentage":
+            for part in ("numerator", "denominator"):
+                table[f"{ind.title}: {part}"] = [
+                    format_number(r[part]) if r and not is_missing(r[part]) else "" for r in found
+                ]
+    return pd.DataFrame(table)
+
+
+def _bars(
+    registry: Registry,
+    frame: pd.DataFrame,
+    kpi_id: str,
+    word: str,
+    filters: Filters,
+    section_id: str,
+) -> html.Section | None:
+    """One indicator by agency as bars, largest first."""
+    assert filters.period_end is not None
+    ind = registry[kpi_id]
+    period = period_label(filters.grain, filters.period_end)
+    return group_bars(
+        section_id,
+        f"{ind.title} by {word.lower()}, {period}",
+        frame[frame["kpi_id"] == kpi_id],
+        ind,
+        word,
+        f"{kpi_id}_by_agency_LA{filters.la}_{filters.grain}_{filters.period_end:%Y-%m}.csv",
+    )
+
+
+def _table_block(shown: pd.DataFrame, full: pd.DataFrame, caption: str, filename: str) -> html.Div:
+    """The table of values, and a download with numerators and denominators as well."""
+    numeric = tuple(shown.columns[1:])
+    table = frame_table(shown, caption=caption, numeric=numeric, row_header=shown.columns[0])
+    return html.Div(
+        [
+            table,
+            download_link(
+                full, filename, "Download this table with numerators and denominators (CSV)"
+            ),
+        ]
+    )
+
+
+def partners_view(app: AppContext, filters: Filters) -> Any:
+    if filters.la is None or filters.period_end is None:
+        return no_results()
+    period = period_label(filters.grain, filters.period_end)
+    front = results.breakdown_results(
+        app.engine, filters.la, filters.grain, filters.period_end, "agency", FRONT_DOOR
+    )
+    early = results.breakdown_results(
+        app.engine, filters.la, filters.grain, filters.period_end, "agency", EARLY_HELP
+    )
+    stem = f"LA{filters.la}_{filters.grain}_{filters.period_end:%Y-%m}"
+    out: list[Any] = [html.H2(f"The front door by source agency, LA {filters.la}, {period}")]
+    if front.empty:
+        out.append(html.P("No front-door results by agency are stored for this period."))
+    else:
+        shown = agency_table(app.registry, front, FRONT_DOOR, "Source agency")
+        full = agency_table(app.registry, front, FRONT_DOOR, "Source agency", parts=True)
+        caption = f"Contacts and referrals by source agency, {period}"
+        out += [
+            _table_block(shown, full, caption, f"front_door_by_agency_{stem}.csv"),
+            _bars(app.registry, front, "contacts", "Source agency", filters, f"{PREFIX}-contacts"),
+            _bars(
+                app.registry,
+                front,
+                "contact_conversion",
+                "Source agency",
+                filters,
+                f"{PREFIX}-conversion",
+            ),
+            _bars(app.registry, front, "referrals_nfa", "Source agency", filters, f"{PREFIX}-nfa"),
+            _bars(
+                app.registry,
+                front,
+                "rereferrals_12m",
+                "Source agency",
+                filters,
+                f"{PREFIX}-rereferrals",
+            ),
+        ]
+    out.append(html.H2(f"Early help by lead agency, LA {filters.la}, {period}"))
+    if early.empty:
+        out.append(html.P("No early help results by lead agency are stored for this period."))
+    else:
+        shown = agency_table(app.registry, early, EARLY_HELP, "Lead agency")
+        full = agency_table(app.registry, early, EARLY_HELP, "Lead agency", parts=True)
+        out += [
+            _table_block(
+                shown,
+                full,
+                f"Early help by lead agency, {period}",
+                f"early_help_by_agency_{stem}.csv",
+            ),
+            _bars(
+                app.registry, early, "eh_started", "Lead agency", filters, f"{PREFIX}-eh-started"
+            ),
+            _bars(
+                app.registry,
+                early,
+                "eh_outcomes_achieved",
+                "Lead agency",
+                filters,
+                f"{PREFIX}-eh-outcomes",
+            ),
+        ]
+    return out
+
+
+def layout(**query: Any) -> html.Div:
+    app = get_context()
+    resolved = resolve(app.engine, query, app.settings.default_la)
+    return html.Div(
+        [
+            html.H1("Partners"),
+            html.P(
+                "Each partner's part in the front door: how many contacts they make, how many "
+                "become referrals, how many end in no further action or come back within a "
+                "year; and who leads "
+                "early help.",
+                className="sc-lede",
+            ),
+            notices(resolved.notices),
+            filters_bar(PREFIX, resolved.filters, resolved.options, INCLUDE),
+            html.Div(
+                partners_view(app, resolved.filters) if routed(query) else None,
+                id=f"{PREFIX}-content",
+            ),
+        ]
+    )
+
+
+@callback(
+    *option_outputs(PREFIX, INCLUDE), *option_inputs(PREFIX, INCLUDE), prevent_initial_call=True
+)
+def update_filter_options(*values: Any) -> list[Any]:
+    return refresh_controls(
+        get_context(), PREFIX, INCLUDE, values_from(INCLUDE, values), triggered_key(PREFIX)
+    )
+
+
+@callback(
+    Output(f"{PREFIX}-content", "children"),
+    *filter_inputs(PREFIX, INCLUDE),
+    prevent_initial_call=True,
+)
+def show_partners(*values: Any) -> Any:
+    app = get_context()
+    return partners_view(app, current_filters(app, INCLUDE, values).filters)
+
+
+register_url_sync(PREFIX, INCLUDE)

@@ -1,0 +1,249 @@
+"""Scorecard: every indicator by journey stage for the chosen LA, period and area.
+
+The view is read in two queries (the period's results with their SPC summary, and the
+last 12 months for the sparklines); exports read the same results again.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import date, datetime
+from typing import Any
+
+import dash
+import dash_bootstrap_components as dbc
+import pandas as pd
+from dash import Input, Output, State, callback, dcc, html
+
+from metrics import results
+from metrics.periods import month_end, periods_ending, shift_month
+from scorecard import exports
+from scorecard.components.filters import filters_bar, notices
+from scorecard.components.markup import raw
+from scorecard.components.scorecard_table import scorecard_table
+from scorecard.components.status import STATUS_TEXT
+from scorecard.context import AppContext, get_context
+from scorecard.formatting import grain_label, period_label
+from scorecard.pagekit import (
+    current_filters,
+    filter_inputs,
+    no_results,
+    option_inputs,
+    option_outputs,
+    refresh_controls,
+    register_url_sync,
+    routed,
+    rows_by_kpi,
+    triggered_key,
+    values_from,
+)
+from scorecard.state import FILTER_KEYS, Filters, resolve
+
+dash.register_page(
+    __name__, path="/", name="Scorecard", title="Scorecard – Partnership scorecard", order=0
+)
+
+PREFIX = "scorecard"
+INCLUDE = FILTER_KEYS
+
+
+def _export_controls() -> html.Div:
+    return html.Div(
+        [
+            html.Fieldset(
+                [
+                    html.Legend("Download this view", className="form-label fs-6"),
+                    dbc.RadioItems(
+                        id=f"{PREFIX}-export-version",
+                        options=[
+                            {
+                                "label": "For sharing (small numbers suppressed)",
+                                "value": exports.SHARING,
+                            },
+                            {
+                                "label": "Operational (unsuppressed, not for sharing)",
+                                "value": exports.OPERATIONAL,
+                            },
+                        ],
+                        value=exports.SHARING,
+                        inline=True,
+                    ),
+                ],
+                className="mb-2",
+            ),
+            dbc.Button(
+                "Download Excel workbook",
+                id=f"{PREFIX}-export-xlsx",
+                color="secondary",
+                className="me-2",
+            ),
+            dbc.Button("Download CSV", id=f"{PREFIX}-export-csv", color="secondary"),
+            html.Div(id=f"{PREFIX}-export-message", role="status", className="mt-2"),
+            dcc.Download(id=f"{PREFIX}-download"),
+        ],
+        className="sc-export mb-3",
+    )
+
+
+def layout(**query: Any) -> html.Div:
+    """The page: heading, filters (from the URL), the table (by callback) and exports."""
+    app = get_context()
+    resolved = resolve(app.engine, query, app.settings.default_la)
+    return html.Div(
+        [
+            html.H1("Scorecard"),
+            html.P(
+                "Every indicator of the child's journey for the chosen period: the value against "
+                "its "
+                "target, the direction of travel, the last 12 months and whether a change is real "
+                "(statistical process control). Choose an indicator for its chart, breakdowns and "
+                "commentary.",
+                className="sc-lede",
+            ),
+            notices(resolved.notices),
+            filters_bar(PREFIX, resolved.filters, resolved.options, INCLUDE),
+            dcc.Loading(
+                html.Div(
+                    scorecard_view(app, resolved.filters) if routed(query) else None,
+                    id=f"{PREFIX}-content",
+                ),
+                type="dot",
+                delay_show=300,
+            ),
+            _export_controls(),
+        ]
+    )
+
+
+def status_summary(frame: pd.DataFrame) -> str:
+    """ "8 on target, 3 close to target, 5 off target (of 16 with a target)"."""
+    counts = Counter(
+        s for s in frame.get("status", pd.Series(dtype=str)) if s in ("green", "amber", "red")
+    )
+    total = sum(counts.values())
+    if not total:
+        return "No indicator has a target for this view"
+    parts = [f"{counts[s]} {STATUS_TEXT[s].lower()}" for s in ("green", "amber", "red")]
+    return ", ".join(parts) + f" (of {total} with a target)"
+
+
+def sparkline_months(period_end: date) -> list[date]:
+    """The 12 month ends up to the period's end month."""
+    last = period_end.replace(day=1)
+    return [p.end for p in periods_ending("month", shift_month(last, -11), last)]
+
+
+def view_data(
+    app: AppContext, filters: Filters
+) -> tuple[pd.DataFrame, dict[str, list[float | None]], list[date]]:
+    """The period's results and the sparkline values, by indicator: two queries."""
+    assert filters.la is not None and filters.period_end is not None
+    breakdown, group = filters.breakdown
+    frame = results.period_results(
+        app.engine, filters.la, filters.grain, filters.period_end, breakdown, group
+    )
+    months = sparkline_months(filters.period_end)
+    monthly = results.monthly_values(
+        app.engine, filters.la, breakdown, group, months[0], month_end(filters.period_end)
+    )
+    sparks: dict[str, list[float | None]] = {}
+    for kpi_id, part in monthly.groupby("kpi_id", sort=False):
+        by_month = dict(zip(part["period_end"], part["value"], strict=True))
+        sparks[str(kpi_id)] = [
+            None if pd.isna(by_month.get(m)) else float(by_month[m]) for m in months
+        ]
+    return frame, sparks, months
+
+
+def scorecard_view(app: AppContext, filters: Filters) -> list[Any] | html.Div:
+    """The heading that states the message, and the table."""
+    if filters.la is None or filters.period_end is None:
+        return no_results()
+    frame, sparks, months = view_data(app, filters)
+    rows = rows_by_kpi(frame)
+    breakdown, group = filters.breakdown
+    area = "whole LA" if breakdown == "all" else f"{breakdown} {group}"
+    period = period_label(filters.grain, filters.period_end)
+    caption = (
+        f"Scorecard for LA {filters.la}, {grain_label(filters.grain).lower()} {period}, {area}"
+    )
+    link_query = filters.query_string()
+    return [
+        html.H2(
+            f"LA {filters.la}, {period} ({area}): {status_summary(frame)}",
+            className="h4",
+            id=f"{PREFIX}-summary",
+        ),
+        html.P(
+            "Sparklines show the monthly values of the last 12 months; SPC icons describe the "
+            "monthly "
+            "series. England figures are the latest published for the same definition.",
+            className="form-text",
+        ),
+        raw(
+            scorecard_table(
+                app.registry, rows, sparks, months, app.benchmarks, link_query, breakdown, caption
+            )
+        ),
+    ]
+
+
+def build_export(app: AppContext, filters: Filters, version: str, file_type: str) -> exports.Export:
+    """The view as a file; the sharing version passes through the suppression function."""
+    assert filters.la is not None and filters.period_end is not None
+    breakdown, group = filters.breakdown
+    frame = results.period_results(
+        app.engine, filters.la, filters.grain, filters.period_end, breakdown, group
+    )
+    if version == exports.SHARING:
+        frame = exports.suppress(frame, app.settings.suppression_threshold, app.registry)
+    table = exports.export_frame(frame, app.registry, app.benchmarks, filters)
+    if file_type == "csv":
+        return exports.to_csv(table, filters, version)
+    return exports.to_xlsx(table, app.registry, filters, version, datetime.now())
+
+
+@callback(
+    *option_outputs(PREFIX, INCLUDE), *option_inputs(PREFIX, INCLUDE), prevent_initial_call=True
+)
+def update_filter_options(*values: Any) -> list[Any]:
+    """New periods, localities and teams after the LA, grain, locality or team changed."""
+    return refresh_controls(
+        get_context(), PREFIX, INCLUDE, values_from(INCLUDE, values), triggered_key(PREFIX)
+    )
+
+
+@callback(
+    Output(f"{PREFIX}-content", "children"),
+    *filter_inputs(PREFIX, INCLUDE),
+    prevent_initial_call=True,
+)
+def show_scorecard(*values: Any) -> Any:
+    app = get_context()
+    return scorecard_view(app, current_filters(app, INCLUDE, values).filters)
+
+
+@callback(
+    Output(f"{PREFIX}-download", "data"),
+    Output(f"{PREFIX}-export-message", "children"),
+    Input(f"{PREFIX}-export-xlsx", "n_clicks"),
+    Input(f"{PREFIX}-export-csv", "n_clicks"),
+    State(f"{PREFIX}-export-version", "value"),
+    *(State(f"{PREFIX}-{key}", "value") for key in INCLUDE),
+    prevent_initial_call=True,
+)
+def download_view(
+    _xlsx: int | None, _csv: int | None, version: str, *values: Any
+) -> tuple[Any, Any]:
+    """Send the scorecard view as a file, or say why it cannot be."""
+    app = get_context()
+    filters = current_filters(app, INCLUDE, values).filters
+    if filters.la is None or filters.period_end is None:
+        return dash.no_update, dbc.Alert("There are no results to download yet.", color="warning")
+    file_type = "csv" if triggered_key(PREFIX) == "export-csv" else "xlsx"
+    export = build_export(app, filters, version or exports.SHARING, file_type)
+    message = f"Downloaded {export.filename}."
+    return dcc.send_bytes(export.content, export.filename, type=export.mime), message
+
+
+register_url_sync(PREFIX, INCLUDE)
