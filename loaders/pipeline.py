@@ -27,7 +27,8 @@ from __future__ import annotations
 import hashlib
 import math
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -66,6 +67,8 @@ class LoadOptions:
     partner: str | None = None
     loaded_by: str | None = None
     progress: Callable[[str], None] | None = field(default=None, compare=False)
+    # Pseudonyms made during this load (several files share children); memory only.
+    pseudonyms: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
 
 
 @dataclass
@@ -210,16 +213,19 @@ def _file_format(content: bytes, reader: formats.FormatReader | None) -> str:
     return "xlsx" if _is_workbook(content) else "csv"
 
 
-def _previous_load(engine: Engine, file_hash: str, kind: str, default_la: str | None) -> Any:
-    query = (
+def _previous_load_query(file_hash: str, kind: str, default_la: str | None) -> Any:
+    return (
         select(loads.c.load_id, loads.c.status, loads.c.message)
         .where(loads.c.file_hash == file_hash, loads.c.kind == kind)
         .where(loads.c.la_default == default_la if default_la else loads.c.la_default.is_(None))
         .order_by(loads.c.load_id.desc())
         .limit(1)
     )
+
+
+def _previous_load(engine: Engine, file_hash: str, kind: str, default_la: str | None) -> Any:
     with engine.connect() as conn:
-        return conn.execute(query).first()
+        return conn.execute(_previous_load_query(file_hash, kind, default_la)).first()
 
 
 def _whole_file_counts(table: RawTable | None, kind: str, default_la: str | None) -> pd.DataFrame:
@@ -274,7 +280,13 @@ def prepare_bytes(engine: Engine, name: str, content: bytes, options: LoadOption
         for raw in tables:
             assert raw.kind is not None
             prepared.tables.append(
-                validate(raw, EXTRACTS[raw.kind], default_la=options.default_la, key=options.key)
+                validate(
+                    raw,
+                    EXTRACTS[raw.kind],
+                    default_la=options.default_la,
+                    key=options.key,
+                    pseudonyms=options.pseudonyms,
+                )
             )
     except FileRejectedError as exc:
         return _reject_whole(prepared, str(exc), table)
@@ -333,6 +345,13 @@ def commit(engine: Engine, prepared: PreparedLoad) -> FileOutcome:
     say = prepared.options.progress or (lambda _msg: None)
     started = datetime.now()
     with writing(engine) as conn:
+        # Identical content may have been committed since it was prepared (a file prepared
+        # ahead, or two uploads at once): checked again under the write lock.
+        previous = conn.execute(
+            _previous_load_query(prepared.file_hash, out.kind, prepared.options.default_la)
+        ).first()
+        if previous is not None:
+            return _previous_outcome(prepared, previous).outcome
         _check_key(conn, prepared.options.key)
         load_id = _insert_load(conn, prepared, started)
         if out.status == "rejected":
@@ -448,6 +467,26 @@ def _journey_order(path: Path) -> tuple[int, str]:
     return (KIND_ORDER.index(kind) if kind in KIND_ORDER else len(KIND_ORDER), path.name)
 
 
+def iter_load(
+    engine: Engine, files: Sequence[Path], options: LoadOptions
+) -> Iterator[tuple[Path, FileOutcome]]:
+    """Load files one transaction each, yielding each outcome as it is committed.
+
+    The next file is read and validated in a worker thread while this one is written,
+    so both cores work (the SQLite and Arrow calls release the interpreter lock).
+    """
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="prepare") as pool:
+        ahead: Future[PreparedLoad] | None = None
+        for i, path in enumerate(files):
+            current = ahead or pool.submit(_prepare_path, engine, path, options)
+            ahead = pool.submit(_prepare_path, engine, files[i + 1], options) if i + 1 < len(files) else None
+            yield path, commit(engine, current.result())
+
+
+def _prepare_path(engine: Engine, path: Path, options: LoadOptions) -> PreparedLoad:
+    return prepare_bytes(engine, path.name, path.read_bytes(), options)
+
+
 def load_paths(engine: Engine, paths: Iterable[Path], options: LoadOptions) -> list[FileOutcome]:
     """Load files and folders, one transaction per file."""
-    return [load_bytes(engine, p.name, p.read_bytes(), options) for p in expand_paths(paths)]
+    return [outcome for _, outcome in iter_load(engine, expand_paths(paths), options)]

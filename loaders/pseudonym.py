@@ -43,10 +43,21 @@ def pseudonym(child_id: str, key: bytes) -> str:
     return hmac.digest(key, child_id.encode("utf-8"), "sha256").hex()[:PSEUDONYM_HEX_DIGITS]
 
 
-def pseudonymise(child_ids: pd.Series, key: bytes) -> pd.Series:
-    """Pseudonyms for a column of identifiers (each distinct value hashed once)."""
+def pseudonymise(child_ids: pd.Series, key: bytes, known: dict[str, str] | None = None) -> pd.Series:
+    """Pseudonyms for a column of identifiers (each distinct value hashed once).
+
+    ``known`` remembers pseudonyms already made with this key during one load of several
+    files (the same children recur in every extract); it lives in memory only.
+    """
     codes, uniques = pd.factorize(child_ids, use_na_sentinel=True)
-    hashed = [pseudonym(u, key) for u in np.asarray(uniques, dtype=object)] + [None]
+    cache = {} if known is None else known
+    hashed: list[str | None] = []
+    for raw in np.asarray(uniques, dtype=object):
+        found = cache.get(raw)
+        if found is None:
+            found = cache[raw] = pseudonym(raw, key)
+        hashed.append(found)
+    hashed.append(None)
     return pd.Series(pd.array(hashed, dtype="str").take(codes))
 
 

@@ -71,8 +71,9 @@ def _strip_column(values: pd.Series) -> pd.Series:
 
 
 def _decode_header(content: bytes, source: str) -> list[str]:
+    end = content.find(b"\n", 0, 1 << 20)
     try:
-        first = content.decode("utf-8-sig").splitlines()
+        first = content[: end if end >= 0 else 1 << 20].decode("utf-8-sig").splitlines()
     except UnicodeDecodeError:
         raise FileRejectedError(
             f"{source} is not UTF-8 text: save it as 'CSV UTF-8' and load it again"

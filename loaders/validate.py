@@ -154,7 +154,14 @@ class _RowErrors:
         self.reason[mask] = failures[mask]
 
 
-def validate(table: RawTable, kind: ExtractKind, *, default_la: str | None, key: bytes) -> Validated:
+def validate(
+    table: RawTable,
+    kind: ExtractKind,
+    *,
+    default_la: str | None,
+    key: bytes,
+    pseudonyms: dict[str, str] | None = None,
+) -> Validated:
     """Validate ``table`` as ``kind``; raises FileRejectedError when the file cannot be used at all."""
     found, unknown = map_headers(table, kind)
     _check_required(table, kind, found)
@@ -176,7 +183,7 @@ def validate(table: RawTable, kind: ExtractKind, *, default_la: str | None, key:
     warnings = list(table.notes)
     if unknown:
         warnings.append(f"ignored columns not in the {kind.name} format: {', '.join(unknown)}")
-    frame = _stored_frame(kind, parsed, errors.ok, table, key)
+    frame = _stored_frame(kind, parsed, errors.ok, table, key, pseudonyms)
     rejects = _rejects_frame(kind, table, raw, la, errors, default_la=default_la)
     counts = _counts(la[errors.ok], rejects, n_read=n, problems=len(table.problems))
     return Validated(kind=kind.name, frame=frame, rejects=rejects, counts=counts, warnings=warnings)
@@ -265,12 +272,13 @@ def _stored_frame(
     ok: npt.NDArray[np.bool_],
     table: RawTable,
     key: bytes,
+    pseudonyms: dict[str, str] | None,
 ) -> pd.DataFrame:
     data: dict[str, pd.Series] = {}
     for col in kind.all_columns:
         series = parsed[col.name][ok].reset_index(drop=True)
         if col.type == "child":
-            data["child_key"] = pseudonymise(series, key)
+            data["child_key"] = pseudonymise(series, key, pseudonyms)
         else:
             data[col.name] = series
     if kind.name != "population":

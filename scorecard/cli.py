@@ -188,7 +188,7 @@ def _open_store(settings: Settings) -> Any:
 
 
 def _load(args: argparse.Namespace) -> int:
-    from loaders.pipeline import LoadOptions, expand_paths, load_bytes
+    from loaders.pipeline import LoadOptions, expand_paths, iter_load
     from loaders.pseudonym import resolve_key
 
     settings = _settings(args)
@@ -208,8 +208,7 @@ def _load(args: argparse.Namespace) -> int:
         progress=_progress,
     )
     outcomes = []
-    for path in paths:
-        outcome = load_bytes(engine, path.name, path.read_bytes(), options)
+    for path, outcome in iter_load(engine, paths, options):
         outcome.file = str(path)
         outcomes.append(outcome)
         if not args.json:

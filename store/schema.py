@@ -146,9 +146,10 @@ def _build_kind_table(kind_name: str) -> Table:
     if kind_name != "population":
         cols.append(Column("source_row", Integer, nullable=True))
     pk = ("la_code", *(c for c in kind.id_columns if c != "la_code"))
+    # Only the primary key: every read of these tables scans an LA's rows (the recompute
+    # reads them whole; a records list reads a date window, scanning is fastest), and each
+    # further index would slow every load (docs/performance.md).
     args: list[SchemaItem] = [PrimaryKeyConstraint(*pk, name=f"pk_{kind_name}")]
-    if kind.has_child:
-        args.append(Index(f"ix_{kind_name}_child", "la_code", "child_key"))
     return Table(kind_name, metadata, *cols, *args)
 
 
