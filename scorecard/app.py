@@ -106,14 +106,12 @@ def create_app(settings: Settings, engine: Engine | None = None) -> dash.Dash:
     return app
 
 
-def serve(
-    settings: Settings, host: str = "127.0.0.1", port: int = 8050, debug: bool = False
-) -> None:
+def serve(settings: Settings, host: str = "127.0.0.1", port: int = 8050, debug: bool = False) -> None:
     """Create the store if needed, load the samples on first run, and serve the dashboard."""
     from scorecard.bootstrap import ensure_sample_data
 
     engine = open_store(settings.database_url)
-    ensure_sample_data(engine, settings)
+    ensure_sample_data(engine, settings, say=lambda message: print(message, flush=True))
     app = create_app(settings, engine=engine)
     print(f"The partnership scorecard is at http://{host}:{port}/  (Ctrl+C to stop)", flush=True)
     app.run(host=host, port=port, debug=debug)

@@ -6,6 +6,7 @@ run finds loads in the store and does nothing.
 
 Example::
 
+    >>> from pathlib import Path
     >>> from store.engine import open_store
     >>> ensure_sample_data(open_store("sqlite://"), Settings(samples_dir=Path("no/such/dir")))
     []
@@ -14,12 +15,14 @@ Example::
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from sqlalchemy import Engine, func, select
 
 from loaders.pipeline import FileOutcome, LoadOptions, load_paths
 from loaders.pseudonym import resolve_key
 from scorecard.settings import Settings
+from store.engine import describe_url
 from store.schema import loads
 
 log = logging.getLogger(__name__)
@@ -31,32 +34,28 @@ def store_is_empty(engine: Engine) -> bool:
         return int(conn.execute(select(func.count()).select_from(loads)).scalar_one()) == 0
 
 
-def ensure_sample_data(engine: Engine, settings: Settings) -> list[FileOutcome]:
-    """Load the samples and recompute, if the store is empty and the samples are there."""
+def ensure_sample_data(
+    engine: Engine, settings: Settings, say: Callable[[str], None] = log.info
+) -> list[FileOutcome]:
+    """Load the samples and recompute, if the store is empty and the samples are there.
+
+    ``say`` reports progress (``serve`` prints it; the default logs it).
+    """
+    from metrics.recompute import recompute
+
     if not store_is_empty(engine) or not settings.samples_dir.is_dir():
         return []
-    log.info("empty store: loading the sample extracts in %s", settings.samples_dir)
+    where = describe_url(settings.database_url)
+    say(f"First run: loading the sample extracts in {settings.samples_dir} into {where}")
     options = LoadOptions(
         key=resolve_key(settings.secret_key, settings.secret_key_file),
         default_la=settings.default_la,
         partner="Sample data",
         loaded_by="first run",
-        progress=log.info,
     )
     outcomes = load_paths(engine, [settings.samples_dir], options)
     for outcome in outcomes:
-        log.info(
-            "%s: %s, %d loaded, %d rejected",
-            outcome.file,
-            outcome.status,
-            outcome.rows_loaded,
-            outcome.rows_rejected,
-        )
-    _recompute(engine, settings)
+        say(f"  {outcome.file}: {outcome.rows_loaded:,} loaded, {outcome.rows_rejected:,} rejected")
+    say("Computing the indicators ...")
+    say(f"  {recompute(engine, targets_file=settings.targets_file)}")
     return outcomes
-
-
-def _recompute(engine: Engine, settings: Settings) -> None:
-    from metrics.recompute import recompute
-
-    recompute(engine, targets_file=settings.targets_file)
