@@ -28,6 +28,7 @@ import pandas as pd
 from sqlalchemy import Engine, delete, func, insert, select
 
 from metrics.compute import compute_indicators
+from metrics.outcome_scores import outcome_score_changes
 from metrics.registry import Registry, load_registry
 from metrics.snapshot import StoreSnapshot, read_snapshot
 from metrics.spc import xmr_frame
@@ -36,7 +37,7 @@ from metrics.targets import Targets, load_targets
 from store.bulk import upsert
 from store.engine import writing
 from store.extracts import EVENT_KINDS, EXTRACTS
-from store.schema import kpi_results, kpi_runs, kpi_spc, la_windows, loads
+from store.schema import eh_outcome_scores, kpi_results, kpi_runs, kpi_spc, la_windows, loads
 
 log = logging.getLogger(__name__)
 
@@ -72,7 +73,8 @@ def recompute(
     windows = reporting_windows(snapshot)
     results = add_assessment(computed, registry, targets, windows)
     series = spc_summaries(results, windows)
-    _store(engine, results, series, windows, started)
+    scores = outcome_score_changes(snapshot)
+    _store(engine, results, series, windows, scores, started)
     summary = RecomputeSummary(
         results=len(results),
         series=len(series),
@@ -209,15 +211,23 @@ def spc_summaries(results: pd.DataFrame, windows: pd.DataFrame) -> pd.DataFrame:
 
 
 def _store(
-    engine: Engine, results: pd.DataFrame, series: pd.DataFrame, windows: pd.DataFrame, started: datetime
+    engine: Engine,
+    results: pd.DataFrame,
+    series: pd.DataFrame,
+    windows: pd.DataFrame,
+    scores: pd.DataFrame,
+    started: datetime,
 ) -> None:
     columns = [c.name for c in kpi_results.columns]
     with writing(engine) as conn:
         conn.execute(delete(kpi_results))
         conn.execute(delete(kpi_spc))
         conn.execute(delete(la_windows))
+        conn.execute(delete(eh_outcome_scores))
         if len(windows):
             upsert(conn, la_windows, windows)
+        if len(scores):
+            upsert(conn, eh_outcome_scores, scores)
         if len(results):
             upsert(conn, kpi_results, results[columns])
         if len(series):

@@ -31,7 +31,16 @@ from sqlalchemy import Date, Engine, Select, String, and_, column, func, select,
 
 from metrics.periods import Grain, Period, period_for
 from metrics.registry import load_registry
-from store.schema import kpi_results, kpi_runs, kpi_spc, la_windows, load_counts, loads, rejects
+from store.schema import (
+    eh_outcome_scores,
+    kpi_results,
+    kpi_runs,
+    kpi_spc,
+    la_windows,
+    load_counts,
+    loads,
+    rejects,
+)
 
 RESULT_COLUMNS: tuple[str, ...] = (
     "la_code",
@@ -80,9 +89,7 @@ class RunInfo:
     results: int
 
 
-def _frame(
-    engine: Engine, query: Select[Any], floats: Sequence[str] = _FLOAT_COLUMNS
-) -> pd.DataFrame:
+def _frame(engine: Engine, query: Select[Any], floats: Sequence[str] = _FLOAT_COLUMNS) -> pd.DataFrame:
     """Run one query and return its rows as a frame, the ``floats`` columns as float64."""
     with engine.connect() as conn:
         result = conn.execute(query)
@@ -162,9 +169,7 @@ def reporting_window(engine: Engine, la_code: str) -> tuple[date, date] | None:
     return (row[0], row[1]) if row is not None else None
 
 
-def groups(
-    engine: Engine, la_code: str, breakdown: str, grain: Grain, period_end: date
-) -> list[str]:
+def groups(engine: Engine, la_code: str, breakdown: str, grain: Grain, period_end: date) -> list[str]:
     """The group names of a breakdown (localities, teams, agencies) for one period.
 
     Every period holds a row for every group that occurs in the LA's data, so one
@@ -328,9 +333,7 @@ def breakdown_results(
     return _frame(engine, query)
 
 
-def data_quality_results(
-    engine: Engine, la_code: str, grain: Grain, period_end: date
-) -> pd.DataFrame:
+def data_quality_results(engine: Engine, la_code: str, grain: Grain, period_end: date) -> pd.DataFrame:
     """The data-quality indicators (breakdowns ``kind`` and ``column``) for one period."""
     c = kpi_results.c
     query = (
@@ -344,6 +347,17 @@ def data_quality_results(
         .order_by(c.kpi_id, c.group_name)
     )
     return _frame(engine, query)
+
+
+def outcome_scores(engine: Engine, la_code: str, grain: Grain, period_end: date) -> dict[str, Any] | None:
+    """The early help outcome-score change for one period (metrics/outcome_scores.py), if stored."""
+    t = eh_outcome_scores.c
+    query = select(eh_outcome_scores).where(
+        t.la_code == la_code, t.grain == grain, t.period_end == period_end
+    )
+    with engine.connect() as conn:
+        row = conn.execute(query).first()
+    return dict(row._mapping) if row is not None else None
 
 
 # --- Load records ---------------------------------------------------------------------
@@ -368,11 +382,7 @@ LOAD_COLUMNS: tuple[str, ...] = (
 
 def load_history(engine: Engine, limit: int = 200) -> pd.DataFrame:
     """The most recent loads, newest first."""
-    query = (
-        select(*(loads.c[name] for name in LOAD_COLUMNS))
-        .order_by(loads.c.load_id.desc())
-        .limit(limit)
-    )
+    query = select(*(loads.c[name] for name in LOAD_COLUMNS)).order_by(loads.c.load_id.desc()).limit(limit)
     return _frame(engine, query)
 
 

@@ -89,9 +89,7 @@ def save_comment(
     if not who:
         raise CommentError("Enter your name, so readers know who wrote the commentary.")
     if len(text) > MAX_BODY:
-        raise CommentError(
-            f"Commentary can be at most {MAX_BODY:,} characters (this is {len(text):,})."
-        )
+        raise CommentError(f"Commentary can be at most {MAX_BODY:,} characters (this is {len(text):,}).")
     if len(who) > MAX_AUTHOR:
         raise CommentError(f"A name can be at most {MAX_AUTHOR} characters.")
     created = (now or datetime.now()).replace(microsecond=0)

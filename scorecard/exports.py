@@ -22,7 +22,7 @@ from metrics.suppression import suppress_frame
 from scorecard.components.spc import assurance_text, variation_text
 from scorecard.components.status import status_text
 from scorecard.components.tables import csv_bytes
-from scorecard.formatting import SUPPRESSED, grain_label, is_missing, period_label
+from scorecard.formatting import SUPPRESSED, grain_label, is_missing, period_label, round_half_up
 from scorecard.integrations import Benchmarks, direction_words, england
 from scorecard.safe_export import safe_cell
 from scorecard.state import Filters
@@ -72,7 +72,7 @@ def _plain_number(value: Any, decimals: int | None = None) -> Any:
         return None
     number = float(value)
     if decimals is not None:
-        number = round(number, decimals)
+        number = round_half_up(number, decimals)
     return int(number) if number.is_integer() else number
 
 

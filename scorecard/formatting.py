@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import math
 from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from metrics.periods import GRAIN_LABELS, Grain, period_for
@@ -37,13 +38,23 @@ def is_missing(value: Any) -> bool:
         return str(value) in ("<NA>", "NaT", "nan")
 
 
+def round_half_up(value: float, decimals: int = 0) -> float:
+    """Rounded as published statistics are: halves go up, not to the even digit.
+
+    >>> round_half_up(41.25, 1), round_half_up(2.5), round(2.5)
+    (41.3, 3.0, 2)
+    """
+    step = Decimal(1).scaleb(-decimals)
+    return float(Decimal(repr(float(value))).quantize(step, rounding=ROUND_HALF_UP))
+
+
 def format_number(value: Any, decimals: int = 0) -> str:
-    """A number with thousands separators and a fixed number of decimals."""
+    """A number with thousands separators and a fixed number of decimals (halves up)."""
     if is_missing(value):
         return NOT_AVAILABLE
     if isinstance(value, str):
         return value
-    return f"{float(value):,.{decimals}f}"
+    return f"{round_half_up(float(value), decimals):,.{decimals}f}"
 
 
 def format_value(value: Any, kind: str, note: Any = None) -> str:
@@ -53,7 +64,7 @@ def format_value(value: Any, kind: str, note: Any = None) -> str:
     if is_missing(value):
         return str(note) if not is_missing(note) and str(note).strip() else NOT_AVAILABLE
     if kind == "percentage":
-        return f"{float(value):,.1f}%"
+        return f"{format_number(value, 1)}%"
     if kind in ("rate", "median"):
         return format_number(value, 1)
     return format_number(value, 0)

@@ -182,9 +182,7 @@ def resolve(
         notices.append(f"There is no team {team!r} in LA {la}; showing all teams.")
         team = ALL
     if ALL not in (locality, team):
-        notices.append(
-            "Results are broken down by locality or by team, not both; showing the locality."
-        )
+        notices.append("Results are broken down by locality or by team, not both; showing the locality.")
         team = ALL
     filters = Filters(la=la, grain=grain, period_end=period.end, locality=locality, team=team)
     return Resolved(filters, FilterOptions(las, periods, localities, teams), tuple(notices))

@@ -227,6 +227,25 @@ la_windows = Table(
     Column("basis", String(32), nullable=False),
 )
 
+# Early help outcome-score change (metrics/outcome_scores.py): a supplementary measure,
+# not an indicator. Per LA, grain and period: episodes closed, those with both scores, the
+# mean scores at start and closure, the mean change and how many improved.
+eh_outcome_scores = Table(
+    "eh_outcome_scores",
+    metadata,
+    Column("la_code", String(16), nullable=False),
+    Column("grain", String(8), nullable=False),
+    Column("period_start", Date, nullable=False),
+    Column("period_end", Date, nullable=False),
+    Column("closed", Integer, nullable=False),
+    Column("episodes", Integer, nullable=False),
+    Column("mean_start", Float, nullable=True),
+    Column("mean_end", Float, nullable=True),
+    Column("mean_change", Float, nullable=True),
+    Column("improved", Integer, nullable=False),
+    PrimaryKeyConstraint("la_code", "grain", "period_end"),
+)
+
 # One row per recompute: when, and the latest load it reflects (caches key on it).
 kpi_runs = Table(
     "kpi_runs",

@@ -145,9 +145,7 @@ def test_scorecard_links_carry_the_view_and_notes_replace_missing_values(app_ctx
 
 def test_changing_the_grain_keeps_a_nearby_period(app_ctx: Any) -> None:
     update = page("scorecard").update_filter_options
-    out = call_with_trigger(
-        update, "scorecard-grain.value", MAIN_LA, "quarter", "2025-02-28", "all", "all"
-    )
+    out = call_with_trigger(update, "scorecard-grain.value", MAIN_LA, "quarter", "2025-02-28", "all", "all")
     period_options, period_value, locality_options, _, team_options, _ = out
     assert period_value == "2024-12-31"  # the latest quarter ending on or before Feb 2025
     assert period_options[0]["label"] == "Q4 2024-25"
@@ -168,9 +166,7 @@ def test_choosing_a_team_clears_the_locality(app_ctx: Any) -> None:
 
 
 def test_the_url_reproduces_the_view_and_bad_links_say_so(app_ctx: Any) -> None:
-    layout = page("scorecard").layout(
-        la=SECOND_LA, grain="year", period="2024-03", team="Assessment 2"
-    )
+    layout = page("scorecard").layout(la=SECOND_LA, grain="year", period="2024-03", team="Assessment 2")
     values = {c.id: c.value for c in _controls(layout)}
     assert values == {
         "scorecard-la": SECOND_LA,
@@ -240,9 +236,7 @@ def test_excel_export_has_numbers_as_numbers_and_no_formulas(app_ctx: Any) -> No
     assert "Definitions" in book.sheetnames
     _, shared = _download(download, "scorecard-export-xlsx.n_clicks", "sharing", *team)
     values = [
-        c.value
-        for row in openpyxl.load_workbook(io.BytesIO(shared))["Scorecard"].iter_rows()
-        for c in row
+        c.value for row in openpyxl.load_workbook(io.BytesIO(shared))["Scorecard"].iter_rows() for c in row
     ]
     assert "c" in values
 
@@ -255,9 +249,7 @@ def test_indicator_page_has_spc_breakdowns_benchmarks_and_definition(app_ctx: An
     view = indicator.show_indicator(*FILTERS, "assessments_45wd")
     text = text_of(view)
     _no_nan(text)
-    assert (
-        "Assessments completed within 45 working days:" in text
-    )  # the SPC title states the message
+    assert "Assessments completed within 45 working days:" in text  # the SPC title states the message
     assert "by locality, Mar 2025" in text and "by team, Mar 2025" in text
     assert "England 2024-25: 85.7%" in text
     assert "control limits" in text
@@ -313,9 +305,7 @@ def test_commentary_is_added_edited_and_kept(app_ctx: Any) -> None:
     assert "No commentary for Feb 2025 yet" in text_of(other) and body == ""
 
 
-def test_records_are_shown_downloaded_and_logged(
-    app_ctx: Any, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_records_are_shown_downloaded_and_logged(app_ctx: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     indicator = page("indicator")
     frame = pd.DataFrame(
         {
@@ -357,9 +347,7 @@ def test_records_are_shown_downloaded_and_logged(
     assert hidden is None
 
 
-def test_records_not_built_yet_is_a_clear_state(
-    app_ctx: Any, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_records_not_built_yet_is_a_clear_state(app_ctx: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     from scorecard import integrations
 
     indicator = page("indicator")
@@ -419,6 +407,24 @@ def test_early_help_tiles_and_trends(app_ctx: Any) -> None:
     assert "no early_help extract loaded" in missing
 
 
+def test_early_help_outcome_score_tile_never_shows_nan(app_ctx: Any) -> None:
+    tile_for = page("early_help").score_change_tile
+    assert "n/a" in text_of(tile_for(None))
+    assert "0 closures" in text_of(tile_for({"closed": 0, "episodes": 0}))
+    scores = {
+        "closed": 5,
+        "episodes": 4,
+        "mean_change": 2.25,
+        "improved": 3,
+        "mean_start": 14.0,
+        "mean_end": 16.25,
+    }
+    shown = text_of(tile_for(scores))
+    assert "+2.3 points" in shown  # one decimal place, halves rounded up as published statistics are
+    assert "4 closures with both scores" in shown and "3 improved" in shown
+    _no_nan(shown)
+
+
 # --- Data quality and loads ----------------------------------------------------------
 
 
@@ -427,10 +433,7 @@ def test_data_quality_per_load_partner_kind_and_column(app_ctx: Any) -> None:
     content, loads_part = dq.show_data_quality(MAIN_LA, "month", ISO_END)
     text = text_of(content) + text_of(loads_part)
     _no_nan(text)
-    assert (
-        "Rows rejected at load by extract" in text
-        and "Records entered more than 5 working days" in text
-    )
+    assert "Rows rejected at load by extract" in text and "Records entered more than 5 working days" in text
     assert "Optional fields completed" in text and "MASH" in text and "referrals_bad.csv" in text
     rejects = text_of(dq.show_rejects("1"))
     assert "Why rows were rejected" in rejects and "is not a date" in rejects
@@ -499,9 +502,7 @@ def test_a_good_file_is_previewed_then_loaded(app_ctx: Any) -> None:
     )
     text = text_of(preview)
     assert (
-        "Ready to load" in text
-        and "3 rows read, 2 to load, 1 rejected" in text
-        and confirm_disabled is False
+        "Ready to load" in text and "3 rows read, 2 to load, 1 rejected" in text and confirm_disabled is False
     )
     assert _load_count(app_ctx) == before  # a preview writes nothing
     result, _, _, _, history = call_with_trigger(
@@ -561,9 +562,7 @@ def _markup_as_text(component: Any) -> list[str]:
 def _every_view(app_ctx: Any, la: str, end: str) -> dict[str, Any]:
     views = {
         "scorecard": page("scorecard").show_scorecard(la, "month", end, "all", "all"),
-        "indicator": page("indicator").show_indicator(
-            la, "month", end, "all", "all", "rereferrals_12m"
-        ),
+        "indicator": page("indicator").show_indicator(la, "month", end, "all", "all", "rereferrals_12m"),
         "journey": page("journey").show_journey(la, "quarter", end),
         "partners": page("partners").show_partners(la, "quarter", end),
         "early_help": page("early_help").show_early_help(la, "year", end),
@@ -572,9 +571,7 @@ def _every_view(app_ctx: Any, la: str, end: str) -> dict[str, Any]:
     }
     for name, layout_page in (("layout_scorecard", "scorecard"), ("layout_journey", "journey")):
         views[name] = page(layout_page).layout(la=la, routed_by="app-shell")
-    views["layout_indicator"] = page("indicator").layout(
-        kpi_id="referrals", la=la, routed_by="app-shell"
-    )
+    views["layout_indicator"] = page("indicator").layout(kpi_id="referrals", la=la, routed_by="app-shell")
     return views
 
 
@@ -610,9 +607,7 @@ def test_every_page_renders_on_the_real_pipeline(tmp_path: Any) -> None:
             assert not _markup_as_text(view), name
         assert "Re-referrals within 12 months" in text_of(views["indicator"])
         args = (MAIN_LA, "month", end.isoformat(), "all", "all", "rereferrals_12m")
-        shown = call_with_trigger(
-            page("indicator").show_records, "indicator-records-show.n_clicks", 1, *args
-        )
+        shown = call_with_trigger(page("indicator").show_records, "indicator-records-show.n_clicks", 1, *args)
         text = text_of(shown)
         assert "counted in the numerator" in text and "Child (pseudonym)" in text
         data, _ = call_with_trigger(
@@ -625,9 +620,7 @@ def test_every_page_renders_on_the_real_pipeline(tmp_path: Any) -> None:
         assert sorted(logged) == ["download", "view"]
 
 
-def test_a_store_loaded_with_another_key_is_a_clear_message(
-    dash_store_url: str, tmp_path: Any
-) -> None:
+def test_a_store_loaded_with_another_key_is_a_clear_message(dash_store_url: str, tmp_path: Any) -> None:
     import shutil
 
     from scorecard.errors import UserFacingError
@@ -638,20 +631,14 @@ def test_a_store_loaded_with_another_key_is_a_clear_message(
     loads_page = page("loads")
     upload = ([_upload("cin_plans.csv", GOOD)], ["cin_plans.csv"])
     with app.server.test_request_context("/"):
-        call_with_trigger(
-            loads_page.confirm_upload, "loads-confirm.n_clicks", 1, *upload, "auto", "", ""
-        )
-    other = create_app(
-        settings_for(f"sqlite:///{copy}", secret_key="another-secret-key-0123456789")
-    )
+        call_with_trigger(loads_page.confirm_upload, "loads-confirm.n_clicks", 1, *upload, "auto", "", "")
+    other = create_app(settings_for(f"sqlite:///{copy}", secret_key="another-secret-key-0123456789"))
     more = ([_upload("cin_plans_2.csv", GOOD.replace(b"A1", b"Z1"))], ["cin_plans_2.csv"])
     with (
         other.server.test_request_context("/"),
         pytest.raises(UserFacingError, match="different pseudonymisation key"),
     ):
-        call_with_trigger(
-            page("loads").confirm_upload, "loads-confirm.n_clicks", 1, *more, "auto", "", ""
-        )
+        call_with_trigger(page("loads").confirm_upload, "loads-confirm.n_clicks", 1, *more, "auto", "", "")
 
 
 def test_every_page_renders_on_both_backends(store_url: str) -> None:

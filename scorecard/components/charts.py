@@ -59,9 +59,7 @@ def bar_chart(
     return style_figure(fig, "", height=max(160, 34 * len(categories) + 70))
 
 
-def line_chart(
-    x: Sequence[Any], series: Mapping[str, Sequence[float | None]], y_title: str
-) -> Figure:
+def line_chart(x: Sequence[Any], series: Mapping[str, Sequence[float | None]], y_title: str) -> Figure:
     """Lines over time in the Analysis Function palette; a legend names each line."""
     data = [
         {
@@ -149,12 +147,8 @@ def group_bars(
     table = pd.DataFrame(
         {
             label: groups,
-            "Value": [
-                format_value(v, ind.type, n) for v, n in zip(values, rows["note"], strict=True)
-            ],
-            "Numerator": [
-                "" if is_missing(v) else format_number(v, decimals) for v in rows["numerator"]
-            ],
+            "Value": [format_value(v, ind.type, n) for v, n in zip(values, rows["note"], strict=True)],
+            "Numerator": ["" if is_missing(v) else format_number(v, decimals) for v in rows["numerator"]],
             "Denominator": ["" if is_missing(v) else format_number(v) for v in rows["denominator"]],
         }
     )

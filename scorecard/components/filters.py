@@ -104,6 +104,4 @@ def notices(messages: Sequence[str]) -> html.Div | None:
     """Messages about filters that were changed (an unknown LA in a link, for example)."""
     if not messages:
         return None
-    return dbc.Alert(
-        [html.P(m, className="mb-0") for m in messages], color="info", className="py-2"
-    )
+    return dbc.Alert([html.P(m, className="mb-0") for m in messages], color="info", className="py-2")

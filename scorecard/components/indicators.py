@@ -49,9 +49,7 @@ def benchmark_text(bench: Benchmark | None, ind: Indicator) -> str:
     return format_value(bench.value, ind.type)
 
 
-def benchmark_cell(
-    bench: Benchmark | None, ind: Indicator, source_number: int | None = None
-) -> str:
+def benchmark_cell(bench: Benchmark | None, ind: Indicator, source_number: int | None = None) -> str:
     """The England figure with its year and a numbered reference to its source."""
     if bench is None or bench.value is None:
         return tag("span", "–", class_="sc-note", aria_hidden="true") + tag(

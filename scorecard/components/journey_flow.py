@@ -32,9 +32,7 @@ class Step:
 
     label: str
     kpi_id: str
-    part: str = (
-        "value"  # "value", or "denominator" when the count is another indicator's denominator
-    )
+    part: str = "value"  # "value", or "denominator" when the count is another indicator's denominator
     note: str = ""
 
 
@@ -98,9 +96,7 @@ def flow(rows: dict[str, dict[str, Any]]) -> html.Ol:
             html.Li(
                 [
                     html.Span(step.label, className="fw-bold d-block"),
-                    html.Span(
-                        format_number(count) if count is not None else "n/a", className="sc-big"
-                    ),
+                    html.Span(format_number(count) if count is not None else "n/a", className="sc-big"),
                     html.Span(step.note, className="sc-note d-block") if step.note else None,
                 ],
                 className="sc-flow-step",
@@ -120,9 +116,7 @@ def flow(rows: dict[str, dict[str, Any]]) -> html.Ol:
                     className="sc-flow-edge",
                 )
             )
-    return html.Ol(
-        items, className="sc-flow", **props(aria_label="The child's journey, step by step")
-    )
+    return html.Ol(items, className="sc-flow", **props(aria_label="The child's journey, step by step"))
 
 
 def early_help_lane(rows: dict[str, dict[str, Any]]) -> html.Div:
@@ -134,11 +128,7 @@ def early_help_lane(rows: dict[str, dict[str, Any]]) -> html.Div:
 
     def count(kpi: str) -> str:
         row = rows.get(kpi)
-        return (
-            format_number(row.get("numerator"))
-            if row and not is_missing(row.get("numerator"))
-            else "n/a"
-        )
+        return format_number(row.get("numerator")) if row and not is_missing(row.get("numerator")) else "n/a"
 
     return html.Div(
         [
@@ -176,9 +166,7 @@ def journey_table(registry: Registry, rows: dict[str, dict[str, Any]]) -> pd.Dat
         records.append(
             {
                 "Indicator": ind.title,
-                "Value": format_value(row.get("value"), ind.type, row.get("note"))
-                if row
-                else "n/a",
+                "Value": format_value(row.get("value"), ind.type, row.get("note")) if row else "n/a",
                 "Numerator": format_number(row.get("numerator"))
                 if row and not is_missing(row.get("numerator"))
                 else "",

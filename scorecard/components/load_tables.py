@@ -32,16 +32,12 @@ def loads_table(loads: pd.DataFrame) -> pd.DataFrame:
             "Load": [str(v) for v in loads["load_id"]],
             "File": loads["file_name"],
             "Extract": [kind_title(k) for k in loads["kind"]],
-            "Partner": [
-                p if isinstance(p, str) and p else "Not recorded" for p in loads["partner"]
-            ],
+            "Partner": [p if isinstance(p, str) and p else "Not recorded" for p in loads["partner"]],
             "Status": loads["status"],
             "Rows read": [count_text(v) for v in loads["rows_read"]],
             "Loaded": [count_text(v) for v in loads["rows_loaded"]],
             "Rejected": [count_text(v) for v in loads["rows_rejected"]],
-            "Finished": [
-                f"{t:%d %b %Y %H:%M}" if not is_missing(t) else "" for t in loads["finished_at"]
-            ],
+            "Finished": [f"{t:%d %b %Y %H:%M}" if not is_missing(t) else "" for t in loads["finished_at"]],
             "By": [b if isinstance(b, str) else "" for b in loads["loaded_by"]],
         }
     )
@@ -73,9 +69,7 @@ def rejects_table(rejects: pd.DataFrame) -> pd.DataFrame:
             "Load": [str(v) for v in rejects["load_id"]],
             "File": rejects["file_name"],
             "Extract": [kind_title(k) for k in rejects["kind"]],
-            "Row": [
-                ("whole file" if is_missing(v) else str(int(v))) for v in rejects["row_number"]
-            ],
+            "Row": [("whole file" if is_missing(v) else str(int(v))) for v in rejects["row_number"]],
             "Column": [c if isinstance(c, str) else "" for c in rejects["column_name"]],
             "Value": [v if isinstance(v, str) else "" for v in rejects["value"]],
             "Reason": rejects["reason"],

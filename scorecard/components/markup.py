@@ -63,9 +63,7 @@ def props(**values: Any) -> dict[str, Any]:
     return {key.replace("_", "-"): value for key, value in values.items()}
 
 
-def raw(
-    markup: str, component_id: str | None = None, class_name: str | None = None
-) -> dcc.Markdown:
+def raw(markup: str, component_id: str | None = None, class_name: str | None = None) -> dcc.Markdown:
     """One Dash component showing the HTML."""
     extra: dict[str, Any] = {"id": component_id} if component_id else {}
     if class_name:

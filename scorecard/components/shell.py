@@ -46,9 +46,7 @@ def shell(run: RunInfo | None) -> html.Div:
     return html.Div(
         id=SHELL_ID,
         children=[
-            html.A(
-                "Skip to main content", href="#main", className="visually-hidden-focusable sc-skip"
-            ),
+            html.A("Skip to main content", href="#main", className="visually-hidden-focusable sc-skip"),
             html.Header(
                 dbc.Container(
                     [
@@ -60,9 +58,7 @@ def shell(run: RunInfo | None) -> html.Div:
                 ),
                 className="sc-header",
             ),
-            dbc.Container(
-                html.Main(main, id="main", tabIndex="-1"), fluid="xl", className="sc-main"
-            ),
+            dbc.Container(html.Main(main, id="main", tabIndex="-1"), fluid="xl", className="sc-main"),
             html.Footer(
                 dbc.Container(
                     [

@@ -40,9 +40,7 @@ def _points(values: Sequence[float | None]) -> list[tuple[float, float] | None]:
     span = (high - low) or 1.0
     step = (WIDTH - 2 * PAD) / max(len(values) - 1, 1)
     return [
-        None
-        if v is None
-        else (PAD + i * step, HEIGHT - PAD - (v - low) / span * (HEIGHT - 2 * PAD))
+        None if v is None else (PAD + i * step, HEIGHT - PAD - (v - low) / span * (HEIGHT - 2 * PAD))
         for i, v in enumerate(values)
     ]
 
@@ -57,14 +55,11 @@ def sparkline(values: Sequence[float | None], labels: Sequence[str], title: str)
     for run in _runs(points):
         coords = " ".join(f"{x:.1f},{y:.1f}" for x, y in run)
         shapes.append(
-            f'<polyline fill="none" stroke="{DARK_BLUE}" stroke-width="1.5" '
-            f'points="{coords}"></polyline>'
+            f'<polyline fill="none" stroke="{DARK_BLUE}" stroke-width="1.5" points="{coords}"></polyline>'
         )
     last = points[-1]
     if last is not None:
-        shapes.append(
-            f'<circle cx="{last[0]:.1f}" cy="{last[1]:.1f}" r="2.5" fill="{DARK_BLUE}"></circle>'
-        )
+        shapes.append(f'<circle cx="{last[0]:.1f}" cy="{last[1]:.1f}" r="2.5" fill="{DARK_BLUE}"></circle>')
     return tag(
         "svg",
         *shapes,

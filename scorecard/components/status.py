@@ -20,11 +20,7 @@ STATUS_TEXT: dict[str, str] = STATUS_LABELS
 
 
 def status_text(status: Any) -> str:
-    return (
-        STATUS_TEXT.get(status, STATUS_TEXT["none"])
-        if isinstance(status, str)
-        else STATUS_TEXT["none"]
-    )
+    return STATUS_TEXT.get(status, STATUS_TEXT["none"]) if isinstance(status, str) else STATUS_TEXT["none"]
 
 
 def status_badge(status: Any) -> str:

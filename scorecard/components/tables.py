@@ -49,23 +49,17 @@ def csv_bytes(frame: pd.DataFrame) -> bytes:
     return ("\ufeff" + csv_text(frame)).encode("utf-8")
 
 
-def download_link(
-    frame: pd.DataFrame, filename: str, label: str = "Download these numbers (CSV)"
-) -> html.A:
+def download_link(frame: pd.DataFrame, filename: str, label: str = "Download these numbers (CSV)") -> html.A:
     """A link that downloads a small table as CSV without a round trip to the server."""
     href = "data:text/csv;charset=utf-8," + quote("\ufeff" + csv_text(frame))
     return html.A(label, href=href, download=filename, className="sc-download")
 
 
-def _cell(
-    value: Any, column: str, numeric: Sequence[str], formats: dict[str, Callable[[Any], str]]
-) -> str:
+def _cell(value: Any, column: str, numeric: Sequence[str], formats: dict[str, Callable[[Any], str]]) -> str:
     if column in formats:
         shown = formats[column](value)
     else:
-        shown = (
-            "" if is_missing(value) else (f"{value:,}" if isinstance(value, int) else str(value))
-        )
+        shown = "" if is_missing(value) else (f"{value:,}" if isinstance(value, int) else str(value))
     return tag("td", text(shown), class_="text-end sc-num" if column in numeric else None)
 
 
@@ -87,10 +81,7 @@ def table_html(
         "thead",
         tag(
             "tr",
-            *(
-                tag("th", text(c), scope="col", class_="text-end" if c in numeric else None)
-                for c in columns
-            ),
+            *(tag("th", text(c), scope="col", class_="text-end" if c in numeric else None) for c in columns),
         ),
     )
     body = []

@@ -28,6 +28,4 @@ def tile(label: str, value: str, detail: str = "", extra: Any = None) -> html.Di
 
 
 def tile_row(tiles: list[html.Div]) -> dbc.Row:
-    return dbc.Row(
-        [dbc.Col(t, xs=12, sm=6, lg=3, className="mb-3") for t in tiles], className="g-3"
-    )
+    return dbc.Row([dbc.Col(t, xs=12, sm=6, lg=3, className="mb-3") for t in tiles], className="g-3")

@@ -199,8 +199,7 @@ def reject_options(app: AppContext) -> list[dict[str, str]]:
     options += [
         {
             "label": (
-                f"Load {r['load_id']}: {r['file_name']} "
-                f"({format_number(r['rows_rejected'])} rejected)"
+                f"Load {r['load_id']}: {r['file_name']} ({format_number(r['rows_rejected'])} rejected)"
             ),
             "value": str(r["load_id"]),
         }
@@ -227,9 +226,7 @@ def rejects_view(app: AppContext, load: str | None) -> Any:
     rows = rejects_table(results.rejected_rows(app.engine, load_id, limit=REJECTS_SHOWN))
     shown = f"the first {REJECTS_SHOWN} of {total:,}" if total > REJECTS_SHOWN else f"all {total:,}"
     return [
-        frame_table(
-            reasons_table, caption="Why rows were rejected (most frequent first)", numeric=("Rows",)
-        ),
+        frame_table(reasons_table, caption="Why rows were rejected (most frequent first)", numeric=("Rows",)),
         frame_table(rows, caption=f"Rejected rows: {shown}"),
     ]
 
@@ -244,9 +241,7 @@ def data_quality_view(app: AppContext, filters: Filters) -> tuple[Any, Any]:
 def layout(**query: Any) -> html.Div:
     app = get_context()
     resolved = resolve(app.engine, query, app.settings.default_la, within_window=WINDOWED)
-    content, loads_part = (
-        data_quality_view(app, resolved.filters) if routed(query) else (None, None)
-    )
+    content, loads_part = data_quality_view(app, resolved.filters) if routed(query) else (None, None)
     return html.Div(
         [
             html.H1("Data quality"),
@@ -281,9 +276,7 @@ def layout(**query: Any) -> html.Div:
     )
 
 
-@callback(
-    *option_outputs(PREFIX, INCLUDE), *option_inputs(PREFIX, INCLUDE), prevent_initial_call=True
-)
+@callback(*option_outputs(PREFIX, INCLUDE), *option_inputs(PREFIX, INCLUDE), prevent_initial_call=True)
 def update_filter_options(*values: Any) -> list[Any]:
     return refresh_controls(
         get_context(),

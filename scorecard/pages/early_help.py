@@ -43,8 +43,6 @@ dash.register_page(
 
 PREFIX = "early-help"
 INCLUDE = PERIOD_KEYS
-# The outcome-score change has no indicator in the registry yet; the page shows it once one exists.
-SCORE_CHANGE = "eh_outcome_score_change"
 KPIS = (
     "eh_reach",
     "eh_started",
@@ -71,7 +69,7 @@ def _of(rows: dict[str, dict[str, Any]], kpi_id: str, what: str) -> str:
     return f"{_part(rows, kpi_id, 'numerator')} of {_part(rows, kpi_id, 'denominator')} {what}"
 
 
-def headline_tiles(app: AppContext, rows: dict[str, dict[str, Any]]) -> Any:
+def headline_tiles(rows: dict[str, dict[str, Any]], scores: dict[str, Any] | None) -> Any:
     """Each early help measure as a headline figure with what it is made of."""
     tiles = [
         tile(
@@ -106,23 +104,31 @@ def headline_tiles(app: AppContext, rows: dict[str, dict[str, Any]]) -> Any:
             _of(rows, "eh_repeat_12m", "starts"),
         ),
     ]
-    if SCORE_CHANGE in app.registry:
-        ind = app.registry[SCORE_CHANGE]
-        tiles.append(tile("Outcome-score change", _value(rows, SCORE_CHANGE, ind.type), ind.unit))
-    else:
-        tiles.append(
-            tile(
-                "Outcome-score change",
-                "Not yet available",
-                "No indicator for the change in outcome scores is defined yet.",
-            )
-        )
+    tiles.append(score_change_tile(scores))
     return tile_row(tiles)
 
 
-def _series(
-    monthly: pd.DataFrame, kpi_id: str, months: list[Any], part: str = "value"
-) -> list[float | None]:
+def score_change_tile(scores: dict[str, Any] | None) -> Any:
+    """The mean outcome-score change of the episodes closed in the period with both scores."""
+    if not scores or not scores.get("episodes"):
+        closed = int(scores["closed"]) if scores else 0
+        return tile(
+            "Outcome-score change",
+            "n/a",
+            f"no closure in the period has both scores recorded ({closed} closures)",
+        )
+    change = float(scores["mean_change"])
+    episodes = int(scores["episodes"])
+    return tile(
+        "Outcome-score change",
+        f"{'+' if change >= 0 else ''}{format_number(change, 1)} points",
+        f"mean change over {episodes:,} closures with both scores; "
+        f"{int(scores['improved']):,} improved (mean {format_number(scores['mean_start'], 1)} → "
+        f"{format_number(scores['mean_end'], 1)})",
+    )
+
+
+def _series(monthly: pd.DataFrame, kpi_id: str, months: list[Any], part: str = "value") -> list[float | None]:
     rows = monthly[monthly["kpi_id"] == kpi_id]
     by_month = dict(zip(rows["period_end"], rows[part], strict=True))
     return [None if is_missing(by_month.get(m)) else float(by_month[m]) for m in months]
@@ -133,9 +139,7 @@ def trend_sections(app: AppContext, filters: Filters) -> list[Any]:
     assert filters.la is not None and filters.period_end is not None
     last = month_end(filters.period_end)
     kpis = ("eh_started", *RATE_TRENDS)
-    monthly = results.monthly_values(
-        app.engine, filters.la, "all", "all", shift_month(last, -23), last, kpis
-    )
+    monthly = results.monthly_values(app.engine, filters.la, "all", "all", shift_month(last, -23), last, kpis)
     if monthly.empty:
         return [html.P("No monthly early help results are stored.")]
     months = sorted(set(monthly["period_end"]))
@@ -193,10 +197,8 @@ def trend_sections(app: AppContext, filters: Filters) -> list[Any]:
 def early_help_view(app: AppContext, filters: Filters) -> Any:
     if filters.la is None or filters.period_end is None:
         return no_results()
-    kpis = (*KPIS, SCORE_CHANGE) if SCORE_CHANGE in app.registry else KPIS
-    frame = results.period_results(
-        app.engine, filters.la, filters.grain, filters.period_end, kpi_ids=kpis
-    )
+    frame = results.period_results(app.engine, filters.la, filters.grain, filters.period_end, kpi_ids=KPIS)
+    scores = results.outcome_scores(app.engine, filters.la, filters.grain, filters.period_end)
     rows = rows_by_kpi(frame)
     period = period_label(filters.grain, filters.period_end)
     return [
@@ -206,7 +208,7 @@ def early_help_view(app: AppContext, filters: Filters) -> Any:
             "closures with outcomes achieved",
             className="h4",
         ),
-        headline_tiles(app, rows),
+        headline_tiles(rows, scores),
         *trend_sections(app, filters),
     ]
 
@@ -233,9 +235,7 @@ def layout(**query: Any) -> html.Div:
     )
 
 
-@callback(
-    *option_outputs(PREFIX, INCLUDE), *option_inputs(PREFIX, INCLUDE), prevent_initial_call=True
-)
+@callback(*option_outputs(PREFIX, INCLUDE), *option_inputs(PREFIX, INCLUDE), prevent_initial_call=True)
 def update_filter_options(*values: Any) -> list[Any]:
     return refresh_controls(
         get_context(), PREFIX, INCLUDE, values_from(INCLUDE, values), triggered_key(PREFIX)

@@ -159,9 +159,7 @@ def layout(**query: Any) -> html.Div:
     )
 
 
-@callback(
-    *option_outputs(PREFIX, INCLUDE), *option_inputs(PREFIX, INCLUDE), prevent_initial_call=True
-)
+@callback(*option_outputs(PREFIX, INCLUDE), *option_inputs(PREFIX, INCLUDE), prevent_initial_call=True)
 def update_filter_options(*values: Any) -> list[Any]:
     return refresh_controls(
         get_context(), PREFIX, INCLUDE, values_from(INCLUDE, values), triggered_key(PREFIX)

@@ -128,9 +128,7 @@ def file_card(prepared: Any) -> html.Div:
                 for k, c in out.by_kind.items()
             ]
         )
-        facts.append(
-            frame_table(by_kind, caption="By extract", numeric=("Read", "To load", "Rejected"))
-        )
+        facts.append(frame_table(by_kind, caption="By extract", numeric=("Read", "To load", "Rejected")))
     rejects = prepared.rejects
     if out.status == "preview" and len(rejects):
         shown = rejects.head(REJECTS_PREVIEW)
@@ -143,9 +141,7 @@ def file_card(prepared: Any) -> html.Div:
             }
         )
         caption = "Rejected rows" + (
-            f" (the first {REJECTS_PREVIEW} of {len(rejects):,})"
-            if len(rejects) > REJECTS_PREVIEW
-            else ""
+            f" (the first {REJECTS_PREVIEW} of {len(rejects):,})" if len(rejects) > REJECTS_PREVIEW else ""
         )
         everything = rejects.fillna("")
         facts += [
@@ -263,9 +259,7 @@ def layout(**_query: Any) -> html.Div:
             ),
             html.Div(
                 [
-                    html.P(
-                        html.Strong("Extract files"), className="mb-1", id=f"{PREFIX}-upload-label"
-                    ),
+                    html.P(html.Strong("Extract files"), className="mb-1", id=f"{PREFIX}-upload-label"),
                     dcc.Upload(
                         id=f"{PREFIX}-upload",
                         children=html.Div(

@@ -65,9 +65,7 @@ def agency_table(
     for kpi_id in kpi_ids:
         ind = registry[kpi_id]
         found = [rows.get((kpi_id, g)) for g in groups]
-        table[ind.title] = [
-            format_value(r["value"], ind.type, r["note"]) if r else "n/a" for r in found
-        ]
+        table[ind.title] = [format_value(r["value"], ind.type, r["note"]) if r else "n/a" for r in found]
         if parts and ind.type == "percentage":
             for part in ("numerator", "denominator"):
                 table[f"{ind.title}: {part}"] = [
@@ -105,9 +103,7 @@ def _table_block(shown: pd.DataFrame, full: pd.DataFrame, caption: str, filename
     return html.Div(
         [
             table,
-            download_link(
-                full, filename, "Download this table with numerators and denominators (CSV)"
-            ),
+            download_link(full, filename, "Download this table with numerators and denominators (CSV)"),
         ]
     )
 
@@ -164,9 +160,7 @@ def partners_view(app: AppContext, filters: Filters) -> Any:
                 f"Early help by lead agency, {period}",
                 f"early_help_by_agency_{stem}.csv",
             ),
-            _bars(
-                app.registry, early, "eh_started", "Lead agency", filters, f"{PREFIX}-eh-started"
-            ),
+            _bars(app.registry, early, "eh_started", "Lead agency", filters, f"{PREFIX}-eh-started"),
             _bars(
                 app.registry,
                 early,
@@ -202,9 +196,7 @@ def layout(**query: Any) -> html.Div:
     )
 
 
-@callback(
-    *option_outputs(PREFIX, INCLUDE), *option_inputs(PREFIX, INCLUDE), prevent_initial_call=True
-)
+@callback(*option_outputs(PREFIX, INCLUDE), *option_inputs(PREFIX, INCLUDE), prevent_initial_call=True)
 def update_filter_options(*values: Any) -> list[Any]:
     return refresh_controls(
         get_context(), PREFIX, INCLUDE, values_from(INCLUDE, values), triggered_key(PREFIX)

@@ -39,9 +39,7 @@ from scorecard.pagekit import (
 )
 from scorecard.state import FILTER_KEYS, Filters, resolve
 
-dash.register_page(
-    __name__, path="/", name="Scorecard", title="Scorecard – Partnership scorecard", order=0
-)
+dash.register_page(__name__, path="/", name="Scorecard", title="Scorecard – Partnership scorecard", order=0)
 
 PREFIX = "scorecard"
 INCLUDE = FILTER_KEYS
@@ -117,9 +115,7 @@ def layout(**query: Any) -> html.Div:
 
 def status_summary(frame: pd.DataFrame) -> str:
     """ "8 on target, 3 close to target, 5 off target (of 16 with a target)"."""
-    counts = Counter(
-        s for s in frame.get("status", pd.Series(dtype=str)) if s in ("green", "amber", "red")
-    )
+    counts = Counter(s for s in frame.get("status", pd.Series(dtype=str)) if s in ("green", "amber", "red"))
     total = sum(counts.values())
     if not total:
         return "No indicator has a target for this view"
@@ -149,9 +145,7 @@ def view_data(
     sparks: dict[str, list[float | None]] = {}
     for kpi_id, part in monthly.groupby("kpi_id", sort=False):
         by_month = dict(zip(part["period_end"], part["value"], strict=True))
-        sparks[str(kpi_id)] = [
-            None if pd.isna(by_month.get(m)) else float(by_month[m]) for m in months
-        ]
+        sparks[str(kpi_id)] = [None if pd.isna(by_month.get(m)) else float(by_month[m]) for m in months]
     return frame, sparks, months
 
 
@@ -164,9 +158,7 @@ def scorecard_view(app: AppContext, filters: Filters) -> list[Any] | html.Div:
     breakdown, group = filters.breakdown
     area = "whole LA" if breakdown == "all" else f"{breakdown} {group}"
     period = period_label(filters.grain, filters.period_end)
-    caption = (
-        f"Scorecard for LA {filters.la}, {grain_label(filters.grain).lower()} {period}, {area}"
-    )
+    caption = f"Scorecard for LA {filters.la}, {grain_label(filters.grain).lower()} {period}, {area}"
     link_query = filters.query_string()
     return [
         html.H2(
@@ -203,9 +195,7 @@ def build_export(app: AppContext, filters: Filters, version: str, file_type: str
     return exports.to_xlsx(table, app.registry, filters, version, datetime.now())
 
 
-@callback(
-    *option_outputs(PREFIX, INCLUDE), *option_inputs(PREFIX, INCLUDE), prevent_initial_call=True
-)
+@callback(*option_outputs(PREFIX, INCLUDE), *option_inputs(PREFIX, INCLUDE), prevent_initial_call=True)
 def update_filter_options(*values: Any) -> list[Any]:
     """New periods, localities and teams after the LA, grain, locality or team changed."""
     return refresh_controls(
@@ -232,9 +222,7 @@ def show_scorecard(*values: Any) -> Any:
     *(State(f"{PREFIX}-{key}", "value") for key in INCLUDE),
     prevent_initial_call=True,
 )
-def download_view(
-    _xlsx: int | None, _csv: int | None, version: str, *values: Any
-) -> tuple[Any, Any]:
+def download_view(_xlsx: int | None, _csv: int | None, version: str, *values: Any) -> tuple[Any, Any]:
     """Send the scorecard view as a file, or say why it cannot be."""
     app = get_context()
     filters = current_filters(app, INCLUDE, values).filters

@@ -1,0 +1,90 @@
+"""Early help outcome-score change: a supplementary measure beside the indicators.
+
+kpis.md defines no indicator for it, so it is not in the registry (and not in
+``scorecard kpis``); PRODUCT.md's early help page shows it. For the early help
+episodes that closed in the period (end_date in ``[start, end]``) with both
+``outcome_score_start`` and ``outcome_score_end`` recorded: how many, the mean score
+at start and at closure, the mean change (end − start) and how many improved (end >
+start). Scores are on the partnership's own outcomes-wheel or star scale, so only
+changes within one LA compare.
+
+Example::
+
+    >>> from tests.snapshot_builder import build_snapshot
+    >>> snap = build_snapshot(early_help=[
+    ...     {"start_date": "2024-01-02", "end_date": "2024-03-05",
+    ...      "outcome_score_start": 20, "outcome_score_end": 26},
+    ...     {"start_date": "2024-01-02", "end_date": "2024-03-20",
+    ...      "outcome_score_start": 30, "outcome_score_end": 28}])
+    >>> got = outcome_score_changes(snap)
+    >>> march = got[(got.grain == "month") & (got.period_end == "2024-03-31")].iloc[0]
+    >>> (int(march.episodes), float(march.mean_change), int(march.improved))
+    (2, 2.0, 1)
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from metrics.calendar import calendar_range
+from metrics.periods import GRAINS, periods_overlapping
+from metrics.snapshot import StoreSnapshot
+
+COLUMNS = [
+    "la_code",
+    "grain",
+    "period_start",
+    "period_end",
+    "closed",
+    "episodes",
+    "mean_start",
+    "mean_end",
+    "mean_change",
+    "improved",
+]
+
+
+def outcome_score_changes(snapshot: StoreSnapshot) -> pd.DataFrame:
+    """Per LA, grain and period: closures, those with both scores, means and improvements."""
+    episodes = snapshot.tables["early_help"]
+    ended = episodes[episodes["end_date"].notna()]
+    if ended.empty:
+        return pd.DataFrame(columns=COLUMNS)
+    end = ended["end_date"].to_numpy("datetime64[D]")
+    lo, hi = calendar_range()
+    inside = (end >= lo) & (end <= hi)
+    ended, end = ended[inside], end[inside]
+    if ended.empty:
+        return pd.DataFrame(columns=COLUMNS)
+    start_score = pd.to_numeric(ended["outcome_score_start"]).to_numpy(float)
+    end_score = pd.to_numeric(ended["outcome_score_end"]).to_numpy(float)
+    scored = ~np.isnan(start_score) & ~np.isnan(end_score)
+    la = ended["la_code"].astype(str).str.strip().to_numpy(object)
+    first, last = end.min().astype(object), end.max().astype(object)
+    rows = []
+    for la_code in sorted(set(la)):
+        mine = la == la_code
+        for grain in GRAINS:
+            for period in periods_overlapping(grain, first, last):
+                closed = mine & (end >= np.datetime64(period.start)) & (end <= np.datetime64(period.end))
+                both = closed & scored
+                n = int(both.sum())
+                rows.append(
+                    {
+                        "la_code": la_code,
+                        "grain": grain,
+                        "period_start": period.start,
+                        "period_end": period.end,
+                        "closed": int(closed.sum()),
+                        "episodes": n,
+                        "mean_start": float(start_score[both].mean()) if n else np.nan,
+                        "mean_end": float(end_score[both].mean()) if n else np.nan,
+                        "mean_change": float((end_score[both] - start_score[both]).mean()) if n else np.nan,
+                        "improved": int((end_score[both] > start_score[both]).sum()),
+                    }
+                )
+    frame = pd.DataFrame(rows, columns=COLUMNS)
+    frame["period_start"] = pd.to_datetime(frame["period_start"]).astype("datetime64[s]")
+    frame["period_end"] = pd.to_datetime(frame["period_end"]).astype("datetime64[s]")
+    return frame
