@@ -165,7 +165,12 @@ def _progress(message: str) -> None:
 
 def _generate(args: argparse.Namespace) -> int:
     from synthetic import generate
+    from synthetic.generator import validate as check_arguments
 
+    try:
+        check_arguments(args.out, args.children, args.years, args.start, args.las, args.seed)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
     files = generate(
         args.out,
         children=args.children,
