@@ -15,6 +15,7 @@ import argparse
 import csv
 import getpass
 import json
+import logging
 import os
 import sys
 from collections.abc import Sequence
@@ -123,6 +124,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
     parser = _parser()
     args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="scorecard: warning: %(message)s")
     handlers = {
         "generate": _generate,
         "load": _load,
@@ -239,8 +241,6 @@ def _recompute(args: argparse.Namespace) -> int:
     settings = Settings.from_env(database_url=args.db, targets_file=args.targets)
     summary = recompute(_open_store(settings), targets_file=settings.targets_file)
     print(f"recomputed indicators: {summary}")
-    for warning in summary.warnings:
-        print(f"  warning: {warning}", file=sys.stderr)
     return 0
 
 
