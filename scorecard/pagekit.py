@@ -6,14 +6,14 @@ and do the work, so the pages stay short and behave alike.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
-from dash import ClientsideFunction, Input, Output, State, clientside_callback, ctx, html
+from dash import ClientsideFunction, Input, Output, State, callback, clientside_callback, ctx, html
 
-from scorecard.components.filters import options_for
-from scorecard.context import AppContext
-from scorecard.state import FILTER_KEYS, Resolved, control_values, resolve, resolve_change
+from scorecard.components.filters import filters_bar, notices, options_for
+from scorecard.context import AppContext, get_context
+from scorecard.state import FILTER_KEYS, Filters, Resolved, control_values, resolve, resolve_change
 
 # The router passes this (the shell's id) to every page layout it renders; Dash's own
 # check of the layouts, once at start-up, passes nothing. A layout renders its content
@@ -92,6 +92,60 @@ def current_filters(
     return resolve(
         app.engine, values_from(include, args), app.settings.default_la, within_window=within_window
     )
+
+
+def register_filter_controls(
+    prefix: str, include: Sequence[str] = FILTER_KEYS, within_window: bool = True
+) -> Callable[..., list[Any]]:
+    """Register a page's filter bar: dependent options that follow the other filters, and
+    the URL kept in step. Returns the options callback (for tests)."""
+
+    @callback(*option_outputs(prefix, include), *option_inputs(prefix, include), prevent_initial_call=True)
+    def update_filter_options(*values: Any) -> list[Any]:
+        """New periods, localities and teams after the LA, grain, locality or team changed."""
+        return refresh_controls(
+            get_context(), prefix, include, values_from(include, values), triggered_key(prefix), within_window
+        )
+
+    register_url_sync(prefix, include)
+    return update_filter_options
+
+
+View = Callable[[AppContext, Filters], Any]
+
+
+def filtered_page(
+    title: str, lede: str, prefix: str, include: Sequence[str], query: dict[str, Any], view: View
+) -> html.Div:
+    """A page of one view under a filter bar: heading, lede, notices, filters, content.
+
+    The content comes with the page when it is routed (one round trip) and is redrawn by
+    the page's ``register_content`` callback when a filter changes.
+    """
+    app = get_context()
+    resolved = resolve(app.engine, query, app.settings.default_la)
+    return html.Div(
+        [
+            html.H1(title),
+            html.P(lede, className="sc-lede"),
+            notices(resolved.notices),
+            filters_bar(prefix, resolved.filters, resolved.options, include),
+            html.Div(view(app, resolved.filters) if routed(query) else None, id=f"{prefix}-content"),
+        ]
+    )
+
+
+def register_content(prefix: str, include: Sequence[str], view: View) -> Callable[..., Any]:
+    """Register the callback that redraws a ``filtered_page``'s content; returns it (for tests)."""
+
+    @callback(
+        Output(f"{prefix}-content", "children"), *filter_inputs(prefix, include), prevent_initial_call=True
+    )
+    def show(*values: Any) -> Any:
+        app = get_context()
+        return view(app, current_filters(app, include, values).filters)
+
+    return show
 
 
 def register_url_sync(prefix: str, include: Sequence[str] = FILTER_KEYS) -> None:

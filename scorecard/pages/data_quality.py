@@ -29,13 +29,8 @@ from scorecard.pagekit import (
     current_filters,
     filter_inputs,
     no_results,
-    option_inputs,
-    option_outputs,
-    refresh_controls,
-    register_url_sync,
+    register_filter_controls,
     routed,
-    triggered_key,
-    values_from,
 )
 from scorecard.state import Filters, resolve
 
@@ -276,16 +271,7 @@ def layout(**query: Any) -> html.Div:
     )
 
 
-@callback(*option_outputs(PREFIX, INCLUDE), *option_inputs(PREFIX, INCLUDE), prevent_initial_call=True)
-def update_filter_options(*values: Any) -> list[Any]:
-    return refresh_controls(
-        get_context(),
-        PREFIX,
-        INCLUDE,
-        values_from(INCLUDE, values),
-        triggered_key(PREFIX),
-        WINDOWED,
-    )
+update_filter_options = register_filter_controls(PREFIX, INCLUDE, within_window=WINDOWED)
 
 
 @callback(
@@ -317,6 +303,3 @@ def download_rejects(_n: int | None, load: str | None) -> Any:
     frame = rejects_table(results.rejected_rows(app.engine, load_id, limit=None))
     name = "rejected_rows_all_loads.csv" if load_id is None else f"rejected_rows_load_{load_id}.csv"
     return dcc.send_bytes(csv_bytes(frame), name, type="text/csv")
-
-
-register_url_sync(PREFIX, INCLUDE)

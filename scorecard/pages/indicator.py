@@ -57,14 +57,9 @@ from scorecard.pagekit import (
     current_filters,
     filter_inputs,
     no_results,
-    option_inputs,
-    option_outputs,
-    refresh_controls,
-    register_url_sync,
+    register_filter_controls,
     routed,
     rows_by_kpi,
-    triggered_key,
-    values_from,
 )
 from scorecard.state import FILTER_KEYS, Filters, resolve
 
@@ -460,11 +455,7 @@ def records_view(app: AppContext, kpi_id: str, filters: Filters) -> Any:
 # --- Callbacks -----------------------------------------------------------------------
 
 
-@callback(*option_outputs(PREFIX, INCLUDE), *option_inputs(PREFIX, INCLUDE), prevent_initial_call=True)
-def update_filter_options(*values: Any) -> list[Any]:
-    return refresh_controls(
-        get_context(), PREFIX, INCLUDE, values_from(INCLUDE, values), triggered_key(PREFIX)
-    )
+update_filter_options = register_filter_controls(PREFIX, INCLUDE)
 
 
 @callback(
@@ -550,6 +541,3 @@ def download_records(_n: int | None, *args: Any) -> tuple[Any, Any]:
     filename = f"records_{kpi_id}_LA{view.la_code}_{view.grain}_{view.period_end:%Y-%m}.csv"
     content = csv_bytes(records_for_download(frame))
     return dcc.send_bytes(content, filename, type="text/csv"), dash.no_update
-
-
-register_url_sync(PREFIX, INCLUDE)

@@ -11,12 +11,11 @@ from typing import Any
 
 import dash
 import pandas as pd
-from dash import Output, callback, html
+from dash import html
 
 from metrics import results
 from metrics.periods import month_end, shift_month
 from scorecard.components.charts import chart_section, line_chart
-from scorecard.components.filters import filters_bar, notices
 from scorecard.components.journey_flow import (
     STEPS,
     TREND_KPIS,
@@ -27,23 +26,17 @@ from scorecard.components.journey_flow import (
     step_count,
 )
 from scorecard.components.tables import download_link, frame_table
-from scorecard.context import AppContext, get_context
+from scorecard.context import AppContext
 from scorecard.formatting import format_number, format_value, is_missing, period_label
 from scorecard.pagekit import (
     PERIOD_KEYS,
-    current_filters,
-    filter_inputs,
+    filtered_page,
     no_results,
-    option_inputs,
-    option_outputs,
-    refresh_controls,
-    register_url_sync,
-    routed,
+    register_content,
+    register_filter_controls,
     rows_by_kpi,
-    triggered_key,
-    values_from,
 )
-from scorecard.state import Filters, resolve
+from scorecard.state import Filters
 
 dash.register_page(
     __name__,
@@ -137,43 +130,18 @@ def journey_view(app: AppContext, filters: Filters) -> Any:
     ]
 
 
-def layout(**query: Any) -> html.Div:
-    app = get_context()
-    resolved = resolve(app.engine, query, app.settings.default_la)
-    return html.Div(
-        [
-            html.H1("Child's journey"),
-            html.P(
-                "How children move from a contact with the front door to a child protection "
-                "plan, with early "
-                "help beside it: the numbers at each step and the conversion between steps.",
-                className="sc-lede",
-            ),
-            notices(resolved.notices),
-            filters_bar(PREFIX, resolved.filters, resolved.options, INCLUDE),
-            html.Div(
-                journey_view(app, resolved.filters) if routed(query) else None,
-                id=f"{PREFIX}-content",
-            ),
-        ]
-    )
-
-
-@callback(*option_outputs(PREFIX, INCLUDE), *option_inputs(PREFIX, INCLUDE), prevent_initial_call=True)
-def update_filter_options(*values: Any) -> list[Any]:
-    return refresh_controls(
-        get_context(), PREFIX, INCLUDE, values_from(INCLUDE, values), triggered_key(PREFIX)
-    )
-
-
-@callback(
-    Output(f"{PREFIX}-content", "children"),
-    *filter_inputs(PREFIX, INCLUDE),
-    prevent_initial_call=True,
+LEDE = (
+    "How children move from a contact with the front door to a child protection "
+    "plan, with early "
+    "help beside it: the numbers at each step and the conversion between steps."
 )
-def show_journey(*values: Any) -> Any:
-    app = get_context()
-    return journey_view(app, current_filters(app, INCLUDE, values).filters)
 
 
-register_url_sync(PREFIX, INCLUDE)
+def layout(**query: Any) -> html.Div:
+    return filtered_page("Child's journey", LEDE, PREFIX, INCLUDE, query, journey_view)
+
+
+update_filter_options = register_filter_controls(PREFIX, INCLUDE)
+
+
+show_journey = register_content(PREFIX, INCLUDE, journey_view)

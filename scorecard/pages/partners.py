@@ -8,29 +8,22 @@ from typing import Any
 
 import dash
 import pandas as pd
-from dash import Output, callback, html
+from dash import html
 
 from metrics import results
 from metrics.registry import Registry
 from scorecard.components.charts import group_bars
-from scorecard.components.filters import filters_bar, notices
 from scorecard.components.tables import download_link, frame_table
-from scorecard.context import AppContext, get_context
+from scorecard.context import AppContext
 from scorecard.formatting import format_number, format_value, is_missing, period_label
 from scorecard.pagekit import (
     PERIOD_KEYS,
-    current_filters,
-    filter_inputs,
+    filtered_page,
     no_results,
-    option_inputs,
-    option_outputs,
-    refresh_controls,
-    register_url_sync,
-    routed,
-    triggered_key,
-    values_from,
+    register_content,
+    register_filter_controls,
 )
-from scorecard.state import Filters, resolve
+from scorecard.state import Filters
 
 dash.register_page(
     __name__, path="/partners", name="Partners", title="Partners – Partnership scorecard", order=3
@@ -173,44 +166,19 @@ def partners_view(app: AppContext, filters: Filters) -> Any:
     return out
 
 
-def layout(**query: Any) -> html.Div:
-    app = get_context()
-    resolved = resolve(app.engine, query, app.settings.default_la)
-    return html.Div(
-        [
-            html.H1("Partners"),
-            html.P(
-                "Each partner's part in the front door: how many contacts they make, how many "
-                "become referrals, how many end in no further action or come back within a "
-                "year; and who leads "
-                "early help.",
-                className="sc-lede",
-            ),
-            notices(resolved.notices),
-            filters_bar(PREFIX, resolved.filters, resolved.options, INCLUDE),
-            html.Div(
-                partners_view(app, resolved.filters) if routed(query) else None,
-                id=f"{PREFIX}-content",
-            ),
-        ]
-    )
-
-
-@callback(*option_outputs(PREFIX, INCLUDE), *option_inputs(PREFIX, INCLUDE), prevent_initial_call=True)
-def update_filter_options(*values: Any) -> list[Any]:
-    return refresh_controls(
-        get_context(), PREFIX, INCLUDE, values_from(INCLUDE, values), triggered_key(PREFIX)
-    )
-
-
-@callback(
-    Output(f"{PREFIX}-content", "children"),
-    *filter_inputs(PREFIX, INCLUDE),
-    prevent_initial_call=True,
+LEDE = (
+    "Each partner's part in the front door: how many contacts they make, how many "
+    "become referrals, how many end in no further action or come back within a "
+    "year; and who leads "
+    "early help."
 )
-def show_partners(*values: Any) -> Any:
-    app = get_context()
-    return partners_view(app, current_filters(app, INCLUDE, values).filters)
 
 
-register_url_sync(PREFIX, INCLUDE)
+def layout(**query: Any) -> html.Div:
+    return filtered_page("Partners", LEDE, PREFIX, INCLUDE, query, partners_view)
+
+
+update_filter_options = register_filter_controls(PREFIX, INCLUDE)
+
+
+show_partners = register_content(PREFIX, INCLUDE, partners_view)

@@ -28,14 +28,10 @@ from scorecard.pagekit import (
     current_filters,
     filter_inputs,
     no_results,
-    option_inputs,
-    option_outputs,
-    refresh_controls,
-    register_url_sync,
+    register_filter_controls,
     routed,
     rows_by_kpi,
     triggered_key,
-    values_from,
 )
 from scorecard.state import FILTER_KEYS, Filters, resolve
 
@@ -195,12 +191,7 @@ def build_export(app: AppContext, filters: Filters, version: str, file_type: str
     return exports.to_xlsx(table, app.registry, filters, version, datetime.now())
 
 
-@callback(*option_outputs(PREFIX, INCLUDE), *option_inputs(PREFIX, INCLUDE), prevent_initial_call=True)
-def update_filter_options(*values: Any) -> list[Any]:
-    """New periods, localities and teams after the LA, grain, locality or team changed."""
-    return refresh_controls(
-        get_context(), PREFIX, INCLUDE, values_from(INCLUDE, values), triggered_key(PREFIX)
-    )
+update_filter_options = register_filter_controls(PREFIX, INCLUDE)
 
 
 @callback(
@@ -232,6 +223,3 @@ def download_view(_xlsx: int | None, _csv: int | None, version: str, *values: An
     export = build_export(app, filters, version or exports.SHARING, file_type)
     message = f"Downloaded {export.filename}."
     return dcc.send_bytes(export.content, export.filename, type=export.mime), message
-
-
-register_url_sync(PREFIX, INCLUDE)
