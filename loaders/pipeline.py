@@ -196,9 +196,9 @@ def _choose_sheet(sheets: list[str], kind: str) -> str:
     return sheets[0]
 
 
-def _read_single_kind(name: str, content: bytes, kind: str) -> RawTable:
-    if _is_workbook(content):
-        sheets = workbook_sheets(content)
+def _read_single_kind(name: str, content: bytes, kind: str, sheets: list[str] | None) -> RawTable:
+    """One kind's table: the sheet named after the kind (or the first) of a workbook, or the CSV."""
+    if sheets is not None:
         sheet = _choose_sheet(sheets, kind)
         table = table_from_sheet_rows(name, sheet, read_sheet_rows(content, sheet))
     else:
@@ -274,7 +274,7 @@ def prepare_bytes(engine: Engine, name: str, content: bytes, options: LoadOption
             outcome.warnings.extend(found.notes)
             tables = found.tables
         else:
-            table = _read_single_kind(name, content, kind)
+            table = _read_single_kind(name, content, kind, sheets)
             tables = [table]
         say(f"{name}: validating {sum(t.n_rows for t in tables):,} rows")
         for raw in tables:
