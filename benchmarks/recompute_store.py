@@ -73,8 +73,8 @@ def main() -> None:
     for name, attr in (
         ("read the store", "read_snapshot"),
         ("compute indicators", "compute_indicators"),
-        ("target, status, direction, SPC classes", "add_assessment"),
-        ("SPC limits and icons", "spc_summaries"),
+        ("target, status, direction", "add_assessment"),
+        ("SPC: point classes, limits and icons", "add_spc"),
         ("write the results", "_store"),
     ):
         setattr(rc, attr, timed(stages, name, getattr(rc, attr)))

@@ -71,8 +71,7 @@ def recompute(
     snapshot = read_snapshot(engine)
     computed = compute_indicators(snapshot, registry)
     windows = reporting_windows(snapshot)
-    results = add_assessment(computed, registry, targets, windows)
-    series = spc_summaries(results, windows)
+    results, series = add_spc(add_assessment(computed, registry, targets), windows)
     scores = outcome_score_changes(snapshot)
     _store(engine, results, series, windows, scores, started)
     summary = RecomputeSummary(
@@ -169,13 +168,10 @@ def _spc_input(frame: pd.DataFrame, windows: pd.DataFrame) -> pd.DataFrame:
     return monthly.assign(value=monthly["value"].where(_in_window(monthly, windows)))
 
 
-def add_assessment(
-    computed: pd.DataFrame, registry: Registry, targets: Targets, windows: pd.DataFrame
-) -> pd.DataFrame:
-    """The computed rows with target, status, direction of travel and SPC point class."""
+def add_assessment(computed: pd.DataFrame, registry: Registry, targets: Targets) -> pd.DataFrame:
+    """The computed rows with target, status and direction of travel, sorted by series and period."""
     if computed.empty:
-        return computed.assign(target=[], status=[], direction=[], spc=[])
-    windows = windows if len(windows) else pd.DataFrame(columns=["la_code", "window_start", "window_end"])
+        return computed.assign(target=[], status=[], direction=[])
     frame = _indicator_columns(computed, registry)
     frame = _target_columns(frame, targets)
     frame["status"] = np.asarray(
@@ -188,26 +184,25 @@ def add_assessment(
     frame["direction"] = np.asarray(
         direction_array(frame["value"], previous, frame["polarity"]), dtype=object
     )
-    frame["spc"] = None
-    monthly = _spc_input(frame, windows)
-    if len(monthly):
-        classes, _ = xmr_frame(monthly, SPC_KEYS, target="target")
-        frame.loc[monthly.index, "spc"] = classes.to_numpy(dtype=object)
     return frame
 
 
-def spc_summaries(results: pd.DataFrame, windows: pd.DataFrame) -> pd.DataFrame:
-    """One row per monthly series: the XmR limits and the icons of its latest point."""
+def add_spc(results: pd.DataFrame, windows: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """One XmR pass over the monthly series (inside each LA's window): the point class of
+    every row, and one row per series with its limits and the icons of its latest point."""
+    results = results.assign(spc=None)
+    windows = windows if len(windows) else pd.DataFrame(columns=["la_code", "window_start", "window_end"])
     monthly = _spc_input(results, windows) if len(results) else results
     if monthly.empty:
-        return pd.DataFrame(columns=[c.name for c in kpi_spc.columns])
-    _, per_series = xmr_frame(monthly, SPC_KEYS, target="target")
+        return results, pd.DataFrame(columns=[c.name for c in kpi_spc.columns])
+    classes, per_series = xmr_frame(monthly, SPC_KEYS, target="target")
+    results.loc[monthly.index, "spc"] = classes.to_numpy(dtype=object)
     latest = per_series["latest_row"]
     ends = monthly["period_end"]
     per_series["latest_period_end"] = [
         ends.loc[r] if r is not None and not pd.isna(r) else None for r in latest
     ]
-    return per_series.drop(columns=["latest_row"])
+    return results, per_series.drop(columns=["latest_row"])
 
 
 def _store(
