@@ -1,7 +1,11 @@
 """The indicator registry: every indicator of kpis.md, declared once as data.
 
-The declarations live in ``metrics/data/indicators.yaml`` and are validated here at
-start-up (unknown keys, unknown stages, breakdowns a type cannot have are errors).
+The declarations live in ``metrics/data/indicators.yaml``: title, type, unit,
+polarity, source, breakdowns, grains, the "nothing qualifies" note, the record list
+(columns, sentence, order) and the page sections (tags) of each indicator. They are
+validated here (unknown keys, unknown stages, breakdowns a type cannot have are
+errors). Code attaches to a declaration by id only: ``@measure`` (how to compute it)
+and ``@records`` (how to list its records), checked against it by ``metrics.wiring``.
 
 Example::
 
@@ -11,6 +15,10 @@ Example::
     ('percentage', 'down', 'referrals')
     >>> "agency" in ind.breakdowns
     True
+    >>> ind.records.columns[:3], ind.records.sort_keys
+    (('child', 'referral_id', 'referral_date'), (('referral_date', True),))
+    >>> [i.id for i in reg.tagged("journey_edge")][:2]
+    ['contact_conversion', 'referral_to_assessment']
 """
 
 from __future__ import annotations
@@ -18,16 +26,20 @@ from __future__ import annotations
 from collections.abc import Iterator
 from functools import cache
 from importlib import resources
-from typing import Literal
+from typing import Literal, get_args
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from metrics.periods import GRAINS, Grain
 from store.extracts import EXTRACTS
 
 IndicatorType = Literal["count", "rate", "percentage", "median"]
 Polarity = Literal["up", "down", "neutral"]
 Breakdown = Literal["all", "locality", "team", "agency", "kind", "column"]
+# The page sections that select indicators (see the head of indicators.yaml).
+Tag = Literal["front_door", "early_help", "journey_step", "journey_edge", "journey_early_help"]
+JOURNEY_TAGS: tuple[Tag, ...] = ("journey_step", "journey_edge")
 
 POLARITY_SYMBOLS: dict[Polarity, str] = {"up": "↑", "down": "↓", "neutral": "–"}
 
@@ -39,6 +51,51 @@ class Stage(BaseModel):
 
     id: str
     title: str
+
+
+class RecordList(BaseModel):
+    """The records behind one of the indicator's numbers: columns, sentence, order."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    columns: tuple[str, ...]
+    description: str
+    # After in_numerator: column names, "<column> desc" for largest first.
+    order: tuple[str, ...] = ()
+    per_child: bool = False
+    ids: tuple[str, ...] = ()
+
+    @model_validator(mode="after")
+    def _known_columns(self) -> RecordList:
+        for key in (*(k.removesuffix(" desc") for k in self.order), *self.ids):
+            if key not in self.columns:
+                raise ValueError(f"records: {key!r} is not one of the columns {', '.join(self.columns)}")
+        return self
+
+    @property
+    def sort_keys(self) -> tuple[tuple[str, bool], ...]:
+        """``order`` as (column, ascending) pairs."""
+        return tuple((k.removesuffix(" desc"), not k.endswith(" desc")) for k in self.order)
+
+    @property
+    def has_flag(self) -> bool:
+        return "in_numerator" in self.columns
+
+    @property
+    def id_columns(self) -> tuple[str, ...]:
+        """The columns that identify a record (tie-breakers of the sort)."""
+        first_id = [c for c in self.columns if c.endswith("_id")][:1]
+        return self.ids or (*first_id, "child")
+
+
+class Journey(BaseModel):
+    """The words of a journey step or edge; a step's count is its ``part`` column."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    label: str
+    part: Literal["value", "denominator"] = "value"
+    note: str = ""
 
 
 class Indicator(BaseModel):
@@ -58,9 +115,25 @@ class Indicator(BaseModel):
     numerator: str | None = None
     denominator: str | None = None
     benchmark: str | None = None
+    grains: tuple[Grain, ...] = GRAINS
+    # "loads": the periods of the data range widened by the load dates.
+    periods: Literal["main", "loads"] = "main"
+    nothing_qualifies: str | None = None
+    tags: dict[Tag, int] = Field(default_factory=dict)
+    journey: Journey | None = None
+    records: RecordList
 
     @model_validator(mode="after")
     def _consistent(self) -> Indicator:
+        ratio_like = self.type in ("percentage", "median")
+        if ratio_like != (self.nothing_qualifies is not None):
+            raise ValueError(
+                f"{self.id}: nothing_qualifies is the note of a percentage or median with nothing "
+                f"in the denominator; a {self.type} "
+                + ("needs one" if ratio_like else "has none")
+            )
+        if (self.journey is not None) != any(t in self.tags for t in JOURNEY_TAGS):
+            raise ValueError(f"{self.id}: journey (its words) goes with a journey_step or journey_edge tag")
         if self.source not in EXTRACTS and self.source not in ("loads", "each kind"):
             raise ValueError(f"{self.id}: unknown source {self.source!r}")
         if self.type == "rate" and not set(self.breakdowns) <= {"all", "agency"}:
@@ -98,6 +171,15 @@ class Registry(BaseModel):
         for ind in self.indicators:
             if ind.stage not in stage_ids:
                 raise ValueError(f"{ind.id}: unknown stage {ind.stage!r}")
+        for tag in get_args(Tag):
+            places = [i.tags[tag] for i in self.indicators if tag in i.tags]
+            if len(set(places)) != len(places):
+                raise ValueError(f"tag {tag}: two indicators have the same place {sorted(places)}")
+        steps = {i.tags["journey_step"] for i in self.tagged("journey_step")}
+        for ind in self.tagged("journey_edge"):
+            if ind.tags["journey_edge"] not in steps or ind.tags["journey_edge"] == max(steps):
+                place = ind.tags["journey_edge"]
+                raise ValueError(f"{ind.id}: journey_edge {place} must follow a journey step (not the last)")
         return self
 
     def __getitem__(self, kpi_id: str) -> Indicator:
@@ -114,6 +196,10 @@ class Registry(BaseModel):
 
     def ids(self) -> list[str]:
         return [i.id for i in self.indicators]
+
+    def tagged(self, tag: Tag) -> list[Indicator]:
+        """The indicators of a page section, in their places."""
+        return sorted((i for i in self.indicators if tag in i.tags), key=lambda i: i.tags[tag])
 
     def by_stage(self) -> list[tuple[Stage, list[Indicator]]]:
         """Stages in order, each with its indicators in order."""

@@ -1,13 +1,14 @@
-"""Every registry id has a computation and every computation a registry entry, alike."""
+"""Every registry id has its @measure and @records, and no code names an unknown id."""
 
 from __future__ import annotations
 
 import pandas as pd
 import pytest
 
-from metrics.compute import COMPUTATIONS, compute_indicators
+from metrics.compute import compute_indicators
 from metrics.periods import GRAINS
-from metrics.registry import load_registry
+from metrics.registry import load_registry, parse_registry
+from metrics.wiring import WiringError, check_wiring, measure, wiring_problems
 from store.extracts import EVENT_KINDS
 from tests.snapshot_builder import build_snapshot, combine, compute
 
@@ -26,22 +27,60 @@ RESULT_COLUMNS = [
 ]
 
 
-def test_every_registry_id_has_a_computation_and_back() -> None:
-    registry_ids = set(load_registry().ids())
-    assert registry_ids - set(COMPUTATIONS) == set(), "registry ids without a computation"
-    assert set(COMPUTATIONS) - registry_ids == set(), "computations without a registry entry"
-    assert len(registry_ids) == 37
+def test_every_registry_id_has_a_measure_and_records_and_back() -> None:
+    registry = load_registry()
+    assert wiring_problems(registry) == []
+    assert len(registry.ids()) == 37
+
+
+def _without(kpi_id: str) -> str:
+    """The shipped registry YAML less one indicator's entry."""
+    from importlib import resources
+
+    import yaml
+
+    data = yaml.safe_load(resources.files("metrics").joinpath("data", "indicators.yaml").read_text("utf-8"))
+    data["indicators"] = [i for i in data["indicators"] if i["id"] != kpi_id]
+    return yaml.safe_dump(data)
+
+
+def test_code_for_an_undeclared_id_stops_start_up_naming_it() -> None:
+    smaller = parse_registry(_without("rereferrals_12m"))
+    with pytest.raises(WiringError) as raised:
+        check_wiring(smaller)
+    message = str(raised.value)
+    assert "@measure('rereferrals_12m') on metrics.compute.referrals.rereferrals_12m" in message
+    assert "@records('rereferrals_12m') on metrics.records.referrals.rereferrals_12m" in message
+
+
+def test_a_declared_id_without_code_stops_start_up_naming_it() -> None:
+    registry = load_registry()
+    extra = registry["rereferrals_12m"].model_copy(update={"id": "rereferrals_6m"})
+    bigger = registry.model_copy(update={"indicators": (*registry.indicators, extra)})
+    with pytest.raises(WiringError, match=r"'rereferrals_6m' is declared .* no @measure\('rereferrals_6m'\)"):
+        check_wiring(bigger)
+    with pytest.raises(WiringError, match=r"no @records\('rereferrals_6m'\)"):
+        check_wiring(bigger)
+    with pytest.raises(WiringError, match="rereferrals_6m"):
+        compute_indicators(build_snapshot(), bigger, kpi_ids=["rereferrals_6m"])
+
+
+def test_one_id_registered_twice_is_refused_naming_both_functions() -> None:
+    with pytest.raises(WiringError, match="'rereferrals_12m'.* both metrics.compute.referrals.rereferrals_12m"):
+
+        @measure("rereferrals_12m")
+        def another(ctx: object, breakdown: str) -> None:
+            return None
 
 
 @pytest.mark.parametrize("indicator", load_registry().indicators, ids=lambda i: i.id)
-def test_computation_matches_its_declaration(indicator: object) -> None:
+def test_each_measure_gives_every_declared_breakdown(indicator: object) -> None:
     from metrics.registry import Indicator
 
     assert isinstance(indicator, Indicator)
-    computation = COMPUTATIONS[indicator.id]
-    assert computation.type == indicator.type
-    assert computation.source == indicator.source
-    assert computation.breakdowns == indicator.breakdowns
+    out = compute(EVERY_KIND, indicator.id)
+    assert tuple(dict.fromkeys(out["breakdown"])) == indicator.breakdowns
+    assert set(out["grain"]) == set(indicator.grains)
 
 
 def test_a_registry_asking_for_more_than_a_computation_gives_is_refused() -> None:
@@ -54,7 +93,7 @@ def test_a_registry_asking_for_more_than_a_computation_gives_is_refused() -> Non
             )
         }
     )
-    with pytest.raises(ValueError, match="rereferrals_12m: the registry says count"):
+    with pytest.raises(ValueError, match="rereferrals_12m: the registry says count, its @measure gives a numer"):
         compute_indicators(build_snapshot(), changed)
 
 

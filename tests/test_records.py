@@ -32,7 +32,7 @@ from loaders.pipeline import LoadOptions, load_bytes, load_paths
 from loaders.pseudonym import pseudonym
 from metrics.periods import financial_year_start, period_for
 from metrics.recompute import recompute
-from metrics.records import RECORD_COLUMNS, describe_records, records_by_group, records_for
+from metrics.records import describe_records, records_by_group, records_for
 from metrics.registry import load_registry
 from store.bulk import read_frame
 from store.schema import kpi_results, loads
@@ -162,7 +162,7 @@ def shape_problems(key: Key, records: pd.DataFrame) -> list[str]:
     """The declared columns, pseudonyms only, one row per child where there should be."""
     kpi_id = key[0]
     problems = []
-    if records.columns.tolist() != [*RECORD_COLUMNS[kpi_id], "group_name"]:
+    if records.columns.tolist() != [*REGISTRY[kpi_id].records.columns, "group_name"]:
         problems.append(f"{key}: columns {records.columns.tolist()}")
     if "child" in records.columns and not records["child"].str.fullmatch(r"[0-9a-f]{24}").all():
         problems.append(f"{key}: a child value that is not a pseudonym")
@@ -526,9 +526,8 @@ def test_unknown_requests_are_refused_with_a_clear_message(
 
 
 def test_every_indicator_declares_its_records() -> None:
-    assert set(RECORD_COLUMNS) == set(REGISTRY.ids())
     for indicator in REGISTRY:
-        columns = RECORD_COLUMNS[indicator.id]
+        columns = indicator.records.columns
         # A percentage lists its denominator with in_numerator (the rejected rows are only
         # the numerator: the denominator is every row read); the median its working days.
         percentage = indicator.type == "percentage" and indicator.id != "dq_rejected_rows"
@@ -541,4 +540,4 @@ def test_every_indicator_declares_its_records() -> None:
 
 def test_a_timestamp_period_end_is_taken_as_its_day(sqlite_engine: Engine) -> None:
     frame = records_for(sqlite_engine, "contacts", "394", "month", pd.Timestamp("2024-05-31"))
-    assert frame.empty and frame.columns.tolist() == RECORD_COLUMNS["contacts"]
+    assert frame.empty and frame.columns.tolist() == list(REGISTRY["contacts"].records.columns)

@@ -2,9 +2,9 @@
 
 ``compute_indicators(snapshot, registry)`` returns one row per indicator × LA ×
 grain × period × breakdown × group with numerator, denominator, value and a note
-when the value is blank. ``COMPUTATIONS`` maps every indicator id to how it is
-computed; it and the registry (``metrics/data/indicators.yaml``) list the same
-ids, types, sources and breakdowns (``tests/test_compute_registry.py``).
+when the value is blank. Each indicator is declared in ``metrics/data/indicators.yaml``
+(type, source, breakdowns, grains, the note when nothing qualifies); its stage module
+here adds only how it is counted, ``@measure("<id>")`` (``metrics.wiring``).
 
 Modules: ``axis`` (month axis, periods), ``workdays`` (working days near the edges
 of the bank-holiday table), ``core`` (context, rows, groups), ``aggregate``
@@ -67,8 +67,18 @@ Example::
 
 from __future__ import annotations
 
-from metrics.compute.catalogue import COMPUTATIONS
-from metrics.compute.core import Computation
+# The stage modules: importing them registers their @measure functions.
+from metrics.compute import (  # noqa: F401
+    assessments,
+    child_protection,
+    children_in_need,
+    cp_visits_reviews,
+    data_quality,
+    early_help,
+    front_door,
+    referrals,
+    s47,
+)
 from metrics.compute.run import compute_indicators
 
-__all__ = ["COMPUTATIONS", "Computation", "compute_indicators"]
+__all__ = ["compute_indicators"]

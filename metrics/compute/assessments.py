@@ -34,7 +34,7 @@ from metrics.compute.aggregate import (
     medians_in_periods,
     open_counts,
 )
-from metrics.compute.core import Computation, Context, Measure
+from metrics.compute.core import Context, Measure
 from metrics.compute.measures import (
     count_measure,
     first_end_passing,
@@ -44,16 +44,17 @@ from metrics.compute.measures import (
     working_day_test,
 )
 from metrics.compute.workdays import working_days_between
+from metrics.wiring import measure
 
-_BREAKDOWNS = ("all", "locality", "team")
 
-
+@measure("assessments_completed")
 def assessments_completed(ctx: Context, breakdown: str) -> Measure:
     """Assessments with authorisation_date in the period."""
     rows = ctx.rows("assessments")
     return count_measure(ctx, rows, breakdown, rows.month("authorisation_date"))
 
 
+@measure("assessments_45wd")
 def assessments_45wd(ctx: Context, breakdown: str) -> Measure:
     """Completed assessments within 45 working days of the start."""
     rows = ctx.rows("assessments")
@@ -63,6 +64,7 @@ def assessments_45wd(ctx: Context, breakdown: str) -> Measure:
     return ratio_measure(ctx, rows, breakdown, month, within, completed, (undecided, outside))
 
 
+@measure("assessment_median_wd")
 def assessment_median_wd(ctx: Context, breakdown: str) -> Measure:
     """Median working days from start to authorisation of the completed assessments."""
     rows = ctx.rows("assessments")
@@ -82,6 +84,7 @@ def assessment_median_wd(ctx: Context, breakdown: str) -> Measure:
     return Measure(cells, median, count, undecided_dates(ctx, cell, month, n, (undecided, outside)))
 
 
+@measure("assessments_not_in_need")
 def assessments_not_in_need(ctx: Context, breakdown: str) -> Measure:
     """Completed assessments with outcome_in_need false over those with it recorded."""
     rows = ctx.rows("assessments")
@@ -91,6 +94,7 @@ def assessments_not_in_need(ctx: Context, breakdown: str) -> Measure:
     return ratio_measure(ctx, rows, breakdown, month, not_in_need, recorded)
 
 
+@measure("assessments_open_over_45wd")
 def assessments_open_over_45wd(ctx: Context, breakdown: str) -> Measure:
     """Assessments open at the period end and more than 45 working days from their start."""
     rows = ctx.rows("assessments")
@@ -111,40 +115,3 @@ def assessments_open_over_45wd(ctx: Context, breakdown: str) -> Measure:
             ctx.periods, cell[und], lo, np.minimum(late_from[und], b[und]), start[und], n
         )
     return Measure(cells, at_period_ends(ctx.periods, late), None, undecided)
-
-
-COMPUTATIONS = (
-    Computation("assessments_completed", "count", "assessments", _BREAKDOWNS, "", assessments_completed),
-    Computation(
-        "assessments_45wd",
-        "percentage",
-        "assessments",
-        _BREAKDOWNS,
-        "no assessments completed in the period",
-        assessments_45wd,
-    ),
-    Computation(
-        "assessment_median_wd",
-        "median",
-        "assessments",
-        _BREAKDOWNS,
-        "no assessments completed in the period",
-        assessment_median_wd,
-    ),
-    Computation(
-        "assessments_not_in_need",
-        "percentage",
-        "assessments",
-        _BREAKDOWNS,
-        "no completed assessments with an outcome recorded in the period",
-        assessments_not_in_need,
-    ),
-    Computation(
-        "assessments_open_over_45wd",
-        "count",
-        "assessments",
-        _BREAKDOWNS,
-        "",
-        assessments_open_over_45wd,
-    ),
-)

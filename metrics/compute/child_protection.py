@@ -33,23 +33,25 @@ import numpy as np
 import pandas as pd
 
 from metrics.calendar import add_years
-from metrics.compute.core import Computation, Context, Measure
+from metrics.compute.core import Context, Measure
 from metrics.compute.measures import count_measure, distinct_children_at_end, ratio_measure
+from metrics.wiring import measure
 
-_BREAKDOWNS = ("all", "locality", "team")
 
-
+@measure("cp_plans_started")
 def cp_plans_started(ctx: Context, breakdown: str) -> Measure:
     """Plans with start_date in the period."""
     rows = ctx.rows("cp_plans")
     return count_measure(ctx, rows, breakdown, rows.month("start_date"))
 
 
+@measure("cp_children_at_end", "cp_rate_at_end")
 def cp_children_at_end(ctx: Context, breakdown: str) -> Measure:
     """Distinct children with a plan open at the period end."""
     return distinct_children_at_end(ctx, ctx.rows("cp_plans"), breakdown)
 
 
+@measure("cp_second_or_subsequent")
 def cp_second_or_subsequent(ctx: Context, breakdown: str) -> Measure:
     """Plans started in the period that were a second or subsequent plan."""
     rows = ctx.rows("cp_plans")
@@ -62,6 +64,7 @@ def cp_second_or_subsequent(ctx: Context, breakdown: str) -> Measure:
     return ratio_measure(ctx, rows, breakdown, month, earlier_plan | previous, every)
 
 
+@measure("cp_ended_2y_plus")
 def cp_ended_2y_plus(ctx: Context, breakdown: str) -> Measure:
     """Plans ending in the period that had lasted 2 calendar years or more."""
     rows = ctx.rows("cp_plans")
@@ -69,26 +72,3 @@ def cp_ended_2y_plus(ctx: Context, breakdown: str) -> Measure:
     long = (end >= add_years(rows.days("start_date"), 2)) & ~np.isnat(end)
     ended = rows.known("end_date")
     return ratio_measure(ctx, rows, breakdown, rows.month("end_date"), long, ended)
-
-
-COMPUTATIONS = (
-    Computation("cp_plans_started", "count", "cp_plans", _BREAKDOWNS, "", cp_plans_started),
-    Computation("cp_children_at_end", "count", "cp_plans", _BREAKDOWNS, "", cp_children_at_end),
-    Computation("cp_rate_at_end", "rate", "cp_plans", ("all",), "", cp_children_at_end),
-    Computation(
-        "cp_second_or_subsequent",
-        "percentage",
-        "cp_plans",
-        _BREAKDOWNS,
-        "no plans started in the period",
-        cp_second_or_subsequent,
-    ),
-    Computation(
-        "cp_ended_2y_plus",
-        "percentage",
-        "cp_plans",
-        _BREAKDOWNS,
-        "no plans ended in the period",
-        cp_ended_2y_plus,
-    ),
-)

@@ -18,23 +18,12 @@ Example::
 
 from __future__ import annotations
 
-from metrics.compute.core import Computation, Context, Measure
+from metrics.compute.core import Context, Measure
 from metrics.compute.measures import distinct_children_at_end
+from metrics.wiring import measure
 
 
+@measure("cin_children_at_end", "cin_rate_at_end")
 def cin_children_at_end(ctx: Context, breakdown: str) -> Measure:
     """Distinct children with a child in need plan open at the period end."""
     return distinct_children_at_end(ctx, ctx.rows("cin_plans"), breakdown)
-
-
-COMPUTATIONS = (
-    Computation(
-        "cin_children_at_end",
-        "count",
-        "cin_plans",
-        ("all", "locality", "team"),
-        "",
-        cin_children_at_end,
-    ),
-    Computation("cin_rate_at_end", "rate", "cin_plans", ("all",), "", cin_children_at_end),
-)

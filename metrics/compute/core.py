@@ -40,7 +40,6 @@ from metrics.compute.axis import (
     build_period_table,
     clipped_span,
 )
-from metrics.registry import IndicatorType
 from metrics.snapshot import StoreSnapshot
 from store.codes import EH_LEAD_AGENCY_LABELS, REFERRAL_SOURCE_AGENCY
 from store.extracts import EVENT_KINDS, EXTRACTS
@@ -87,21 +86,6 @@ class Measure:
     denominator: Floats | None = None
     undecided: Days | None = None
     blank: Objects | None = None
-
-
-@dataclass(frozen=True)
-class Computation:
-    """How one indicator is computed: its type, source kind and measure per breakdown."""
-
-    kpi_id: str
-    type: IndicatorType
-    source: str
-    breakdowns: tuple[str, ...]
-    # Note for a value that is blank because nothing qualifies (denominator 0).
-    empty: str
-    measure: Callable[[Context, str], Measure]
-    # "main": the periods of the data range; "loads": widened by the load dates.
-    period_set: str = "main"
 
 
 def notes_where(missing: Bools, note: str) -> Objects:

@@ -42,12 +42,11 @@ from metrics.compute.aggregate import (
     month_ranges,
 )
 from metrics.compute.axis import Bools, Days, Ints
-from metrics.compute.core import Computation, Context, Measure
+from metrics.compute.core import Context, Measure
 from metrics.compute.linking import linked_plan
 from metrics.compute.measures import first_end_passing, open_months, packed, unpacked
 from metrics.compute.workdays import working_days_between
-
-_BREAKDOWNS = ("all", "locality", "team")
+from metrics.wiring import measure
 
 
 def _plans_old_enough(ctx: Context) -> tuple[Ints, Bools]:
@@ -85,6 +84,7 @@ def _visits_seen(ctx: Context) -> tuple[Ints, Ints, Days]:
     return ctx.cached("cp_visits_seen", build)
 
 
+@measure("cp_visits_10wd")
 def cp_visits_10wd(ctx: Context, breakdown: str) -> Measure:
     """Children on a plan (10+ working days old) seen in the last 10 working days."""
     plans = ctx.rows("cp_plans")
@@ -150,6 +150,7 @@ def _review_timely(ctx: Context) -> tuple[Ints, Ints, Bools]:
     return ctx.cached("cp_reviews_timely", build)
 
 
+@measure("cp_reviews_timely")
 def cp_reviews_timely(ctx: Context, breakdown: str) -> Measure:
     """Plans open at the period end whose next review is not overdue."""
     plans = ctx.rows("cp_plans")
@@ -159,23 +160,3 @@ def cp_reviews_timely(ctx: Context, breakdown: str) -> Measure:
     denominator = by_month_end(ctx.periods, cell[plan], k, n)
     numerator = by_month_end(ctx.periods, cell[plan][timely], k[timely], n)
     return Measure(cells, at_period_ends(ctx.periods, numerator), at_period_ends(ctx.periods, denominator))
-
-
-COMPUTATIONS = (
-    Computation(
-        "cp_visits_10wd",
-        "percentage",
-        "cp_plans",
-        _BREAKDOWNS,
-        "no children on a plan 10 working days old at the period end",
-        cp_visits_10wd,
-    ),
-    Computation(
-        "cp_reviews_timely",
-        "percentage",
-        "cp_plans",
-        _BREAKDOWNS,
-        "no plans open at the period end",
-        cp_reviews_timely,
-    ),
-)

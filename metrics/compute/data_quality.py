@@ -40,8 +40,9 @@ import pandas as pd
 
 from metrics.compute.aggregate import counts_in_periods, period_sums
 from metrics.compute.axis import Bools, Days, Objects
-from metrics.compute.core import Cells, Computation, Context, Floats, Measure, notes_where
+from metrics.compute.core import Cells, Context, Floats, Measure, notes_where
 from metrics.compute.measures import undecided_dates, working_day_test
+from metrics.wiring import measure
 from store.extracts import EVENT_KINDS, EXTRACTS
 
 
@@ -57,6 +58,7 @@ def _kind_blank(has: Bools, kind: str, what: str) -> Objects:
     return notes_where(~has, f"no {kind} {what} for this LA")
 
 
+@measure("dq_recording_lag_5wd")
 def dq_recording_lag_5wd(ctx: Context, breakdown: str) -> Measure:
     """Per kind: rows entered more than 5 working days after the event, of those with a date."""
     cells = _cells(ctx.las, np.arange(len(ctx.las)), list(EVENT_KINDS))
@@ -97,6 +99,7 @@ def completeness_groups() -> list[tuple[str, str]]:
     return [(kind, col) for kind in EVENT_KINDS for col in EXTRACTS[kind].optional_columns]
 
 
+@measure("dq_completeness")
 def dq_completeness(ctx: Context, breakdown: str) -> Measure:
     """Per kind and optional column: non-blank cells over rows, by the main date's period."""
     groups = completeness_groups()
@@ -136,6 +139,7 @@ def _load_records(ctx: Context) -> tuple[pd.DataFrame, Objects]:
     return records.reset_index(drop=True), las
 
 
+@measure("dq_rejected_rows")
 def dq_rejected_rows(ctx: Context, breakdown: str) -> Measure:
     """Per kind: rows rejected over rows read by the loads whose load time is in the period."""
     records, las = _load_records(ctx)
@@ -160,32 +164,3 @@ def dq_rejected_rows(ctx: Context, breakdown: str) -> Measure:
     has_loads = np.bincount(cell, minlength=n) > 0
     blank = notes_where(~has_loads, "no loads of this kind for this LA")
     return Measure(cells, sums[0], sums[1], None, blank)
-
-
-COMPUTATIONS = (
-    Computation(
-        "dq_rejected_rows",
-        "percentage",
-        "loads",
-        ("kind",),
-        "no rows read by loads of this kind in the period",
-        dq_rejected_rows,
-        period_set="loads",
-    ),
-    Computation(
-        "dq_recording_lag_5wd",
-        "percentage",
-        "each kind",
-        ("kind",),
-        "no rows with a recorded_date in the period",
-        dq_recording_lag_5wd,
-    ),
-    Computation(
-        "dq_completeness",
-        "percentage",
-        "each kind",
-        ("column",),
-        "no rows of this kind in the period",
-        dq_completeness,
-    ),
-)

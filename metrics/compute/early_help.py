@@ -35,7 +35,7 @@ import numpy as np
 
 from metrics.compute.aggregate import distinct_in_periods
 from metrics.compute.axis import Bools
-from metrics.compute.core import Computation, Context, Measure
+from metrics.compute.core import Context, Measure
 from metrics.compute.linking import deduplicated_referrals
 from metrics.compute.measures import (
     count_measure,
@@ -44,16 +44,17 @@ from metrics.compute.measures import (
     unpacked,
     within_12_months_before,
 )
+from metrics.wiring import measure
 
-_BREAKDOWNS = ("all", "locality", "team", "agency")
 
-
+@measure("eh_started")
 def eh_started(ctx: Context, breakdown: str) -> Measure:
     """Episodes with start_date in the period."""
     rows = ctx.rows("early_help")
     return count_measure(ctx, rows, breakdown, rows.month("start_date"))
 
 
+@measure("eh_reach")
 def eh_reach(ctx: Context, breakdown: str) -> Measure:
     """Distinct children with an episode open at any time in the period."""
     rows = ctx.rows("early_help")
@@ -73,11 +74,13 @@ def _closed_with(ctx: Context, breakdown: str, reason: str) -> Measure:
     return ratio_measure(ctx, rows, breakdown, rows.month("end_date"), matched, ended)
 
 
+@measure("eh_outcomes_achieved")
 def eh_outcomes_achieved(ctx: Context, breakdown: str) -> Measure:
     """Episodes ended in the period closed with outcomes achieved."""
     return _closed_with(ctx, breakdown, "outcomes_achieved")
 
 
+@measure("eh_stepped_up")
 def eh_stepped_up(ctx: Context, breakdown: str) -> Measure:
     """Episodes ended in the period stepped up to children's social care."""
     return _closed_with(ctx, breakdown, "stepped_up")
@@ -103,6 +106,7 @@ def repeat_flags(ctx: Context) -> Bools:
     return ctx.cached("eh_repeat_flags", build)
 
 
+@measure("eh_repeat_12m")
 def eh_repeat_12m(ctx: Context, breakdown: str) -> Measure:
     """Episodes started in the period within 12 months of the end of a previous one."""
     rows = ctx.rows("early_help")
@@ -110,47 +114,10 @@ def eh_repeat_12m(ctx: Context, breakdown: str) -> Measure:
     return ratio_measure(ctx, rows, breakdown, rows.month("start_date"), repeat_flags(ctx), every)
 
 
+@measure("step_down_to_eh")
 def step_down_to_eh(ctx: Context, breakdown: str) -> Measure:
     """De-duplicated referrals closed in the period with closure_reason RC9."""
     rows, _ = deduplicated_referrals(ctx)
     closed = rows.known("closure_date")
     rc9 = rows.equals("closure_reason", "RC9")
     return ratio_measure(ctx, rows, breakdown, rows.month("closure_date"), rc9, closed)
-
-
-COMPUTATIONS = (
-    Computation("eh_started", "count", "early_help", _BREAKDOWNS, "", eh_started),
-    Computation("eh_reach", "rate", "early_help", ("all", "agency"), "", eh_reach),
-    Computation(
-        "eh_outcomes_achieved",
-        "percentage",
-        "early_help",
-        _BREAKDOWNS,
-        "no early help episodes ended in the period",
-        eh_outcomes_achieved,
-    ),
-    Computation(
-        "eh_stepped_up",
-        "percentage",
-        "early_help",
-        _BREAKDOWNS,
-        "no early help episodes ended in the period",
-        eh_stepped_up,
-    ),
-    Computation(
-        "eh_repeat_12m",
-        "percentage",
-        "early_help",
-        _BREAKDOWNS,
-        "no early help episodes started in the period",
-        eh_repeat_12m,
-    ),
-    Computation(
-        "step_down_to_eh",
-        "percentage",
-        "referrals",
-        ("all", "locality", "team"),
-        "no referrals closed in the period",
-        step_down_to_eh,
-    ),
-)

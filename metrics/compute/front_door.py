@@ -26,18 +26,19 @@ Example::
 
 from __future__ import annotations
 
-from metrics.compute.core import Computation, Context, Measure
+from metrics.compute.core import Context, Measure
 from metrics.compute.measures import count_measure, ratio_measure, working_day_test
+from metrics.wiring import measure
 
-_FRONT_DOOR = ("all", "locality", "team", "agency")
 
-
+@measure("contacts", "contacts_rate")
 def contacts(ctx: Context, breakdown: str) -> Measure:
     """Contacts with contact_date in the period."""
     rows = ctx.rows("contacts")
     return count_measure(ctx, rows, breakdown, rows.month("contact_date"))
 
 
+@measure("contact_conversion")
 def contact_conversion(ctx: Context, breakdown: str) -> Measure:
     """Contacts with outcome referral over contacts with any outcome but pending."""
     rows = ctx.rows("contacts")
@@ -46,6 +47,7 @@ def contact_conversion(ctx: Context, breakdown: str) -> Measure:
     return ratio_measure(ctx, rows, breakdown, rows.month("contact_date"), referred, decided)
 
 
+@measure("contact_decision_timely")
 def contact_decision_timely(ctx: Context, breakdown: str) -> Measure:
     """Contacts decided within 1 working day over contacts with a decision_date."""
     rows = ctx.rows("contacts")
@@ -59,25 +61,3 @@ def contact_decision_timely(ctx: Context, breakdown: str) -> Measure:
         rows.known("decision_date"),
         (undecided, outside),
     )
-
-
-COMPUTATIONS = (
-    Computation("contacts", "count", "contacts", _FRONT_DOOR, "", contacts),
-    Computation("contacts_rate", "rate", "contacts", ("all", "agency"), "", contacts),
-    Computation(
-        "contact_conversion",
-        "percentage",
-        "contacts",
-        _FRONT_DOOR,
-        "no contacts with a decision in the period",
-        contact_conversion,
-    ),
-    Computation(
-        "contact_decision_timely",
-        "percentage",
-        "contacts",
-        _FRONT_DOOR,
-        "no contacts with a decision_date in the period",
-        contact_decision_timely,
-    ),
-)

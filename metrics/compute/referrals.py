@@ -32,13 +32,13 @@ from __future__ import annotations
 import numpy as np
 
 from metrics.compute.axis import Bools
-from metrics.compute.core import Computation, Context, Measure
+from metrics.compute.core import Context, Measure
 from metrics.compute.linking import deduplicated_referrals, linked_referral
 from metrics.compute.measures import count_measure, ratio_measure, within_12_months_before
+from metrics.wiring import measure
 
-_REFERRAL_BREAKDOWNS = ("all", "locality", "team", "agency")
 
-
+@measure("referrals", "referrals_rate")
 def referrals(ctx: Context, breakdown: str) -> Measure:
     """De-duplicated referrals with referral_date in the period."""
     rows, _ = deduplicated_referrals(ctx)
@@ -63,6 +63,7 @@ def rereferral_flags(ctx: Context) -> Bools:
     return ctx.cached("rereferral_flags", build)
 
 
+@measure("rereferrals_12m")
 def rereferrals_12m(ctx: Context, breakdown: str) -> Measure:
     """Referrals whose child had another referral within the 12 months before."""
     rows, _ = deduplicated_referrals(ctx)
@@ -71,6 +72,7 @@ def rereferrals_12m(ctx: Context, breakdown: str) -> Measure:
     return ratio_measure(ctx, rows, breakdown, month, rereferral_flags(ctx), every)
 
 
+@measure("referrals_nfa")
 def referrals_nfa(ctx: Context, breakdown: str) -> Measure:
     """Referrals with referral_nfa true over all referrals."""
     rows, _ = deduplicated_referrals(ctx)
@@ -79,6 +81,7 @@ def referrals_nfa(ctx: Context, breakdown: str) -> Measure:
     return ratio_measure(ctx, rows, breakdown, rows.month("referral_date"), nfa, every)
 
 
+@measure("referral_to_assessment")
 def referral_to_assessment(ctx: Context, breakdown: str) -> Measure:
     """Referrals with at least one linked assessment over all referrals."""
     rows, _ = deduplicated_referrals(ctx)
@@ -86,33 +89,3 @@ def referral_to_assessment(ctx: Context, breakdown: str) -> Measure:
     assessed = np.bincount(link[link >= 0], minlength=len(rows))[: len(rows)] > 0
     every = np.ones(len(rows), bool)
     return ratio_measure(ctx, rows, breakdown, rows.month("referral_date"), assessed, every)
-
-
-COMPUTATIONS = (
-    Computation("referrals", "count", "referrals", _REFERRAL_BREAKDOWNS, "", referrals),
-    Computation("referrals_rate", "rate", "referrals", ("all", "agency"), "", referrals),
-    Computation(
-        "rereferrals_12m",
-        "percentage",
-        "referrals",
-        _REFERRAL_BREAKDOWNS,
-        "no referrals in the period",
-        rereferrals_12m,
-    ),
-    Computation(
-        "referrals_nfa",
-        "percentage",
-        "referrals",
-        _REFERRAL_BREAKDOWNS,
-        "no referrals in the period",
-        referrals_nfa,
-    ),
-    Computation(
-        "referral_to_assessment",
-        "percentage",
-        "referrals",
-        _REFERRAL_BREAKDOWNS,
-        "no referrals in the period",
-        referral_to_assessment,
-    ),
-)

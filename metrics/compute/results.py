@@ -10,7 +10,7 @@ median. Percentages are 0–100 and nothing is rounded.
 Blank values always carry a note, in this order of precedence: the LA has no
 loaded row of the source extract; a working-day count touched a date outside the
 bank-holiday table (numerator and value blank, the denominator as counted); nothing
-qualifies (the computation's own note); no population estimate.
+qualifies (the indicator's nothing_qualifies note); no population estimate.
 
 Example::
 
@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from metrics.compute.axis import Days, Ints, Objects
-from metrics.compute.core import Computation, Context, Floats, Measure, notes_where
+from metrics.compute.core import Context, Floats, Measure, notes_where
 from metrics.registry import Indicator
 
 RESULT_COLUMNS: tuple[str, ...] = (
@@ -83,19 +83,29 @@ def population_at(ctx: Context) -> tuple[Floats, Objects]:
     return ctx.cached("population", build)
 
 
-def _blank_notes(ctx: Context, computation: Computation, measure: Measure) -> Objects:
+def _blank_notes(ctx: Context, indicator: Indicator, measure: Measure) -> Objects:
     if measure.blank is not None:
         return measure.blank
-    has = ctx.has_rows(computation.source)[measure.cells.la_index]
-    return notes_where(~has, f"no {computation.source} loaded for this LA")
+    has = ctx.has_rows(indicator.source)[measure.cells.la_index]
+    return notes_where(~has, f"no {indicator.source} loaded for this LA")
 
 
-def encode(
-    ctx: Context, indicator: Indicator, computation: Computation, breakdown: str, measure: Measure
-) -> dict[str, np.ndarray]:
+def _checked_shape(indicator: Indicator, measure: Measure) -> None:
+    """Refuse a measure whose shape is not the declared type's (a count has no denominator)."""
+    needs_denominator = indicator.type in ("percentage", "median")
+    if needs_denominator != (measure.denominator is not None):
+        gives = "a numerator and a denominator" if measure.denominator is not None else "a count"
+        raise ValueError(
+            f"{indicator.id}: the registry says {indicator.type}, its @measure gives {gives}; "
+            "change the type in metrics/data/indicators.yaml or the measure"
+        )
+
+
+def encode(ctx: Context, indicator: Indicator, breakdown: str, measure: Measure) -> dict[str, np.ndarray]:
     """The result columns of one indicator × breakdown, cell-major then period."""
+    _checked_shape(indicator, measure)
     periods = ctx.periods
-    sel = periods.loads if computation.period_set == "loads" else periods.main
+    sel = periods.loads if indicator.periods == "loads" else periods.main
     cells = measure.cells
     n, p = len(cells), int(sel.sum())
     num = measure.numerator[:, sel].astype(np.float64)
@@ -109,7 +119,7 @@ def encode(
         numerator, denominator = num, den
         with np.errstate(divide="ignore", invalid="ignore"):
             value = np.where(den > 0, num * 100.0 / den, np.nan)
-        note[den == 0] = computation.empty
+        note[den == 0] = indicator.nothing_qualifies
     elif kind == "rate":
         pop, pop_note = population_at(ctx)
         denominator = pop[cells.la_index][:, sel]
@@ -120,7 +130,7 @@ def encode(
     else:  # median: the measure's numerator is the median, its denominator the count
         assert den is not None
         numerator, denominator, value = num, den, num.copy()
-        note[den == 0] = computation.empty
+        note[den == 0] = indicator.nothing_qualifies
     if measure.undecided is not None:
         undecided = measure.undecided[:, sel]
         where = ~np.isnat(undecided)
@@ -131,7 +141,7 @@ def encode(
                 f"working days cannot be counted: {d} is outside the bank-holiday table"
                 for d in undecided[where]
             ]
-    blank = _blank_notes(ctx, computation, measure)
+    blank = _blank_notes(ctx, indicator, measure)
     empty_cells = np.array([b is not None for b in blank], dtype=bool)
     if empty_cells.any():
         numerator[empty_cells] = np.nan

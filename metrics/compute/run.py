@@ -17,32 +17,14 @@ from collections.abc import Iterable
 
 import pandas as pd
 
-from metrics.compute.catalogue import COMPUTATIONS
-from metrics.compute.core import Computation, Context
+from metrics.compute.core import Context
 from metrics.compute.results import encode, to_frame
+from metrics.periods import GRAINS
 from metrics.registry import Indicator, Registry
 from metrics.snapshot import StoreSnapshot
+from metrics.wiring import measure_for
 
 log = logging.getLogger(__name__)
-
-
-def _checked(indicator: Indicator) -> Computation:
-    """The indicator's computation, refusing a registry entry it cannot honour."""
-    computation = COMPUTATIONS.get(indicator.id)
-    if computation is None:
-        raise KeyError(f"indicator {indicator.id!r} has no computation in metrics/compute")
-    if computation.type != indicator.type:
-        raise ValueError(
-            f"{indicator.id}: the registry says {indicator.type}, "
-            f"the computation produces a {computation.type}"
-        )
-    missing = [b for b in indicator.breakdowns if b not in computation.breakdowns]
-    if missing:
-        raise ValueError(
-            f"{indicator.id}: the registry asks for breakdown(s) {', '.join(missing)}; "
-            f"the computation has {', '.join(computation.breakdowns)}"
-        )
-    return computation
 
 
 def compute_indicators(
@@ -65,15 +47,25 @@ def compute_indicators(
         if unknown:
             raise KeyError(f"unknown indicator id(s): {', '.join(unknown)}")
     indicators = [i for i in registry if wanted is None or i.id in wanted]
-    computations = [_checked(i) for i in indicators]
+    measures = [measure_for(i.id) for i in indicators]
     ctx = Context.from_snapshot(snapshot, la_codes)
     for warning in ctx.warnings:
         log.warning(warning)
     blocks = []
-    for indicator, computation in zip(indicators, computations, strict=True):
+    for indicator, measure in zip(indicators, measures, strict=True):
         for breakdown in indicator.breakdowns:
-            measure = computation.measure(ctx, breakdown)
-            blocks.append(encode(ctx, indicator, computation, breakdown, measure))
-    frame = to_frame(blocks)
+            blocks.append(encode(ctx, indicator, breakdown, measure(ctx, breakdown)))
+    frame = _declared_grains(to_frame(blocks), indicators)
     frame.attrs["warnings"] = list(ctx.warnings)
     return frame
+
+
+def _declared_grains(frame: pd.DataFrame, indicators: list[Indicator]) -> pd.DataFrame:
+    """Only the grains each indicator declares (every grain unless it says otherwise)."""
+    limited = {i.id: i.grains for i in indicators if set(i.grains) != set(GRAINS)}
+    if not limited:
+        return frame
+    keep = pd.Series(True, index=frame.index)
+    for kpi_id, grains in limited.items():
+        keep &= ~((frame["kpi_id"] == kpi_id) & ~frame["grain"].isin(grains))
+    return frame[keep].reset_index(drop=True)

@@ -23,18 +23,19 @@ from __future__ import annotations
 
 import numpy as np
 
-from metrics.compute.core import Computation, Context, Measure
+from metrics.compute.core import Context, Measure
 from metrics.compute.measures import count_measure, ratio_measure, working_day_test
+from metrics.wiring import measure
 
-_BREAKDOWNS = ("all", "locality", "team")
 
-
+@measure("s47_started", "s47_rate")
 def s47_started(ctx: Context, breakdown: str) -> Measure:
     """S47 enquiries with strategy_date in the period."""
     rows = ctx.rows("s47")
     return count_measure(ctx, rows, breakdown, rows.month("strategy_date"))
 
 
+@measure("s47_to_icpc")
 def s47_to_icpc(ctx: Context, breakdown: str) -> Measure:
     """S47 enquiries started in the period that have an icpc_date."""
     rows = ctx.rows("s47")
@@ -43,6 +44,7 @@ def s47_to_icpc(ctx: Context, breakdown: str) -> Measure:
     return ratio_measure(ctx, rows, breakdown, month, rows.known("icpc_date"), every)
 
 
+@measure("icpc_15wd")
 def icpc_15wd(ctx: Context, breakdown: str) -> Measure:
     """ICPCs in the period held within 15 working days of the strategy discussion."""
     rows = ctx.rows("s47")
@@ -52,34 +54,10 @@ def icpc_15wd(ctx: Context, breakdown: str) -> Measure:
     return ratio_measure(ctx, rows, breakdown, month, within, held, (undecided, outside))
 
 
+@measure("icpc_to_plan")
 def icpc_to_plan(ctx: Context, breakdown: str) -> Measure:
     """ICPCs in the period with an outcome recorded that resulted in a plan."""
     rows = ctx.rows("s47")
     recorded = rows.known("icpc_date") & rows.known("icpc_outcome_plan")
     plan = rows.equals("icpc_outcome_plan", True)
     return ratio_measure(ctx, rows, breakdown, rows.month("icpc_date"), plan, recorded)
-
-
-COMPUTATIONS = (
-    Computation("s47_started", "count", "s47", _BREAKDOWNS, "", s47_started),
-    Computation("s47_rate", "rate", "s47", ("all",), "", s47_started),
-    Computation(
-        "s47_to_icpc",
-        "percentage",
-        "s47",
-        _BREAKDOWNS,
-        "no section 47 enquiries started in the period",
-        s47_to_icpc,
-    ),
-    Computation(
-        "icpc_15wd", "percentage", "s47", _BREAKDOWNS, "no initial conferences in the period", icpc_15wd
-    ),
-    Computation(
-        "icpc_to_plan",
-        "percentage",
-        "s47",
-        _BREAKDOWNS,
-        "no initial conferences with an outcome recorded in the period",
-        icpc_to_plan,
-    ),
-)

@@ -17,9 +17,16 @@ readings of ``metrics.compute`` (see each builder module's docstring):
 
 ``child`` is the pseudonym (``child_key``) and nothing else about the child. Dates
 are ``datetime64[s]``, working days ``Int64``, ``in_numerator`` ``boolean``.
-``RECORD_COLUMNS`` lists each indicator's columns; ``describe_records`` the
-sentence for the page. Each call reads only the LA, the period's rows and the
+Each indicator's columns, sentence (``describe_records``), order and whether it
+has one row per child are declared with the indicator (``records:`` in
+``metrics/data/indicators.yaml``); each builder module adds only the query,
+``@records("<id>")``. Each call reads only the LA, the period's rows and the
 look-back rows of the children involved.
+
+The rows come first that a manager acts on: for a percentage, ``in_numerator``
+False first when higher is better (late assessments, children not seen), True
+first otherwise (re-referrals, plans lasting 2 years); then the declared order
+(longest waits first); then the ids, so the order is always the same.
 
 Example::
 
@@ -36,7 +43,6 @@ Example::
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date, datetime
 
 import pandas as pd
@@ -44,22 +50,15 @@ from sqlalchemy import Engine
 
 from metrics.compute.core import ALL_GROUP
 from metrics.periods import GRAINS, Period, period_for
-from metrics.records import casework, data_quality, early_help, front_door, plans, referrals
+
+# The builder modules: importing them registers their @records functions.
+from metrics.records import casework, data_quality, early_help, front_door, plans, referrals  # noqa: F401
 from metrics.records.request import Request
-from metrics.records.spec import RECORD_COLUMNS, RECORD_SPECS, RecordSpec
-from metrics.registry import Indicator, load_registry
+from metrics.registry import Indicator, RecordList, load_registry
+from metrics.wiring import records_function
 from store.extracts import EVENT_KINDS
 
-__all__ = ["RECORD_COLUMNS", "RECORD_SPECS", "describe_records", "records_by_group", "records_for"]
-
-BUILDERS: dict[str, Callable[[Request], pd.DataFrame]] = {
-    **front_door.BUILDERS,
-    **referrals.BUILDERS,
-    **casework.BUILDERS,
-    **plans.BUILDERS,
-    **early_help.BUILDERS,
-    **data_quality.BUILDERS,
-}
+__all__ = ["describe_records", "records_by_group", "records_for"]
 
 
 def describe_records(kpi_id: str) -> str:
@@ -68,18 +67,14 @@ def describe_records(kpi_id: str) -> str:
     >>> describe_records("cp_children_at_end").split(",")[0]
     'Children on a child protection plan at the period end'
     """
-    return _spec(kpi_id).description
-
-
-def _spec(kpi_id: str) -> RecordSpec:
-    if kpi_id not in RECORD_SPECS:
-        raise ValueError(f"unknown indicator id {kpi_id!r}; known ids: {', '.join(RECORD_SPECS)}")
-    return RECORD_SPECS[kpi_id]
+    return _indicator(kpi_id).records.description
 
 
 def _indicator(kpi_id: str) -> Indicator:
-    _spec(kpi_id)
-    return load_registry()[kpi_id]
+    registry = load_registry()
+    if kpi_id not in registry:
+        raise ValueError(f"unknown indicator id {kpi_id!r}; known ids: {', '.join(registry.ids())}")
+    return registry[kpi_id]
 
 
 def _period(grain: str, period_end: date) -> Period:
@@ -114,11 +109,11 @@ def _check_group(indicator: Indicator, breakdown: str, group_name: str | None) -
         )
 
 
-def _sorted(frame: pd.DataFrame, spec: RecordSpec, indicator: Indicator) -> pd.DataFrame:
+def _sorted(frame: pd.DataFrame, spec: RecordList, indicator: Indicator) -> pd.DataFrame:
     keys: list[tuple[str, bool]] = []
     if spec.has_flag:
         keys.append(("in_numerator", indicator.polarity == "up"))
-    keys += [k for k in spec.order if k[0] in frame.columns]
+    keys += [k for k in spec.sort_keys if k[0] in frame.columns]
     keys += [(c, True) for c in spec.id_columns if c in frame.columns and c not in dict(keys)]
     if frame.empty or not keys:
         return frame
@@ -127,7 +122,7 @@ def _sorted(frame: pd.DataFrame, spec: RecordSpec, indicator: Indicator) -> pd.D
     )
 
 
-def _one_per_child(frame: pd.DataFrame, spec: RecordSpec) -> pd.DataFrame:
+def _one_per_child(frame: pd.DataFrame, spec: RecordList) -> pd.DataFrame:
     """For the distinct-children ids: per child and group, the latest-starting record."""
     if not spec.per_child:
         return frame
@@ -148,10 +143,11 @@ def _records(
     indicator = _indicator(kpi_id)
     period = _period(grain, period_end)
     _check_group(indicator, breakdown, group_name)
-    spec = RECORD_SPECS[kpi_id]
+    spec = indicator.records
+    query = records_function(kpi_id)
     with engine.connect() as conn:
         request = Request(conn, la_code.strip(), period.start, period.end, breakdown, group_name)
-        frame = BUILDERS[kpi_id](request)
+        frame = query(request)
     if group_name is not None:
         frame = frame[frame["group_name"] == group_name]
     frame = _sorted(_one_per_child(frame, spec), spec, indicator)

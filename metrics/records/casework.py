@@ -10,19 +10,20 @@ icpc_date whenever it is.
 
 Example::
 
-    >>> sorted(BUILDERS)[:3]
-    ['assessment_median_wd', 'assessments_45wd', 'assessments_completed']
+    >>> from metrics.wiring import records_function
+    >>> records_function("assessment_median_wd") is assessments_completed
+    True
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime, time
 
 import numpy as np
 import pandas as pd
 
 from metrics.records.request import Request, finish, flags, working_day_test, working_days
+from metrics.wiring import records
 
 ASSESSMENT = ["child_key", "assessment_id", "start_date", "authorisation_date"]
 S47 = ["child_key", "s47_id", "strategy_date", "icpc_date"]
@@ -35,11 +36,13 @@ def _completed(req: Request, extra: list[str] | None = None, condition: str = ""
     return frame.assign(working_days=working_days(frame["start_date"], frame["authorisation_date"]))
 
 
+@records("assessments_completed", "assessment_median_wd")
 def assessments_completed(req: Request) -> pd.DataFrame:
     """Assessments with authorisation_date in the period, with their working days."""
     return _completed(req)
 
 
+@records("assessments_45wd")
 def assessments_45wd(req: Request) -> pd.DataFrame:
     """Completed assessments; in the numerator: within 45 working days."""
     frame = _completed(req)
@@ -47,12 +50,14 @@ def assessments_45wd(req: Request) -> pd.DataFrame:
     return frame.assign(in_numerator=within)
 
 
+@records("assessments_not_in_need")
 def assessments_not_in_need(req: Request) -> pd.DataFrame:
     """Completed assessments with outcome_in_need recorded; in the numerator: false."""
     frame = _completed(req, ["outcome_in_need"], "outcome_in_need IS NOT NULL")
     return frame.assign(in_numerator=flags(frame["outcome_in_need"].eq(False)))
 
 
+@records("assessments_open_over_45wd")
 def assessments_open_over_45wd(req: Request) -> pd.DataFrame:
     """Assessments open at the period end more than 45 working days after their start."""
     frame = finish(
@@ -75,17 +80,20 @@ def _s47(req: Request, date_col: str, condition: str = "", extra: list[str] | No
     return finish(req.read("s47", S47 + (extra or []) + COMMON, where), "s47", req)
 
 
+@records("s47_started", "s47_rate")
 def s47_started(req: Request) -> pd.DataFrame:
     """S47 enquiries with strategy_date in the period."""
     return _s47(req, "strategy_date")
 
 
+@records("s47_to_icpc")
 def s47_to_icpc(req: Request) -> pd.DataFrame:
     """S47 enquiries started in the period; in the numerator: those with an icpc_date."""
     frame = _s47(req, "strategy_date")
     return frame.assign(in_numerator=flags(frame["icpc_date"].notna()))
 
 
+@records("icpc_15wd")
 def icpc_15wd(req: Request) -> pd.DataFrame:
     """S47s with icpc_date in the period; in the numerator: within 15 working days."""
     frame = _s47(req, "icpc_date")
@@ -96,21 +104,8 @@ def icpc_15wd(req: Request) -> pd.DataFrame:
     )
 
 
+@records("icpc_to_plan")
 def icpc_to_plan(req: Request) -> pd.DataFrame:
     """ICPCs in the period with icpc_outcome_plan recorded; in the numerator: true."""
     frame = _s47(req, "icpc_date", "icpc_outcome_plan IS NOT NULL", ["icpc_outcome_plan"])
     return frame.assign(in_numerator=flags(frame["icpc_outcome_plan"].eq(True)))
-
-
-BUILDERS: dict[str, Callable[[Request], pd.DataFrame]] = {
-    "assessments_completed": assessments_completed,
-    "assessments_45wd": assessments_45wd,
-    "assessment_median_wd": assessments_completed,
-    "assessments_not_in_need": assessments_not_in_need,
-    "assessments_open_over_45wd": assessments_open_over_45wd,
-    "s47_started": s47_started,
-    "s47_rate": s47_started,
-    "s47_to_icpc": s47_to_icpc,
-    "icpc_15wd": icpc_15wd,
-    "icpc_to_plan": icpc_to_plan,
-}

@@ -24,7 +24,6 @@ Example::
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import pandas as pd
@@ -32,6 +31,7 @@ from sqlalchemy import Select, select
 
 from metrics.compute.data_quality import completeness_groups
 from metrics.records.request import Request, flags, labels, working_day_test, working_days
+from metrics.wiring import records
 from store.extracts import EVENT_KINDS, EXTRACTS
 from store.schema import load_counts, loads, rejects
 
@@ -64,6 +64,7 @@ def _stored_rows(
     return frame, read
 
 
+@records("dq_recording_lag_5wd")
 def dq_recording_lag_5wd(req: Request) -> pd.DataFrame:
     """Rows with a recorded_date; in the numerator: entered more than 5 working days late."""
     parts = []
@@ -88,6 +89,7 @@ def _filled(values: pd.Series) -> pd.Series:
     return values.notna()
 
 
+@records("dq_completeness")
 def dq_completeness(req: Request) -> pd.DataFrame:
     """The kind's rows; in the numerator: the column is filled."""
     by_kind: dict[str, list[str]] = {}
@@ -122,6 +124,7 @@ def _frame(req: Request, query: Select[Any], columns: list[str]) -> pd.DataFrame
     return pd.DataFrame([tuple(row) for row in req.conn.execute(query)], columns=columns)
 
 
+@records("dq_rejected_rows")
 def dq_rejected_rows(req: Request) -> pd.DataFrame:
     """Rejected rows of the loads of the kind and LA whose load time falls in the period."""
     kinds = [req.group] if req.group else list(EVENT_KINDS)
@@ -167,10 +170,3 @@ def dq_rejected_rows(req: Request) -> pd.DataFrame:
 
 def _same_la(values: pd.Series, la: str) -> pd.Series:
     return values.fillna("").astype(str).str.strip().eq(la)
-
-
-BUILDERS: dict[str, Callable[[Request], pd.DataFrame]] = {
-    "dq_rejected_rows": dq_rejected_rows,
-    "dq_recording_lag_5wd": dq_recording_lag_5wd,
-    "dq_completeness": dq_completeness,
-}

@@ -14,18 +14,18 @@ Readings as ``metrics.compute.early_help``:
 
 Example::
 
-    >>> sorted(BUILDERS)[:2]
-    ['eh_outcomes_achieved', 'eh_reach']
+    >>> from metrics.wiring import records_function
+    >>> records_function("eh_started") is eh_started
+    True
 """
 
 from __future__ import annotations
-
-from collections.abc import Callable
 
 import pandas as pd
 
 from metrics.compute.measures import within_12_months_before
 from metrics.records.request import Request, finish, flags, in_period
+from metrics.wiring import records
 
 EPISODE = ["child_key", "episode_id", "start_date", "end_date", "lead_agency"]
 COMMON = ["team", "locality"]
@@ -35,11 +35,13 @@ def _episodes(req: Request, where: str, extra: list[str] | None = None) -> pd.Da
     return finish(req.read("early_help", EPISODE + (extra or []) + COMMON, where), "early_help", req)
 
 
+@records("eh_started")
 def eh_started(req: Request) -> pd.DataFrame:
     """Episodes with start_date in the period."""
     return _episodes(req, "start_date BETWEEN :start AND :end")
 
 
+@records("eh_reach")
 def eh_reach(req: Request) -> pd.DataFrame:
     """Episodes open at any time in the period (one per child and group is kept later)."""
     return _episodes(req, "start_date <= :end AND (end_date IS NULL OR end_date >= :start)")
@@ -50,16 +52,19 @@ def _closed_with(req: Request, reason: str) -> pd.DataFrame:
     return frame.assign(in_numerator=flags(frame["closure_reason"].eq(reason)))
 
 
+@records("eh_outcomes_achieved")
 def eh_outcomes_achieved(req: Request) -> pd.DataFrame:
     """Episodes ended in the period; in the numerator: outcomes achieved."""
     return _closed_with(req, "outcomes_achieved")
 
 
+@records("eh_stepped_up")
 def eh_stepped_up(req: Request) -> pd.DataFrame:
     """Episodes ended in the period; in the numerator: stepped up to social care."""
     return _closed_with(req, "stepped_up")
 
 
+@records("eh_repeat_12m")
 def eh_repeat_12m(req: Request) -> pd.DataFrame:
     """Episodes started in the period; in the numerator: another ended within 12 months before."""
     history = req.read(
@@ -83,12 +88,3 @@ def eh_repeat_12m(req: Request) -> pd.DataFrame:
         found["previous_end_date"].to_numpy("datetime64[D]"), found["start_date"].to_numpy("datetime64[D]")
     )
     return finish(found, "early_help", req).assign(in_numerator=flags(again))
-
-
-BUILDERS: dict[str, Callable[[Request], pd.DataFrame]] = {
-    "eh_started": eh_started,
-    "eh_reach": eh_reach,
-    "eh_outcomes_achieved": eh_outcomes_achieved,
-    "eh_stepped_up": eh_stepped_up,
-    "eh_repeat_12m": eh_repeat_12m,
-}

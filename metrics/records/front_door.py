@@ -8,17 +8,17 @@ decision_date) ≤ 1.
 
 Example::
 
-    >>> sorted(BUILDERS)
-    ['contact_conversion', 'contact_decision_timely', 'contacts', 'contacts_rate']
+    >>> from metrics.wiring import records_function
+    >>> records_function("contacts_rate") is contacts
+    True
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import pandas as pd
 
 from metrics.records.request import Request, finish, flags, working_day_test, working_days
+from metrics.wiring import records
 
 COLUMNS = ["child_key", "contact_id", "contact_date", "contact_source", "team", "locality"]
 
@@ -28,17 +28,20 @@ def _contacts(req: Request, extra: list[str] | None = None, condition: str = "")
     return finish(req.read("contacts", COLUMNS + (extra or []), where), "contacts", req)
 
 
+@records("contacts", "contacts_rate")
 def contacts(req: Request) -> pd.DataFrame:
     """Contacts with contact_date in the period."""
     return _contacts(req)
 
 
+@records("contact_conversion")
 def contact_conversion(req: Request) -> pd.DataFrame:
     """Contacts with a decision (outcome other than pending); in the numerator: referral."""
     frame = _contacts(req, ["outcome", "decision_date"], "outcome IS NOT NULL AND outcome <> 'pending'")
     return frame.assign(in_numerator=flags(frame["outcome"].eq("referral")))
 
 
+@records("contact_decision_timely")
 def contact_decision_timely(req: Request) -> pd.DataFrame:
     """Contacts with a decision_date; in the numerator: decided within 1 working day."""
     frame = _contacts(req, ["decision_date"], "decision_date IS NOT NULL")
@@ -47,11 +50,3 @@ def contact_decision_timely(req: Request) -> pd.DataFrame:
         working_days=working_days(start, decided),
         in_numerator=working_day_test(start, decided, "at_most", 1),
     )
-
-
-BUILDERS: dict[str, Callable[[Request], pd.DataFrame]] = {
-    "contacts": contacts,
-    "contacts_rate": contacts,
-    "contact_conversion": contact_conversion,
-    "contact_decision_timely": contact_decision_timely,
-}

@@ -22,13 +22,13 @@ Readings as ``metrics.compute.child_protection``, ``cp_visits_reviews`` and
 
 Example::
 
-    >>> sorted(BUILDERS)[:2]
-    ['cin_children_at_end', 'cin_rate_at_end']
+    >>> from metrics.wiring import records_function
+    >>> records_function("cp_rate_at_end") is cp_children_at_end
+    True
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime, time
 
 import numpy as np
@@ -45,6 +45,7 @@ from metrics.records.request import (
     working_day_test,
     working_days,
 )
+from metrics.wiring import records
 
 PLAN = ["child_key", "plan_id", "start_date", "end_date"]
 COMMON = ["team", "locality"]
@@ -59,22 +60,26 @@ def _is_open(frame: pd.DataFrame, req: Request) -> pd.Series:
     return (frame["start_date"] <= end) & (frame["end_date"].isna() | (frame["end_date"] > end))
 
 
+@records("cp_plans_started")
 def cp_plans_started(req: Request) -> pd.DataFrame:
     """Plans with start_date in the period."""
     return finish(req.read("cp_plans", PLAN + COMMON, "start_date BETWEEN :start AND :end"), "cp_plans", req)
 
 
+@records("cp_children_at_end", "cp_rate_at_end")
 def cp_children_at_end(req: Request) -> pd.DataFrame:
     """Plans open at the period end (one per child and group is kept later)."""
     return finish(req.read("cp_plans", PLAN + COMMON, OPEN_AT_END), "cp_plans", req)
 
 
+@records("cin_children_at_end", "cin_rate_at_end")
 def cin_children_at_end(req: Request) -> pd.DataFrame:
     """Child in need plans open at the period end (one per child and group is kept later)."""
     columns = ["child_key", "cin_plan_id", "start_date", "end_date", *COMMON]
     return finish(req.read("cin_plans", columns, OPEN_AT_END), "cin_plans", req)
 
 
+@records("cp_second_or_subsequent")
 def cp_second_or_subsequent(req: Request) -> pd.DataFrame:
     """Plans started in the period; in the numerator: a second or subsequent plan."""
     history = req.read(
@@ -98,6 +103,7 @@ def cp_second_or_subsequent(req: Request) -> pd.DataFrame:
     return finish(found, "cp_plans", req).assign(in_numerator=flags(again))
 
 
+@records("cp_ended_2y_plus")
 def cp_ended_2y_plus(req: Request) -> pd.DataFrame:
     """Plans ending in the period; in the numerator: lasted 2 calendar years or more."""
     frame = finish(req.read("cp_plans", PLAN + COMMON, "end_date BETWEEN :start AND :end"), "cp_plans", req)
@@ -124,6 +130,7 @@ def _latest_visits(req: Request) -> pd.DataFrame:
     )
 
 
+@records("cp_visits_10wd")
 def cp_visits_10wd(req: Request) -> pd.DataFrame:
     """Children on a plan 10 working days old at the end; in the numerator: seen within 10."""
     plans = cp_children_at_end(req)
@@ -192,6 +199,7 @@ def _review_links(req: Request, plans: pd.DataFrame) -> pd.DataFrame:
     return pd.concat([linked, covered], ignore_index=True)
 
 
+@records("cp_reviews_timely")
 def cp_reviews_timely(req: Request) -> pd.DataFrame:
     """Plans open at the period end; in the numerator: the next review is not overdue."""
     plans = req.read("cp_plans", PLAN + COMMON, req.children("cp_plans", OPEN_AT_END))
@@ -211,16 +219,3 @@ def cp_reviews_timely(req: Request) -> pd.DataFrame:
     timely = due >= np.datetime64(req.end, "D")
     frame = frame.assign(review_due_date=due.astype("datetime64[s]"))
     return finish(frame, "cp_plans", req).assign(in_numerator=flags(timely))
-
-
-BUILDERS: dict[str, Callable[[Request], pd.DataFrame]] = {
-    "cp_plans_started": cp_plans_started,
-    "cp_children_at_end": cp_children_at_end,
-    "cp_rate_at_end": cp_children_at_end,
-    "cp_second_or_subsequent": cp_second_or_subsequent,
-    "cp_ended_2y_plus": cp_ended_2y_plus,
-    "cp_visits_10wd": cp_visits_10wd,
-    "cp_reviews_timely": cp_reviews_timely,
-    "cin_children_at_end": cin_children_at_end,
-    "cin_rate_at_end": cin_children_at_end,
-}

@@ -25,12 +25,11 @@ Example::
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import pandas as pd
 
 from metrics.compute.measures import within_12_months_before
 from metrics.records.request import Request, finish, flags, in_period
+from metrics.wiring import records
 
 COLUMNS = ["child_key", "referral_id", "referral_date", "referral_source"]
 COMMON = ["team", "locality"]
@@ -48,17 +47,20 @@ def _period(req: Request, extra: list[str] | None = None) -> pd.DataFrame:
     return finish(kept_referrals(read), "referrals", req)
 
 
+@records("referrals", "referrals_rate")
 def referrals(req: Request) -> pd.DataFrame:
     """Kept referrals with referral_date in the period."""
     return _period(req)
 
 
+@records("referrals_nfa")
 def referrals_nfa(req: Request) -> pd.DataFrame:
     """Kept referrals; in the numerator: referral_nfa true (blank is not true)."""
     frame = _period(req, ["referral_nfa"])
     return frame.assign(in_numerator=flags(frame["referral_nfa"].eq(True)))
 
 
+@records("rereferrals_12m")
 def rereferrals_12m(req: Request) -> pd.DataFrame:
     """Kept referrals; in the numerator: the child's previous one is within 12 months before."""
     history = req.read(
@@ -112,6 +114,7 @@ def _linked_assessments(req: Request, later: pd.DataFrame) -> pd.DataFrame:
     return pd.concat([explicit[columns], fallback[columns]], ignore_index=True)
 
 
+@records("referral_to_assessment")
 def referral_to_assessment(req: Request) -> pd.DataFrame:
     """Kept referrals; in the numerator: those with at least one linked assessment."""
     later = req.read(
@@ -130,6 +133,7 @@ def referral_to_assessment(req: Request) -> pd.DataFrame:
     return finish(merged, "referrals", req).assign(in_numerator=flags(merged["assessment_id"].notna()))
 
 
+@records("step_down_to_eh")
 def step_down_to_eh(req: Request) -> pd.DataFrame:
     """Kept referrals with closure_date in the period; in the numerator: closure_reason RC9."""
     history = req.read(
@@ -141,13 +145,3 @@ def step_down_to_eh(req: Request) -> pd.DataFrame:
     kept = kept[in_period(kept["closure_date"], req)]
     rc9 = flags(kept["closure_reason"].eq("RC9"))
     return finish(kept, "referrals", req).assign(in_numerator=rc9)
-
-
-BUILDERS: dict[str, Callable[[Request], pd.DataFrame]] = {
-    "referrals": referrals,
-    "referrals_rate": referrals,
-    "rereferrals_12m": rereferrals_12m,
-    "referrals_nfa": referrals_nfa,
-    "referral_to_assessment": referral_to_assessment,
-    "step_down_to_eh": step_down_to_eh,
-}
