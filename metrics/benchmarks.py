@@ -277,3 +277,23 @@ def benchmark_label(benchmark: Benchmark, indicator: Indicator) -> str:
         f"{benchmark.area_name} {year_label(benchmark.year_ending)}: "
         f"{format_value(benchmark.value, indicator)} ({benchmark.source})"
     )
+
+
+def comparable(ind: Indicator, grain: str | None) -> bool:
+    """Whether published figures compare with this indicator's value at this grain.
+
+    Published counts are totals for a whole year ending 31 March: beside a local count
+    they mean something only for a financial year. Percentages, rates and medians
+    compare at any grain.
+    """
+    return ind.type != "count" or grain == "year"
+
+
+def england(benchmarks: Benchmarks, ind: Indicator, grain: str | None) -> Benchmark | None:
+    """The latest England figure with the indicator's definition, where it compares (see ``comparable``)."""
+    if not comparable(ind, grain):
+        return None
+    for bench in benchmarks.for_indicator(ind.id):
+        if bench.area_type == "national":
+            return bench
+    return None

@@ -34,6 +34,7 @@ from metrics.snapshot import StoreSnapshot, read_snapshot
 from metrics.spc import xmr_frame
 from metrics.status import direction_array, status_array
 from metrics.targets import Targets, load_targets
+from metrics.wiring import check_wiring
 from store.bulk import upsert
 from store.engine import writing
 from store.extracts import EVENT_KINDS, EXTRACTS
@@ -67,6 +68,7 @@ def recompute(
     started = datetime.now()
     clock = time.perf_counter()
     registry = registry or load_registry()
+    check_wiring(registry)
     targets = load_targets(targets_file, registry)
     snapshot = read_snapshot(engine)
     computed = compute_indicators(snapshot, registry)

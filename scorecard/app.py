@@ -1,7 +1,10 @@
 """The Dash app: ``create_app(settings)`` builds it, ``serve`` runs it.
 
-Nothing happens at import time. ``create_app`` opens the store, reads the registry and
-the benchmarks once, and puts them in the app's context for the pages' callbacks.
+Nothing happens at import time. ``create_app`` opens the store, reads the registry
+(checking every indicator has its code, ``metrics.wiring``) and the benchmarks once,
+puts them in the app's context for the pages' callbacks, and registers the pages of
+``PAGES``, in that order, each through its ``register(app)``: the page and its
+callbacks belong to that app only.
 """
 
 from __future__ import annotations
@@ -16,14 +19,20 @@ from sqlalchemy import Engine
 from metrics import results
 from metrics.benchmarks import load_benchmarks
 from metrics.registry import load_registry
+from metrics.wiring import check_wiring
 from scorecard.components.shell import SHELL_ID, shell
 from scorecard.context import AppContext, get_context, install
 from scorecard.errors import handle_callback_error
 from scorecard.pagekit import ROUTED
+from scorecard.pages import data_quality, early_help, indicator, journey, loads, partners
+from scorecard.pages import scorecard as scorecard_page
 from scorecard.settings import Settings
 from store.engine import open_store
 
 PACKAGE_DIR = Path(__file__).resolve().parent
+
+# Every page of the dashboard; the navigation order is each page's ``order``.
+PAGES = (scorecard_page, journey, indicator, partners, early_help, data_quality, loads)
 
 INDEX_STRING = """<!DOCTYPE html>
 <html lang="en-GB">
@@ -62,34 +71,21 @@ def _layout() -> dash.html.Div:
     return shell(results.latest_run(get_context().engine))
 
 
-def _forget_stale_callbacks() -> None:
-    """Drop page callbacks registered by an earlier app in this process that never served.
-
-    Dash imports the pages afresh for every app and each import registers its callbacks
-    in Dash's global list, which the app takes on its first request; without this a
-    second app in the same process (tests) would receive every callback twice.
-    """
-    from dash import _callback
-
-    _callback.GLOBAL_CALLBACK_LIST.clear()
-    _callback.GLOBAL_CALLBACK_MAP.clear()
-
-
 def create_app(settings: Settings, engine: Engine | None = None) -> dash.Dash:
     """Build the dashboard for the store in ``settings`` (or the engine given)."""
     engine = engine or open_store(settings.database_url)
     registry = load_registry()
+    check_wiring(registry)
     context = AppContext(
         settings=settings,
         engine=engine,
         registry=registry,
         benchmarks=load_benchmarks(settings.benchmarks_file, registry),
     )
-    _forget_stale_callbacks()
     app = dash.Dash(
         "scorecard",
         use_pages=True,
-        pages_folder=str(PACKAGE_DIR / "pages"),
+        pages_folder="",  # the pages are registered below, from PAGES, not found in a folder
         assets_folder=str(PACKAGE_DIR / "assets"),
         serve_locally=True,
         title="Partnership scorecard",
@@ -101,6 +97,8 @@ def create_app(settings: Settings, engine: Engine | None = None) -> dash.Dash:
         suppress_callback_exceptions=False,
     )
     install(app.server, context)
+    for page in PAGES:
+        page.register(app)
     with app.server.app_context():  # Dash calls the layout once to check it
         app.layout = _layout
     return app

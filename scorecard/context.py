@@ -21,8 +21,8 @@ from typing import Any
 from flask import Flask, current_app
 from sqlalchemy import Engine
 
+from metrics.benchmarks import Benchmarks
 from metrics.registry import Registry
-from scorecard.integrations import Benchmarks
 from scorecard.settings import Settings
 
 CONTEXT_KEY = "SCORECARD_CONTEXT"

@@ -12,8 +12,6 @@ import uuid
 
 from dash import html, set_props
 
-from scorecard.integrations import NotAvailableYetError
-
 LOG = logging.getLogger("scorecard.dashboard")
 ALERT_ID = "app-error"
 
@@ -24,7 +22,7 @@ class UserFacingError(RuntimeError):
 
 def error_message(err: Exception, reference: str) -> list[html.P]:
     """The words shown for an error."""
-    if isinstance(err, (UserFacingError, NotAvailableYetError)):
+    if isinstance(err, UserFacingError):
         return [html.P(str(err), className="mb-0")]
     return [
         html.P(

@@ -16,14 +16,20 @@ from typing import Any
 import pandas as pd
 import xlsxwriter
 
-from metrics.benchmarks import year_label
+from metrics.benchmarks import Benchmarks, england, year_label
 from metrics.registry import Registry
 from metrics.suppression import suppress_frame
 from scorecard.components.spc import assurance_text, variation_text
 from scorecard.components.status import status_text
 from scorecard.components.tables import csv_bytes
-from scorecard.formatting import SUPPRESSED, grain_label, is_missing, period_label, round_half_up
-from scorecard.integrations import Benchmarks, direction_words, england
+from scorecard.formatting import (
+    SUPPRESSED,
+    direction_words,
+    grain_label,
+    is_missing,
+    period_label,
+    round_half_up,
+)
 from scorecard.safe_export import safe_cell
 from scorecard.state import Filters
 

@@ -23,6 +23,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from metrics.periods import GRAIN_LABELS, Grain, period_for
+from metrics.status import direction_label
 
 NOT_AVAILABLE = "n/a"
 SUPPRESSED = "c"
@@ -105,3 +106,19 @@ def month_key(period_end: date) -> str:
 def plural(n: int, word: str, many: str | None = None) -> str:
     """ "1 file", "3 files", with thousands separators."""
     return f"{n:,} {word if n == 1 else (many or word + 's')}"
+
+
+def direction_words(direction: Any, polarity: str) -> tuple[str, str]:
+    """(arrow, words) for a stored direction of travel; never colour alone.
+
+    >>> direction_words("no_change", "up")
+    ('▶', 'No change')
+    >>> direction_words(None, "up")
+    ('', 'No earlier period to compare')
+    """
+    if not isinstance(direction, str) or not direction:
+        return ("", "No earlier period to compare")
+    try:
+        return direction_label(direction, polarity)  # type: ignore[arg-type]
+    except ValueError:
+        return ("", direction.replace("_", " ").capitalize())

@@ -1,7 +1,8 @@
 """What every page with filters shares: the callback wiring of its filter controls.
 
-Each page registers its own callbacks; these helpers build their inputs and outputs
-and do the work, so the pages stay short and behave alike.
+Each page's ``register(app)`` registers its own callbacks on the app it is given
+(nothing is registered at import); these helpers build the callbacks' functions,
+inputs and outputs, so the pages stay short and behave alike.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from dash import ClientsideFunction, Input, Output, State, callback, clientside_callback, ctx, html
+from dash import ClientsideFunction, Dash, Input, Output, State, ctx, html
 
 from scorecard.components.filters import filters_bar, notices, options_for
 from scorecard.context import AppContext, get_context
@@ -94,21 +95,28 @@ def current_filters(
     )
 
 
-def register_filter_controls(
+def filter_options_callback(
     prefix: str, include: Sequence[str] = FILTER_KEYS, within_window: bool = True
 ) -> Callable[..., list[Any]]:
-    """Register a page's filter bar: dependent options that follow the other filters, and
-    the URL kept in step. Returns the options callback (for tests)."""
+    """The callback of a page's filter bar: dependent options that follow the other filters."""
 
-    @callback(*option_outputs(prefix, include), *option_inputs(prefix, include), prevent_initial_call=True)
     def update_filter_options(*values: Any) -> list[Any]:
         """New periods, localities and teams after the LA, grain, locality or team changed."""
         return refresh_controls(
             get_context(), prefix, include, values_from(include, values), triggered_key(prefix), within_window
         )
 
-    register_url_sync(prefix, include)
     return update_filter_options
+
+
+def register_filter_controls(
+    app: Dash, prefix: str, include: Sequence[str], update: Callable[..., list[Any]]
+) -> None:
+    """Register a page's filter bar (``update``, from ``filter_options_callback``) and the
+    URL kept in step with it."""
+    outputs, inputs = option_outputs(prefix, include), option_inputs(prefix, include)
+    app.callback(*outputs, *inputs, prevent_initial_call=True)(update)
+    register_url_sync(app, prefix, include)
 
 
 View = Callable[[AppContext, Filters], Any]
@@ -135,12 +143,9 @@ def filtered_page(
     )
 
 
-def register_content(prefix: str, include: Sequence[str], view: View) -> Callable[..., Any]:
-    """Register the callback that redraws a ``filtered_page``'s content; returns it (for tests)."""
+def content_callback(include: Sequence[str], view: View) -> Callable[..., Any]:
+    """The callback that redraws a ``filtered_page``'s content from its filters."""
 
-    @callback(
-        Output(f"{prefix}-content", "children"), *filter_inputs(prefix, include), prevent_initial_call=True
-    )
     def show(*values: Any) -> Any:
         app = get_context()
         return view(app, current_filters(app, include, values).filters)
@@ -148,9 +153,16 @@ def register_content(prefix: str, include: Sequence[str], view: View) -> Callabl
     return show
 
 
-def register_url_sync(prefix: str, include: Sequence[str] = FILTER_KEYS) -> None:
+def register_content(app: Dash, prefix: str, include: Sequence[str], show: Callable[..., Any]) -> None:
+    """Register ``show`` (from ``content_callback``) to redraw the page's content."""
+    app.callback(
+        Output(f"{prefix}-content", "children"), *filter_inputs(prefix, include), prevent_initial_call=True
+    )(show)
+
+
+def register_url_sync(app: Dash, prefix: str, include: Sequence[str] = FILTER_KEYS) -> None:
     """Keep the page's URL query in step with its filters (runs in the browser)."""
-    clientside_callback(
+    app.clientside_callback(
         ClientsideFunction(namespace="scorecard", function_name="syncUrl"),
         Output(f"{prefix}-url-sync", "title"),
         *filter_inputs(prefix, include),

@@ -66,7 +66,8 @@ def test_a_declared_id_without_code_stops_start_up_naming_it() -> None:
 
 
 def test_one_id_registered_twice_is_refused_naming_both_functions() -> None:
-    with pytest.raises(WiringError, match="'rereferrals_12m'.* both metrics.compute.referrals.rereferrals_12m"):
+    both = "'rereferrals_12m'.* both metrics.compute.referrals.rereferrals_12m"
+    with pytest.raises(WiringError, match=both):
 
         @measure("rereferrals_12m")
         def another(ctx: object, breakdown: str) -> None:
@@ -93,7 +94,8 @@ def test_a_registry_asking_for_more_than_a_computation_gives_is_refused() -> Non
             )
         }
     )
-    with pytest.raises(ValueError, match="rereferrals_12m: the registry says count, its @measure gives a numer"):
+    refused = "rereferrals_12m: the registry says count, its @measure gives a numerator"
+    with pytest.raises(ValueError, match=refused):
         compute_indicators(build_snapshot(), changed)
 
 

@@ -347,16 +347,19 @@ def test_records_are_shown_downloaded_and_logged(app_ctx: Any, monkeypatch: pyte
     assert hidden is None
 
 
-def test_records_not_built_yet_is_a_clear_state(app_ctx: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    from scorecard import integrations
-
+def test_a_fault_in_the_records_layer_surfaces_as_an_error(
+    app_ctx: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A real bug (here an AttributeError) is an error for the callback's handler, never
+    quietly shown as a feature "not available yet"."""
     indicator = page("indicator")
-    monkeypatch.setattr(indicator, "records_for", integrations.records_for)
-    monkeypatch.setattr(integrations, "_optional", lambda module, name: None)
-    shown = call_with_trigger(
-        indicator.show_records, "indicator-records-show.n_clicks", 1, *FILTERS, "referrals"
-    )
-    assert "not available in this build yet" in text_of(shown)
+
+    def broken(*args: Any) -> None:
+        raise AttributeError("module 'metrics.records' has no attribute 'records_for'")
+
+    monkeypatch.setattr(indicator, "records_for", broken)
+    with pytest.raises(AttributeError, match="records_for"):
+        call_with_trigger(indicator.show_records, "indicator-records-show.n_clicks", 1, *FILTERS, "referrals")
 
 
 # --- Journey, partners, early help ------------------------------------------------------

@@ -3,11 +3,21 @@
 The numbers are stored indicator results; a step with no conversion indicator in the
 registry says so rather than dividing one count by another.
 
+The steps, the conversions between them and the early help lane are the indicators
+tagged ``journey_step``, ``journey_edge`` and ``journey_early_help`` in
+``metrics/data/indicators.yaml``, with the words of their ``journey:`` entry.
+
 Example::
 
+    >>> from metrics.registry import load_registry
+    >>> steps = journey_steps(load_registry())
+    >>> [s.label for s in steps][:3]
+    ['Contacts', 'Referrals', 'Assessments completed']
+    >>> journey_edges(load_registry())[2].kpi_id is None   # assessment to S47: none defined
+    True
     >>> conversion = {"value": 30.0, "numerator": 300.0, "denominator": 1000.0, "note": None}
     >>> rows = {"contacts": {"value": 1200.0}, "contact_conversion": conversion}
-    >>> step_count(STEPS[0], rows)
+    >>> step_count(steps[0], rows)
     1200.0
     >>> conversion_text("contact_conversion", rows)
     ('30.0%', '300 of 1,000')
@@ -44,27 +54,43 @@ class Edge:
     words: str
 
 
-STEPS: tuple[Step, ...] = (
-    Step("Contacts", "contacts"),
-    Step("Referrals", "referrals"),
-    Step("Assessments completed", "assessments_completed"),
-    Step("Section 47 enquiries", "s47_started"),
-    Step("Initial conferences", "icpc_15wd", "denominator", "conferences held in the period"),
-    Step("Child protection plans", "cp_plans_started", note="plans started"),
-)
-EDGES: tuple[Edge, ...] = (
-    Edge("contact_conversion", "of decided contacts became referrals"),
-    Edge("referral_to_assessment", "of referrals led to an assessment"),
-    Edge(None, "no conversion indicator is defined for this step"),
-    Edge("s47_to_icpc", "of enquiries led to a conference"),
-    Edge("icpc_to_plan", "of conferences resulted in a plan"),
-)
-EARLY_HELP = ("eh_started", "eh_reach", "eh_stepped_up", "step_down_to_eh")
-TREND_KPIS = tuple(e.kpi_id for e in EDGES if e.kpi_id)
+NO_EDGE = "no conversion indicator is defined for this step"
 
 
-def journey_kpis() -> list[str]:
-    return sorted({s.kpi_id for s in STEPS} | set(TREND_KPIS) | set(EARLY_HELP))
+def journey_steps(registry: Registry) -> tuple[Step, ...]:
+    """The steps of the journey, in order (indicators tagged ``journey_step``)."""
+    steps = []
+    for ind in registry.tagged("journey_step"):
+        assert ind.journey is not None  # the registry requires it with the tag
+        steps.append(Step(ind.journey.label, ind.id, ind.journey.part, ind.journey.note))
+    return tuple(steps)
+
+
+def journey_edges(registry: Registry) -> tuple[Edge, ...]:
+    """The conversion after each step but the last: its indicator (``journey_edge``), or none."""
+    after = {ind.tags["journey_edge"]: ind for ind in registry.tagged("journey_edge")}
+    places = [ind.tags["journey_step"] for ind in registry.tagged("journey_step")]
+    edges = []
+    for place in places[:-1]:
+        ind = after.get(place)
+        label = ind.journey.label if ind is not None and ind.journey is not None else NO_EDGE
+        edges.append(Edge(ind.id if ind is not None else None, label))
+    return tuple(edges)
+
+
+def trend_kpis(registry: Registry) -> tuple[str, ...]:
+    """The conversion indicators, in journey order (the trend chart's series)."""
+    return tuple(e.kpi_id for e in journey_edges(registry) if e.kpi_id)
+
+
+def early_help_kpis(registry: Registry) -> tuple[str, ...]:
+    """The early help lane beside the journey (``journey_early_help``)."""
+    return tuple(ind.id for ind in registry.tagged("journey_early_help"))
+
+
+def journey_kpis(registry: Registry) -> list[str]:
+    steps = {s.kpi_id for s in journey_steps(registry)}
+    return sorted(steps | set(trend_kpis(registry)) | set(early_help_kpis(registry)))
 
 
 def step_count(step: Step, rows: dict[str, dict[str, Any]]) -> float | None:
@@ -87,10 +113,11 @@ def conversion_text(kpi_id: str | None, rows: dict[str, dict[str, Any]]) -> tupl
     return text, f"{format_number(row.get('numerator'))} of {format_number(row.get('denominator'))}"
 
 
-def flow(rows: dict[str, dict[str, Any]]) -> html.Ol:
+def flow(registry: Registry, rows: dict[str, dict[str, Any]]) -> html.Ol:
     """The main flow as an ordered list: steps with counts, arrows with conversions."""
     items: list[Any] = []
-    for i, step in enumerate(STEPS):
+    edges = journey_edges(registry)
+    for i, step in enumerate(journey_steps(registry)):
         count = step_count(step, rows)
         items.append(
             html.Li(
@@ -102,8 +129,8 @@ def flow(rows: dict[str, dict[str, Any]]) -> html.Ol:
                 className="sc-flow-step",
             )
         )
-        if i < len(EDGES):
-            edge = EDGES[i]
+        if i < len(edges):
+            edge = edges[i]
             rate, fraction = conversion_text(edge.kpi_id, rows)
             items.append(
                 html.Li(
@@ -160,7 +187,8 @@ def early_help_lane(rows: dict[str, dict[str, Any]]) -> html.Div:
 def journey_table(registry: Registry, rows: dict[str, dict[str, Any]]) -> pd.DataFrame:
     """Every number on the diagram, for the table alternative and its download."""
     records = []
-    for kpi_id in [s.kpi_id for s in STEPS] + list(TREND_KPIS) + list(EARLY_HELP):
+    steps = [s.kpi_id for s in journey_steps(registry)]
+    for kpi_id in steps + list(trend_kpis(registry)) + list(early_help_kpis(registry)):
         row = rows.get(kpi_id)
         ind = registry[kpi_id]
         records.append(

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
+from metrics.benchmarks import Benchmarks, england
 from metrics.registry import Indicator, Registry
 from scorecard.components.indicators import (
     benchmark_cell,
@@ -19,7 +20,6 @@ from scorecard.components.sparkline import sparkline
 from scorecard.components.spc import assurance_icon, variation_icon
 from scorecard.components.status import direction_html, status_badge
 from scorecard.formatting import format_target, format_value, period_label
-from scorecard.integrations import Benchmarks, england
 
 COLUMNS: tuple[tuple[str, bool], ...] = (
     ("Indicator", False),

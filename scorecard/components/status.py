@@ -14,7 +14,7 @@ from typing import Any
 
 from metrics.status import STATUS_LABELS
 from scorecard.components.markup import tag, text
-from scorecard.integrations import direction_words
+from scorecard.formatting import direction_words
 
 STATUS_TEXT: dict[str, str] = STATUS_LABELS
 

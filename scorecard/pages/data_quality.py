@@ -9,7 +9,7 @@ from typing import Any
 import dash
 import dash_bootstrap_components as dbc
 import pandas as pd
-from dash import Input, Output, callback, dcc, html
+from dash import Input, Output, dcc, html
 
 from metrics import results
 from scorecard.components.charts import bar_chart, chart_section, group_bars
@@ -28,19 +28,12 @@ from scorecard.pagekit import (
     PERIOD_KEYS,
     current_filters,
     filter_inputs,
+    filter_options_callback,
     no_results,
     register_filter_controls,
     routed,
 )
 from scorecard.state import Filters, resolve
-
-dash.register_page(
-    __name__,
-    path="/data-quality",
-    name="Data quality",
-    title="Data quality – Partnership scorecard",
-    order=5,
-)
 
 PREFIX = "data-quality"
 INCLUDE = PERIOD_KEYS
@@ -271,31 +264,18 @@ def layout(**query: Any) -> html.Div:
     )
 
 
-update_filter_options = register_filter_controls(PREFIX, INCLUDE, within_window=WINDOWED)
+update_filter_options = filter_options_callback(PREFIX, INCLUDE, within_window=WINDOWED)
 
 
-@callback(
-    Output(f"{PREFIX}-content", "children"),
-    Output(f"{PREFIX}-loads", "children"),
-    *filter_inputs(PREFIX, INCLUDE),
-    prevent_initial_call=True,
-)
 def show_data_quality(*values: Any) -> tuple[Any, Any]:
     app = get_context()
     return data_quality_view(app, current_filters(app, INCLUDE, values, WINDOWED).filters)
 
 
-@callback(Output(f"{PREFIX}-rejects", "children"), Input(f"{PREFIX}-load", "value"))
 def show_rejects(load: str | None) -> Any:
     return rejects_view(get_context(), load)
 
 
-@callback(
-    Output(f"{PREFIX}-rejects-file", "data"),
-    Input(f"{PREFIX}-rejects-download", "n_clicks"),
-    dash.State(f"{PREFIX}-load", "value"),
-    prevent_initial_call=True,
-)
 def download_rejects(_n: int | None, load: str | None) -> Any:
     """Every rejected row of the chosen load(s), as CSV."""
     app = get_context()
@@ -303,3 +283,29 @@ def download_rejects(_n: int | None, load: str | None) -> Any:
     frame = rejects_table(results.rejected_rows(app.engine, load_id, limit=None))
     name = "rejected_rows_all_loads.csv" if load_id is None else f"rejected_rows_load_{load_id}.csv"
     return dcc.send_bytes(csv_bytes(frame), name, type="text/csv")
+
+
+def register(app: dash.Dash) -> None:
+    """Add the page and its callbacks to ``app`` (called by ``create_app``)."""
+    dash.register_page(
+        __name__,
+        layout=layout,
+        path="/data-quality",
+        name="Data quality",
+        title="Data quality – Partnership scorecard",
+        order=5,
+    )
+    register_filter_controls(app, PREFIX, INCLUDE, update_filter_options)
+    app.callback(
+        Output(f"{PREFIX}-content", "children"),
+        Output(f"{PREFIX}-loads", "children"),
+        *filter_inputs(PREFIX, INCLUDE),
+        prevent_initial_call=True,
+    )(show_data_quality)
+    app.callback(Output(f"{PREFIX}-rejects", "children"), Input(f"{PREFIX}-load", "value"))(show_rejects)
+    app.callback(
+        Output(f"{PREFIX}-rejects-file", "data"),
+        Input(f"{PREFIX}-rejects-download", "n_clicks"),
+        dash.State(f"{PREFIX}-load", "value"),
+        prevent_initial_call=True,
+    )(download_rejects)

@@ -12,12 +12,15 @@ from dash import html
 
 from metrics import results
 from metrics.periods import month_end, shift_month
+from metrics.registry import Registry
 from scorecard.components.charts import chart_section, line_chart
 from scorecard.components.tiles import tile, tile_row
 from scorecard.context import AppContext
 from scorecard.formatting import format_number, format_value, is_missing, period_label
 from scorecard.pagekit import (
     PERIOD_KEYS,
+    content_callback,
+    filter_options_callback,
     filtered_page,
     no_results,
     register_content,
@@ -26,25 +29,18 @@ from scorecard.pagekit import (
 )
 from scorecard.state import Filters
 
-dash.register_page(
-    __name__,
-    path="/early-help",
-    name="Early help",
-    title="Early help – Partnership scorecard",
-    order=4,
-)
-
 PREFIX = "early-help"
 INCLUDE = PERIOD_KEYS
-KPIS = (
-    "eh_reach",
-    "eh_started",
-    "eh_outcomes_achieved",
-    "eh_stepped_up",
-    "step_down_to_eh",
-    "eh_repeat_12m",
-)
-RATE_TRENDS = ("eh_outcomes_achieved", "eh_stepped_up", "eh_repeat_12m", "step_down_to_eh")
+
+
+def early_help_kpis(registry: Registry) -> tuple[str, ...]:
+    """The page's indicators: those tagged ``early_help``, in their places."""
+    return tuple(i.id for i in registry.tagged("early_help"))
+
+
+def rate_trends(registry: Registry) -> tuple[str, ...]:
+    """The shares drawn month by month: the page's percentages."""
+    return tuple(i.id for i in registry.tagged("early_help") if i.type == "percentage")
 
 
 def _value(rows: dict[str, dict[str, Any]], kpi_id: str, kind: str) -> str:
@@ -131,7 +127,8 @@ def trend_sections(app: AppContext, filters: Filters) -> list[Any]:
     """Starts and closures, and the outcome shares, month by month over two years."""
     assert filters.la is not None and filters.period_end is not None
     last = month_end(filters.period_end)
-    kpis = ("eh_started", *RATE_TRENDS)
+    trends = rate_trends(app.registry)
+    kpis = ("eh_started", *trends)
     monthly = results.monthly_values(app.engine, filters.la, "all", "all", shift_month(last, -23), last, kpis)
     if monthly.empty:
         return [html.P("No monthly early help results are stored.")]
@@ -144,7 +141,7 @@ def trend_sections(app: AppContext, filters: Filters) -> list[Any]:
     counts_table = pd.DataFrame(
         {"Month": labels, **{k: [format_number(v) for v in vs] for k, vs in counts.items()}}
     )
-    shares = {app.registry[k].title: _series(monthly, k, months) for k in RATE_TRENDS}
+    shares = {app.registry[k].title: _series(monthly, k, months) for k in trends}
     shares_table = pd.DataFrame(
         {
             "Month": labels,
@@ -190,7 +187,8 @@ def trend_sections(app: AppContext, filters: Filters) -> list[Any]:
 def early_help_view(app: AppContext, filters: Filters) -> Any:
     if filters.la is None or filters.period_end is None:
         return no_results()
-    frame = results.period_results(app.engine, filters.la, filters.grain, filters.period_end, kpi_ids=KPIS)
+    kpi_ids = early_help_kpis(app.registry)
+    frame = results.period_results(app.engine, filters.la, filters.grain, filters.period_end, kpi_ids=kpi_ids)
     scores = results.outcome_scores(app.engine, filters.la, filters.grain, filters.period_end)
     rows = rows_by_kpi(frame)
     period = period_label(filters.grain, filters.period_end)
@@ -217,7 +215,21 @@ def layout(**query: Any) -> html.Div:
     return filtered_page("Early help", LEDE, PREFIX, INCLUDE, query, early_help_view)
 
 
-update_filter_options = register_filter_controls(PREFIX, INCLUDE)
+update_filter_options = filter_options_callback(PREFIX, INCLUDE)
 
 
-show_early_help = register_content(PREFIX, INCLUDE, early_help_view)
+show_early_help = content_callback(INCLUDE, early_help_view)
+
+
+def register(app: dash.Dash) -> None:
+    """Add the page and its callbacks to ``app`` (called by ``create_app``)."""
+    dash.register_page(
+        __name__,
+        layout=layout,
+        path="/early-help",
+        name="Early help",
+        title="Early help – Partnership scorecard",
+        order=4,
+    )
+    register_filter_controls(app, PREFIX, INCLUDE, update_filter_options)
+    register_content(app, PREFIX, INCLUDE, show_early_help)

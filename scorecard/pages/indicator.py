@@ -9,10 +9,11 @@ from typing import Any
 import dash
 import dash_bootstrap_components as dbc
 import pandas as pd
-from dash import Input, Output, State, callback, ctx, dcc, html
+from dash import Input, Output, State, ctx, dcc, html
 
 from metrics import results
-from metrics.benchmarks import year_label
+from metrics.benchmarks import comparable, year_label
+from metrics.records import describe_records, records_for
 from metrics.registry import Indicator, load_registry
 from scorecard.audit import RecordView, current_viewer, log_record_view
 from scorecard.commentary import (
@@ -52,10 +53,10 @@ from scorecard.formatting import (
     is_missing,
     period_label,
 )
-from scorecard.integrations import NotAvailableYetError, comparable, records_description, records_for
 from scorecard.pagekit import (
     current_filters,
     filter_inputs,
+    filter_options_callback,
     no_results,
     register_filter_controls,
     routed,
@@ -73,9 +74,6 @@ def page_title(kpi_id: str | None = None) -> str:
     registry = load_registry()
     name = registry[kpi_id].title if kpi_id is not None and kpi_id in registry else "Indicator"
     return f"{name} – Partnership scorecard"
-
-
-dash.register_page(__name__, path_template="/indicator/<kpi_id>", name="Indicator", title=page_title, order=2)
 
 
 def _unknown(kpi_id: str) -> html.Div:
@@ -386,10 +384,7 @@ def comments_view(history: list[Any], period: str) -> tuple[list[Any], str]:
 
 def records_section(kpi_id: str) -> html.Section:
     """The buttons that show and download the records (nothing is read until asked)."""
-    description = records_description(kpi_id) or (
-        "The records counted in the number (for a percentage: every record in the "
-        "denominator, marked where it counts in the numerator)."
-    )
+    description = describe_records(kpi_id)
     return html.Section(
         [
             html.H2("Records behind the number"),
@@ -433,10 +428,7 @@ def records_view(app: AppContext, kpi_id: str, filters: Filters) -> Any:
     if filters.la is None or filters.period_end is None:
         return no_results()
     view = _record_view(kpi_id, filters)
-    try:
-        frame = fetch_records(app, view)
-    except NotAvailableYetError as exc:
-        return dbc.Alert(str(exc), color="info")
+    frame = fetch_records(app, view)
     log_record_view(app.engine, view, "view", rows=len(frame), viewer=current_viewer())
     if frame.empty:
         return html.P("No records are behind this number.")
@@ -455,31 +447,15 @@ def records_view(app: AppContext, kpi_id: str, filters: Filters) -> Any:
 # --- Callbacks -----------------------------------------------------------------------
 
 
-update_filter_options = register_filter_controls(PREFIX, INCLUDE)
+update_filter_options = filter_options_callback(PREFIX, INCLUDE)
 
 
-@callback(
-    Output(f"{PREFIX}-content", "children"),
-    *filter_inputs(PREFIX, INCLUDE),
-    State(f"{PREFIX}-kpi", "data"),
-    prevent_initial_call=True,
-)
 def show_indicator(*args: Any) -> Any:
     *values, kpi_id = args
     app = get_context()
     return indicator_view(app, kpi_id, current_filters(app, INCLUDE, values).filters)
 
 
-@callback(
-    Output(f"{PREFIX}-comments", "children"),
-    Output(f"{PREFIX}-comment-body", "value"),
-    Output(f"{PREFIX}-comment-message", "children"),
-    Input(f"{PREFIX}-comment-save", "n_clicks"),
-    *filter_inputs(PREFIX, INCLUDE),
-    State(f"{PREFIX}-comment-body", "value"),
-    State(f"{PREFIX}-comment-author", "value"),
-    State(f"{PREFIX}-kpi", "data"),
-)
 def show_or_save_comment(_save: int | None, *args: Any) -> tuple[Any, Any, Any]:
     """Show the period's commentary; on "Save", store the text as the new version."""
     *values, body, author, kpi_id = args
@@ -501,13 +477,6 @@ def show_or_save_comment(_save: int | None, *args: Any) -> tuple[Any, Any, Any]:
     return shown, text, message
 
 
-@callback(
-    Output(f"{PREFIX}-records", "children"),
-    Input(f"{PREFIX}-records-show", "n_clicks"),
-    *filter_inputs(PREFIX, INCLUDE),
-    State(f"{PREFIX}-kpi", "data"),
-    prevent_initial_call=True,
-)
 def show_records(_show: int | None, *args: Any) -> Any:
     """Show the records on request; a change of filters hides them again."""
     *values, kpi_id = args
@@ -517,14 +486,6 @@ def show_records(_show: int | None, *args: Any) -> Any:
     return records_view(app, kpi_id, current_filters(app, INCLUDE, values).filters)
 
 
-@callback(
-    Output(f"{PREFIX}-records-file", "data"),
-    Output(f"{PREFIX}-records", "children", allow_duplicate=True),
-    Input(f"{PREFIX}-records-download", "n_clicks"),
-    *(State(f"{PREFIX}-{key}", "value") for key in INCLUDE),
-    State(f"{PREFIX}-kpi", "data"),
-    prevent_initial_call=True,
-)
 def download_records(_n: int | None, *args: Any) -> tuple[Any, Any]:
     """Send every record behind the number as CSV (logged as a download)."""
     *values, kpi_id = args
@@ -533,11 +494,52 @@ def download_records(_n: int | None, *args: Any) -> tuple[Any, Any]:
     if filters.la is None or filters.period_end is None:
         return dash.no_update, no_results()
     view = _record_view(kpi_id, filters)
-    try:
-        frame = fetch_records(app, view)
-    except NotAvailableYetError as exc:
-        return dash.no_update, dbc.Alert(str(exc), color="info")
+    frame = fetch_records(app, view)
     log_record_view(app.engine, view, "download", rows=len(frame), viewer=current_viewer())
     filename = f"records_{kpi_id}_LA{view.la_code}_{view.grain}_{view.period_end:%Y-%m}.csv"
     content = csv_bytes(records_for_download(frame))
     return dcc.send_bytes(content, filename, type="text/csv"), dash.no_update
+
+
+def register(app: dash.Dash) -> None:
+    """Add the page and its callbacks to ``app`` (called by ``create_app``)."""
+    dash.register_page(
+        __name__,
+        layout=layout,
+        path_template="/indicator/<kpi_id>",
+        name="Indicator",
+        title=page_title,
+        order=2,
+    )
+    register_filter_controls(app, PREFIX, INCLUDE, update_filter_options)
+    app.callback(
+        Output(f"{PREFIX}-content", "children"),
+        *filter_inputs(PREFIX, INCLUDE),
+        State(f"{PREFIX}-kpi", "data"),
+        prevent_initial_call=True,
+    )(show_indicator)
+    app.callback(
+        Output(f"{PREFIX}-comments", "children"),
+        Output(f"{PREFIX}-comment-body", "value"),
+        Output(f"{PREFIX}-comment-message", "children"),
+        Input(f"{PREFIX}-comment-save", "n_clicks"),
+        *filter_inputs(PREFIX, INCLUDE),
+        State(f"{PREFIX}-comment-body", "value"),
+        State(f"{PREFIX}-comment-author", "value"),
+        State(f"{PREFIX}-kpi", "data"),
+    )(show_or_save_comment)
+    app.callback(
+        Output(f"{PREFIX}-records", "children"),
+        Input(f"{PREFIX}-records-show", "n_clicks"),
+        *filter_inputs(PREFIX, INCLUDE),
+        State(f"{PREFIX}-kpi", "data"),
+        prevent_initial_call=True,
+    )(show_records)
+    app.callback(
+        Output(f"{PREFIX}-records-file", "data"),
+        Output(f"{PREFIX}-records", "children", allow_duplicate=True),
+        Input(f"{PREFIX}-records-download", "n_clicks"),
+        *(State(f"{PREFIX}-{key}", "value") for key in INCLUDE),
+        State(f"{PREFIX}-kpi", "data"),
+        prevent_initial_call=True,
+    )(download_records)

@@ -17,19 +17,21 @@ from metrics import results
 from metrics.periods import month_end, shift_month
 from scorecard.components.charts import chart_section, line_chart
 from scorecard.components.journey_flow import (
-    STEPS,
-    TREND_KPIS,
     early_help_lane,
     flow,
     journey_kpis,
+    journey_steps,
     journey_table,
     step_count,
+    trend_kpis,
 )
 from scorecard.components.tables import download_link, frame_table
 from scorecard.context import AppContext
 from scorecard.formatting import format_number, format_value, is_missing, period_label
 from scorecard.pagekit import (
     PERIOD_KEYS,
+    content_callback,
+    filter_options_callback,
     filtered_page,
     no_results,
     register_content,
@@ -37,14 +39,6 @@ from scorecard.pagekit import (
     rows_by_kpi,
 )
 from scorecard.state import Filters
-
-dash.register_page(
-    __name__,
-    path="/journey",
-    name="Child's journey",
-    title="Child's journey – Partnership scorecard",
-    order=1,
-)
 
 PREFIX = "journey"
 INCLUDE = PERIOD_KEYS
@@ -55,12 +49,13 @@ def trend_section(app: AppContext, filters: Filters) -> html.Section | None:
     assert filters.la is not None and filters.period_end is not None
     last = month_end(filters.period_end)
     first = shift_month(last, -23)
-    monthly = results.monthly_values(app.engine, filters.la, "all", "all", first, last, TREND_KPIS)
+    trends = trend_kpis(app.registry)
+    monthly = results.monthly_values(app.engine, filters.la, "all", "all", first, last, trends)
     if monthly.empty:
         return None
     months = sorted(set(monthly["period_end"]))
     series: dict[str, list[float | None]] = {}
-    for kpi_id in TREND_KPIS:
+    for kpi_id in trends:
         part = monthly[monthly["kpi_id"] == kpi_id]
         by_month = dict(zip(part["period_end"], part["value"], strict=True))
         series[app.registry[kpi_id].title] = [
@@ -91,12 +86,13 @@ def journey_view(app: AppContext, filters: Filters) -> Any:
     if filters.la is None or filters.period_end is None:
         return no_results()
     frame = results.period_results(
-        app.engine, filters.la, filters.grain, filters.period_end, kpi_ids=journey_kpis()
+        app.engine, filters.la, filters.grain, filters.period_end, kpi_ids=journey_kpis(app.registry)
     )
     rows = rows_by_kpi(frame)
     period = period_label(filters.grain, filters.period_end)
-    contacts = step_count(STEPS[0], rows)
-    plans = step_count(STEPS[-1], rows)
+    steps = journey_steps(app.registry)
+    contacts = step_count(steps[0], rows)
+    plans = step_count(steps[-1], rows)
     message = (
         f"LA {filters.la}, {period}: {format_number(contacts)} contacts and "
         f"{format_number(plans)} child protection plans started"
@@ -110,7 +106,7 @@ def journey_view(app: AppContext, filters: Filters) -> Any:
             "divide into each other exactly.",
             className="form-text",
         ),
-        flow(rows),
+        flow(app.registry, rows),
         early_help_lane(rows),
         html.Details(
             [
@@ -141,7 +137,21 @@ def layout(**query: Any) -> html.Div:
     return filtered_page("Child's journey", LEDE, PREFIX, INCLUDE, query, journey_view)
 
 
-update_filter_options = register_filter_controls(PREFIX, INCLUDE)
+update_filter_options = filter_options_callback(PREFIX, INCLUDE)
 
 
-show_journey = register_content(PREFIX, INCLUDE, journey_view)
+show_journey = content_callback(INCLUDE, journey_view)
+
+
+def register(app: dash.Dash) -> None:
+    """Add the page and its callbacks to ``app`` (called by ``create_app``)."""
+    dash.register_page(
+        __name__,
+        layout=layout,
+        path="/journey",
+        name="Child's journey",
+        title="Child's journey – Partnership scorecard",
+        order=1,
+    )
+    register_filter_controls(app, PREFIX, INCLUDE, update_filter_options)
+    register_content(app, PREFIX, INCLUDE, show_journey)

@@ -16,9 +16,10 @@ from typing import Any
 import dash
 import dash_bootstrap_components as dbc
 import pandas as pd
-from dash import Input, Output, State, callback, ctx, dcc, html
+from dash import Input, Output, State, ctx, dcc, html
 
 from metrics import results
+from metrics.recompute import recompute
 from scorecard.audit import current_viewer
 from scorecard.components.load_tables import loads_table
 from scorecard.components.markup import props
@@ -26,12 +27,7 @@ from scorecard.components.tables import download_link, frame_table
 from scorecard.context import AppContext, get_context
 from scorecard.errors import UserFacingError
 from scorecard.formatting import format_number, plural
-from scorecard.integrations import NotAvailableYetError, recompute
 from store.extracts import EXTRACTS, KIND_ORDER
-
-dash.register_page(
-    __name__, path="/loads", name="Data loads", title="Data loads – Partnership scorecard", order=6
-)
 
 PREFIX = "loads"
 AUTO_KIND = "auto"
@@ -299,19 +295,6 @@ def layout(**_query: Any) -> html.Div:
     )
 
 
-@callback(
-    Output(f"{PREFIX}-preview", "children"),
-    Output(f"{PREFIX}-confirm", "disabled"),
-    Output(f"{PREFIX}-cancel", "disabled"),
-    Output(f"{PREFIX}-result", "children"),
-    Input(f"{PREFIX}-upload", "contents"),
-    Input(f"{PREFIX}-cancel", "n_clicks"),
-    State(f"{PREFIX}-upload", "filename"),
-    State(f"{PREFIX}-kind", "value"),
-    State(f"{PREFIX}-la", "value"),
-    State(f"{PREFIX}-partner", "value"),
-    prevent_initial_call=True,
-)
 def preview_upload(
     contents: list[str] | None,
     _cancel: int | None,
@@ -333,20 +316,6 @@ def preview_upload(
     return preview_view(prepared), not any(loadable(p) for p in prepared), False, None
 
 
-@callback(
-    Output(f"{PREFIX}-result", "children", allow_duplicate=True),
-    Output(f"{PREFIX}-preview", "children", allow_duplicate=True),
-    Output(f"{PREFIX}-confirm", "disabled", allow_duplicate=True),
-    Output(f"{PREFIX}-cancel", "disabled", allow_duplicate=True),
-    Output(f"{PREFIX}-history", "children"),
-    Input(f"{PREFIX}-confirm", "n_clicks"),
-    State(f"{PREFIX}-upload", "contents"),
-    State(f"{PREFIX}-upload", "filename"),
-    State(f"{PREFIX}-kind", "value"),
-    State(f"{PREFIX}-la", "value"),
-    State(f"{PREFIX}-partner", "value"),
-    prevent_initial_call=True,
-)
 def confirm_upload(
     _n: int | None,
     contents: list[str] | None,
@@ -376,11 +345,8 @@ def confirm_upload(
             True,
             history_view(app),
         )
-    try:
-        recompute(app.engine, app.settings.targets_file)
-        after = "The indicators have been recomputed."
-    except NotAvailableYetError as exc:
-        after = f"The files are loaded, but the indicators were not recomputed: {exc}"
+    recompute(app.engine, targets_file=app.settings.targets_file)
+    after = "The indicators have been recomputed."
     result = dbc.Alert(
         [
             html.P(f"Loaded {plural(len(outcomes), 'file')}.", className="mb-1"),
@@ -390,3 +356,42 @@ def confirm_upload(
         color="success",
     )
     return result, None, True, True, history_view(app)
+
+
+def register(app: dash.Dash) -> None:
+    """Add the page and its callbacks to ``app`` (called by ``create_app``)."""
+    dash.register_page(
+        __name__,
+        layout=layout,
+        path="/loads",
+        name="Data loads",
+        title="Data loads – Partnership scorecard",
+        order=6,
+    )
+    app.callback(
+        Output(f"{PREFIX}-preview", "children"),
+        Output(f"{PREFIX}-confirm", "disabled"),
+        Output(f"{PREFIX}-cancel", "disabled"),
+        Output(f"{PREFIX}-result", "children"),
+        Input(f"{PREFIX}-upload", "contents"),
+        Input(f"{PREFIX}-cancel", "n_clicks"),
+        State(f"{PREFIX}-upload", "filename"),
+        State(f"{PREFIX}-kind", "value"),
+        State(f"{PREFIX}-la", "value"),
+        State(f"{PREFIX}-partner", "value"),
+        prevent_initial_call=True,
+    )(preview_upload)
+    app.callback(
+        Output(f"{PREFIX}-result", "children", allow_duplicate=True),
+        Output(f"{PREFIX}-preview", "children", allow_duplicate=True),
+        Output(f"{PREFIX}-confirm", "disabled", allow_duplicate=True),
+        Output(f"{PREFIX}-cancel", "disabled", allow_duplicate=True),
+        Output(f"{PREFIX}-history", "children"),
+        Input(f"{PREFIX}-confirm", "n_clicks"),
+        State(f"{PREFIX}-upload", "contents"),
+        State(f"{PREFIX}-upload", "filename"),
+        State(f"{PREFIX}-kind", "value"),
+        State(f"{PREFIX}-la", "value"),
+        State(f"{PREFIX}-partner", "value"),
+        prevent_initial_call=True,
+    )(confirm_upload)

@@ -11,13 +11,15 @@ import pandas as pd
 from dash import html
 
 from metrics import results
-from metrics.registry import Registry
+from metrics.registry import Registry, Tag
 from scorecard.components.charts import group_bars
 from scorecard.components.tables import download_link, frame_table
 from scorecard.context import AppContext
 from scorecard.formatting import format_number, format_value, is_missing, period_label
 from scorecard.pagekit import (
     PERIOD_KEYS,
+    content_callback,
+    filter_options_callback,
     filtered_page,
     no_results,
     register_content,
@@ -25,22 +27,13 @@ from scorecard.pagekit import (
 )
 from scorecard.state import Filters
 
-dash.register_page(
-    __name__, path="/partners", name="Partners", title="Partners – Partnership scorecard", order=3
-)
-
 PREFIX = "partners"
 INCLUDE = PERIOD_KEYS
-FRONT_DOOR = (
-    "contacts",
-    "contact_conversion",
-    "contact_decision_timely",
-    "referrals",
-    "referrals_nfa",
-    "rereferrals_12m",
-    "referral_to_assessment",
-)
-EARLY_HELP = ("eh_started", "eh_reach", "eh_outcomes_achieved", "eh_stepped_up", "eh_repeat_12m")
+
+
+def by_agency(registry: Registry, tag: Tag) -> tuple[str, ...]:
+    """A section's indicators (by tag, in their places) that break down by agency."""
+    return tuple(i.id for i in registry.tagged(tag) if "agency" in i.breakdowns)
 
 
 def agency_table(
@@ -105,19 +98,21 @@ def partners_view(app: AppContext, filters: Filters) -> Any:
     if filters.la is None or filters.period_end is None:
         return no_results()
     period = period_label(filters.grain, filters.period_end)
+    front_door = by_agency(app.registry, "front_door")
+    early_help = by_agency(app.registry, "early_help")
     front = results.breakdown_results(
-        app.engine, filters.la, filters.grain, filters.period_end, "agency", FRONT_DOOR
+        app.engine, filters.la, filters.grain, filters.period_end, "agency", front_door
     )
     early = results.breakdown_results(
-        app.engine, filters.la, filters.grain, filters.period_end, "agency", EARLY_HELP
+        app.engine, filters.la, filters.grain, filters.period_end, "agency", early_help
     )
     stem = f"LA{filters.la}_{filters.grain}_{filters.period_end:%Y-%m}"
     out: list[Any] = [html.H2(f"The front door by source agency, LA {filters.la}, {period}")]
     if front.empty:
         out.append(html.P("No front-door results by agency are stored for this period."))
     else:
-        shown = agency_table(app.registry, front, FRONT_DOOR, "Source agency")
-        full = agency_table(app.registry, front, FRONT_DOOR, "Source agency", parts=True)
+        shown = agency_table(app.registry, front, front_door, "Source agency")
+        full = agency_table(app.registry, front, front_door, "Source agency", parts=True)
         caption = f"Contacts and referrals by source agency, {period}"
         out += [
             _table_block(shown, full, caption, f"front_door_by_agency_{stem}.csv"),
@@ -144,8 +139,8 @@ def partners_view(app: AppContext, filters: Filters) -> Any:
     if early.empty:
         out.append(html.P("No early help results by lead agency are stored for this period."))
     else:
-        shown = agency_table(app.registry, early, EARLY_HELP, "Lead agency")
-        full = agency_table(app.registry, early, EARLY_HELP, "Lead agency", parts=True)
+        shown = agency_table(app.registry, early, early_help, "Lead agency")
+        full = agency_table(app.registry, early, early_help, "Lead agency", parts=True)
         out += [
             _table_block(
                 shown,
@@ -178,7 +173,21 @@ def layout(**query: Any) -> html.Div:
     return filtered_page("Partners", LEDE, PREFIX, INCLUDE, query, partners_view)
 
 
-update_filter_options = register_filter_controls(PREFIX, INCLUDE)
+update_filter_options = filter_options_callback(PREFIX, INCLUDE)
 
 
-show_partners = register_content(PREFIX, INCLUDE, partners_view)
+show_partners = content_callback(INCLUDE, partners_view)
+
+
+def register(app: dash.Dash) -> None:
+    """Add the page and its callbacks to ``app`` (called by ``create_app``)."""
+    dash.register_page(
+        __name__,
+        layout=layout,
+        path="/partners",
+        name="Partners",
+        title="Partners – Partnership scorecard",
+        order=3,
+    )
+    register_filter_controls(app, PREFIX, INCLUDE, update_filter_options)
+    register_content(app, PREFIX, INCLUDE, show_partners)

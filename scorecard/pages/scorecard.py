@@ -13,7 +13,7 @@ from typing import Any
 import dash
 import dash_bootstrap_components as dbc
 import pandas as pd
-from dash import Input, Output, State, callback, dcc, html
+from dash import Input, Output, State, dcc, html
 
 from metrics import results
 from metrics.periods import month_end, periods_ending, shift_month
@@ -27,6 +27,7 @@ from scorecard.formatting import grain_label, period_label
 from scorecard.pagekit import (
     current_filters,
     filter_inputs,
+    filter_options_callback,
     no_results,
     register_filter_controls,
     routed,
@@ -34,8 +35,6 @@ from scorecard.pagekit import (
     triggered_key,
 )
 from scorecard.state import FILTER_KEYS, Filters, resolve
-
-dash.register_page(__name__, path="/", name="Scorecard", title="Scorecard – Partnership scorecard", order=0)
 
 PREFIX = "scorecard"
 INCLUDE = FILTER_KEYS
@@ -191,28 +190,14 @@ def build_export(app: AppContext, filters: Filters, version: str, file_type: str
     return exports.to_xlsx(table, app.registry, filters, version, datetime.now())
 
 
-update_filter_options = register_filter_controls(PREFIX, INCLUDE)
+update_filter_options = filter_options_callback(PREFIX, INCLUDE)
 
 
-@callback(
-    Output(f"{PREFIX}-content", "children"),
-    *filter_inputs(PREFIX, INCLUDE),
-    prevent_initial_call=True,
-)
 def show_scorecard(*values: Any) -> Any:
     app = get_context()
     return scorecard_view(app, current_filters(app, INCLUDE, values).filters)
 
 
-@callback(
-    Output(f"{PREFIX}-download", "data"),
-    Output(f"{PREFIX}-export-message", "children"),
-    Input(f"{PREFIX}-export-xlsx", "n_clicks"),
-    Input(f"{PREFIX}-export-csv", "n_clicks"),
-    State(f"{PREFIX}-export-version", "value"),
-    *(State(f"{PREFIX}-{key}", "value") for key in INCLUDE),
-    prevent_initial_call=True,
-)
 def download_view(_xlsx: int | None, _csv: int | None, version: str, *values: Any) -> tuple[Any, Any]:
     """Send the scorecard view as a file, or say why it cannot be."""
     app = get_context()
@@ -223,3 +208,30 @@ def download_view(_xlsx: int | None, _csv: int | None, version: str, *values: An
     export = build_export(app, filters, version or exports.SHARING, file_type)
     message = f"Downloaded {export.filename}."
     return dcc.send_bytes(export.content, export.filename, type=export.mime), message
+
+
+def register(app: dash.Dash) -> None:
+    """Add the page and its callbacks to ``app`` (called by ``create_app``)."""
+    dash.register_page(
+        __name__,
+        layout=layout,
+        path="/",
+        name="Scorecard",
+        title="Scorecard – Partnership scorecard",
+        order=0,
+    )
+    register_filter_controls(app, PREFIX, INCLUDE, update_filter_options)
+    app.callback(
+        Output(f"{PREFIX}-content", "children"),
+        *filter_inputs(PREFIX, INCLUDE),
+        prevent_initial_call=True,
+    )(show_scorecard)
+    app.callback(
+        Output(f"{PREFIX}-download", "data"),
+        Output(f"{PREFIX}-export-message", "children"),
+        Input(f"{PREFIX}-export-xlsx", "n_clicks"),
+        Input(f"{PREFIX}-export-csv", "n_clicks"),
+        State(f"{PREFIX}-export-version", "value"),
+        *(State(f"{PREFIX}-{key}", "value") for key in INCLUDE),
+        prevent_initial_call=True,
+    )(download_view)
