@@ -10,7 +10,7 @@ changes within one LA compare.
 
 Example::
 
-    >>> from tests.snapshot_builder import build_snapshot
+    >>> from metrics.snapshot_builder import build_snapshot
     >>> snap = build_snapshot(early_help=[
     ...     {"start_date": "2024-01-02", "end_date": "2024-03-05",
     ...      "outcome_score_start": 20, "outcome_score_end": 26},

@@ -118,7 +118,7 @@ WINDOW_BASES = (("contacts", "first contact"), ("referrals", "first referral"))
 def reporting_windows(snapshot: StoreSnapshot) -> pd.DataFrame:
     """Each LA's reporting window: la_code, window_start, window_end, basis.
 
-    >>> from tests.snapshot_builder import build_snapshot
+    >>> from metrics.snapshot_builder import build_snapshot
     >>> snap = build_snapshot(contacts=[{"contact_date": "2024-05-02"}],
     ...                       cp_plans=[{"start_date": "2021-01-04"}])
     >>> reporting_windows(snap)[["window_start", "window_end", "basis"]].astype(str).values.tolist()

@@ -2,7 +2,7 @@
 
 The metrics layer computes from a snapshot, never from the database directly, so a
 recompute sees one consistent state and tests can build a snapshot from a few rows
-(``tests/snapshot_builder.py``) without a database.
+(``metrics/snapshot_builder.py``) without a database.
 
 Each kind table has the columns of ``store.schema.stored_columns(kind)``, typed as
 ``store.bulk.read_frame`` returns them: dates ``datetime64[s]``, booleans

@@ -2,6 +2,11 @@
 
 PostgreSQL tests need ``SCORECARD_TEST_POSTGRES_URL`` (``make test`` starts a throwaway
 server and sets it); without it they are skipped with that reason.
+
+One Hypothesis profile, "scorecard", for the whole suite: no deadline (a shared or
+loaded machine makes single examples slow, which is not a failure; speed is measured
+in benchmarks/, never asserted), 100 examples unless a test asks for more or fewer,
+and no "too slow" / "data too large" health checks (the examples are whole extracts).
 """
 
 from __future__ import annotations
@@ -12,10 +17,19 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 
 from store.engine import open_store
+
+settings.register_profile(
+    "scorecard",
+    deadline=None,
+    max_examples=100,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+settings.load_profile("scorecard")
 
 POSTGRES_URL = os.environ.get("SCORECARD_TEST_POSTGRES_URL")
 SHARED = Path(__file__).resolve().parents[2] / "shared"

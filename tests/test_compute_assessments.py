@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 
-from tests.snapshot_builder import build_snapshot, compute, nums, result
+from metrics.snapshot_builder import build_snapshot, compute, nums, result
 
 # Durations, working days in [start, authorisation):
 #   2 Jan → 5 Mar: Jan 2-31 = 22, Feb = 21, Mar 1 and 4 = 2 → 45 (within)

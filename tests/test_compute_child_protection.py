@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from metrics.compute.core import Context
 from metrics.compute.linking import linked_plan
-from tests.snapshot_builder import build_snapshot, compute, nums, result
+from metrics.snapshot_builder import build_snapshot, compute, nums, result
 
 # Plans (child, team, start → end):
 #   P1 C1 A 10 Jan → 31 Mar (ends on the March period end: not open at it)

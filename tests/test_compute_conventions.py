@@ -12,11 +12,11 @@ import pytest
 from metrics.compute.axis import build_period_table
 from metrics.compute.workdays import working_days_between
 from metrics.snapshot import StoreSnapshot, read_snapshot
+from metrics.snapshot_builder import build_snapshot, combine, compute, nums, result
 from store.bulk import upsert
 from store.engine import open_store
 from store.extracts import EXTRACTS
 from store.schema import kind_table, load_counts, loads
-from tests.snapshot_builder import build_snapshot, combine, compute, nums, result
 
 
 def _d(*days: str) -> np.ndarray:

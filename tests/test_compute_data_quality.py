@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from metrics.snapshot_builder import build_snapshot, compute, groups, nums, result
 from store.extracts import EVENT_KINDS, EXTRACTS
-from tests.snapshot_builder import build_snapshot, compute, groups, nums, result
 
 LOADS = build_snapshot(
     contacts=[{"contact_date": "2024-05-02"}],

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.snapshot_builder import build_snapshot, compute, groups, nums, result
+from metrics.snapshot_builder import build_snapshot, compute, groups, nums, result
 
 # Episodes (child, lead agency, start → end), months open:
 #   E1 C1 school 10 Jan 2024 → 1 Mar 2024     Jan, Feb, Mar

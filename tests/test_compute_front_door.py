@@ -10,7 +10,7 @@ import math
 
 import pytest
 
-from tests.snapshot_builder import build_snapshot, compute, groups, nums, result
+from metrics.snapshot_builder import build_snapshot, compute, groups, nums, result
 
 # Four contacts on the edges of May and June 2024.
 #   K1 2 May   North   team A       source 2A → Schools & education

@@ -16,20 +16,18 @@ from datetime import date, timedelta
 from typing import Any
 
 import numpy as np
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from metrics.calendar import bank_holidays
 from metrics.periods import GRAINS, periods_overlapping
-from tests.snapshot_builder import build_snapshot, compute
+from metrics.snapshot_builder import build_snapshot, compute
 
 HOLIDAYS = bank_holidays()
 FIRST, LAST = date(2023, 1, 1), date(2025, 6, 30)
 CHILDREN = ["C1", "C2", "C3", "C4"]
 LOCALITIES = [None, "North", "South", " "]
-SETTINGS = settings(
-    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large]
-)
+SETTINGS = settings(max_examples=25)
 
 Row = dict[str, Any]
 

@@ -13,17 +13,15 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from metrics.snapshot import StoreSnapshot
-from tests.snapshot_builder import build_snapshot, combine, compute
+from metrics.snapshot_builder import build_snapshot, combine, compute
 
 FIRST = date(2023, 3, 1)
 SPAN = 800
-SETTINGS = settings(
-    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large]
-)
+SETTINGS = settings(max_examples=15)
 
 ADDITIVE = [
     "contacts",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from metrics.compute.core import Context
 from metrics.compute.linking import deduplicated_referrals, linked_referral
-from tests.snapshot_builder import build_snapshot, compute, groups, nums, result
+from metrics.snapshot_builder import build_snapshot, compute, groups, nums, result
 
 
 def test_same_day_duplicates_keep_the_smallest_referral_id_as_text() -> None:

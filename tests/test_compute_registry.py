@@ -8,9 +8,9 @@ import pytest
 from metrics.compute import compute_indicators
 from metrics.periods import GRAINS
 from metrics.registry import load_registry, parse_registry
+from metrics.snapshot_builder import build_snapshot, combine, compute
 from metrics.wiring import WiringError, check_wiring, measure, wiring_problems
 from store.extracts import EVENT_KINDS
-from tests.snapshot_builder import build_snapshot, combine, compute
 
 RESULT_COLUMNS = [
     "kpi_id",

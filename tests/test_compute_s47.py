@@ -7,7 +7,7 @@ From Mon 20 May to Mon 10 June: 20-24 (5), 28-31 (4), 3-7 June (5) → 14.
 
 from __future__ import annotations
 
-from tests.snapshot_builder import build_snapshot, compute, nums, result
+from metrics.snapshot_builder import build_snapshot, compute, nums, result
 
 S47 = build_snapshot(
     s47=[

@@ -6,7 +6,7 @@ import csv
 import io
 
 import hypothesis.strategies as st
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from sqlalchemy import Engine, func, select
 
 from loaders.pipeline import LoadOptions, load_bytes
@@ -59,7 +59,7 @@ def extract_files(draw: st.DrawFn, kind: str | None = None) -> tuple[str, bytes]
     return f"{kind}.csv", out.getvalue().encode()
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=300)
 @given(extract_files())
 def test_every_row_read_is_loaded_or_rejected(file: tuple[str, bytes]) -> None:
     name, content = file
@@ -101,7 +101,7 @@ def _state(engine: Engine) -> dict[str, object]:
     return out
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=40)
 @given(extract_files())
 def test_through_the_store_totals_reconcile_and_reloading_is_a_no_op(file: tuple[str, bytes]) -> None:
     name, content = file
@@ -123,7 +123,7 @@ def test_through_the_store_totals_reconcile_and_reloading_is_a_no_op(file: tuple
     assert _state(engine) == before
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=25)
 @given(
     st.lists(st.sampled_from(KINDS), min_size=2, max_size=4, unique=True).flatmap(
         lambda kinds: st.tuples(*[extract_files(kind) for kind in kinds])

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 
 from metrics.outcome_scores import outcome_score_changes
-from tests.snapshot_builder import build_snapshot
+from metrics.snapshot_builder import build_snapshot
 
 
 def _period(frame: pd.DataFrame, grain: str, end: str) -> pd.Series:

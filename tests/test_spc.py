@@ -458,7 +458,7 @@ def _same(a: metrics.spc.SpcResult, b: metrics.spc.SpcResult) -> None:
             assert x == pytest.approx(y, rel=1e-12, abs=1e-12)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=300)
 @given(values, polarities, st.one_of(st.none(), st.integers(-25, 25).map(float)))
 def test_vectorised_agrees_with_scalar(
     series: list[float | None], polarity: str, target: float | None
@@ -466,7 +466,7 @@ def test_vectorised_agrees_with_scalar(
     _same(xmr_many([series], polarity, target)[0], xmr(series, polarity, target))  # type: ignore[arg-type]
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=300)
 @given(values, polarities)
 def test_negating_values_and_flipping_polarity_keeps_the_classes(
     series: list[float | None], polarity: str
@@ -482,7 +482,7 @@ def test_negating_values_and_flipping_polarity_keeps_the_classes(
         assert b.variation == a.variation
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=300)
 @given(values)
 def test_reversing_a_series_mirrors_the_special_causes(series: list[float | None]) -> None:
     # Reversal keeps the limits and the set of special-cause points (a rise becomes a
@@ -493,7 +493,7 @@ def test_reversing_a_series_mirrors_the_special_causes(series: list[float | None
         assert b.upper_limit == pytest.approx(a.upper_limit)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=200)
 @given(values, polarities, st.integers(-50, 50), st.integers(1, 8))
 def test_classes_do_not_depend_on_units_or_origin(
     series: list[float | None], polarity: str, shift: int, scale: int
@@ -502,7 +502,7 @@ def test_classes_do_not_depend_on_units_or_origin(
     assert xmr(moved, polarity).classes == xmr(series, polarity).classes  # type: ignore[arg-type]
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=200)
 @given(values, polarities)
 def test_class_shape_and_vocabulary(series: list[float | None], polarity: str) -> None:
     r = xmr(series, polarity)  # type: ignore[arg-type]

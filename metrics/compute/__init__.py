@@ -55,7 +55,7 @@ Readings taken where kpis.md is silent or ambiguous (each also where it applies)
 Example::
 
     >>> from metrics.registry import load_registry
-    >>> from tests.snapshot_builder import build_snapshot
+    >>> from metrics.snapshot_builder import build_snapshot
     >>> out = compute_indicators(build_snapshot(contacts=[{"contact_date": "2024-05-02"}]),
     ...                          load_registry(), kpi_ids=["contacts"])
     >>> month = out[out.grain == "month"]

@@ -13,7 +13,7 @@ Breakdowns: all, locality, team.
 
 Example::
 
-    >>> from tests.snapshot_builder import build_snapshot
+    >>> from metrics.snapshot_builder import build_snapshot
     >>> from metrics.compute.core import Context
     >>> snap = build_snapshot(assessments=[
     ...     {"start_date": "2024-01-02", "authorisation_date": "2024-03-05"},   # 45 wd

@@ -16,7 +16,7 @@ Visits and reviews are in ``cp_visits_reviews``. Breakdowns: all, locality, team
 
 Example::
 
-    >>> from tests.snapshot_builder import build_snapshot
+    >>> from metrics.snapshot_builder import build_snapshot
     >>> from metrics.compute.core import Context
     >>> snap = build_snapshot(cp_plans=[
     ...     {"start_date": "2022-05-03", "end_date": "2024-05-03"},   # exactly 2 years

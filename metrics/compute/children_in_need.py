@@ -7,7 +7,7 @@
 
 Example::
 
-    >>> from tests.snapshot_builder import build_snapshot
+    >>> from metrics.snapshot_builder import build_snapshot
     >>> from metrics.compute.core import Context
     >>> snap = build_snapshot(cin_plans=[
     ...     {"child_id": "C1", "start_date": "2024-04-01", "end_date": "2024-04-30"},

@@ -14,7 +14,7 @@ group that occurs only in a removed same-day duplicate still gets its zero rows.
 
 Example::
 
-    >>> from tests.snapshot_builder import build_snapshot
+    >>> from metrics.snapshot_builder import build_snapshot
     >>> ctx = Context.from_snapshot(build_snapshot(contacts=[{"locality": " North "}, {}]))
     >>> cells = ctx.rows("contacts").cells("locality")[0]
     >>> cells.group.tolist()

@@ -18,7 +18,7 @@ on the period end is in timescale). Reviews link to plans as in ``linking``.
 
 Example::
 
-    >>> from tests.snapshot_builder import build_snapshot
+    >>> from metrics.snapshot_builder import build_snapshot
     >>> from metrics.compute.core import Context
     >>> snap = build_snapshot(cp_plans=[{"child_id": "C1", "start_date": "2024-03-01"}],
     ...                       cp_reviews=[{"child_id": "C1", "review_date": "2024-05-30"}])

@@ -24,7 +24,7 @@ blank rows.
 
 Example::
 
-    >>> from tests.snapshot_builder import build_snapshot
+    >>> from metrics.snapshot_builder import build_snapshot
     >>> from metrics.compute.core import Context
     >>> snap = build_snapshot(s47=[{"strategy_date": "2024-05-01", "team": " "}, {}])
     >>> m = dq_completeness(Context.from_snapshot(snap), "column")

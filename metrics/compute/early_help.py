@@ -20,7 +20,7 @@ no agency breakdown and eh_reach only all and agency (it is a rate).
 
 Example::
 
-    >>> from tests.snapshot_builder import build_snapshot
+    >>> from metrics.snapshot_builder import build_snapshot
     >>> from metrics.compute.core import Context
     >>> snap = build_snapshot(early_help=[
     ...     {"child_id": "C1", "start_date": "2023-01-10", "end_date": "2023-05-31"},

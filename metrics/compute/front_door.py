@@ -14,7 +14,7 @@ Breakdowns: all, locality, team, agency (contact_source rolled up).
 
 Example::
 
-    >>> from tests.snapshot_builder import build_snapshot
+    >>> from metrics.snapshot_builder import build_snapshot
     >>> from metrics.compute.core import Context
     >>> snap = build_snapshot(contacts=[
     ...     {"contact_date": "2024-05-03", "decision_date": "2024-05-07"},   # Fri → Tue

@@ -15,7 +15,7 @@
 
 Example::
 
-    >>> from tests.snapshot_builder import build_snapshot
+    >>> from metrics.snapshot_builder import build_snapshot
     >>> from metrics.compute.core import Context
     >>> snap = build_snapshot(referrals=[
     ...     {"referral_id": "R2", "child_id": "C1", "referral_date": "2024-05-01"},

@@ -6,7 +6,7 @@ module reads like the definition it implements.
 
 Example::
 
-    >>> from tests.snapshot_builder import build_snapshot
+    >>> from metrics.snapshot_builder import build_snapshot
     >>> from metrics.compute.core import Context
     >>> ctx = Context.from_snapshot(build_snapshot(contacts=[{"contact_date": "2024-05-02"}]))
     >>> rows = ctx.rows("contacts")

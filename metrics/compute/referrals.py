@@ -17,7 +17,7 @@ Breakdowns: all, locality, team, agency (referral_source rolled up).
 
 Example::
 
-    >>> from tests.snapshot_builder import build_snapshot
+    >>> from metrics.snapshot_builder import build_snapshot
     >>> from metrics.compute.core import Context
     >>> snap = build_snapshot(referrals=[
     ...     {"child_id": "C1", "referral_date": "2024-02-29"},

@@ -3,7 +3,7 @@
 Example::
 
     >>> from metrics.registry import load_registry
-    >>> from tests.snapshot_builder import build_snapshot
+    >>> from metrics.snapshot_builder import build_snapshot
     >>> snap = build_snapshot(referrals=[{"referral_date": "2024-05-02"}])
     >>> out = compute_indicators(snap, load_registry(), kpi_ids=["referrals_rate"])
     >>> float(out.loc[0, "numerator"]), out.loc[0, "note"]

@@ -12,7 +12,7 @@ Breakdowns: all, locality, team (the S47's own).
 
 Example::
 
-    >>> from tests.snapshot_builder import build_snapshot
+    >>> from metrics.snapshot_builder import build_snapshot
     >>> from metrics.compute.core import Context
     >>> snap = build_snapshot(s47=[{"strategy_date": "2024-05-01", "icpc_date": "2024-05-22"}])
     >>> icpc_15wd(Context.from_snapshot(snap), "all").numerator[0, 0]   # 14 (6 May a holiday)

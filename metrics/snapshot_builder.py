@@ -1,5 +1,8 @@
 """Build a ``StoreSnapshot`` from a few hand-written rows, every other column defaulted.
 
+A testing helper, kept in the package (not under ``tests/``) because the examples of
+the production modules' docstrings use it; it reads and writes nothing.
+
 Tests then read like the spec::
 
     snap = build_snapshot(
