@@ -38,8 +38,10 @@ IndicatorType = Literal["count", "rate", "percentage", "median"]
 Polarity = Literal["up", "down", "neutral"]
 Breakdown = Literal["all", "locality", "team", "agency", "kind", "column"]
 # The page sections that select indicators (see the head of indicators.yaml).
-Tag = Literal["front_door", "early_help", "journey_step", "journey_edge", "journey_early_help"]
-JOURNEY_TAGS: tuple[Tag, ...] = ("journey_step", "journey_edge")
+Tag = Literal[
+    "front_door", "early_help", "journey_step", "journey_edge", "journey_early_help", "agency_chart"
+]
+JOURNEY_TAGS: tuple[Tag, ...] = ("journey_step", "journey_edge", "journey_early_help")
 
 POLARITY_SYMBOLS: dict[Polarity, str] = {"up": "↑", "down": "↓", "neutral": "–"}
 
@@ -89,13 +91,15 @@ class RecordList(BaseModel):
 
 
 class Journey(BaseModel):
-    """The words of a journey step or edge; a step's count is its ``part`` column."""
+    """The words on the journey page; a step's count is its ``part`` column."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     label: str
     part: Literal["value", "denominator"] = "value"
     note: str = ""
+    # In the early help lane: what the numerator counts ("children"), or nothing.
+    counted: str = ""
 
 
 class Indicator(BaseModel):
@@ -133,7 +137,9 @@ class Indicator(BaseModel):
                 + ("needs one" if ratio_like else "has none")
             )
         if (self.journey is not None) != any(t in self.tags for t in JOURNEY_TAGS):
-            raise ValueError(f"{self.id}: journey (its words) goes with a journey_step or journey_edge tag")
+            raise ValueError(f"{self.id}: journey (its words) goes with a journey_* tag")
+        if "agency_chart" in self.tags and "agency" not in self.breakdowns:
+            raise ValueError(f"{self.id}: an agency_chart needs breakdown agency")
         if self.source not in EXTRACTS and self.source not in ("loads", "each kind"):
             raise ValueError(f"{self.id}: unknown source {self.source!r}")
         if self.type == "rate" and not set(self.breakdowns) <= {"all", "agency"}:

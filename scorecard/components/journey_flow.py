@@ -31,7 +31,7 @@ from typing import Any
 import pandas as pd
 from dash import html
 
-from metrics.registry import Registry
+from metrics.registry import Indicator, Registry
 from scorecard.components.markup import props
 from scorecard.formatting import format_number, format_value, is_missing
 
@@ -146,39 +146,25 @@ def flow(registry: Registry, rows: dict[str, dict[str, Any]]) -> html.Ol:
     return html.Ol(items, className="sc-flow", **props(aria_label="The child's journey, step by step"))
 
 
-def early_help_lane(rows: dict[str, dict[str, Any]]) -> html.Div:
-    """Early help beside the statutory journey: starts, reach, step-up and step-down."""
+def lane_line(ind: Indicator, row: dict[str, Any] | None) -> str:
+    """One line of the early help lane: "Step-up: 12.5% of ... (3 episodes)"."""
+    assert ind.journey is not None  # the registry requires it with the tag
+    words = ind.journey
+    value = format_value(row.get("value"), ind.type, row.get("note")) if row else "n/a"
+    line = f"{words.label}: {value}" + (f" {words.note}" if words.note else "")
+    if words.counted:
+        counted = row.get("numerator") if row else None
+        number = format_number(counted) if row and not is_missing(counted) else "n/a"
+        line += f" ({number} {words.counted})"
+    return line
 
-    def value(kpi: str, kind: str) -> str:
-        row = rows.get(kpi)
-        return format_value(row.get("value"), kind, row.get("note")) if row else "n/a"
 
-    def count(kpi: str) -> str:
-        row = rows.get(kpi)
-        return format_number(row.get("numerator")) if row and not is_missing(row.get("numerator")) else "n/a"
-
+def early_help_lane(registry: Registry, rows: dict[str, dict[str, Any]]) -> html.Div:
+    """Early help beside the statutory journey (the indicators tagged ``journey_early_help``)."""
     return html.Div(
         [
             html.H3("Early help, beside the journey"),
-            html.Ul(
-                [
-                    html.Li(f"Episodes started: {value('eh_started', 'count')}"),
-                    html.Li(
-                        f"Children supported per 10,000: {value('eh_reach', 'rate')} "
-                        f"({count('eh_reach')} children)"
-                    ),
-                    html.Li(
-                        f"Step-up: {value('eh_stepped_up', 'percentage')} of early help episodes "
-                        "that closed were stepped up to children's social care "
-                        f"({count('eh_stepped_up')} episodes)"
-                    ),
-                    html.Li(
-                        f"Step-down: {value('step_down_to_eh', 'percentage')} of social care "
-                        "closures were "
-                        f"stepped down to early help ({count('step_down_to_eh')} closures)"
-                    ),
-                ]
-            ),
+            html.Ul([html.Li(lane_line(i, rows.get(i.id))) for i in registry.tagged("journey_early_help")]),
         ],
         className="sc-eh-lane",
     )

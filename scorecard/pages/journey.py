@@ -107,7 +107,7 @@ def journey_view(app: AppContext, filters: Filters) -> Any:
             className="form-text",
         ),
         flow(app.registry, rows),
-        early_help_lane(rows),
+        early_help_lane(app.registry, rows),
         html.Details(
             [
                 html.Summary("Show as table"),

@@ -82,6 +82,18 @@ def _bars(
     )
 
 
+def _charts(
+    registry: Registry, frame: pd.DataFrame, tag: Tag, word: str, filters: Filters
+) -> list[html.Section | None]:
+    """The section's indicators tagged ``agency_chart``, each as bars by agency."""
+    section = {i.id for i in registry.tagged(tag)}
+    return [
+        _bars(registry, frame, ind.id, word, filters, f"{PREFIX}-{ind.id.replace('_', '-')}")
+        for ind in registry.tagged("agency_chart")
+        if ind.id in section
+    ]
+
+
 def _table_block(shown: pd.DataFrame, full: pd.DataFrame, caption: str, filename: str) -> html.Div:
     """The table of values, and a download with numerators and denominators as well."""
     numeric = tuple(shown.columns[1:])
@@ -116,24 +128,7 @@ def partners_view(app: AppContext, filters: Filters) -> Any:
         caption = f"Contacts and referrals by source agency, {period}"
         out += [
             _table_block(shown, full, caption, f"front_door_by_agency_{stem}.csv"),
-            _bars(app.registry, front, "contacts", "Source agency", filters, f"{PREFIX}-contacts"),
-            _bars(
-                app.registry,
-                front,
-                "contact_conversion",
-                "Source agency",
-                filters,
-                f"{PREFIX}-conversion",
-            ),
-            _bars(app.registry, front, "referrals_nfa", "Source agency", filters, f"{PREFIX}-nfa"),
-            _bars(
-                app.registry,
-                front,
-                "rereferrals_12m",
-                "Source agency",
-                filters,
-                f"{PREFIX}-rereferrals",
-            ),
+            *_charts(app.registry, front, "front_door", "Source agency", filters),
         ]
     out.append(html.H2(f"Early help by lead agency, LA {filters.la}, {period}"))
     if early.empty:
@@ -148,15 +143,7 @@ def partners_view(app: AppContext, filters: Filters) -> Any:
                 f"Early help by lead agency, {period}",
                 f"early_help_by_agency_{stem}.csv",
             ),
-            _bars(app.registry, early, "eh_started", "Lead agency", filters, f"{PREFIX}-eh-started"),
-            _bars(
-                app.registry,
-                early,
-                "eh_outcomes_achieved",
-                "Lead agency",
-                filters,
-                f"{PREFIX}-eh-outcomes",
-            ),
+            *_charts(app.registry, early, "early_help", "Lead agency", filters),
         ]
     return out
 
