@@ -52,6 +52,7 @@ from store.bulk import upsert
 from store.engine import writing
 from store.extracts import EXTRACTS, KIND_ORDER
 from store.schema import kind_table, load_counts, loads, meta, rejects
+from store.times import utc_now
 
 Status = Literal["loaded", "unchanged", "rejected", "preview"]
 FILE_SUFFIXES = (".csv", ".xlsx", ".xlsm", ".xml")
@@ -343,7 +344,7 @@ def commit(engine: Engine, prepared: PreparedLoad) -> FileOutcome:
     if out.status == "unchanged" or (out.status == "rejected" and out.load_id is not None):
         return out
     say = prepared.options.progress or (lambda _msg: None)
-    started = datetime.now()
+    started = utc_now()
     with writing(engine) as conn:
         # Identical content may have been committed since it was prepared (a file prepared
         # ahead, or two uploads at once): checked again under the write lock.
@@ -398,7 +399,7 @@ def _insert_load(conn: Connection, prepared: PreparedLoad, started: datetime) ->
             warnings="\n".join(out.warnings) or None,
             loaded_by=prepared.options.loaded_by,
             started_at=started,
-            finished_at=datetime.now(),
+            finished_at=utc_now(),
         )
     )
     key = result.inserted_primary_key

@@ -39,6 +39,7 @@ from store.bulk import upsert
 from store.engine import writing
 from store.extracts import EVENT_KINDS, EXTRACTS
 from store.schema import eh_outcome_scores, kpi_results, kpi_runs, kpi_spc, la_windows, loads
+from store.times import utc_now
 
 log = logging.getLogger(__name__)
 
@@ -65,7 +66,7 @@ def recompute(
     engine: Engine, *, targets_file: Path | None = None, registry: Registry | None = None
 ) -> RecomputeSummary:
     """Compute every indicator from the store and replace the stored results."""
-    started = datetime.now()
+    started = utc_now()
     clock = time.perf_counter()
     registry = registry or load_registry()
     check_wiring(registry)
@@ -233,7 +234,7 @@ def _store(
         conn.execute(
             insert(kpi_runs).values(
                 started_at=started,
-                finished_at=datetime.now(),
+                finished_at=utc_now(),
                 latest_load_id=latest_load,
                 results=len(results),
             )

@@ -18,6 +18,7 @@ from flask import has_request_context, request
 from sqlalchemy import Engine, insert
 
 from store.schema import record_views
+from store.times import utc_now
 
 
 @dataclass(frozen=True)
@@ -54,7 +55,7 @@ def log_record_view(
     with engine.begin() as conn:
         result = conn.execute(
             insert(record_views).values(
-                viewed_at=(now or datetime.now()).replace(microsecond=0),
+                viewed_at=(now or utc_now()).replace(microsecond=0),
                 viewer=viewer,
                 action=action,
                 la_code=view.la_code,

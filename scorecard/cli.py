@@ -7,6 +7,7 @@ rejected whole or the work failed, 2 for bad usage.
     scorecard load data/samples --la 394
     scorecard loads
     scorecard rejects --load 3 --format csv
+    scorecard upgrade
 """
 
 from __future__ import annotations
@@ -109,6 +110,10 @@ def _parser() -> argparse.ArgumentParser:
     srv.add_argument("--host", default="127.0.0.1")
     srv.add_argument("--port", type=int, default=8050)
 
+    sub.add_parser(
+        "upgrade", parents=[common], help="bring the store's schema up to this release (back it up first)"
+    )
+
     rej = sub.add_parser("rejects", parents=[common], help="rejected rows with their reasons")
     rej.add_argument("--load", type=int, metavar="ID", help="one load (default: every load)")
     rej.add_argument("--format", choices=["table", "csv"], default="table")
@@ -133,6 +138,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "recompute": _recompute,
         "kpis": _kpis,
         "serve": _serve,
+        "upgrade": _upgrade,
     }
     try:
         return handlers[args.command](args)
@@ -276,6 +282,15 @@ def _serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def _upgrade(args: argparse.Namespace) -> int:
+    from store.engine import describe_url, open_store
+    from store.migrate import upgrade_store
+
+    url = _settings(args).database_url
+    print(upgrade_store(open_store(url, create=False), describe_url(url)))
+    return 0
+
+
 def _outcome_line(o: Any) -> str:
     if o.status == "rejected":
         message = str(o.message).removeprefix(f"{Path(o.file).name}: ")
@@ -297,6 +312,7 @@ def _loads(args: argparse.Namespace) -> int:
     from sqlalchemy import select
 
     from store.schema import loads
+    from store.times import uk_time
 
     engine = _open_store(_settings(args))
     cols = [
@@ -318,7 +334,7 @@ def _loads(args: argparse.Namespace) -> int:
             for r in conn.execute(select(*[loads.c[c] for c in cols]).order_by(loads.c.load_id))
         ]
     for r in rows:
-        r["finished_at"] = r["finished_at"].isoformat(sep=" ", timespec="seconds")
+        r["finished_at"] = uk_time(r["finished_at"]).isoformat(sep=" ", timespec="seconds")
     _write_rows(rows, cols, args.format, sys.stdout)
     return 0
 

@@ -23,6 +23,7 @@ from datetime import date, datetime
 from sqlalchemy import Engine, insert, select
 
 from store.schema import comments
+from store.times import utc_now
 
 MAX_BODY = 5_000
 MAX_AUTHOR = 200
@@ -92,7 +93,7 @@ def save_comment(
         raise CommentError(f"Commentary can be at most {MAX_BODY:,} characters (this is {len(text):,}).")
     if len(who) > MAX_AUTHOR:
         raise CommentError(f"A name can be at most {MAX_AUTHOR} characters.")
-    created = (now or datetime.now()).replace(microsecond=0)
+    created = (now or utc_now()).replace(microsecond=0)
     with engine.begin() as conn:
         current = current_comment(_history_in(conn, key))
         supersedes = current.comment_id if current else None

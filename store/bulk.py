@@ -31,11 +31,19 @@ import pandas as pd
 import pyarrow as pa
 from sqlalchemy import Boolean, Connection, Date, DateTime, Float, Integer, Table
 
+from store.times import UTCDateTime, uk_wall_clock
+
 _stage_counter = itertools.count()
 
 
 def _python_values(array: pa.ChunkedArray | pa.Array, sql_type: object, dialect: str) -> list[Any]:
     """Column values as Python objects the driver accepts, None for missing."""
+    if isinstance(sql_type, UTCDateTime):
+        # Aware UTC (a naive time is refused); SQLite gets the text SQLAlchemy would write.
+        moments = [sql_type.process_bind_param(v, None) for v in array.to_pylist()]
+        if dialect == "sqlite":
+            return [None if m is None else f"{m:%Y-%m-%d %H:%M:%S.%f}" for m in moments]
+        return moments
     if isinstance(sql_type, Date):
         if pa.types.is_timestamp(array.type) or pa.types.is_date64(array.type):
             array = array.cast(pa.date32())
@@ -139,6 +147,8 @@ def read_frame(
 ) -> pd.DataFrame:
     """Read a table into a typed frame: dates as ``datetime64[s]``, booleans as ``boolean``.
 
+    Times (:class:`store.times.UTCDateTime`) come out as UK wall-clock ``datetime64[s]``.
+
     ``where_sql`` is an optional SQL condition with ``:name`` parameters. Rows come
     through the driver's cursor and are turned into columns in C (``zip``), and each
     column is typed in one vectorised step: the store is read once per recompute, so
@@ -180,6 +190,8 @@ def _typed(values: npt.NDArray[np.object_], sql_type: object, dialect: str) -> p
         as_read = pa.array(values, type=pa.string() if dialect == "sqlite" else pa.date32())
         days = as_read.cast(pa.date32()).cast(pa.timestamp("s"))
         return pd.Series(days.to_numpy(zero_copy_only=False).astype("datetime64[s]"))
+    if isinstance(sql_type, UTCDateTime):
+        return uk_wall_clock(values)
     if isinstance(sql_type, DateTime):
         return pd.Series(pd.to_datetime(pd.Series(values, dtype=object)).astype("datetime64[s]"))
     if isinstance(sql_type, Boolean):

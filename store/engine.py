@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, create_engine, event, select
 from sqlalchemy.engine import make_url
 
-from store.schema import SCHEMA_VERSION, meta, metadata
+from store.schema import meta
 
 DEFAULT_DATABASE_URL = "sqlite:///data/scorecard.db"
 
@@ -77,7 +77,12 @@ def writing(engine: Engine) -> Iterator[Connection]:
 
 
 def open_store(url: str = DEFAULT_DATABASE_URL, *, create: bool = True) -> Engine:
-    """Open the store at ``url``, creating its tables if they do not exist."""
+    """Open the store at ``url``: a new one is created at the current schema revision.
+
+    A store whose schema is older or newer than this program's is refused
+    (:mod:`store.migrate`); ``create=False`` skips that check and creates nothing
+    (``scorecard upgrade`` opens the store that way).
+    """
     url = normalise_url(url)
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
@@ -100,17 +105,10 @@ def open_store(url: str = DEFAULT_DATABASE_URL, *, create: bool = True) -> Engin
 
 
 def init_store(engine: Engine) -> None:
-    """Create every table that does not exist yet and record the schema version."""
-    metadata.create_all(engine)
-    with writing(engine) as conn:
-        found = conn.execute(select(meta.c.value).where(meta.c.key == "schema_version")).scalar()
-        if found is None:
-            conn.execute(meta.insert().values(key="schema_version", value=str(SCHEMA_VERSION)))
-        elif int(found) > SCHEMA_VERSION:
-            raise StoreError(
-                f"the database has schema version {found}, newer than this program's "
-                f"{SCHEMA_VERSION}: upgrade the scorecard before using this database"
-            )
+    """Create a new store at the current schema revision; refuse an older or newer one."""
+    from store.migrate import check_store
+
+    check_store(engine, describe_url(engine.url.render_as_string(hide_password=False)))
 
 
 def get_meta(engine: Engine, key: str) -> str | None:

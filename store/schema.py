@@ -19,7 +19,6 @@ from sqlalchemy import (
     Boolean,
     Column,
     Date,
-    DateTime,
     Float,
     ForeignKey,
     Index,
@@ -35,10 +34,9 @@ from sqlalchemy.types import TypeEngine
 
 from store.extracts import EXTRACTS
 from store.extracts import Column as ExtractColumn
+from store.times import UTCDateTime
 
 metadata = MetaData()
-
-SCHEMA_VERSION = 1
 
 meta = Table(
     "scorecard_meta",
@@ -64,8 +62,8 @@ loads = Table(
     Column("message", Text, nullable=True),
     Column("warnings", Text, nullable=True),
     Column("loaded_by", Text, nullable=True),
-    Column("started_at", DateTime, nullable=False),
-    Column("finished_at", DateTime, nullable=False),
+    Column("started_at", UTCDateTime, nullable=False),
+    Column("finished_at", UTCDateTime, nullable=False),
     Index("ix_loads_hash", "file_hash"),
 )
 
@@ -251,8 +249,8 @@ kpi_runs = Table(
     "kpi_runs",
     metadata,
     Column("run_id", Integer, primary_key=True, autoincrement=True),
-    Column("started_at", DateTime, nullable=False),
-    Column("finished_at", DateTime, nullable=False),
+    Column("started_at", UTCDateTime, nullable=False),
+    Column("finished_at", UTCDateTime, nullable=False),
     Column("latest_load_id", Integer, nullable=True),
     Column("results", Integer, nullable=False),
 )
@@ -272,7 +270,7 @@ comments = Table(
     Column("period_end", Date, nullable=False),
     Column("body", Text, nullable=False),
     Column("author", String(200), nullable=False),
-    Column("created_at", DateTime, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
     Column("supersedes", Integer, ForeignKey("comments.comment_id"), nullable=True),
     Index("ix_comments_view", "la_code", "kpi_id", "grain", "period_end"),
 )
@@ -282,7 +280,7 @@ record_views = Table(
     "record_views",
     metadata,
     Column("view_id", Integer, primary_key=True, autoincrement=True),
-    Column("viewed_at", DateTime, nullable=False),
+    Column("viewed_at", UTCDateTime, nullable=False),
     Column("viewer", String(200), nullable=True),
     Column("action", String(16), nullable=False),  # view / download
     Column("la_code", String(16), nullable=False),

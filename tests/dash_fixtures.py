@@ -31,6 +31,7 @@ from store.codes import EH_LEAD_AGENCY_LABELS, REFERRAL_SOURCE_AGENCY
 from store.engine import open_store
 from store.extracts import EVENT_KINDS, EXTRACTS
 from store.schema import kpi_results, kpi_runs, kpi_spc, load_counts, loads, rejects
+from store.times import UK
 
 FIRST_MONTH = date(2022, 4, 1)
 LAST_MONTH = date(2025, 3, 1)
@@ -165,7 +166,7 @@ def fake_results_store(
         upsert(conn, kpi_results, pd.DataFrame(rows))
         conn.execute(insert(kpi_spc), spc_rows)
         latest_load = _write_loads(conn, rng, list(las))
-        now = datetime(2025, 4, 7, 9, 30)
+        now = datetime(2025, 4, 7, 9, 30, tzinfo=UK)
         conn.execute(
             insert(kpi_runs),
             [
@@ -418,7 +419,7 @@ def _spc(
 
 def _write_loads(conn: Any, rng: np.random.Generator, las: list[str]) -> int:
     """One load per kind (and LA), a few rejected rows each, and one file rejected whole."""
-    started = datetime(2025, 4, 7, 9, 0)
+    started = datetime(2025, 4, 7, 9, 0, tzinfo=UK)
     load_id = 0
     partners = {"contacts": "MASH", "early_help": "Early help service", "cp_visits": "Social care"}
     for kind in EVENT_KINDS:

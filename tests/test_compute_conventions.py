@@ -149,8 +149,8 @@ def test_read_snapshot_from_a_real_store(tmp_path: Path) -> None:
                     "rows_read": [3, 2],
                     "rows_loaded": [2, 0],
                     "rows_rejected": [1, 2],
-                    "started_at": pd.to_datetime(["2025-03-01 10:00", "2025-03-02 10:00"]),
-                    "finished_at": pd.to_datetime(["2025-03-01 10:01", "2025-03-02 10:01"]),
+                    "started_at": pd.to_datetime(["2025-03-01 10:00", "2025-03-02 10:00"], utc=True),
+                    "finished_at": pd.to_datetime(["2025-03-01 10:01", "2025-03-02 10:01"], utc=True),
                 }
             ),
         )

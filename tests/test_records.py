@@ -36,6 +36,7 @@ from metrics.records import describe_records, records_by_group, records_for
 from metrics.registry import load_registry
 from store.bulk import read_frame
 from store.schema import kpi_results, loads
+from store.times import uk_time
 from synthetic import generate
 from tests.conftest import TEST_KEY
 from tests.test_loader_rules import csv_bytes
@@ -137,7 +138,7 @@ def periods_holding(day: date) -> list[tuple[str, date]]:
 def load_periods(engine: Engine) -> list[tuple[str, date]]:
     """Every period that holds a load (dq_rejected_rows is by load time)."""
     with engine.connect() as conn:
-        days = {t.date() for t in conn.execute(select(loads.c.finished_at)).scalars()}
+        days = {uk_time(t).date() for t in conn.execute(select(loads.c.finished_at)).scalars()}
     return sorted({p for day in days for p in periods_holding(day)})
 
 
@@ -485,7 +486,7 @@ def test_front_door_and_data_quality_records(engine: Engine) -> None:
     ]
     with engine.connect() as conn:
         loaded_at = conn.execute(select(func.max(loads.c.finished_at))).scalar_one()
-    month = period_for("month", loaded_at.date()).end
+    month = period_for("month", uk_time(loaded_at).date()).end
     rejected = records_for(engine, "dq_rejected_rows", "394", "month", month, "kind", "contacts")
     assert rows(rejected, "file_name", "row_number", "column", "rows") == [
         ("contacts_whole.csv", None, None, 2),

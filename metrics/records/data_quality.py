@@ -34,6 +34,7 @@ from metrics.records.request import Request, flags, labels, working_day_test, wo
 from metrics.wiring import records
 from store.extracts import EVENT_KINDS, EXTRACTS
 from store.schema import load_counts, loads, rejects
+from store.times import uk_day_start, uk_wall_clock
 
 
 def completeness_group_names() -> list[str]:
@@ -107,7 +108,8 @@ def dq_completeness(req: Request) -> pd.DataFrame:
 
 
 def _period_loads(req: Request) -> pd.DataFrame:
-    lo, hi = req.day_bounds()
+    # Loads are dated by the UK day they finished on (store/times.py); the store holds UTC.
+    lo, hi = (uk_day_start(day.date()) for day in req.day_bounds())
     query = select(
         loads.c.load_id,
         loads.c.file_name,
@@ -161,7 +163,7 @@ def dq_rejected_rows(req: Request) -> pd.DataFrame:
     return out.assign(
         **text,
         load_id=out["load_id"].astype("Int64"),
-        loaded_at=pd.to_datetime(out["loaded_at"]).astype("datetime64[s]"),
+        loaded_at=uk_wall_clock(out["loaded_at"]),
         row_number=out["row_number"].astype("Int64"),
         rows=out["rows"].astype("Int64"),
         group_name=text["kind"],

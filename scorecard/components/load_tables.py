@@ -15,6 +15,7 @@ import pandas as pd
 
 from scorecard.formatting import format_number, format_value, is_missing
 from store.extracts import EXTRACTS
+from store.times import uk_time
 
 
 def kind_title(kind: Any) -> str:
@@ -37,7 +38,9 @@ def loads_table(loads: pd.DataFrame) -> pd.DataFrame:
             "Rows read": [count_text(v) for v in loads["rows_read"]],
             "Loaded": [count_text(v) for v in loads["rows_loaded"]],
             "Rejected": [count_text(v) for v in loads["rows_rejected"]],
-            "Finished": [f"{t:%d %b %Y %H:%M}" if not is_missing(t) else "" for t in loads["finished_at"]],
+            "Finished": [
+                f"{uk_time(t):%d %b %Y %H:%M}" if not is_missing(t) else "" for t in loads["finished_at"]
+            ],
             "By": [b if isinstance(b, str) else "" for b in loads["loaded_by"]],
         }
     )

@@ -11,6 +11,7 @@ from dash import html
 from metrics.results import RunInfo
 from scorecard.components.markup import props
 from scorecard.errors import ALERT_ID
+from store.times import uk_time
 
 SHELL_ID = "app-shell"
 NAV: tuple[tuple[str, str], ...] = (
@@ -34,7 +35,7 @@ def navigation() -> html.Nav:
 def freshness(run: RunInfo | None) -> str:
     if run is None:
         return "No indicators have been computed yet."
-    return f"Indicators last computed {run.finished_at:%d %B %Y at %H:%M} (run {run.run_id})."
+    return f"Indicators last computed {uk_time(run.finished_at):%d %B %Y at %H:%M} (run {run.run_id})."
 
 
 def shell(run: RunInfo | None) -> html.Div:

@@ -63,6 +63,7 @@ from scorecard.pagekit import (
     rows_by_kpi,
 )
 from scorecard.state import FILTER_KEYS, Filters, resolve
+from store.times import uk_time
 
 PREFIX = "indicator"
 INCLUDE = FILTER_KEYS
@@ -349,7 +350,7 @@ def comments_view(history: list[Any], period: str) -> tuple[list[Any], str]:
             [
                 html.P(current.body, className="mb-1"),
                 html.Footer(
-                    f"{current.author}, {current.created_at:%d %B %Y %H:%M}",
+                    f"{current.author}, {uk_time(current.created_at):%d %B %Y %H:%M}",
                     className="sc-comment-meta",
                 ),
             ],
@@ -367,7 +368,7 @@ def comments_view(history: list[Any], period: str) -> tuple[list[Any], str]:
                                 [
                                     html.P(c.body, className="mb-0"),
                                     html.Span(
-                                        f"{c.author}, {c.created_at:%d %B %Y %H:%M}",
+                                        f"{c.author}, {uk_time(c.created_at):%d %B %Y %H:%M}",
                                         className="sc-comment-meta",
                                     ),
                                 ]
