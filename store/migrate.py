@@ -248,11 +248,12 @@ def upgrade_store(engine: Engine, where: str) -> Upgrade:
 
 
 def _create_at_head(conn: Connection) -> None:
-    from alembic import command
+    from alembic.migration import MigrationContext
 
     metadata.create_all(conn)
     conn.execute(meta.insert().values(key=LEGACY_KEY, value=LEGACY_GUARD))
-    command.stamp(alembic_config(conn), head_revision())
+    # Stamped directly (not through env.py): a new store is the tests' commonest set-up.
+    MigrationContext.configure(conn).stamp(_script(), head_revision())
     _record_release(conn)
 
 
