@@ -162,7 +162,7 @@ OLD_STORE_COMMANDS = [
 
 
 @pytest.mark.parametrize("command_args", OLD_STORE_COMMANDS, ids=lambda a: a[0])
-def test_a_store_made_before_migrations_is_refused_until_upgraded(
+def test_a_store_made_before_migrations_is_refused_and_left_as_it_was(
     tmp_path: Path, command_args: list[str], capsys: pytest.CaptureFixture[str]
 ) -> None:
     url = f"sqlite:///{tmp_path / 'old.db'}"
