@@ -36,18 +36,22 @@ from typing import Any, Literal
 
 import pandas as pd
 from sqlalchemy import Connection, Engine, insert, select
+from sqlalchemy.exc import DataError, IntegrityError, ProgrammingError, SQLAlchemyError
 
 from loaders import formats
+from loaders.limits import ReadLimits
 from loaders.pseudonym import PseudonymKeyError, key_fingerprint
 from loaders.readers import (
     FileRejectedError,
     RawTable,
+    is_reader_failure,
     read_csv_bytes,
     read_sheet_rows,
     table_from_sheet_rows,
     workbook_sheets,
 )
-from loaders.validate import REJECT_COLUMNS, Validated, header_key, validate
+from loaders.validate import REJECT_COLUMNS, Validated, header_key, shown_value, validate
+from loaders.workbook_check import check_workbook
 from store.bulk import upsert
 from store.engine import writing
 from store.extracts import EXTRACTS, KIND_ORDER
@@ -68,6 +72,9 @@ class LoadOptions:
     partner: str | None = None
     loaded_by: str | None = None
     progress: Callable[[str], None] | None = field(default=None, compare=False)
+    # Told once when another load holds the store's write lock and this one waits.
+    on_wait: Callable[[str], None] | None = field(default=None, compare=False)
+    limits: ReadLimits = field(default_factory=ReadLimits)
     # Pseudonyms made during this load (several files share children); memory only.
     pseudonyms: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
 
@@ -92,6 +99,7 @@ class FileOutcome:
     rows_rejected: int = 0
     load_id: int | None = None
     message: str | None = None
+    reason_code: str | None = None
     warnings: list[str] = field(default_factory=list)
     by_kind: dict[str, KindCounts] = field(default_factory=dict)
 
@@ -117,6 +125,7 @@ class FileOutcome:
             "status": self.status,
             "load_id": self.load_id,
             "message": self.message,
+            "reason_code": self.reason_code,
             "warnings": self.warnings,
             "next_step": self.next_step,
             "by_kind": {k: vars(c) for k, c in self.by_kind.items()},
@@ -148,6 +157,7 @@ class PreparedLoad:
                         "column_name": None,
                         "value": None,
                         "reason": self.outcome.message,
+                        "reason_code": self.outcome.reason_code,
                     }
                 ],
                 columns=REJECT_COLUMNS,
@@ -201,7 +211,7 @@ def _read_single_kind(name: str, content: bytes, kind: str, sheets: list[str] | 
     """One kind's table: the sheet named after the kind (or the first) of a workbook, or the CSV."""
     if sheets is not None:
         sheet = _choose_sheet(sheets, kind)
-        table = table_from_sheet_rows(name, sheet, read_sheet_rows(content, sheet))
+        table = table_from_sheet_rows(name, sheet, read_sheet_rows(content, sheet, name))
     else:
         table = read_csv_bytes(name, content)
     table.kind = kind
@@ -251,20 +261,53 @@ def _whole_file_counts(table: RawTable | None, kind: str, default_la: str | None
 
 
 def prepare_bytes(engine: Engine, name: str, content: bytes, options: LoadOptions) -> PreparedLoad:
-    """Read and validate one file without writing anything."""
-    file_hash = hashlib.sha256(content).hexdigest()
+    """Read and validate one file without writing anything.
+
+    Whatever the file holds, this returns: a file that cannot be read is rejected whole
+    with one sentence naming it (nothing of its content, which may hold a child's
+    identifier, is repeated). Only a failure of the store itself goes on up.
+    """
+    fmt = "xlsx" if _is_workbook(content) else ("xml" if _looks_like_xml(content) else "csv")
+    outcome = FileOutcome(
+        file=name, kind=options.kind or kind_from_name(name) or "unknown", format=fmt, status="preview"
+    )
+    prepared = PreparedLoad(outcome=outcome, file_hash=hashlib.sha256(content).hexdigest(), options=options)
+    try:
+        return _prepare(engine, prepared, content)
+    except SQLAlchemyError:
+        raise
+    except FileRejectedError as exc:
+        return _reject_whole(prepared, str(exc), None, exc.code)
+    except BaseException as exc:
+        if not is_reader_failure(exc):
+            raise
+        # A reader library failed in a way we did not foresee: the file is rejected whole,
+        # and the error's text (which may quote a row) is not repeated.
+        message = (
+            f"{name} cannot be read ({type(exc).__name__}): check that it is a CSV UTF-8, "
+            ".xlsx or CIN XML extract, save it again and load it again"
+        )
+        return _reject_whole(prepared, message, None, "unreadable_file")
+
+
+def _prepare(engine: Engine, prepared: PreparedLoad, content: bytes) -> PreparedLoad:
+    outcome, options, name = prepared.outcome, prepared.options, prepared.outcome.file
     say = options.progress or (lambda _msg: None)
-    sheets = workbook_sheets(content) if _is_workbook(content) else None
+    sheets: list[str] | None = None
+    if _is_workbook(content):
+        check_workbook(name, content, options.limits)
+        sheets = workbook_sheets(content, name)
     reader = formats.detect(name, content, sheets) if (sheets or _looks_like_xml(content)) else None
-    fmt = _file_format(content, reader)
+    outcome.format = _file_format(content, reader)
     kind = reader.name if reader else (options.kind or kind_from_name(name))
     if kind is None and sheets:
         kind = next((header_key(s) for s in sheets if header_key(s) in EXTRACTS), None)
-    outcome = FileOutcome(file=name, kind=kind or "unknown", format=fmt, status="preview")
-    prepared = PreparedLoad(outcome=outcome, file_hash=file_hash, options=options)
+    outcome.kind = kind or "unknown"
     if kind is None:
-        return _reject_whole(prepared, _unknown_kind_message(name), _table_for_counting(name, content))
-    previous = _previous_load(engine, file_hash, kind, options.default_la)
+        return _reject_whole(
+            prepared, _unknown_kind_message(name), _table_for_counting(name, content), "unknown_kind"
+        )
+    previous = _previous_load(engine, prepared.file_hash, kind, options.default_la)
     if previous is not None:
         return _previous_outcome(prepared, previous)
     say(f"{name}: reading")
@@ -287,10 +330,12 @@ def prepare_bytes(engine: Engine, name: str, content: bytes, options: LoadOption
                     default_la=options.default_la,
                     key=options.key,
                     pseudonyms=options.pseudonyms,
+                    max_field_chars=options.limits.max_field_chars,
                 )
             )
     except FileRejectedError as exc:
-        return _reject_whole(prepared, str(exc), table)
+        prepared.tables.clear()
+        return _reject_whole(prepared, str(exc), table, exc.code)
     _summarise(prepared)
     return prepared
 
@@ -299,8 +344,8 @@ def _table_for_counting(name: str, content: bytes) -> RawTable | None:
     """The file's rows, read only to count them for a file rejected whole (best effort)."""
     try:
         if _is_workbook(content):
-            sheet = workbook_sheets(content)[0]
-            return table_from_sheet_rows(name, sheet, read_sheet_rows(content, sheet))
+            sheet = workbook_sheets(content, name)[0]
+            return table_from_sheet_rows(name, sheet, read_sheet_rows(content, sheet, name))
         return read_csv_bytes(name, content)
     except FileRejectedError:
         return None
@@ -318,10 +363,11 @@ def _previous_outcome(prepared: PreparedLoad, previous: Any) -> PreparedLoad:
     return prepared
 
 
-def _reject_whole(prepared: PreparedLoad, message: str, table: RawTable | None) -> PreparedLoad:
+def _reject_whole(prepared: PreparedLoad, message: str, table: RawTable | None, code: str) -> PreparedLoad:
     out = prepared.outcome
     out.status = "rejected"
     out.message = message
+    out.reason_code = code
     counts = _whole_file_counts(table, out.kind, prepared.options.default_la)
     prepared.rejected_counts = counts
     out.rows_read = out.rows_rejected = int(counts["rows_read"].sum())
@@ -341,11 +387,15 @@ def _summarise(prepared: PreparedLoad) -> None:
 def commit(engine: Engine, prepared: PreparedLoad) -> FileOutcome:
     """Write a prepared file in one transaction and return what happened."""
     out = prepared.outcome
-    if out.status == "unchanged" or (out.status == "rejected" and out.load_id is not None):
+    if out.status == "unchanged" or (
+        out.status == "rejected" and (out.load_id is not None or not prepared.file_hash)
+    ):
         return out
     say = prepared.options.progress or (lambda _msg: None)
     started = utc_now()
-    with writing(engine) as conn:
+    # One load writes at a time (SQLite's write lock, a PostgreSQL advisory lock), so two
+    # loads of the same file cannot both pass the check below.
+    with writing(engine, on_wait=prepared.options.on_wait) as conn:
         # Identical content may have been committed since it was prepared (a file prepared
         # ahead, or two uploads at once): checked again under the write lock.
         previous = conn.execute(
@@ -385,7 +435,7 @@ def _insert_load(conn: Connection, prepared: PreparedLoad, started: datetime) ->
     status = "rejected" if out.status == "rejected" else "loaded"
     result = conn.execute(
         insert(loads).values(
-            file_name=out.file,
+            file_name=printable(out.file),
             file_hash=prepared.file_hash,
             kind=out.kind,
             format=out.format,
@@ -395,8 +445,8 @@ def _insert_load(conn: Connection, prepared: PreparedLoad, started: datetime) ->
             rows_read=out.rows_read,
             rows_loaded=out.rows_loaded,
             rows_rejected=out.rows_rejected,
-            message=out.message,
-            warnings="\n".join(out.warnings) or None,
+            message=printable(out.message),
+            warnings=printable("\n".join(out.warnings) or None),
             loaded_by=prepared.options.loaded_by,
             started_at=started,
             finished_at=utc_now(),
@@ -414,6 +464,15 @@ def _insert_counts(conn: Connection, load_id: int, counts: pd.DataFrame | None) 
     conn.execute(insert(load_counts), [{str(k): _plain(v) for k, v in r.items()} for r in rows])
 
 
+def printable(text: str | None) -> str | None:
+    """Text as stored: a NUL character (which PostgreSQL refuses) written as ``\\x00``.
+
+    >>> printable("sheet\\x001")
+    'sheet\\\\x001'
+    """
+    return None if text is None else shown_value(str(text), limit=1_000_000)
+
+
 def _plain(value: Any) -> Any:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return None
@@ -428,7 +487,8 @@ def _whole_file_reject(load_id: int, prepared: PreparedLoad) -> dict[str, Any]:
         "kind": prepared.outcome.kind,
         "la_code": prepared.options.default_la,
         "row_number": None,
-        "reason": prepared.outcome.message,
+        "reason": printable(prepared.outcome.message),
+        "reason_code": prepared.outcome.reason_code,
     }
 
 
@@ -436,6 +496,8 @@ def _write_table(conn: Connection, load_id: int, table: Validated) -> None:
     _insert_counts(conn, load_id, table.counts.assign(kind=table.kind))
     if len(table.rejects):
         frame = table.rejects.assign(load_id=load_id)
+        for column in ("sheet", "location", "column_name", "value", "reason"):
+            frame[column] = frame[column].map(printable, na_action="ignore")
         upsert(conn, rejects, frame)
     if len(table.frame):
         upsert(conn, kind_table(table.kind), table.frame.assign(load_id=load_id))
@@ -481,11 +543,45 @@ def iter_load(
         for i, path in enumerate(files):
             current = ahead or pool.submit(_prepare_path, engine, path, options)
             ahead = pool.submit(_prepare_path, engine, files[i + 1], options) if i + 1 < len(files) else None
-            yield path, commit(engine, current.result())
+            yield path, commit_or_report(engine, current.result())
+
+
+def commit_or_report(engine: Engine, prepared: PreparedLoad) -> FileOutcome:
+    """``commit``, but a file whose rows the database refuses is reported, not raised.
+
+    The transaction is rolled back, so nothing of the file is stored (not even a record
+    of the attempt); the next file of a batch goes on. A store that cannot be reached or
+    a key that does not match still stops the batch: every file would fail the same way.
+    """
+    try:
+        return commit(engine, prepared)
+    except (DataError, IntegrityError, ProgrammingError) as exc:
+        out = prepared.outcome
+        out.status = "rejected"
+        out.load_id = None
+        out.reason_code = "not_stored"
+        out.message = (
+            f"{out.file}: the database refused the file's rows ({type(exc.orig).__name__}), so nothing "
+            "of it was stored: check the file for unusual characters and load it again"
+        )
+        return out
 
 
 def _prepare_path(engine: Engine, path: Path, options: LoadOptions) -> PreparedLoad:
-    return prepare_bytes(engine, path.name, path.read_bytes(), options)
+    try:
+        content = path.read_bytes()
+    except OSError as exc:
+        prepared = PreparedLoad(
+            outcome=FileOutcome(
+                file=path.name, kind=kind_from_name(path.name) or "unknown", format="", status="preview"
+            ),
+            file_hash="",
+            options=options,
+        )
+        reason = exc.strerror or type(exc).__name__
+        prepared = _reject_whole(prepared, f"{path.name} cannot be read: {reason}", None, "unreadable_file")
+        return prepared  # no hash: commit records nothing, the store never saw the content
+    return prepare_bytes(engine, path.name, content, options)
 
 
 def load_paths(engine: Engine, paths: Iterable[Path], options: LoadOptions) -> list[FileOutcome]:

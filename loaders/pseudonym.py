@@ -66,14 +66,27 @@ def key_fingerprint(key: bytes) -> str:
     return hmac.new(key, _FINGERPRINT_MESSAGE, hashlib.sha256).hexdigest()[:16]
 
 
-def resolve_key(secret_key: str | None, key_file: Path) -> bytes:
-    """The key from ``secret_key`` if given, else from ``key_file`` (created if absent)."""
+def resolve_key(secret_key: str | None, key_file: Path, stored_fingerprint: str | None = None) -> bytes:
+    """The key from ``secret_key`` if given, else from ``key_file``.
+
+    The key file is created only for a store that holds no pseudonyms yet
+    (``stored_fingerprint`` None): for one that does, a new key would silently stop every
+    new record linking to the old ones, so a missing key file is an error that says
+    where the key must come back from.
+    """
     if secret_key:
         if len(secret_key) < 16:
             raise PseudonymKeyError("SCORECARD_SECRET_KEY is too short: use at least 16 characters")
         return secret_key.encode("utf-8")
     if key_file.exists():
         return _read_key_file(key_file)
+    if stored_fingerprint is not None:
+        raise PseudonymKeyError(
+            f"the key file {key_file} is missing, but this database already holds records pseudonymised "
+            f"with a key (fingerprint {stored_fingerprint}): a new key would stop new records linking to "
+            f"them. Restore {key_file} from the backup made when the key was created (or set "
+            "SCORECARD_SECRET_KEY or SCORECARD_SECRET_KEY_FILE to the original key) and try again"
+        )
     return _create_key_file(key_file)
 
 

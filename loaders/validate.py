@@ -29,6 +29,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from loaders import values as v
+from loaders.limits import ReadLimits
 from loaders.pseudonym import pseudonymise
 from loaders.readers import FileRejectedError, RawTable
 from store.extracts import EXTRACTS, Column, ExtractKind
@@ -44,7 +45,18 @@ REJECT_COLUMNS = [
     "column_name",
     "value",
     "reason",
+    "reason_code",
 ]
+# A parse failure made without a code takes its column type's (see values.Failure).
+TYPE_CODES = {
+    "date": "bad_date",
+    "bool": "bad_boolean",
+    "code": "unknown_code",
+    "codes": "unknown_code",
+    "int": "not_whole_number",
+    "number": "not_a_number",
+    "la": "bad_la_code",
+}
 
 
 @dataclass
@@ -88,7 +100,8 @@ def map_headers(table: RawTable, kind: ExtractKind) -> tuple[dict[str, int], lis
             first = table.headers[found[name]]
             raise FileRejectedError(
                 f"{table.source}: the headers {first!r} and {header!r} both mean {name}: "
-                "remove or rename one of them and load the file again"
+                "remove or rename one of them and load the file again",
+                code="duplicate_column",
             )
         else:
             found[name] = i
@@ -105,12 +118,14 @@ def _check_required(table: RawTable, kind: ExtractKind, found: dict[str, int]) -
         # not repeated in the message, which is stored and shown.
         raise FileRejectedError(
             f"{table.source}: no column matches the {kind.name} format (required {noun}: "
-            f"{', '.join(missing)}). Check that the first row is the header row and load the file again."
+            f"{', '.join(missing)}). Check that the first row is the header row and load the file again.",
+            code="no_matching_columns",
         )
     listed = ", ".join(h for h in table.headers if h) or "(none)"
     raise FileRejectedError(
         f"{table.source}: required {noun} {', '.join(missing)} missing for kind {kind.name}; "
-        f"the columns found are: {listed}. Add or rename the {noun} and load the file again."
+        f"the columns found are: {listed}. Add or rename the {noun} and load the file again.",
+        code="missing_column",
     )
 
 
@@ -139,19 +154,24 @@ class _RowErrors:
     n: int
     column: npt.NDArray[np.object_] = field(init=False)
     reason: npt.NDArray[np.object_] = field(init=False)
+    code: npt.NDArray[np.object_] = field(init=False)
 
     def __post_init__(self) -> None:
         self.column = np.full(self.n, None, dtype=object)
         self.reason = np.full(self.n, None, dtype=object)
+        self.code = np.full(self.n, None, dtype=object)
 
     @property
     def ok(self) -> npt.NDArray[np.bool_]:
         return np.asarray(pd.isna(self.column), dtype=bool)
 
-    def add(self, name: str, failures: npt.NDArray[np.object_]) -> None:
+    def add(self, name: str, failures: npt.NDArray[np.object_], code: str = "bad_value") -> None:
+        """Record each row's failure unless the row already has one; a failure's own code
+        (values.Failure) wins over ``code``."""
         mask = self.ok & failures.astype(bool)
         self.column[mask] = name
         self.reason[mask] = failures[mask]
+        self.code[mask] = [getattr(f, "code", "") or code for f in failures[mask]]
 
 
 def validate(
@@ -161,6 +181,7 @@ def validate(
     default_la: str | None,
     key: bytes,
     pseudonyms: dict[str, str] | None = None,
+    max_field_chars: int = ReadLimits().max_field_chars,
 ) -> Validated:
     """Validate ``table`` as ``kind``; raises FileRejectedError when the file cannot be used at all."""
     found, unknown = map_headers(table, kind)
@@ -168,7 +189,8 @@ def validate(
     if kind.has_common_columns and "la_code" not in found and default_la is None:
         raise FileRejectedError(
             f"{table.source} has no la_code column and no default LA is set: "
-            "add an la_code column or give the LA (scorecard load --la 394)"
+            "add an la_code column or give the LA (scorecard load --la 394)",
+            code="no_la_code",
         )
     n = len(table.row_numbers)
     empty = pd.Series(np.full(n, np.nan), dtype="str")
@@ -176,6 +198,9 @@ def validate(
     errors = _RowErrors(n)
     parsed: dict[str, pd.Series] = {}
     for col in kind.all_columns:
+        failures = _unstorable(raw[col.name], max_field_chars)
+        if failures is not None:
+            errors.add(col.name, failures)
         parsed[col.name] = _parse_into(col, raw[col.name], errors, table.excel_serials, default_la)
     _check_end_dates(kind, parsed, errors)
     la = _row_las(parsed, raw, kind, default_la)
@@ -194,19 +219,39 @@ def _parse_into(
 ) -> pd.Series:
     parse, dtype = _parser(col, excel_serials)
     result = v.parse_column(raw, parse, dtype)
-    failures = result.failures
+    failures = result.failures.copy()
+    code = TYPE_CODES.get(col.type, "bad_value")
     if col.type == "id":
         too_long = (result.values.str.len() > v.MAX_ID_LENGTH).fillna(False).to_numpy(dtype=bool)
-        failures = np.where(too_long, f"identifier is longer than {v.MAX_ID_LENGTH} characters", failures)
+        failures[too_long] = v.Failure(
+            f"identifier is longer than {v.MAX_ID_LENGTH} characters", "id_too_long"
+        )
     if col.type == "la" and default_la is not None and not col.required:
         values = result.values.where(~result.missing, default_la)
-        errors.add(col.name, failures)
+        errors.add(col.name, failures, code)
         return values
-    if col.required or col.type == "la":
-        reason = "required value is blank" if col.required else "la_code is blank and no default LA is set"
-        failures = np.where(result.missing, reason, failures)
-    errors.add(col.name, failures)
+    if col.required:
+        failures[result.missing] = v.Failure("required value is blank", "required_blank")
+    elif col.type == "la":
+        failures[result.missing] = v.Failure("la_code is blank and no default LA is set", "la_blank")
+    errors.add(col.name, failures, code)
     return result.values
+
+
+def _unstorable(raw: pd.Series, max_chars: int) -> npt.NDArray[np.object_] | None:
+    """Values no column may hold: longer than any extract value, or with a NUL character
+    (which PostgreSQL refuses); None when there are none (the usual case)."""
+    text = raw.astype("str")
+    too_long = (text.str.len() > max_chars).fillna(False).to_numpy(dtype=bool)
+    nul = text.str.contains("\x00", regex=False).fillna(False).to_numpy(dtype=bool)
+    if not (too_long.any() or nul.any()):
+        return None
+    failures = np.full(len(raw), None, dtype=object)
+    failures[nul] = v.Failure("the value holds a NUL character (byte 0): remove it", "nul_character")
+    failures[too_long] = v.Failure(
+        f"the value is longer than {max_chars:,} characters, more than any extract value", "field_too_long"
+    )
+    return failures
 
 
 def _check_end_dates(kind: ExtractKind, parsed: dict[str, pd.Series], errors: _RowErrors) -> None:
@@ -221,7 +266,7 @@ def _check_end_dates(kind: ExtractKind, parsed: dict[str, pd.Series], errors: _R
             f"{end_col} {e:%Y-%m-%d} is before {start_col} {s:%Y-%m-%d}"
             for e, s in zip(end.iloc[idx], start.iloc[idx], strict=True)
         ]
-        errors.add(end_col, reasons)
+        errors.add(end_col, reasons, "end_before_start")
 
 
 def _row_las(
@@ -263,7 +308,7 @@ def _check_duplicates(
         f"duplicate {id_label}: the same id for LA {la[i]} is first at row {first}{place}"
         for i, first in zip(where, first_rows.to_numpy()[dup.to_numpy()], strict=True)
     ]
-    errors.add(ids[0], reasons)
+    errors.add(ids[0], reasons, "duplicate_id")
 
 
 def _stored_frame(
@@ -309,6 +354,7 @@ def _rejects_frame(
             "column_name": columns,
             "value": pd.Series(values, dtype=object),
             "reason": [str(r) for r in errors.reason[bad]],
+            "reason_code": errors.code[bad],
         },
         columns=REJECT_COLUMNS,
     )
@@ -324,6 +370,7 @@ def _rejects_frame(
                     "column_name": None,
                     "value": None,
                     "reason": p.reason,
+                    "reason_code": p.code,
                 }
                 for p in table.problems
             ],
@@ -339,7 +386,18 @@ def _reject_value(kind: ExtractKind, raw: dict[str, pd.Series], column: str, row
         return None
     if kind.column(column).type == "child":
         return MASKED
-    return str(text)
+    return shown_value(str(text))
+
+
+def shown_value(text: str, limit: int = 200) -> str:
+    """A rejected value as stored and shown: NUL characters written as ``\\x00``, and
+    cut at ``limit`` characters (a 100 KB value helps nobody find the row).
+
+    >>> shown_value("ab\\x00c"), shown_value("x" * 300)[-9:]
+    ('ab\\\\x00c', 'xx… (cut)')
+    """
+    text = text.replace("\x00", "\\x00")
+    return text if len(text) <= limit else text[:limit] + "… (cut)"
 
 
 def _counts(

@@ -46,7 +46,21 @@ MIN_YEAR, MAX_YEAR = 1900, 2099
 
 
 class Failure(str):
-    """A reason a value was rejected (a str, so it can stand beside parsed values)."""
+    """A reason a value was rejected (a str, so it can stand beside parsed values).
+
+    ``code`` is the reason's stable machine code (docs/loading-formats.md); a failure
+    made without one takes its column type's code in validation.
+
+    >>> Failure("not a number", "not_a_number").code
+    'not_a_number'
+    """
+
+    code: str
+
+    def __new__(cls, reason: str, code: str = "") -> Failure:
+        made = super().__new__(cls, reason)
+        made.code = code
+        return made
 
 
 def is_null_token(text: str) -> bool:
@@ -56,11 +70,11 @@ def is_null_token(text: str) -> bool:
 
 def _checked_date(year: int, month: int, day: int) -> date | Failure:
     if not MIN_YEAR <= year <= MAX_YEAR:
-        return Failure(f"year {year} is out of range ({MIN_YEAR}-{MAX_YEAR})")
+        return Failure(f"year {year} is out of range ({MIN_YEAR}-{MAX_YEAR})", "date_out_of_range")
     try:
         return date(year, month, day)
     except ValueError:
-        return Failure("not a date in the calendar")
+        return Failure("not a date in the calendar", "bad_date")
 
 
 def parse_date(text: str, *, excel_serials: bool = False) -> date | Failure:
@@ -75,8 +89,8 @@ def parse_date(text: str, *, excel_serials: bool = False) -> date | Failure:
         serial = math.floor(float(text))
         if 1 <= serial <= 73050:  # up to 2099-12-31
             return _EXCEL_EPOCH + timedelta(days=serial)
-        return Failure("not an Excel date serial in range")
-    return Failure(f"not a date: expected {DATE_FORMS}")
+        return Failure("not an Excel date serial in range", "bad_date")
+    return Failure(f"not a date: expected {DATE_FORMS}", "bad_date")
 
 
 _BOOLS = {
@@ -98,7 +112,7 @@ def parse_bool(text: str) -> bool | Failure:
     key = _LETTER_PREFIX.sub("", text).strip().lower()
     if key in _BOOLS:
         return _BOOLS[key]
-    return Failure("not a yes/no value: expected true/false, yes/no, y/n or 1/0")
+    return Failure("not a yes/no value: expected true/false, yes/no, y/n or 1/0", "bad_boolean")
 
 
 def normalise_label(text: str) -> str:
@@ -129,7 +143,7 @@ def resolve_code(text: str, list_name: str) -> str | Failure:
         found = lookup.get(normalise_label(candidate))
         if found is not None:
             return found
-    return Failure(f"unknown code: expected one of {_code_summary(list_name)}")
+    return Failure(f"unknown code: expected one of {_code_summary(list_name)}", "unknown_code")
 
 
 def _code_summary(list_name: str) -> str:
@@ -147,7 +161,10 @@ def resolve_codes(text: str, list_name: str) -> str | Failure:
             continue
         code = resolve_code(part.strip(), list_name)
         if isinstance(code, Failure):
-            return Failure(f"unknown code {part.strip()!r}: expected codes like {_code_summary(list_name)}")
+            return Failure(
+                f"unknown code {part.strip()!r}: expected codes like {_code_summary(list_name)}",
+                "unknown_code",
+            )
         if code not in out:
             out.append(code)
     return ",".join(out)
@@ -158,11 +175,11 @@ def parse_int(text: str, minimum: float | None = None) -> int | Failure:
     try:
         number = float(text)
     except ValueError:
-        return Failure("not a whole number")
+        return Failure("not a whole number", "not_whole_number")
     if not math.isfinite(number) or number != int(number):
-        return Failure("not a whole number")
+        return Failure("not a whole number", "not_whole_number")
     if minimum is not None and number < minimum:
-        return Failure(f"must be at least {minimum:g}")
+        return Failure(f"must be at least {minimum:g}", "below_minimum")
     return int(number)
 
 
@@ -171,9 +188,9 @@ def parse_number(text: str) -> float | Failure:
     try:
         number = float(text)
     except ValueError:
-        return Failure("not a number")
+        return Failure("not a number", "not_a_number")
     if not math.isfinite(number):
-        return Failure("not a number")
+        return Failure("not a number", "not_a_number")
     return number
 
 
@@ -184,7 +201,9 @@ def parse_la(text: str) -> str | Failure:
         value = value[:-2]
     if _LA.match(value):
         return value
-    return Failure("not an LA code: expected a DfE number like 394 or an ONS code like E08000024")
+    return Failure(
+        "not an LA code: expected a DfE number like 394 or an ONS code like E08000024", "bad_la_code"
+    )
 
 
 @dataclass

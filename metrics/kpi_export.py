@@ -17,12 +17,10 @@ Example::
 
 from __future__ import annotations
 
-import csv
-import json
 import math
 from collections.abc import Sequence
 from datetime import date
-from typing import Any, TextIO
+from typing import Any
 
 import pandas as pd
 from sqlalchemy import Engine, func, select
@@ -44,6 +42,7 @@ FIRST_COLUMNS = [
     "value",
 ]
 MORE_COLUMNS = ["target", "status", "direction", "spc", "note"]
+NUMBER_COLUMNS = ("numerator", "denominator", "value", "target")
 BREAKDOWNS_FOR = {
     "all": ("all", "kind", "column"),
     "locality": ("locality",),
@@ -100,39 +99,28 @@ def format_number(value: Any) -> str:
     return str(int(number)) if number.is_integer() else repr(number)
 
 
-def _cell(column: str, value: Any) -> str:
-    if column in ("numerator", "denominator", "value", "target"):
-        return format_number(value)
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return ""
+def export_value(column: str, value: Any) -> Any:
+    """A value in the export's encoding, still typed: numbers as int (whole) or float,
+    dates in ISO form, blanks None (the writer, ``scorecard/safe_export.py``, writes it).
+
+    >>> export_value("value", 12.0), export_value("period_end", date(2024, 3, 31)), export_value("note", None)
+    (12, '2024-03-31', None)
+    """
+    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
+        return None
+    if column in NUMBER_COLUMNS:
+        number = float(value)
+        return int(number) if number.is_integer() else number
     if isinstance(value, date):
         return value.isoformat()
     return str(value)
 
 
-def write_csv(
-    frame: pd.DataFrame, out: TextIO, columns: Sequence[str] = (*FIRST_COLUMNS, *MORE_COLUMNS)
-) -> None:
-    """The table as CSV with the export's number and date encoding."""
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(columns)
-    for row in frame[list(columns)].itertuples(index=False):
-        writer.writerow([_cell(c, v) for c, v in zip(columns, row, strict=True)])
-
-
-def write_json(frame: pd.DataFrame, out: TextIO) -> None:
-    """The table as a JSON list of objects; numbers as numbers, blanks as null."""
-    records = []
-    for row in frame.itertuples(index=False):
-        record: dict[str, Any] = {}
-        for column, value in zip(frame.columns, row, strict=True):
-            text = _cell(column, value)
-            if column in ("numerator", "denominator", "value", "target"):
-                record[column] = (
-                    None if text == "" else (int(text) if text.lstrip("-").isdigit() else float(text))
-                )
-            else:
-                record[column] = text or None
-        records.append(record)
-    json.dump(records, out, indent=1)
-    out.write("\n")
+def export_rows(
+    frame: pd.DataFrame, columns: Sequence[str] = (*FIRST_COLUMNS, *MORE_COLUMNS)
+) -> list[list[Any]]:
+    """The table's rows in the export's encoding, in ``columns`` order."""
+    return [
+        [export_value(c, v) for c, v in zip(columns, row, strict=True)]
+        for row in frame[list(columns)].itertuples(index=False)
+    ]

@@ -422,6 +422,7 @@ REJECT_COLUMNS: tuple[str, ...] = (
     "column_name",
     "value",
     "reason",
+    "reason_code",
 )
 
 
@@ -460,12 +461,24 @@ def rejected_count(engine: Engine, load_id: int | None = None, la_code: str | No
 
 
 def reject_reasons(engine: Engine, load_id: int | None = None) -> pd.DataFrame:
-    """Rejected rows counted by kind, column and reason, most frequent first."""
+    """Rejected rows counted by kind, column and reason code, most frequent first.
+
+    Reasons embed values ("year 1066 is out of range"), so one rule would appear as
+    many reasons: rows are grouped by the reason's code, with one of its sentences as an
+    example. Rows stored before codes existed (code null) are grouped by their sentence.
+    """
     r = rejects.c
+    code = func.coalesce(r.reason_code, r.reason)
     query = (
-        select(r.kind, r.column_name, r.reason, func.count().label("rows"))
-        .group_by(r.kind, r.column_name, r.reason)
-        .order_by(func.count().desc(), r.kind)
+        select(
+            r.kind,
+            r.column_name,
+            code.label("reason_code"),
+            func.min(r.reason).label("reason"),
+            func.count().label("rows"),
+        )
+        .group_by(r.kind, r.column_name, code)
+        .order_by(func.count().desc(), r.kind, r.column_name, code)
     )
     if load_id is not None:
         query = query.where(r.load_id == load_id)

@@ -22,7 +22,7 @@ from sqlalchemy import Engine, func, select
 from loaders.pipeline import FileOutcome, LoadOptions, load_paths
 from loaders.pseudonym import resolve_key
 from scorecard.settings import Settings
-from store.engine import describe_url
+from store.engine import describe_url, get_meta
 from store.schema import loads
 
 log = logging.getLogger(__name__)
@@ -48,7 +48,8 @@ def ensure_sample_data(
     where = describe_url(settings.database_url)
     say(f"First run: loading the sample extracts in {settings.samples_dir} into {where}")
     options = LoadOptions(
-        key=resolve_key(settings.secret_key, settings.secret_key_file),
+        key=resolve_key(settings.secret_key, settings.secret_key_file, get_meta(engine, "key_fingerprint")),
+        limits=settings.read_limits(),
         default_la=settings.default_la,
         partner="Sample data",
         loaded_by="first run",

@@ -13,9 +13,7 @@ rejected whole or the work failed, 2 for bad usage.
 from __future__ import annotations
 
 import argparse
-import csv
 import getpass
-import json
 import logging
 import os
 import sys
@@ -117,6 +115,9 @@ def _parser() -> argparse.ArgumentParser:
     rej = sub.add_parser("rejects", parents=[common], help="rejected rows with their reasons")
     rej.add_argument("--load", type=int, metavar="ID", help="one load (default: every load)")
     rej.add_argument("--format", choices=["table", "csv"], default="table")
+    rej.add_argument(
+        "--by-code", action="store_true", help="count the rejected rows by kind, column and reason code"
+    )
 
     return parser
 
@@ -166,6 +167,11 @@ def _user_errors() -> tuple[type[BaseException], ...]:
     return (OSError, OperationalError, PseudonymKeyError, StoreError, CalendarRangeError)
 
 
+def _say(message: str) -> None:
+    """A message the user needs whether or not stderr is a terminal."""
+    print(f"scorecard: {message}", file=sys.stderr, flush=True)
+
+
 def _progress(message: str) -> None:
     if sys.stderr.isatty():
         print(f"  {message}", file=sys.stderr, flush=True)
@@ -203,6 +209,8 @@ def _open_store(settings: Settings) -> Any:
 def _load(args: argparse.Namespace) -> int:
     from loaders.pipeline import LoadOptions, expand_paths, iter_load
     from loaders.pseudonym import resolve_key
+    from scorecard.safe_export import write_json
+    from store.engine import get_meta
 
     settings = _settings(args)
     try:
@@ -213,12 +221,14 @@ def _load(args: argparse.Namespace) -> int:
         raise UsageError("no extract files (.csv, .xlsx, .xml) found in " + ", ".join(map(str, args.paths)))
     engine = _open_store(settings)
     options = LoadOptions(
-        key=resolve_key(settings.secret_key, settings.secret_key_file),
+        key=resolve_key(settings.secret_key, settings.secret_key_file, get_meta(engine, "key_fingerprint")),
         kind=args.kind,
         default_la=settings.default_la,
         partner=args.partner,
         loaded_by=getpass.getuser(),
         progress=_progress,
+        on_wait=_say,
+        limits=settings.read_limits(),
     )
     outcomes = []
     for path, outcome in iter_load(engine, paths, options):
@@ -227,7 +237,7 @@ def _load(args: argparse.Namespace) -> int:
         if not args.json:
             print(_outcome_line(outcome), flush=True)
     if args.json:
-        print(json.dumps([o.to_json() for o in outcomes], indent=2))
+        write_json(sys.stdout, [o.to_json() for o in outcomes])
     if not args.no_recompute and any(o.status == "loaded" for o in outcomes):
         _recompute_after_load(engine, settings, quiet=args.json)
     return 1 if any(o.status == "rejected" for o in outcomes) else 0
@@ -251,9 +261,10 @@ def _recompute(args: argparse.Namespace) -> int:
 
 
 def _kpis(args: argparse.Namespace) -> int:
-    from metrics.kpi_export import kpi_table, results_are_current, write_csv, write_json
+    from metrics.kpi_export import FIRST_COLUMNS, MORE_COLUMNS, export_rows, kpi_table, results_are_current
     from metrics.recompute import recompute
     from metrics.registry import load_registry
+    from scorecard.safe_export import write_csv, write_json
 
     if args.first and args.last and args.first > args.last:
         raise UsageError(f"--from {args.first:%Y-%m} is after --to {args.last:%Y-%m}")
@@ -271,7 +282,12 @@ def _kpis(args: argparse.Namespace) -> int:
         by=args.by,
         la_code=args.la,
     )
-    (write_json if args.format == "json" else write_csv)(frame, sys.stdout)
+    columns = [*FIRST_COLUMNS, *MORE_COLUMNS]
+    rows = export_rows(frame, columns)
+    if args.format == "json":
+        write_json(sys.stdout, [dict(zip(columns, row, strict=True)) for row in rows], indent=1)
+    else:
+        write_csv(sys.stdout, columns, rows, lineterminator="\n")
     return 0
 
 
@@ -345,6 +361,8 @@ def _rejects(args: argparse.Namespace) -> int:
     from store.schema import loads, rejects
 
     engine = _open_store(_settings(args))
+    if args.by_code:
+        return _rejects_by_code(engine, args)
     query = (
         select(
             rejects.c.load_id,
@@ -357,6 +375,7 @@ def _rejects(args: argparse.Namespace) -> int:
             rejects.c.column_name.label("column"),
             rejects.c.value,
             rejects.c.reason,
+            rejects.c.reason_code.label("code"),
         )
         .join(loads, loads.c.load_id == rejects.c.load_id)
         .order_by(rejects.c.load_id, rejects.c.kind, rejects.c.row_number, rejects.c.reject_id)
@@ -379,6 +398,7 @@ def _rejects(args: argparse.Namespace) -> int:
         "location",
         "column",
         "value",
+        "code",
         "reason",
     ]
     _write_rows(rows, cols, args.format, sys.stdout)
@@ -387,20 +407,38 @@ def _rejects(args: argparse.Namespace) -> int:
     return 0
 
 
+def _rejects_by_code(engine: Any, args: argparse.Namespace) -> int:
+    from metrics.results import reject_reasons
+
+    frame = reject_reasons(engine, args.load)
+    rows = [
+        {
+            "kind": r["kind"],
+            "column": r["column_name"],
+            "code": r["reason_code"],
+            "rows": int(r["rows"]),
+            "example": r["reason"],
+        }
+        for r in frame.to_dict("records")
+    ]
+    _write_rows(rows, ["kind", "column", "code", "rows", "example"], args.format, sys.stdout)
+    if args.format == "table" and not rows:
+        print("no rejected rows", file=sys.stderr)
+    return 0
+
+
 def _write_rows(rows: list[dict[str, Any]], cols: list[str], fmt: str, out: TextIO) -> None:
-    from scorecard.safe_export import safe_cell
+    from scorecard.safe_export import is_blank, write_json, write_records_csv
 
     if fmt == "json":
-        json.dump(rows, out, indent=2, default=str)
-        out.write("\n")
+        write_json(out, rows)
         return
     if fmt == "csv":
-        writer = csv.writer(out)
-        writer.writerow(cols)
-        writer.writerows([safe_cell(r.get(c)) for c in cols] for r in rows)
+        write_records_csv(out, rows, cols)
         return
-    shown = [c for c in cols if any(r.get(c) not in (None, "") for r in rows)] or cols
-    table = [[("" if r.get(c) is None else str(r.get(c))) for c in shown] for r in rows]
+    shown = [c for c in cols if any(not is_blank(r.get(c)) and r.get(c) != "" for r in rows)] or cols
+    # A terminal runs no formulas: the table shows text as it is.
+    table = [[("" if is_blank(r.get(c)) else str(r.get(c))) for c in shown] for r in rows]
     # Every column but the last is cut at 40 characters; the last (a reason, say) is shown whole.
     widths = [max([len(c)] + [len(row[i]) for row in table]) for i, c in enumerate(shown)]
     widths = [min(40, w) for w in widths[:-1]] + widths[-1:]

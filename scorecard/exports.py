@@ -21,7 +21,6 @@ from metrics.registry import Registry
 from metrics.suppression import suppress_frame
 from scorecard.components.spc import assurance_text, variation_text
 from scorecard.components.status import status_text
-from scorecard.components.tables import csv_bytes
 from scorecard.formatting import (
     SUPPRESSED,
     direction_words,
@@ -30,7 +29,7 @@ from scorecard.formatting import (
     period_label,
     round_half_up,
 )
-from scorecard.safe_export import safe_cell
+from scorecard.safe_export import csv_bytes, xlsx_text
 from scorecard.state import Filters
 
 SHARING = "sharing"
@@ -187,12 +186,12 @@ def to_xlsx(
     right = book.add_format({"align": "right"})
     sheet = book.add_worksheet("Scorecard")
     about = _about(filters, version, now)
-    sheet.write_string(0, 0, safe_cell(about[0]), title)
+    sheet.write_string(0, 0, xlsx_text(about[0]), title)
     for i, line in enumerate(about[1:], start=1):
-        sheet.write_string(i, 0, safe_cell(line), bold if i == 2 else None)
+        sheet.write_string(i, 0, xlsx_text(line), bold if i == 2 else None)
     top = len(about) + 1
     for col, name in enumerate(frame.columns):
-        sheet.write_string(top, col, name, head)
+        sheet.write_string(top, col, xlsx_text(name), head)
     for r, record in enumerate(frame.itertuples(index=False), start=top + 1):
         for col, (name, value) in enumerate(zip(frame.columns, record, strict=True)):
             if is_missing(value):
@@ -200,7 +199,7 @@ def to_xlsx(
             if isinstance(value, (int, float)) and not isinstance(value, bool):
                 sheet.write_number(r, col, float(value), numbers.get(name, decimal))
             else:
-                sheet.write_string(r, col, str(safe_cell(str(value))), right if name in _NUMERIC else None)
+                sheet.write_string(r, col, xlsx_text(value), right if name in _NUMERIC else None)
     widths = {"Stage": 22, "Indicator": 48, "Indicator id": 24, "Note": 40, "Benchmark source": 40}
     for col, name in enumerate(frame.columns):
         sheet.set_column(col, col, widths.get(name, 14))
@@ -227,7 +226,7 @@ def _definitions_sheet(book: Any, registry: Registry, head: Any) -> None:
         "Denominator",
     )
     for col, name in enumerate(columns):
-        sheet.write_string(0, col, name, head)
+        sheet.write_string(0, col, xlsx_text(name), head)
     polarity = {"up": "Higher is better", "down": "Lower is better", "neutral": "Context only"}
     for r, ind in enumerate(registry, start=1):
         values = (
@@ -241,7 +240,7 @@ def _definitions_sheet(book: Any, registry: Registry, head: Any) -> None:
         )
         for col, value in enumerate(values):
             if value:
-                sheet.write_string(r, col, str(safe_cell(value)))
+                sheet.write_string(r, col, xlsx_text(value))
     sheet.set_column(0, 0, 26)
     sheet.set_column(1, 1, 48)
     sheet.set_column(4, 6, 60)

@@ -10,6 +10,8 @@ Environment variables, each optional:
 - ``SCORECARD_TARGETS_FILE``: the partnership's targets and tolerances (YAML).
 - ``SCORECARD_BENCHMARKS_FILE``: extra benchmark rows (statistical neighbours), CSV.
 - ``SCORECARD_SUPPRESSION_THRESHOLD``: counts from 1 to this are shown as ``c`` (default 5).
+- ``SCORECARD_MAX_SHEET_CELLS``, ``SCORECARD_MAX_DECOMPRESSED_MB``, ``SCORECARD_MAX_FIELD_CHARS``:
+  how much one file may hold once opened (``loaders/limits.py`` gives the defaults and why).
 
 Example::
 
@@ -26,6 +28,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from loaders.limits import MIB, ReadLimits
 from store.engine import DEFAULT_DATABASE_URL
 
 
@@ -42,6 +45,22 @@ class Settings(BaseModel):
     benchmarks_file: Path | None = None
     suppression_threshold: int = Field(default=5, ge=0)
     samples_dir: Path = Path("data/samples")
+    max_sheet_cells: int | None = Field(default=None, ge=1)
+    max_decompressed_mb: int | None = Field(default=None, ge=1)
+    max_field_chars: int | None = Field(default=None, ge=1)
+
+    def read_limits(self) -> ReadLimits:
+        """The loaders' limits: the defaults, with any set here instead.
+
+        >>> Settings(max_sheet_cells=100).read_limits().max_cells
+        100
+        """
+        given = {
+            "max_cells": self.max_sheet_cells,
+            "max_decompressed_bytes": self.max_decompressed_mb and self.max_decompressed_mb * MIB,
+            "max_field_chars": self.max_field_chars,
+        }
+        return ReadLimits(**{k: v for k, v in given.items() if v is not None})
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: object) -> Settings:
@@ -55,6 +74,9 @@ class Settings(BaseModel):
             "targets_file": "SCORECARD_TARGETS_FILE",
             "benchmarks_file": "SCORECARD_BENCHMARKS_FILE",
             "suppression_threshold": "SCORECARD_SUPPRESSION_THRESHOLD",
+            "max_sheet_cells": "SCORECARD_MAX_SHEET_CELLS",
+            "max_decompressed_mb": "SCORECARD_MAX_DECOMPRESSED_MB",
+            "max_field_chars": "SCORECARD_MAX_FIELD_CHARS",
         }
         values: dict[str, object] = {k: env[v] for k, v in names.items() if env.get(v)}
         values.update({k: v for k, v in overrides.items() if v is not None})

@@ -9,12 +9,13 @@ Example::
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import os
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, event, select
+from sqlalchemy import Connection, Engine, create_engine, event, select, text
 from sqlalchemy.engine import make_url
 
 from store.schema import meta
@@ -36,6 +37,16 @@ def normalise_url(url: str) -> str:
         if url.startswith(prefix):
             return "postgresql+psycopg://" + url[len(prefix) :]
     return url
+
+
+def _create_private_file(path: Path) -> None:
+    """Create a new SQLite file readable by its owner only (0600): its WAL and shared-memory
+    files take the same permissions from it. An existing file is left as it is."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        return
 
 
 def _sqlite_on_connect(dbapi_conn: Any, _record: Any) -> None:
@@ -61,19 +72,69 @@ def _sqlite_on_begin(conn: Any) -> None:
 
 
 WRITE_OPTION = "scorecard_write"
+# The PostgreSQL advisory lock every write transaction holds: one writer at a time, as
+# SQLite has (a load checks "already loaded?" and writes under it, so two loads of the
+# same file cannot both write, and two new stores' tables are not created twice).
+WRITE_LOCK_KEY = 0x5C0_2EC0
+WAITING_MESSAGE = "another load is running on this store: waiting for it to finish"
+# How long a write waits for another writer when it was told it would wait (a load).
+LONG_WAIT_MS = 30 * 60 * 1000
+_BUSY_TIMEOUT_MS = 30000
 
 
 @contextmanager
-def writing(engine: Engine) -> Iterator[Connection]:
+def writing(engine: Engine, *, on_wait: Callable[[str], None] | None = None) -> Iterator[Connection]:
     """A write transaction: committed at the end, rolled back on any error.
 
-    On SQLite it takes the write lock at its start, waiting (busy_timeout) for another
-    writer to finish; on PostgreSQL it is an ordinary transaction.
+    It holds the store's write lock from its start (SQLite: BEGIN IMMEDIATE; PostgreSQL:
+    an advisory lock), waiting for another writer to finish. With ``on_wait``, a writer
+    that finds the lock taken says so once (``WAITING_MESSAGE``) and waits up to 30
+    minutes; without, SQLite waits its busy timeout (30 s).
     """
     with engine.connect() as plain:
         conn = plain.execution_options(**{WRITE_OPTION: True})
-        with conn.begin():
-            yield conn
+        waited = engine.dialect.name == "sqlite" and on_wait is not None and _sqlite_lock_taken(conn)
+        if waited:
+            assert on_wait is not None
+            on_wait(WAITING_MESSAGE)
+            _sqlite_busy_timeout(conn, LONG_WAIT_MS)
+        try:
+            with conn.begin():
+                if engine.dialect.name == "postgresql":
+                    _postgres_write_lock(conn, on_wait)
+                yield conn
+        finally:
+            if waited:
+                _sqlite_busy_timeout(conn, _BUSY_TIMEOUT_MS)
+
+
+def _sqlite_busy_timeout(conn: Connection, ms: int) -> None:
+    conn.connection.dbapi_connection.execute(f"PRAGMA busy_timeout={int(ms)}")  # type: ignore[union-attr]
+
+
+def _sqlite_lock_taken(conn: Connection) -> bool:
+    """True when another connection holds SQLite's write lock now (probed, not kept)."""
+    import sqlite3
+
+    raw: Any = conn.connection.dbapi_connection
+    raw.execute("PRAGMA busy_timeout=0")
+    try:
+        raw.execute("BEGIN IMMEDIATE")
+        raw.execute("ROLLBACK")
+        return False
+    except sqlite3.OperationalError:
+        return True
+    finally:
+        raw.execute(f"PRAGMA busy_timeout={_BUSY_TIMEOUT_MS}")
+
+
+def _postgres_write_lock(conn: Connection, on_wait: Callable[[str], None] | None) -> None:
+    key = {"key": WRITE_LOCK_KEY}
+    if conn.execute(text("SELECT pg_try_advisory_xact_lock(:key)"), key).scalar():
+        return
+    if on_wait is not None:
+        on_wait(WAITING_MESSAGE)
+    conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), key)
 
 
 def open_store(url: str = DEFAULT_DATABASE_URL, *, create: bool = True) -> Engine:
@@ -88,7 +149,7 @@ def open_store(url: str = DEFAULT_DATABASE_URL, *, create: bool = True) -> Engin
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database or ""
         if database and database != ":memory:" and not database.startswith("file:"):
-            Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+            _create_private_file(Path(database).expanduser())
         engine = create_engine(url)
         event.listen(engine, "connect", _sqlite_on_connect)
         event.listen(engine, "begin", _sqlite_on_begin)

@@ -96,6 +96,9 @@ rejects = Table(
     Column("column_name", Text, nullable=True),
     Column("value", Text, nullable=True),
     Column("reason", Text, nullable=False),
+    # The reason's stable machine code (docs/loading-formats.md); null on rows stored
+    # before codes existed.
+    Column("reason_code", String(32), nullable=True),
     Index("ix_rejects_load", "load_id"),
 )
 

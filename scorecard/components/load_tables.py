@@ -76,5 +76,8 @@ def rejects_table(rejects: pd.DataFrame) -> pd.DataFrame:
             "Column": [c if isinstance(c, str) else "" for c in rejects["column_name"]],
             "Value": [v if isinstance(v, str) else "" for v in rejects["value"]],
             "Reason": rejects["reason"],
+            "Code": [
+                c if isinstance(c, str) else "" for c in rejects.get("reason_code", rejects["reason"] * 0)
+            ],
         }
     )

@@ -12,8 +12,6 @@ Example::
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Callable, Sequence
 from typing import Any
 from urllib.parse import quote
@@ -23,30 +21,9 @@ from dash import html
 
 from scorecard.components.markup import raw, tag, text
 from scorecard.formatting import is_missing
-from scorecard.safe_export import safe_cell
+from scorecard.safe_export import csv_bytes, csv_text
 
-
-def csv_text(frame: pd.DataFrame) -> str:
-    """The frame as CSV, every text cell escaped against formula injection, blanks empty."""
-    out = io.StringIO()
-    writer = csv.writer(out)  # CRLF line ends: fields holding \r or \n are quoted
-    writer.writerow([safe_cell(str(c)) for c in frame.columns])
-    for row in frame.itertuples(index=False):
-        writer.writerow([_csv_cell(v) for v in row])
-    return out.getvalue()
-
-
-def _csv_cell(value: Any) -> Any:
-    if is_missing(value):
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    return safe_cell(value)
-
-
-def csv_bytes(frame: pd.DataFrame) -> bytes:
-    """CSV as UTF-8 with a byte-order mark, so spreadsheet programs read it as UTF-8."""
-    return ("\ufeff" + csv_text(frame)).encode("utf-8")
+__all__ = ["csv_bytes", "csv_text", "download_link", "frame_table", "table_html"]
 
 
 def download_link(frame: pd.DataFrame, filename: str, label: str = "Download these numbers (CSV)") -> html.A:

@@ -207,7 +207,8 @@ def rejects_view(app: AppContext, load: str | None) -> Any:
         {
             "Extract": [kind_title(k) for k in reasons["kind"]],
             "Column": [c if isinstance(c, str) else "" for c in reasons["column_name"]],
-            "Reason": reasons["reason"],
+            "Code": reasons["reason_code"],
+            "Reason (an example)": reasons["reason"],
             "Rows": [format_number(v) for v in reasons["rows"]],
         }
     )

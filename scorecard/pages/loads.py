@@ -51,9 +51,12 @@ def load_options(app: AppContext, kind: str | None, la: str | None, partner: str
     """The loaders' options for a browser upload (key from the settings)."""
     from loaders.pipeline import LoadOptions
     from loaders.pseudonym import PseudonymKeyError, resolve_key
+    from store.engine import get_meta
 
     try:
-        key = resolve_key(app.settings.secret_key, app.settings.secret_key_file)
+        key = resolve_key(
+            app.settings.secret_key, app.settings.secret_key_file, get_meta(app.engine, "key_fingerprint")
+        )
     except PseudonymKeyError as exc:
         raise UserFacingError(str(exc)) from None
     return LoadOptions(
@@ -62,6 +65,7 @@ def load_options(app: AppContext, kind: str | None, la: str | None, partner: str
         default_la=(la or "").strip() or app.settings.default_la,
         partner=(partner or "").strip() or None,
         loaded_by=current_viewer() or "dashboard upload",
+        limits=app.settings.read_limits(),
     )
 
 
@@ -180,11 +184,11 @@ def commit_all(app: AppContext, prepared: list[Any]) -> list[Any]:
     A store loaded with another pseudonymisation key refuses the load; its message says
     how to fix that, and is shown as it is.
     """
-    from loaders.pipeline import commit
+    from loaders.pipeline import commit_or_report
     from loaders.pseudonym import PseudonymKeyError
 
     try:
-        return [commit(app.engine, p) for p in prepared if loadable(p)]
+        return [commit_or_report(app.engine, p) for p in prepared if loadable(p)]
     except PseudonymKeyError as exc:
         raise UserFacingError(str(exc)) from None
 
