@@ -55,8 +55,9 @@ def _sqlite_on_connect(dbapi_conn: Any, _record: Any) -> None:
     # real transaction, DDL included.
     dbapi_conn.isolation_level = None
     cur = dbapi_conn.cursor()
+    # The wait first: two processes opening a new file at once both switch it to WAL.
+    cur.execute(f"PRAGMA busy_timeout={_BUSY_TIMEOUT_MS}")
     cur.execute("PRAGMA journal_mode=WAL")
-    cur.execute("PRAGMA busy_timeout=30000")
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.execute("PRAGMA cache_size=-262144")
