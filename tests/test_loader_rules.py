@@ -220,7 +220,7 @@ def test_blank_rows_are_not_rows_and_are_noted() -> None:
 
 
 def test_not_utf8_rejects_the_file_with_how_to_fix() -> None:
-    with pytest.raises(FileRejectedError, match="not UTF-8 text .*: save it as 'CSV UTF-8'"):
+    with pytest.raises(FileRejectedError, match=r"not UTF-8 text .*: save it as 'CSV UTF-8'"):
         read_csv_bytes("contacts.csv", "contact_id,child_id\nC1,Zoë\n".encode("cp1252"))
 
 
