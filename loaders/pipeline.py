@@ -357,6 +357,7 @@ def _previous_outcome(prepared: PreparedLoad, previous: Any) -> PreparedLoad:
     if previous.status == "rejected":
         out.status = "rejected"
         out.message = f"identical to load {previous.load_id}, which was rejected: {previous.message}"
+        out.reason_code = "identical_to_rejected"
     else:
         out.status = "unchanged"
         out.message = f"identical to load {previous.load_id}: nothing to do"
