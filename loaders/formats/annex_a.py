@@ -165,7 +165,8 @@ def _map_headers(raw: RawTable, spec: ListSpec, aliases: dict[str, str]) -> tupl
         elif name in found:
             raise FileRejectedError(
                 f"{raw.source}: sheet {raw.sheet!r}: the headers {raw.headers[found[name]]!r} and {header!r} "
-                f"both mean {name}: remove or rename one of them and load the file again"
+                f"both mean {name}: remove or rename one of them and load the file again",
+                code="duplicate_column",
             )
         else:
             found[name] = i
@@ -174,7 +175,8 @@ def _map_headers(raw: RawTable, spec: ListSpec, aliases: dict[str, str]) -> tupl
         raise FileRejectedError(
             f"{raw.source}: sheet {raw.sheet!r} (Annex A list {spec.number}, {spec.title}) has no header row "
             f"with a child identifier column (a header like {_spelling(spec, 'child_id')!r}) in its first "
-            "20 rows: add the Annex A headers and load the file again."
+            "20 rows: add the Annex A headers and load the file again.",
+            code="no_matching_columns",
         )
     missing = [f for f in spec.required if f not in found]
     if missing:
@@ -182,7 +184,8 @@ def _map_headers(raw: RawTable, spec: ListSpec, aliases: dict[str, str]) -> tupl
         listed = ", ".join(h for h in raw.headers if h) or "(none)"
         raise FileRejectedError(
             f"{raw.source}: sheet {raw.sheet!r} (Annex A list {spec.number}, {spec.title}) has no column for "
-            f"{wanted}; the columns found are: {listed}. Rename the column and load the file again."
+            f"{wanted}; the columns found are: {listed}. Rename the column and load the file again.",
+            code="missing_column",
         )
     return found, unused
 
@@ -212,8 +215,11 @@ def _workbook_lists(source: str, content: bytes) -> tuple[dict[int, ListSheet], 
 
     try:
         book = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(content))
-    except Exception as exc:  # calamine raises its own error types for damaged files
-        raise FileRejectedError(f"{source}: cannot open the workbook: {exc}") from None
+    except Exception:  # calamine raises its own error types; their text may quote the file
+        raise FileRejectedError(
+            f"{source}: the workbook cannot be opened: save it again from Excel and load it again",
+            code="bad_workbook",
+        ) from None
     lists: dict[int, ListSheet] = {}
     notes: list[str] = []
     other: list[str] = []
@@ -463,7 +469,8 @@ def _check_la(source: str, lists: dict[int, ListSheet], default_la: str | None) 
     if default_la is None and not any("la_code" in s.cells for s in lists.values()):
         raise FileRejectedError(
             f"{source}: an Ofsted Annex A workbook does not say which LA it comes from: "
-            "give the LA (scorecard load --la 394, or the LA option when uploading) and load it again"
+            "give the LA (scorecard load --la 394, or the LA option when uploading) and load it again",
+            code="no_la_code",
         )
 
 
@@ -493,7 +500,8 @@ def read(name: str, content: bytes, ctx: ReadContext) -> FormatRead:
         raise FileRejectedError(
             f"{name}: the workbook's Annex A sheets ({found}) include none of Lists 1-7, the ones the "
             "scorecard uses (contacts, early help, referrals, assessments, section 47 enquiries, children "
-            "in need and child protection): load a workbook with those lists"
+            "in need and child protection): load a workbook with those lists",
+            code="unknown_kind",
         )
     used = {n: s for n, s in present.items() if not s.empty}
     _check_la(name, used, ctx.default_la)

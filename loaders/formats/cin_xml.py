@@ -239,11 +239,12 @@ def _parse(name: str, content: bytes) -> Element:
     except DefusedXmlException:
         raise FileRejectedError(
             f"{name}: the file uses XML entities or a DTD, which are refused for safety: "
-            "export the census file again"
+            "export the census file again",
+            code="bad_xml",
         ) from None
     except ParseError as exc:
         raise FileRejectedError(
-            f"{name}: not well-formed XML ({exc}): export the census file again"
+            f"{name}: not well-formed XML ({exc}): export the census file again", code="bad_xml"
         ) from None
     return root
 
@@ -322,13 +323,15 @@ def read(name: str, content: bytes, ctx: ReadContext) -> FormatRead:
     root = _parse(name, content)
     if local(root.tag) != "Message":
         raise FileRejectedError(
-            f"{name}: not a CIN census file: its root element is {local(root.tag)}, expected Message"
+            f"{name}: not a CIN census file: its root element is {local(root.tag)}, expected Message",
+            code="unknown_kind",
         )
     la = _header_la(root)
     if la is None and ctx.default_la is None:
         raise FileRejectedError(
             f"{name}: the file has no LA number (Header/Source/LEA) and no default LA is set: "
-            "give the LA (scorecard load --la 394, or the LA option when uploading) and load it again"
+            "give the LA (scorecard load --la 394, or the LA option when uploading) and load it again",
+            code="no_la_code",
         )
     records = {k: _Records(k) for k in ("referrals", *NESTED, "cp_reviews")}
     children = [c for section in _named(root, "Children") for c in _named(section, "Child")]
