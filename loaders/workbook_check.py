@@ -37,20 +37,27 @@ import zipfile
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import IO, Any
 
 from loaders.limits import ReadLimits
 from loaders.readers import FileRejectedError
 
 _CHUNK = 1 << 20
-_TAIL = 256  # bytes kept between chunks, so a tag split across two chunks is still seen
 _DIMENSION = re.compile(
     rb'<(?:[A-Za-z_][\w.-]*:)?dimension\s[^>]*?\bref="(?:[A-Z]+[0-9]+:)?([A-Z]{1,4})([0-9]{1,9})"'
 )
-_REF = re.compile(rb'<(?:[A-Za-z_][\w.-]*:)?c\s[^>]*?\br="([A-Z]{1,4})([0-9]{1,9})"')
-_UNREFERENCED_CELL = re.compile(rb'<(?:[A-Za-z_][\w.-]*:)?c(?=[\s/>])(?![^>]*\br=")')
-_ROW_OR_CELL = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?(row|c)(?=[\s/>])([^>]*)>")
-_R_ATTR = re.compile(rb'\br="([A-Z]{0,4})([0-9]{1,9})"')
-_SHARED_STRING = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?si[\s>/]")
+# The form every common writer uses: the reference is the cell's first attribute.
+_PLAIN_ROW = re.compile(rb'<c r="[A-Z]{1,4}([0-9]{1,9})"')
+_PLAIN_WIDE = re.compile(rb'<c r="([A-Z]{2,4})[0-9]')  # columns beyond Z (rare in extracts)
+_PLAIN_COLUMN = re.compile(rb'<c r="([A-Z]{1,4})[0-9]')
+_ANY_CELL = (b"<c ", b"<c>", b"<c/>")
+# Tabs and line breaks between a tag's name and its attributes are spaces to XML.
+_WHITESPACE_AS_SPACE = bytes.maketrans(b"\t\n\r", b"   ")
+_CELL_REF = re.compile(r"([A-Z]{1,4})([0-9]{1,9})$")
+
+
+class _NeedsParserError(Exception):
+    """A sheet not in the plain form: its extent is found with an XML parser instead."""
 
 
 def _damaged(source: str) -> FileRejectedError:
@@ -89,73 +96,150 @@ def column_letters(number: int) -> str:
 
 @dataclass
 class _SheetScan:
-    """The extent of one sheet, fed the sheet XML a window at a time.
+    """The extent of a sheet in the plain form, fed its XML a piece at a time.
 
-    Each window is the last ``_TAIL`` bytes of the previous one plus a new chunk; only
-    tags that end inside the new chunk are taken, so none is seen twice or missed.
-    Cells are placed by their reference, or by position in their row when they have none.
+    Each piece ends at a ``>``, so a tag is never split between two pieces. In the plain
+    form every cell's first attribute is its reference (``<c r="B7"``), found at C speed;
+    anything else (a cell without one, attributes in another order or quoting, a
+    namespace prefix) raises ``_NeedsParserError``.
     """
 
     rows: int = 0
     columns: int = 0
-    by_position: bool = False
-    _row: int = 0
-    _col: int = 0
+    exact_above: int = 0  # the cell count above which columns are counted exactly
+    _first: bool = True
 
-    def feed(self, window: bytes, tail: int) -> None:
-        dim = _DIMENSION.search(window)
-        if dim and dim.end() > tail:
-            self.rows = max(self.rows, int(dim.group(2)))
-            self.columns = max(self.columns, column_number(dim.group(1)))
-        if not self.by_position and _UNREFERENCED_CELL.search(window) is None:
-            # Every cell has its reference (Excel, and every common library): the extent is
-            # the largest column and row referenced, found at C speed.
-            refs = _REF.findall(window)
-            if refs:
-                self.columns = max(self.columns, *(column_number(x) for x in {c for c, _ in refs}))
-                self.rows = max(self.rows, *(int(x) for x in {r for _, r in refs}))
+    def feed(self, piece: bytes) -> None:
+        if self._first:
+            self._first = False
+            dim = _DIMENSION.search(piece)
+            if dim:
+                self.rows = int(dim.group(2))
+                self.columns = column_number(dim.group(1))
+        piece = piece.translate(_WHITESPACE_AS_SPACE)
+        if b":c" in piece:  # a namespace prefix on the cells (or anything else): parsed instead
+            raise _NeedsParserError
+        rows = _PLAIN_ROW.findall(piece)
+        if sum(piece.count(tag) for tag in _ANY_CELL) != len(rows):
+            raise _NeedsParserError
+        if not rows:
             return
-        if not self.by_position:
-            self.by_position = True
-            self._row = self.rows  # placed after every row seen so far: never under-counted
-        self._walk(window, tail)
+        self.rows = max(self.rows, *map(int, set(rows)))
+        wide = _PLAIN_WIDE.findall(piece)
+        # Columns A-Z count as 26 unless that alone would break a limit: then exactly.
+        narrow = 26 if len(wide) < len(rows) else 0
+        if wide:
+            narrow = max(narrow, *(column_number(x) for x in set(wide)))
+        if narrow == 26 and self.rows * 26 > self.exact_above:
+            narrow = max(column_number(x) for x in set(_PLAIN_COLUMN.findall(piece)))
+        self.columns = max(self.columns, narrow)
 
-    def _walk(self, window: bytes, tail: int) -> None:
-        for m in _ROW_OR_CELL.finditer(window):
-            if m.end() <= tail:
-                continue
-            ref = _R_ATTR.search(m.group(2))
-            if m.group(1) == b"row":
-                self._row = int(ref.group(2)) if ref else self._row + 1
-                self._col = 0
-                continue
-            if ref and ref.group(1):
-                self._col = column_number(ref.group(1))
-                self._row = max(self._row, int(ref.group(2)))
+
+def _parsed_extent(stream: IO[bytes]) -> _SheetScan:
+    """A sheet's extent by parsing its XML (any form): cells by reference, else by position."""
+    from defusedxml.ElementTree import iterparse
+
+    extent = _SheetScan()
+    row = col = 0
+    for event, element in iterparse(stream, events=("start", "end")):
+        tag = element.tag.rsplit("}", 1)[-1]
+        if event == "end":
+            if tag == "row":
+                element.clear()
+            continue
+        if tag == "dimension":
+            ref = _CELL_REF.search(str(element.get("ref", "")))
+            if ref:
+                extent.rows = max(extent.rows, int(ref.group(2)))
+                extent.columns = max(extent.columns, column_number(ref.group(1)))
+        elif tag == "row":
+            given = str(element.get("r", ""))
+            row = int(given) if given.isdigit() else row + 1
+            col = 0
+        elif tag == "c":
+            ref = _CELL_REF.search(str(element.get("r", "")))
+            if ref:
+                col, row = column_number(ref.group(1)), max(row, int(ref.group(2)))
             else:
-                self._col += 1
-            self.rows = max(self.rows, self._row)
-            self.columns = max(self.columns, self._col)
+                col += 1
+            extent.rows = max(extent.rows, row)
+            extent.columns = max(extent.columns, col)
+    return extent
+
+
+class _Bounded(io.RawIOBase):
+    """A part's stream that rejects the file once ``budget`` bytes have been read."""
+
+    def __init__(self, part: IO[bytes], budget: int, source: str) -> None:
+        self.part, self.left, self.source = part, budget, source
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        data = self.part.read(min(len(buffer), _CHUNK))
+        self.left -= len(data)
+        if self.left < 0:
+            raise _too_big(self.source)
+        buffer[: len(data)] = data
+        return len(data)
+
+
+_READ_ERRORS = (
+    zipfile.BadZipFile,
+    zlib.error,
+    EOFError,
+    OSError,
+    ValueError,
+    NotImplementedError,
+    RuntimeError,
+)
 
 
 def _stream_part(
-    zf: zipfile.ZipFile, info: zipfile.ZipInfo, source: str, budget: int, feed: Callable[[bytes, int], None]
+    zf: zipfile.ZipFile, info: zipfile.ZipInfo, source: str, budget: int, feed: Callable[[bytes], None]
 ) -> int:
-    """Decompress a part in a bounded stream, feeding windows to ``feed``; its size."""
+    """Decompress a part in a bounded stream, feeding pieces that end at a ``>``; its size."""
     size = 0
-    window = b""
+    carry = b""
     try:
         with zf.open(info) as part:
             while chunk := part.read(_CHUNK):
                 size += len(chunk)
                 if size > budget:
                     raise _too_big(source)
-                tail = len(window[-_TAIL:])
-                window = window[-_TAIL:] + chunk
-                feed(window, tail)
-    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, NotImplementedError, RuntimeError):
+                data = carry + chunk
+                cut = data.rfind(b">") + 1
+                if cut == 0 and len(data) < 4 * _CHUNK:
+                    carry = data
+                    continue
+                cut = cut or len(data)
+                feed(data[:cut])
+                carry = data[cut:]
+            if carry:
+                feed(carry)
+    except _READ_ERRORS:
         raise _damaged(source) from None
     return size
+
+
+def _sheet_extent(
+    zf: zipfile.ZipFile, info: zipfile.ZipInfo, source: str, budget: int, limits: ReadLimits
+) -> tuple[_SheetScan, int]:
+    """The sheet's extent and decompressed size: the plain form's fast scan, else a parser."""
+    scan = _SheetScan(exact_above=min(limits.max_cells, 26 * limits.max_rows))
+    try:
+        return scan, _stream_part(zf, info, source, budget, scan.feed)
+    except _NeedsParserError:
+        pass
+    try:
+        with zf.open(info) as part:
+            bounded = _Bounded(part, budget, source)
+            return _parsed_extent(io.BufferedReader(bounded)), budget - bounded.left
+    except FileRejectedError:
+        raise
+    except Exception:  # a parse error, a DTD or entities refused, a damaged stream
+        raise _damaged(source) from None
 
 
 def _too_big(source: str) -> FileRejectedError:
@@ -211,17 +295,19 @@ def check_workbook(source: str, content: bytes, limits: ReadLimits) -> None:
             raise _too_big(source)
         name = info.filename.lower()
         if name.startswith("xl/worksheets/") and name.endswith(".xml"):
-            scan = _SheetScan()
-            budget -= _stream_part(zf, info, source, budget, scan.feed)
-            _check_extent(source, _sheet_number(name), scan, limits)
+            extent, size = _sheet_extent(zf, info, source, budget, limits)
+            budget -= size
+            _check_extent(source, _sheet_number(name), extent, limits)
         elif name == "xl/sharedstrings.xml":
             strings = [0]
 
-            def count(window: bytes, tail: int, strings: list[int] = strings) -> None:
-                strings[0] += sum(1 for m in _SHARED_STRING.finditer(window) if m.end() > tail)
+            def count(piece: bytes, strings: list[int] = strings) -> None:
+                strings[0] += (
+                    piece.count(b"<si>") + piece.count(b"<si ") + piece.count(b":si>") + piece.count(b":si ")
+                )
                 if strings[0] > limits.max_shared_strings:
                     raise _too_big(source)
 
             budget -= _stream_part(zf, info, source, budget, count)
         else:
-            budget -= _stream_part(zf, info, source, budget, lambda _w, _t: None)
+            budget -= _stream_part(zf, info, source, budget, lambda _piece: None)

@@ -198,3 +198,28 @@ def test_the_sheet_cell_limit_comes_from_the_settings(
     monkeypatch.setenv("SCORECARD_MAX_SHEET_CELLS", "20")
     assert main(["load", str(other), "--la", "394", "--no-recompute"]) == 1
     assert "more than this scorecard reads" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    "far_cell",
+    [
+        '<c t="inlineStr" r="XFD1048576"><is><t>x</t></is></c>',  # the reference not first
+        "<c r='XFD1048576' t=\"inlineStr\"><is><t>x</t></is></c>",  # single quotes
+        '<c x=">" r="XFD1048576"/>',  # a ">" inside an attribute
+        '<c\nr="XFD1048576"/>',  # a line break before the attribute
+    ],
+)
+def test_a_far_cell_in_any_xml_form_is_found_before_reading(far_cell: str, sqlite_engine: object) -> None:
+    from tests.hostile_files import rows, sheet_xml, workbook
+
+    content = workbook(sheet_xml(rows(3), extra=f'<row r="1048576">{far_cell}</row>'))
+    assert _outcome(content, ReadLimits(), sqlite_engine) == ("rejected", "workbook_too_large")
+
+
+def test_cells_without_references_are_placed_by_position(sqlite_engine: object) -> None:
+    from tests.hostile_files import rows, sheet_xml, workbook
+
+    wide = "".join('<c t="inlineStr"><is><t>x</t></is></c>' for _ in range(30))
+    content = workbook(sheet_xml(rows(3), extra=f"<row>{wide}</row>"))
+    assert _outcome(content, ReadLimits(max_columns=29), sqlite_engine) == ("rejected", "workbook_too_large")
+    assert _outcome(content, ReadLimits(max_columns=30), sqlite_engine)[0] == "preview"
