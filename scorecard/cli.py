@@ -152,8 +152,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"scorecard: error: {exc}", file=sys.stderr)
         return 2
     except _user_errors() as exc:
-        print(f"scorecard: {exc}", file=sys.stderr)
+        print(f"scorecard: {_message(exc)}", file=sys.stderr)
         return 1
+
+
+def _message(exc: BaseException) -> str:
+    """The error's sentence; for a database error, the driver's own, without the SQL
+    statement and its parameters (which could hold a file's values)."""
+    from sqlalchemy.exc import StatementError
+
+    if isinstance(exc, StatementError) and exc.orig is not None:
+        return f"the database refused the work: {str(exc.orig).strip()}"
+    return str(exc)
 
 
 def _user_errors() -> tuple[type[BaseException], ...]:

@@ -489,6 +489,24 @@ def test_a_bad_file_gets_a_clear_message_and_changes_nothing(app_ctx: Any) -> No
     assert _load_count(app_ctx) == before
 
 
+def test_the_preview_of_a_far_cell_workbook_is_a_message_not_an_abort(app_ctx: Any) -> None:
+    from tests.hostile_files import far_cell_xlsx
+
+    content = "data:application/octet-stream;base64," + base64.b64encode(far_cell_xlsx()).decode()
+    preview, confirm_disabled, _, _ = call_with_trigger(
+        page("loads").preview_upload,
+        "loads-upload.contents",
+        [content],
+        None,
+        ["contacts.xlsx"],
+        "auto",
+        "394",
+        "",
+    )
+    text = text_of(preview)
+    assert "Will not be loaded" in text and "XFD1048576" in text and confirm_disabled is True
+
+
 def test_a_good_file_is_previewed_then_loaded(app_ctx: Any) -> None:
     loads_page = page("loads")
     before = _load_count(app_ctx)
