@@ -137,3 +137,25 @@ def test_outputs_of_every_command_escape_formulas(
         assert not any(c.startswith(("=", "+", "-", "@")) for c in cells), cells
         if args[0] == "loads" or "--by-code" not in args:
             assert "'-contacts.csv" in cells
+
+
+def test_no_output_is_written_outside_the_one_writer() -> None:
+    """CSV and JSON writers, and Excel text cells, appear only in scorecard/safe_export.py."""
+    import re
+
+    root = Path(__file__).resolve().parents[1]
+    writers = re.compile(
+        r"csv\.writer\(|csv\.DictWriter\(|json\.dumps?\(|(?<!exports)\.to_csv\(|\.to_excel\(|\.to_json\(orient"
+    )
+    text_cell = re.compile(r"write_string\((?:[^,]*,){2}\s*+(?!xlsx_text\()")
+    found = []
+    for path in [
+        root / "app.py",
+        *(p for d in ("scorecard", "metrics", "loaders", "store") for p in (root / d).rglob("*.py")),
+    ]:
+        if path.name == "safe_export.py":
+            continue
+        source = path.read_text(encoding="utf-8")
+        found += [f"{path.name}: {m.group(0)}" for m in writers.finditer(source)]
+        found += [f"{path.name}: {m.group(0)}" for m in text_cell.finditer(source)]
+    assert found == []
