@@ -95,7 +95,10 @@ def _normalised(rows: dict[str, list[tuple[Any, ...]]], *, local: bool) -> dict[
         times = [columns.index(c) for c in TIME_COLUMNS.get(name, ())]
         fixed = []
         for row in table_rows:
-            cells = list(row)
+            # Columns added by later revisions come after the release's own (add_column
+            # appends), null on the rows it wrote: compared on the release's columns.
+            cells = list(row[: len(columns)])
+            assert all(extra is None for extra in row[len(columns) :]), (name, row)
             for i in times:
                 cells[i] = _as_utc(cells[i], local=local)
             fixed.append(tuple(cells))
