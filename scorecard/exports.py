@@ -19,6 +19,7 @@ import xlsxwriter
 from metrics.benchmarks import Benchmarks, england, year_label
 from metrics.registry import Registry
 from metrics.suppression import suppress_frame
+from scorecard.components.coverage import coverage_text
 from scorecard.components.spc import assurance_text, variation_text
 from scorecard.components.status import status_text
 from scorecard.components.tables import csv_bytes
@@ -57,6 +58,7 @@ EXPORT_COLUMNS: tuple[str, ...] = (
     "Benchmark year",
     "Benchmark source",
     "Note",
+    "Coverage",
 )
 _NUMERIC = ("Value", "Numerator", "Denominator", "Target", "England benchmark")
 
@@ -128,6 +130,7 @@ def export_frame(
                     "Benchmark year": year_label(bench.year_ending) if bench else None,
                     "Benchmark source": bench.source if bench else None,
                     "Note": None if is_missing(note) else str(note),
+                    "Coverage": coverage_text({**{str(k): x for k, x in row.items()}, "grain": filters.grain}, None) or "full",
                 }
             )
     return pd.DataFrame(rows, columns=list(EXPORT_COLUMNS))

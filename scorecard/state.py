@@ -25,7 +25,7 @@ from urllib.parse import urlencode
 from sqlalchemy import Engine
 
 from metrics import results
-from metrics.periods import GRAINS, Grain, Period, month_end
+from metrics.periods import GRAINS, Grain, Period, month_end, month_start
 from scorecard.formatting import month_key
 
 ALL = "all"
@@ -119,17 +119,21 @@ def offered_periods(
 ) -> tuple[list[Period], Period | None]:
     """The periods to offer (newest first) and the default one.
 
-    With a reporting window, the default is the latest period ending in or before the
-    window's last month, and ``within_window`` offers only the periods that overlap the
-    window (the months before it hold partial numbers; those after it, nothing but
-    load-time data quality).
+    With a reporting window, the default is the latest complete period: the latest whose
+    months all lie inside the window (else the latest ending in it). ``within_window``
+    offers only periods with data that do not run past it: those ending in the window's
+    months, partial ones at its start included (they are marked "partial" where shown);
+    a quarter or rolling year running past the last month of data is not offered, nor
+    anything before the window (metrics/coverage.py).
     """
     if window is None:
         return periods, (periods[0] if periods else None)
-    start, end = window[0], month_end(window[1])
-    default = next((p for p in periods if p.end <= end), periods[0] if periods else None)
+    start, end = month_start(window[0]), month_end(window[1])
+    inside = [p for p in periods if p.end >= start and p.end <= end]
+    complete = [p for p in inside if p.start >= start]
+    default = next(iter(complete or inside or periods), None)
     if within_window:
-        periods = [p for p in periods if p.end >= start and p.start <= end]
+        periods = inside
     return periods, default
 
 

@@ -187,6 +187,10 @@ kpi_results = Table(
     Column("direction", String(16), nullable=True),
     # Monthly series only: improvement / concern / neutral / common_cause; null without limits.
     Column("spc", String(16), nullable=True),
+    # How much of the period the LA's data covers (metrics/coverage.py): full / partial /
+    # lookback_incomplete / none; only "full" has status, direction and SPC.
+    Column("coverage", String(24), nullable=False, server_default="full"),
+    Column("months_covered", Integer, nullable=True),
     PrimaryKeyConstraint("la_code", "kpi_id", "grain", "period_end", "breakdown", "group_name"),
     Index("ix_kpi_results_view", "la_code", "grain", "period_end", "breakdown"),
 )
@@ -210,6 +214,8 @@ kpi_spc = Table(
     Column("variation", String(24), nullable=True),
     # pass / fail / hit_and_miss; null without a target or limits.
     Column("assurance", String(16), nullable=True),
+    # True when most months' denominators are under 10: no icons, "too few each month".
+    Column("too_few", Boolean, nullable=False, server_default="0"),
     PrimaryKeyConstraint("la_code", "kpi_id", "breakdown", "group_name"),
 )
 
