@@ -30,7 +30,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Literal
 
@@ -47,6 +47,7 @@ from loaders.readers import (
     table_from_sheet_rows,
     workbook_sheets,
 )
+from loaders.sanity import DateLimits
 from loaders.validate import REJECT_COLUMNS, Validated, header_key, validate
 from store.bulk import upsert
 from store.engine import writing
@@ -66,6 +67,9 @@ class LoadOptions:
     default_la: str | None = None
     partner: str | None = None
     loaded_by: str | None = None
+    # Dates after this day (plus the grace) are rejected; None is the day of the load.
+    load_date: date | None = None
+    date_grace_days: int = 0
     progress: Callable[[str], None] | None = field(default=None, compare=False)
     # Pseudonyms made during this load (several files share children); memory only.
     pseudonyms: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
@@ -286,6 +290,7 @@ def prepare_bytes(engine: Engine, name: str, content: bytes, options: LoadOption
                     default_la=options.default_la,
                     key=options.key,
                     pseudonyms=options.pseudonyms,
+                    dates=DateLimits(options.load_date or date.today(), options.date_grace_days),
                 )
             )
     except FileRejectedError as exc:

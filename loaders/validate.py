@@ -31,6 +31,7 @@ import pandas as pd
 from loaders import values as v
 from loaders.pseudonym import pseudonymise
 from loaders.readers import FileRejectedError, RawTable
+from loaders.sanity import DateLimits, date_failures
 from store.extracts import EXTRACTS, Column, ExtractKind
 from store.schema import stored_columns
 
@@ -161,8 +162,14 @@ def validate(
     default_la: str | None,
     key: bytes,
     pseudonyms: dict[str, str] | None = None,
+    dates: DateLimits | None = None,
 ) -> Validated:
-    """Validate ``table`` as ``kind``; raises FileRejectedError when the file cannot be used at all."""
+    """Validate ``table`` as ``kind``; raises FileRejectedError when the file cannot be used at all.
+
+    ``dates`` bounds every date column (loaders/sanity.py); None means loaded today, no grace.
+    """
+    default_la = _default_la(default_la)
+    dates = dates or DateLimits.today()
     found, unknown = map_headers(table, kind)
     _check_required(table, kind, found)
     if kind.has_common_columns and "la_code" not in found and default_la is None:
@@ -177,6 +184,8 @@ def validate(
     parsed: dict[str, pd.Series] = {}
     for col in kind.all_columns:
         parsed[col.name] = _parse_into(col, raw[col.name], errors, table.excel_serials, default_la)
+        if col.type == "date":
+            errors.add(col.name, date_failures(col.name, parsed[col.name], dates))
     _check_end_dates(kind, parsed, errors)
     la = _row_las(parsed, raw, kind, default_la)
     _check_duplicates(kind, parsed, la, table, errors)
@@ -187,6 +196,16 @@ def validate(
     rejects = _rejects_frame(kind, table, raw, la, errors, default_la=default_la)
     counts = _counts(la[errors.ok], rejects, n_read=n, problems=len(table.problems))
     return Validated(kind=kind.name, frame=frame, rejects=rejects, counts=counts, warnings=warnings)
+
+
+def _default_la(default_la: str | None) -> str | None:
+    """The default LA as its DfE number; a code of no English LA rejects the file."""
+    if default_la is None:
+        return None
+    parsed = v.parse_la(default_la)
+    if isinstance(parsed, v.Failure):
+        raise FileRejectedError(f"the default LA: {parsed}")
+    return parsed
 
 
 def _parse_into(

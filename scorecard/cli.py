@@ -213,6 +213,7 @@ def _load(args: argparse.Namespace) -> int:
         partner=args.partner,
         loaded_by=getpass.getuser(),
         progress=_progress,
+        date_grace_days=settings.date_grace_days,
     )
     outcomes = []
     for path, outcome in iter_load(engine, paths, options):

@@ -10,6 +10,8 @@ Environment variables, each optional:
 - ``SCORECARD_TARGETS_FILE``: the partnership's targets and tolerances (YAML).
 - ``SCORECARD_BENCHMARKS_FILE``: extra benchmark rows (statistical neighbours), CSV.
 - ``SCORECARD_SUPPRESSION_THRESHOLD``: counts from 1 to this are shown as ``c`` (default 5).
+- ``SCORECARD_DATE_GRACE_DAYS``: days after the load date a date may fall and still be
+  loaded (default 0; loaders/sanity.py).
 
 Example::
 
@@ -42,6 +44,7 @@ class Settings(BaseModel):
     benchmarks_file: Path | None = None
     suppression_threshold: int = Field(default=5, ge=0)
     samples_dir: Path = Path("data/samples")
+    date_grace_days: int = Field(default=0, ge=0)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: object) -> Settings:
@@ -55,6 +58,7 @@ class Settings(BaseModel):
             "targets_file": "SCORECARD_TARGETS_FILE",
             "benchmarks_file": "SCORECARD_BENCHMARKS_FILE",
             "suppression_threshold": "SCORECARD_SUPPRESSION_THRESHOLD",
+            "date_grace_days": "SCORECARD_DATE_GRACE_DAYS",
         }
         values: dict[str, object] = {k: env[v] for k, v in names.items() if env.get(v)}
         values.update({k: v for k, v in overrides.items() if v is not None})

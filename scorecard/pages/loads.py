@@ -62,6 +62,7 @@ def load_options(app: AppContext, kind: str | None, la: str | None, partner: str
         default_la=(la or "").strip() or app.settings.default_la,
         partner=(partner or "").strip() or None,
         loaded_by=current_viewer() or "dashboard upload",
+        date_grace_days=app.settings.date_grace_days,
     )
 
 
