@@ -109,6 +109,12 @@ def _parser() -> argparse.ArgumentParser:
     srv.add_argument("--host", default="127.0.0.1")
     srv.add_argument("--port", type=int, default=8050)
 
+    ret = sub.add_parser(
+        "retract", parents=[common], help="remove one load's effect (earlier versions return)"
+    )
+    ret.add_argument("load_id", type=int, metavar="LOAD_ID", help="the load (see scorecard loads)")
+    ret.add_argument("--no-recompute", action="store_true", help="skip recomputing indicators")
+
     rej = sub.add_parser("rejects", parents=[common], help="rejected rows with their reasons")
     rej.add_argument("--load", type=int, metavar="ID", help="one load (default: every load)")
     rej.add_argument("--format", choices=["table", "csv"], default="table")
@@ -132,6 +138,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "rejects": _rejects,
         "recompute": _recompute,
         "kpis": _kpis,
+        "retract": _retract,
         "serve": _serve,
     }
     try:
@@ -154,10 +161,11 @@ def _user_errors() -> tuple[type[BaseException], ...]:
     from sqlalchemy.exc import OperationalError
 
     from loaders.pseudonym import PseudonymKeyError
+    from loaders.retract import RetractError
     from metrics.calendar import CalendarRangeError
     from store.engine import StoreError
 
-    return (OSError, OperationalError, PseudonymKeyError, StoreError, CalendarRangeError)
+    return (OSError, OperationalError, PseudonymKeyError, StoreError, CalendarRangeError, RetractError)
 
 
 def _progress(message: str) -> None:
@@ -292,6 +300,18 @@ def _outcome_line(o: Any) -> str:
     for warning in o.warnings:
         line += f"\n    warning: {warning}"
     return line
+
+
+def _retract(args: argparse.Namespace) -> int:
+    from loaders.retract import retract_load
+
+    settings = _settings(args)
+    engine = _open_store(settings)
+    done = retract_load(engine, args.load_id, by=getpass.getuser())
+    print(done)
+    if not args.no_recompute:
+        _recompute_after_load(engine, settings, quiet=False)
+    return 0
 
 
 def _loads(args: argparse.Namespace) -> int:

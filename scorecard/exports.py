@@ -28,6 +28,7 @@ from scorecard.formatting import (
     direction_words,
     grain_label,
     is_missing,
+    la_name,
     period_label,
     round_half_up,
 )
@@ -112,7 +113,7 @@ def export_frame(
                     "Stage": stage.title,
                     "Indicator": ind.title,
                     "Indicator id": ind.id,
-                    "Local authority": filters.la,
+                    "Local authority": f"{la_name(filters.la)} ({filters.la})",
                     "Period type": grain_label(filters.grain),
                     "Period": period,
                     "Breakdown": breakdown,
@@ -130,10 +131,16 @@ def export_frame(
                     "Benchmark year": year_label(bench.year_ending) if bench else None,
                     "Benchmark source": bench.source if bench else None,
                     "Note": None if is_missing(note) else str(note),
-                    "Coverage": coverage_text({**{str(k): x for k, x in row.items()}, "grain": filters.grain}, None) or "full",
+                    "Coverage": _coverage(row, filters),
                 }
             )
     return pd.DataFrame(rows, columns=list(EXPORT_COLUMNS))
+
+
+def _coverage(row: dict[Any, Any], filters: Filters) -> str:
+    """The coverage words of a result ("full" when the period is wholly covered)."""
+    words = coverage_text({**{str(k): x for k, x in row.items()}, "grain": filters.grain}, None)
+    return words or "full"
 
 
 def _filename(filters: Filters, version: str, suffix: str) -> str:

@@ -26,7 +26,7 @@ from sqlalchemy import Engine
 
 from metrics import results
 from metrics.periods import GRAINS, Grain, Period, month_end, month_start
-from scorecard.formatting import month_key
+from scorecard.formatting import la_name, month_key
 
 ALL = "all"
 FILTER_KEYS: tuple[str, ...] = ("la", "grain", "period", "locality", "team")
@@ -155,7 +155,7 @@ def resolve(
     la = _text(query.get("la"))
     if la not in las:
         if la is not None:
-            notices.append(f"There are no results for LA {la}; showing another LA.")
+            notices.append(f"There are no results for {la_name(la)}; showing another LA.")
         la = default_la if default_la in las else (las[0] if las else None)
     grain_text = _text(query.get("grain")) or "month"
     grain: Grain = grain_text if grain_text in GRAINS else "month"
@@ -180,10 +180,10 @@ def resolve(
     locality = _text(query.get("locality")) or ALL
     team = _text(query.get("team")) or ALL
     if locality != ALL and locality not in localities:
-        notices.append(f"There is no locality {locality!r} in LA {la}; showing all localities.")
+        notices.append(f"There is no locality {locality!r} in {la_name(la)}; showing all localities.")
         locality = ALL
     if team != ALL and team not in teams:
-        notices.append(f"There is no team {team!r} in LA {la}; showing all teams.")
+        notices.append(f"There is no team {team!r} in {la_name(la)}; showing all teams.")
         team = ALL
     if ALL not in (locality, team):
         notices.append("Results are broken down by locality or by team, not both; showing the locality.")

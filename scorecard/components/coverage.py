@@ -72,3 +72,46 @@ def icons_month_text(latest: Any) -> str:
     if end is None:
         return ""
     return f"SPC icons describe the monthly series up to {end:%b %Y}, whichever period is chosen."
+
+
+def period_months_covered(period_start: date, period_end: date, window: tuple[date, date]) -> tuple[int, int]:
+    """(months of the period inside the window, months in the period), by calendar month.
+
+    >>> period_months_covered(date(2023, 4, 1), date(2023, 6, 30), (date(2023, 5, 10), date(2026, 3, 1)))
+    (2, 3)
+    """
+
+    def index(d: date) -> int:
+        return d.year * 12 + d.month - 1
+
+    total = index(period_end) - index(period_start) + 1
+    covered = min(index(period_end), index(window[1])) - max(index(period_start), index(window[0])) + 1
+    return max(covered, 0), total
+
+
+def window_text(la: str, window: tuple[date, date] | None, period: Any = None) -> str:
+    """ "Data for Sunderland from 3 Apr 2023 to 30 Mar 2026." and, for a period not wholly
+    inside, what that means for its results.
+
+    >>> from metrics.periods import period_for
+    >>> window_text("394", (date(2023, 5, 10), date(2026, 3, 30)), period_for("quarter", date(2023, 6, 1)))
+    ... # doctest: +NORMALIZE_WHITESPACE
+    'Data for Sunderland from 10 May 2023 to 30 Mar 2026. Q1 2023-24 is partial: 2 of 3 months have data,
+     so its results have no status, direction of travel or SPC.'
+    """
+    from store.local_authorities import la_name
+
+    if window is None:
+        return f"No data is loaded for {la_name(la)}."
+    start, end = window
+    out = f"Data for {la_name(la)} from {start.day} {start:%b %Y} to {end.day} {end:%b %Y}."
+    if period is not None:
+        covered, total = period_months_covered(period.start, period.end, window)
+        if covered == 0:
+            out += f" {period.label} is outside the data: there are no results to judge."
+        elif covered < total:
+            out += (
+                f" {period.label} is partial: {covered} of {total} months have data, "
+                "so its results have no status, direction of travel or SPC."
+            )
+    return out

@@ -54,6 +54,7 @@ from scorecard.formatting import (
     format_target,
     format_value,
     is_missing,
+    la_name,
     period_label,
 )
 from scorecard.pagekit import (
@@ -64,6 +65,7 @@ from scorecard.pagekit import (
     register_filter_controls,
     routed,
     rows_by_kpi,
+    window_note,
 )
 from scorecard.state import FILTER_KEYS, Filters, resolve
 
@@ -154,7 +156,7 @@ def headline(app: AppContext, ind: Indicator, row: dict[str, Any] | None, filter
     assert filters.period_end is not None
     period = period_label(filters.grain, filters.period_end)
     _, group = filters.breakdown
-    where = f"LA {filters.la}" + ("" if group == "all" else f", {group}")
+    where = f"{la_name(filters.la)}" + ("" if group == "all" else f", {group}")
     if row is None:
         return raw(
             tag(
@@ -345,6 +347,7 @@ def indicator_view(app: AppContext, kpi_id: str, filters: Filters) -> list[Any] 
     )
     sections = [breakdown_section(ind, f, b, filters) for f, b in zip(frame, others, strict=True)]
     return [
+        window_note(app, filters),
         headline(app, ind, row, filters),
         spc_section(app, ind, filters),
         html.H2("Breakdowns") if any(sections) else None,

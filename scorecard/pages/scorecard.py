@@ -24,7 +24,7 @@ from scorecard.components.markup import raw
 from scorecard.components.scorecard_table import scorecard_table
 from scorecard.components.status import STATUS_TEXT
 from scorecard.context import AppContext, get_context
-from scorecard.formatting import grain_label, period_label
+from scorecard.formatting import grain_label, la_name, period_label
 from scorecard.pagekit import (
     current_filters,
     filter_inputs,
@@ -34,6 +34,7 @@ from scorecard.pagekit import (
     routed,
     rows_by_kpi,
     triggered_key,
+    window_note,
 )
 from scorecard.state import FILTER_KEYS, Filters, resolve
 
@@ -163,11 +164,12 @@ def scorecard_view(app: AppContext, filters: Filters) -> list[Any] | html.Div:
     breakdown, group = filters.breakdown
     area = "whole LA" if breakdown == "all" else f"{breakdown} {group}"
     period = period_label(filters.grain, filters.period_end)
-    caption = f"Scorecard for LA {filters.la}, {grain_label(filters.grain).lower()} {period}, {area}"
+    caption = f"Scorecard for {la_name(filters.la)}, {grain_label(filters.grain).lower()} {period}, {area}"
     link_query = filters.query_string()
     return [
+        window_note(app, filters),
         html.H2(
-            f"LA {filters.la}, {period} ({area}): {status_summary(frame)}",
+            f"{la_name(filters.la)}, {period} ({area}): {status_summary(frame)}",
             className="h4",
             id=f"{PREFIX}-summary",
         ),

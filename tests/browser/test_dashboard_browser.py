@@ -244,7 +244,7 @@ def test_each_filter_changes_the_view_and_the_url_reproduces_it(
 
     _select(page, "scorecard-la", "394")
     page.wait_for_url(re.compile(r"la=394"))
-    expect_text(summary, "LA 394")
+    expect_text(summary, "Sunderland")
 
     _select(page, "scorecard-grain", "quarter")
     page.wait_for_url(re.compile(r"grain=quarter"))
