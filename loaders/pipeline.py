@@ -47,6 +47,7 @@ from loaders.readers import (
     table_from_sheet_rows,
     workbook_sheets,
 )
+from loaders.retract import RETRACTED, keep_superseded
 from loaders.sanity import DateLimits
 from loaders.validate import REJECT_COLUMNS, Validated, header_key, validate
 from store.bulk import upsert
@@ -220,7 +221,7 @@ def _file_format(content: bytes, reader: formats.FormatReader | None) -> str:
 def _previous_load_query(file_hash: str, kind: str, default_la: str | None) -> Any:
     return (
         select(loads.c.load_id, loads.c.status, loads.c.message)
-        .where(loads.c.file_hash == file_hash, loads.c.kind == kind)
+        .where(loads.c.file_hash == file_hash, loads.c.kind == kind, loads.c.status != RETRACTED)
         .where(loads.c.la_default == default_la if default_la else loads.c.la_default.is_(None))
         .order_by(loads.c.load_id.desc())
         .limit(1)
@@ -442,7 +443,9 @@ def _write_table(conn: Connection, load_id: int, table: Validated) -> None:
         frame = table.rejects.assign(load_id=load_id)
         upsert(conn, rejects, frame)
     if len(table.frame):
-        upsert(conn, kind_table(table.kind), table.frame.assign(load_id=load_id))
+        frame = table.frame.assign(load_id=load_id)
+        keep_superseded(conn, table.kind, frame, load_id)
+        upsert(conn, kind_table(table.kind), frame)
 
 
 def load_bytes(engine: Engine, name: str, content: bytes, options: LoadOptions) -> FileOutcome:

@@ -168,8 +168,9 @@ def add_coverage(
 def _in_window(frame: pd.DataFrame, windows: pd.DataFrame) -> pd.Series:
     """True for rows whose period lies inside its LA's window (SPC uses only those)."""
     bounds = frame[["la_code"]].merge(windows, on="la_code", how="left")
-    start = bounds["window_start"].to_numpy("datetime64[D]")
-    end = bounds["window_end"].to_numpy("datetime64[D]")
+    # to_datetime first: with no window at all (every row rejected) the columns are empty objects.
+    start = pd.to_datetime(bounds["window_start"]).to_numpy("datetime64[D]")
+    end = pd.to_datetime(bounds["window_end"]).to_numpy("datetime64[D]")
     period_start = frame["period_start"].to_numpy("datetime64[D]")
     period_end = frame["period_end"].to_numpy("datetime64[D]")
     # A month counts when the window covers it from its first day (a window starting on

@@ -161,6 +161,28 @@ def kind_table(kind_name: str) -> Table:
     return KIND_TABLES[kind_name]
 
 
+def _build_versions_table(kind_name: str) -> Table:
+    """Prior versions of a kind's records: the kind's columns plus the load that superseded them.
+
+    A record replaced by a later load is copied here first, so nothing is lost and the
+    later load can be retracted (loaders/retract.py). ``load_id`` is the load that wrote
+    the old version; ``superseded_by`` the load that replaced it.
+    """
+    source = KIND_TABLES[kind_name]
+    cols: list[SchemaItem] = [Column(c.name, c.type, nullable=c.nullable) for c in source.columns]
+    cols.append(Column("superseded_by", Integer, nullable=False))
+    pk = [c.name for c in source.primary_key.columns]
+    args: list[SchemaItem] = [
+        PrimaryKeyConstraint(*pk, "superseded_by", name=f"pk_{kind_name}_versions"),
+        Index(f"ix_{kind_name}_versions_by", "superseded_by"),
+        Index(f"ix_{kind_name}_versions_load", "load_id"),
+    ]
+    return Table(f"{kind_name}_versions", metadata, *cols, *args)
+
+
+VERSION_TABLES: dict[str, Table] = {name: _build_versions_table(name) for name in EXTRACTS}
+
+
 # --- Indicator results (written by metrics, read by the dashboard) -------------------
 
 # One row per LA, indicator, grain, period, breakdown and group. Percentages are

@@ -224,3 +224,20 @@ def test_kpis_export_adds_coverage_after_the_first_ten(
     assert head[10:] == ["target", "status", "direction", "spc", "note", "coverage"]
     contacts = next(r for r in rows[1:] if r[0] == "contacts" and r[5] == "all")
     assert contacts[9] == "7" and contacts[-1] == "partial"
+
+
+def test_a_store_with_no_events_has_no_window_and_no_coverage() -> None:
+    # Every row of the only file was rejected: there are load counts but no events.
+    windows = pd.DataFrame({"la_code": pd.Series([], dtype=object), "window_start": [], "window_end": []})
+    out = period_coverage(_rows("dq_rejected_rows", "month", "2024-04"), windows)
+    assert out["coverage"].tolist() == ["none"]
+
+
+def test_recompute_when_every_row_was_rejected(sqlite_engine: Engine) -> None:
+    content = csv_bytes(
+        "contact_id,child_id,contact_date,contact_source,outcome", "K1,C1,1980-04-01,6,referral"
+    )
+    assert load_bytes(sqlite_engine, "contacts.csv", content, OPTS).rows_rejected == 1
+    assert recompute(sqlite_engine).results > 0  # data quality only; no window, so coverage none
+    with sqlite_engine.connect() as conn:
+        assert set(conn.execute(select(kpi_results.c.coverage)).scalars()) == {"none"}
