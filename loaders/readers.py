@@ -104,6 +104,10 @@ def read_csv_bytes(source: str, content: bytes) -> RawTable:
                 f"{source} is not UTF-8 text: save it as 'CSV UTF-8' and load it again"
             ) from None
         return _read_csv_slowly(source, content, headers)
+    if table.num_columns != len(headers):
+        # Arrow counts the columns from the first data row: rows shorter (or longer) than the
+        # header are told apart row by row, each a reject naming its field count.
+        return _read_csv_slowly(source, content, headers)
     cells = [_strip_column(table.column(i).to_pandas()) for i in range(len(headers))]
     rows = np.arange(1, table.num_rows + 1, dtype=np.int64)
     return _drop_blank_rows(RawTable(source=source, headers=headers, cells=cells, row_numbers=rows))

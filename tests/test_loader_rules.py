@@ -306,3 +306,9 @@ def test_an_unknown_la_code_is_a_row_reject_naming_it() -> None:
     assert v.rows_loaded == 1
     (reason,) = v.rejects["reason"].tolist()
     assert "la_code 399 is not a local authority in England" in reason
+
+
+def test_rows_shorter_than_the_header_are_rejected_not_a_crash() -> None:
+    v = run("contacts", csv_bytes(CONTACT_HEADER, "K1,C1", "K2,C2"))
+    assert v.rows_loaded == 0
+    assert v.rejects["reason"].tolist() == ["the row has 2 fields but the header has 6"] * 2

@@ -199,7 +199,10 @@ def spc_figure(
                 data.append(_line(ends, [level] * 2, name, MUTED, "dash"))
     if target is not None and months:
         data.append(_line([months[0], months[-1]], [target, target], "Target", TARGET, "dot", 1.5))
-    return style_figure({"data": data, "layout": {}}, y_title, height=340)
+    fig = style_figure({"data": data, "layout": {}}, y_title, height=340)
+    if bounds == (0.0, None):  # counts, rates and medians: the axis starts at 0
+        fig["layout"]["yaxis"] = {**fig["layout"]["yaxis"], "rangemode": "tozero"}
+    return fig
 
 
 def natural_bounds(indicator_type: str) -> tuple[float | None, float | None]:

@@ -165,7 +165,7 @@ def trend_sections(app: AppContext, filters: Filters) -> list[Any]:
             f"{PREFIX}-flow",
             "Early help episodes started and closed, month by month",
             count_summary,
-            line_chart(months, counts, "episodes"),
+            line_chart(months, counts, "episodes", counts=True),
             counts_table,
             f"early_help_starts_closures_LA{filters.la}.csv",
             numeric=tuple(counts),
