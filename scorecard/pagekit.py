@@ -158,8 +158,9 @@ def window_note(app: AppContext, filters: Filters) -> html.P | None:
 
 
 def with_window(app: AppContext, filters: Filters, view: View) -> list[Any]:
-    """A view under its window note."""
-    return [window_note(app, filters), view(app, filters)]
+    """A view under its window note (one flat list: Dash does not render nested lists)."""
+    shown = view(app, filters)
+    return [window_note(app, filters), *(shown if isinstance(shown, list) else [shown])]
 
 
 def content_callback(include: Sequence[str], view: View) -> Callable[..., Any]:

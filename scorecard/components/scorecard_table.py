@@ -94,13 +94,13 @@ def indicator_row(
     )
     cells = (
         tag("td", value_cell(row, ind), coverage_mark(words), class_="text-end sc-num"),
-        tag("td", text(fraction_text(row, ind)), class_="text-end sc-num sc-note"),
-        tag("td", text(format_target(row.get("target"), ind.type)), class_="text-end sc-num"),
-        tag("td", status_badge(row.get("status"))),
-        tag("td", direction_html(row.get("direction"), ind.polarity)),
-        tag("td", sparkline(spark, spark_labels(months, spark, ind.type), ind.title)),
-        tag("td", spc_cell),
-        tag("td", benchmark_cell(bench, ind, number), class_="text-end"),
+        tag("td", text(fraction_text(row, ind)), class_="text-end sc-num sc-note sc-wide-only"),
+        tag("td", text(format_target(row.get("target"), ind.type)), class_="text-end sc-num sc-wide-only"),
+        tag("td", status_badge(row.get("status")), class_="sc-card-status"),
+        tag("td", direction_html(row.get("direction"), ind.polarity), class_="sc-card-direction"),
+        tag("td", sparkline(spark, spark_labels(months, spark, ind.type), ind.title), class_="sc-wide-only"),
+        tag("td", spc_cell, class_="sc-wide-only"),
+        tag("td", benchmark_cell(bench, ind, number), class_="text-end sc-wide-only"),
     )
     return tag("tr", title, *cells)
 
@@ -154,4 +154,7 @@ def scorecard_table(
         class_="table table-sm sc-table sc-scorecard",
         id="scorecard-table",
     )
-    return tag("div", table, class_="table-responsive") + source_list(sources)
+    return (
+        tag("div", table, class_="table-responsive", tabindex="0", role="region", aria_label=caption)
+        + source_list(sources)
+    )

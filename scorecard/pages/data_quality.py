@@ -224,7 +224,7 @@ def data_quality_view(app: AppContext, filters: Filters) -> tuple[Any, Any]:
     """The period's data-quality results, and the loads (for the filters' LA)."""
     if filters.la is None or filters.period_end is None:
         return no_results(), load_sections(app, None)
-    return [window_note(app, filters), dq_sections(app, filters)], load_sections(app, filters.la)
+    return [window_note(app, filters), *dq_sections(app, filters)], load_sections(app, filters.la)
 
 
 def layout(**query: Any) -> html.Div:
