@@ -328,6 +328,8 @@ def test_open_an_indicator_and_add_then_edit_a_comment(
     page.wait_for_url(re.compile(r"/indicator/rereferrals_12m\?la=394"))
     _settled(page)
     expect_text(page.locator("h1"), "Re-referrals within 12 months")
+    # Plotly's bundle loads after the callbacks have answered: wait for the chart to be drawn.
+    page.locator("#indicator-spc-graph .js-plotly-plot, #indicator-spc-graph.js-plotly-plot").first.wait_for()
     assert (
         page.locator(
             "#indicator-spc-graph .js-plotly-plot, #indicator-spc-graph.js-plotly-plot"
