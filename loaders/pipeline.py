@@ -30,7 +30,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Literal
 
@@ -50,6 +50,8 @@ from loaders.readers import (
     table_from_sheet_rows,
     workbook_sheets,
 )
+from loaders.retract import RETRACTED, keep_superseded
+from loaders.sanity import DateLimits
 from loaders.validate import REJECT_COLUMNS, Validated, header_key, shown_value, validate
 from loaders.workbook_check import check_workbook
 from store.bulk import upsert
@@ -71,6 +73,9 @@ class LoadOptions:
     default_la: str | None = None
     partner: str | None = None
     loaded_by: str | None = None
+    # Dates after this day (plus the grace) are rejected; None is the day of the load.
+    load_date: date | None = None
+    date_grace_days: int = 0
     progress: Callable[[str], None] | None = field(default=None, compare=False)
     # Told once when another load holds the store's write lock and this one waits.
     on_wait: Callable[[str], None] | None = field(default=None, compare=False)
@@ -227,7 +232,7 @@ def _file_format(content: bytes, reader: formats.FormatReader | None) -> str:
 def _previous_load_query(file_hash: str, kind: str, default_la: str | None) -> Any:
     return (
         select(loads.c.load_id, loads.c.status, loads.c.message)
-        .where(loads.c.file_hash == file_hash, loads.c.kind == kind)
+        .where(loads.c.file_hash == file_hash, loads.c.kind == kind, loads.c.status != RETRACTED)
         .where(loads.c.la_default == default_la if default_la else loads.c.la_default.is_(None))
         .order_by(loads.c.load_id.desc())
         .limit(1)
@@ -331,6 +336,7 @@ def _prepare(engine: Engine, prepared: PreparedLoad, content: bytes) -> Prepared
                     key=options.key,
                     pseudonyms=options.pseudonyms,
                     max_field_chars=options.limits.max_field_chars,
+                    dates=DateLimits(options.load_date or date.today(), options.date_grace_days),
                 )
             )
     except FileRejectedError as exc:
@@ -501,7 +507,9 @@ def _write_table(conn: Connection, load_id: int, table: Validated) -> None:
             frame[column] = frame[column].map(printable, na_action="ignore")
         upsert(conn, rejects, frame)
     if len(table.frame):
-        upsert(conn, kind_table(table.kind), table.frame.assign(load_id=load_id))
+        frame = table.frame.assign(load_id=load_id)
+        keep_superseded(conn, table.kind, frame, load_id)
+        upsert(conn, kind_table(table.kind), frame)
 
 
 def load_bytes(engine: Engine, name: str, content: bytes, options: LoadOptions) -> FileOutcome:

@@ -32,6 +32,7 @@ from loaders import values as v
 from loaders.limits import ReadLimits
 from loaders.pseudonym import pseudonymise
 from loaders.readers import FileRejectedError, RawTable
+from loaders.sanity import DateLimits, date_failures
 from store.extracts import EXTRACTS, Column, ExtractKind
 from store.schema import stored_columns
 
@@ -182,8 +183,14 @@ def validate(
     key: bytes,
     pseudonyms: dict[str, str] | None = None,
     max_field_chars: int = ReadLimits().max_field_chars,
+    dates: DateLimits | None = None,
 ) -> Validated:
-    """Validate ``table`` as ``kind``; raises FileRejectedError when the file cannot be used at all."""
+    """Validate ``table`` as ``kind``; raises FileRejectedError when the file cannot be used at all.
+
+    ``dates`` bounds every date column (loaders/sanity.py); None means loaded today, no grace.
+    """
+    default_la = _default_la(default_la)
+    dates = dates or DateLimits.today()
     found, unknown = map_headers(table, kind)
     _check_required(table, kind, found)
     if kind.has_common_columns and "la_code" not in found and default_la is None:
@@ -202,6 +209,8 @@ def validate(
         if failures is not None:
             errors.add(col.name, failures)
         parsed[col.name] = _parse_into(col, raw[col.name], errors, table.excel_serials, default_la)
+        if col.type == "date":
+            errors.add(col.name, date_failures(col.name, parsed[col.name], dates))
     _check_end_dates(kind, parsed, errors)
     la = _row_las(parsed, raw, kind, default_la)
     _check_duplicates(kind, parsed, la, table, errors)
@@ -212,6 +221,16 @@ def validate(
     rejects = _rejects_frame(kind, table, raw, la, errors, default_la=default_la)
     counts = _counts(la[errors.ok], rejects, n_read=n, problems=len(table.problems))
     return Validated(kind=kind.name, frame=frame, rejects=rejects, counts=counts, warnings=warnings)
+
+
+def _default_la(default_la: str | None) -> str | None:
+    """The default LA as its DfE number; a code of no English LA rejects the file."""
+    if default_la is None:
+        return None
+    parsed = v.parse_la(default_la)
+    if isinstance(parsed, v.Failure):
+        raise FileRejectedError(f"the default LA: {parsed}", code=parsed.code or "unknown_la")
+    return parsed
 
 
 def _parse_into(

@@ -30,6 +30,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from store.codes import CODE_LISTS, LABEL_ALIASES
+from store.local_authorities import la_number
 
 NULL_TOKENS = frozenset({"", "NULL", "N/A", "#N/A"})
 
@@ -195,15 +196,27 @@ def parse_number(text: str) -> float | Failure:
 
 
 def parse_la(text: str) -> str | Failure:
-    """A DfE three-digit LA number (``394``) or an ONS code (``E08000024``)."""
+    """A DfE three-digit LA number (``394``) or an ONS code (``E08000024``) of an English LA,
+    as its DfE number (``store/local_authorities.py``): both forms are one LA.
+
+    >>> parse_la("E08000024"), str(parse_la("399"))[:47]
+    ('394', 'la_code 399 is not a local authority in England')
+    """
     value = text.strip().upper()
     if value.endswith(".0") and value[:-2].isdigit():
         value = value[:-2]
-    if _LA.match(value):
-        return value
-    return Failure(
-        "not an LA code: expected a DfE number like 394 or an ONS code like E08000024", "bad_la_code"
-    )
+    if not _LA.match(value):
+        return Failure(
+            "not an LA code: expected a DfE number like 394 or an ONS code like E08000024", "bad_la_code"
+        )
+    number = la_number(value)
+    if number is None:
+        return Failure(
+            f"la_code {value} is not a local authority in England: use the LA's DfE number "
+            "(like 394) or ONS code (like E08000024), as listed in store/data/local_authorities.csv",
+            "unknown_la",
+        )
+    return number
 
 
 @dataclass

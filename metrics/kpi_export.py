@@ -2,7 +2,10 @@
 
 The first ten columns are exactly ``kpi_id, la_code, grain, period_start, period_end,
 breakdown, group, numerator, denominator, value`` (kpis.md "Output encoding"), then
-``target, status, direction, spc, note``. Dates are ISO; numbers are unrounded, whole
+``target, status, direction, spc, note, coverage``. ``coverage`` (``full``, ``partial``,
+``lookback_incomplete``, ``none``: metrics/coverage.py) is the last column, so that the
+columns after the first ten keep their places too (the issue asks only that it come
+after the first ten). Dates are ISO; numbers are unrounded, whole
 numbers written without a decimal point, blanks empty.
 
 ``--by all`` also gives the data-quality ids, whose whole-LA rows are per kind
@@ -41,7 +44,7 @@ FIRST_COLUMNS = [
     "denominator",
     "value",
 ]
-MORE_COLUMNS = ["target", "status", "direction", "spc", "note"]
+MORE_COLUMNS = ["target", "status", "direction", "spc", "note", "coverage"]
 NUMBER_COLUMNS = ("numerator", "denominator", "value", "target")
 BREAKDOWNS_FOR = {
     "all": ("all", "kind", "column"),

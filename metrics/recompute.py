@@ -28,6 +28,7 @@ import pandas as pd
 from sqlalchemy import Engine, delete, func, insert, select
 
 from metrics.compute import compute_indicators
+from metrics.coverage import indicator_windows, kind_starts, period_coverage
 from metrics.outcome_scores import outcome_score_changes
 from metrics.registry import Registry, load_registry
 from metrics.snapshot import StoreSnapshot, read_snapshot
@@ -74,6 +75,7 @@ def recompute(
     snapshot = read_snapshot(engine)
     computed = compute_indicators(snapshot, registry)
     windows = reporting_windows(snapshot)
+    computed = add_coverage(computed, snapshot, windows, registry)
     results, series = add_spc(add_assessment(computed, registry, targets), windows)
     scores = outcome_score_changes(snapshot)
     _store(engine, results, series, windows, scores, started)
@@ -150,11 +152,26 @@ def reporting_windows(snapshot: StoreSnapshot) -> pd.DataFrame:
     return out[["la_code", "window_start", "window_end", "basis"]]
 
 
+def add_coverage(
+    computed: pd.DataFrame, snapshot: StoreSnapshot, windows: pd.DataFrame, registry: Registry
+) -> pd.DataFrame:
+    """The computed rows with ``coverage`` and ``months_covered`` (``metrics.coverage``)."""
+    if computed.empty:
+        return computed.assign(coverage=[], months_covered=[])
+    main_dates = {k: EXTRACTS[k].main_date for k in EVENT_KINDS if EXTRACTS[k].main_date}
+    starts = kind_starts(snapshot.tables, main_dates)  # type: ignore[arg-type]
+    sources = {i.id: i.source for i in registry}
+    windows = windows if len(windows) else pd.DataFrame(columns=["la_code", "window_start", "window_end"])
+    per_indicator = indicator_windows(windows, starts, sources)
+    return pd.concat([computed, period_coverage(computed, per_indicator)], axis=1)
+
+
 def _in_window(frame: pd.DataFrame, windows: pd.DataFrame) -> pd.Series:
     """True for rows whose period lies inside its LA's window (SPC uses only those)."""
     bounds = frame[["la_code"]].merge(windows, on="la_code", how="left")
-    start = bounds["window_start"].to_numpy("datetime64[D]")
-    end = bounds["window_end"].to_numpy("datetime64[D]")
+    # to_datetime first: with no window at all (every row rejected) the columns are empty objects.
+    start = pd.to_datetime(bounds["window_start"]).to_numpy("datetime64[D]")
+    end = pd.to_datetime(bounds["window_end"]).to_numpy("datetime64[D]")
     period_start = frame["period_start"].to_numpy("datetime64[D]")
     period_end = frame["period_end"].to_numpy("datetime64[D]")
     # A month counts when the window covers it from its first day (a window starting on
@@ -166,9 +183,13 @@ def _in_window(frame: pd.DataFrame, windows: pd.DataFrame) -> pd.Series:
 
 
 def _spc_input(frame: pd.DataFrame, windows: pd.DataFrame) -> pd.DataFrame:
-    """Monthly rows with values outside the LA's window blanked, so limits ignore them."""
+    """Monthly rows with values outside the LA's window, or not fully covered, blanked,
+    so limits ignore them."""
     monthly = frame[frame["grain"] == "month"]
-    return monthly.assign(value=monthly["value"].where(_in_window(monthly, windows)))
+    inside = _in_window(monthly, windows)
+    if "coverage" in monthly.columns:
+        inside &= monthly["coverage"].eq("full")
+    return monthly.assign(value=monthly["value"].where(inside))
 
 
 def add_assessment(computed: pd.DataFrame, registry: Registry, targets: Targets) -> pd.DataFrame:
@@ -182,12 +203,18 @@ def add_assessment(computed: pd.DataFrame, registry: Registry, targets: Targets)
         dtype=object,
     )
     frame["status"] = frame["status"].fillna("none")
+    # Only a fully covered period is performance (metrics/coverage.py): the others get no
+    # status, and no direction either way (a partial year is not "worse" than a full one).
+    full = frame["coverage"].eq("full") if "coverage" in frame.columns else pd.Series(True, index=frame.index)
+    frame.loc[~full, "status"] = "none"
+    frame = frame.assign(_full=full)
     frame = frame.sort_values([*SERIES_KEYS, "period_end"], kind="stable").reset_index(drop=True)
-    previous = frame.groupby(SERIES_KEYS, sort=False)["value"].shift(1)
+    counted = frame["value"].where(frame["_full"])
+    previous = counted.groupby([frame[k] for k in SERIES_KEYS], sort=False).shift(1)
     frame["direction"] = np.asarray(
-        direction_array(frame["value"], previous, frame["polarity"]), dtype=object
+        direction_array(counted, previous, frame["polarity"]), dtype=object
     )
-    return frame
+    return frame.drop(columns="_full")
 
 
 def add_spc(results: pd.DataFrame, windows: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -199,13 +226,36 @@ def add_spc(results: pd.DataFrame, windows: pd.DataFrame) -> tuple[pd.DataFrame,
     if monthly.empty:
         return results, pd.DataFrame(columns=[c.name for c in kpi_spc.columns])
     classes, per_series = xmr_frame(monthly, SPC_KEYS, target="target")
-    results.loc[monthly.index, "spc"] = classes.to_numpy(dtype=object)
+    few = _too_few(monthly)
+    per_series = per_series.merge(few, on=SPC_KEYS, how="left")
+    per_series["too_few"] = per_series["too_few"].fillna(False).astype(bool)
+    per_series.loc[per_series["too_few"], ["variation", "assurance"]] = None
+    flagged = monthly[SPC_KEYS].merge(few, on=SPC_KEYS, how="left")["too_few"].fillna(False).to_numpy(bool)
+    point_classes = classes.to_numpy(dtype=object, copy=True)
+    point_classes[flagged] = None
+    results.loc[list(monthly.index), "spc"] = point_classes
     latest = per_series["latest_row"]
     ends = monthly["period_end"]
     per_series["latest_period_end"] = [
         ends.loc[r] if r is not None and not pd.isna(r) else None for r in latest
     ]
     return results, per_series.drop(columns=["latest_row"])
+
+
+# Fewer than this many in a month's denominator is too few to judge variation from.
+SMALL_DENOMINATOR = 10
+
+
+def _too_few(monthly: pd.DataFrame) -> pd.DataFrame:
+    """Per series: True when most of its months with a value have a denominator under 10.
+
+    Counts have no denominator and rates a population: only percentages and medians
+    (denominator well under 10 on most months) are flagged.
+    """
+    counted = monthly[monthly["value"].notna() & monthly["denominator"].notna()]
+    small = (counted["denominator"] < SMALL_DENOMINATOR) & counted["type"].isin(["percentage", "median"])
+    share = small.groupby([counted[k] for k in SPC_KEYS]).mean()
+    return (share > 0.5).rename("too_few").reset_index()
 
 
 def _store(

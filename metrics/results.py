@@ -58,6 +58,8 @@ RESULT_COLUMNS: tuple[str, ...] = (
     "status",
     "direction",
     "spc",
+    "coverage",
+    "months_covered",
 )
 SPC_COLUMNS: tuple[str, ...] = (
     "points",
@@ -67,6 +69,7 @@ SPC_COLUMNS: tuple[str, ...] = (
     "latest_period_end",
     "variation",
     "assurance",
+    "too_few",
 )
 _FLOAT_COLUMNS = (
     "numerator",
@@ -249,11 +252,13 @@ def monthly_values(
 ) -> pd.DataFrame:
     """Monthly values of many indicators between two month ends: sparklines and trends.
 
-    Columns: kpi_id, period_end, value, numerator, denominator, note, spc.
+    Columns: kpi_id, period_end, value, numerator, denominator, note, spc, coverage.
+    Months outside the LA's window (coverage ``none``) are left out: charts start at the
+    window and show a gap, not a zero, before it.
     """
     c = kpi_results.c
     query = (
-        select(c.kpi_id, c.period_end, c.value, c.numerator, c.denominator, c.note, c.spc)
+        select(c.kpi_id, c.period_end, c.value, c.numerator, c.denominator, c.note, c.spc, c.coverage)
         .where(
             c.la_code == la_code,
             c.grain == "month",
@@ -261,6 +266,7 @@ def monthly_values(
             c.period_end <= last_end,
             c.breakdown == breakdown,
             c.group_name == group_name,
+            c.coverage != "none",
         )
         .order_by(c.kpi_id, c.period_end)
     )

@@ -64,6 +64,8 @@ def read_snapshot(engine: Engine) -> StoreSnapshot:
         tables = {kind: read_frame(conn, kind_table(kind), _computed_columns(kind)) for kind in EXTRACTS}
         counts = read_frame(conn, load_counts)
         load_rows = read_frame(conn, loads)
+    # A retracted load (loaders/retract.py) no longer counts: its records and counts are gone.
+    load_rows = load_rows[load_rows["status"] != "retracted"].reset_index(drop=True)
     return StoreSnapshot(tables=tables, load_counts=merge_load_counts(counts, load_rows))
 
 

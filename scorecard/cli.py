@@ -112,6 +112,12 @@ def _parser() -> argparse.ArgumentParser:
         "upgrade", parents=[common], help="bring the store's schema up to this release (back it up first)"
     )
 
+    ret = sub.add_parser(
+        "retract", parents=[common], help="remove one load's effect (earlier versions return)"
+    )
+    ret.add_argument("load_id", type=int, metavar="LOAD_ID", help="the load (see scorecard loads)")
+    ret.add_argument("--no-recompute", action="store_true", help="skip recomputing indicators")
+
     rej = sub.add_parser("rejects", parents=[common], help="rejected rows with their reasons")
     rej.add_argument("--load", type=int, metavar="ID", help="one load (default: every load)")
     rej.add_argument("--format", choices=["table", "csv"], default="table")
@@ -138,6 +144,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "rejects": _rejects,
         "recompute": _recompute,
         "kpis": _kpis,
+        "retract": _retract,
         "serve": _serve,
         "upgrade": _upgrade,
     }
@@ -171,10 +178,11 @@ def _user_errors() -> tuple[type[BaseException], ...]:
     from sqlalchemy.exc import OperationalError
 
     from loaders.pseudonym import PseudonymKeyError
+    from loaders.retract import RetractError
     from metrics.calendar import CalendarRangeError
     from store.engine import StoreError
 
-    return (OSError, OperationalError, PseudonymKeyError, StoreError, CalendarRangeError)
+    return (OSError, OperationalError, PseudonymKeyError, StoreError, CalendarRangeError, RetractError)
 
 
 def _say(message: str) -> None:
@@ -239,6 +247,7 @@ def _load(args: argparse.Namespace) -> int:
         progress=_progress,
         on_wait=_say,
         limits=settings.read_limits(),
+        date_grace_days=settings.date_grace_days,
     )
     outcomes = []
     for path, outcome in iter_load(engine, paths, options):
@@ -332,6 +341,18 @@ def _outcome_line(o: Any) -> str:
     for warning in o.warnings:
         line += f"\n    warning: {warning}"
     return line
+
+
+def _retract(args: argparse.Namespace) -> int:
+    from loaders.retract import retract_load
+
+    settings = _settings(args)
+    engine = _open_store(settings)
+    done = retract_load(engine, args.load_id, by=getpass.getuser())
+    print(done)
+    if not args.no_recompute:
+        _recompute_after_load(engine, settings, quiet=False)
+    return 0
 
 
 def _loads(args: argparse.Namespace) -> int:

@@ -19,6 +19,7 @@ import xlsxwriter
 from metrics.benchmarks import Benchmarks, england, year_label
 from metrics.registry import Registry
 from metrics.suppression import suppress_frame
+from scorecard.components.coverage import coverage_text
 from scorecard.components.spc import assurance_text, variation_text
 from scorecard.components.status import status_text
 from scorecard.formatting import (
@@ -26,6 +27,7 @@ from scorecard.formatting import (
     direction_words,
     grain_label,
     is_missing,
+    la_name,
     period_label,
     round_half_up,
 )
@@ -56,6 +58,7 @@ EXPORT_COLUMNS: tuple[str, ...] = (
     "Benchmark year",
     "Benchmark source",
     "Note",
+    "Coverage",
 )
 _NUMERIC = ("Value", "Numerator", "Denominator", "Target", "England benchmark")
 
@@ -109,7 +112,7 @@ def export_frame(
                     "Stage": stage.title,
                     "Indicator": ind.title,
                     "Indicator id": ind.id,
-                    "Local authority": filters.la,
+                    "Local authority": f"{la_name(filters.la)} ({filters.la})",
                     "Period type": grain_label(filters.grain),
                     "Period": period,
                     "Breakdown": breakdown,
@@ -127,9 +130,16 @@ def export_frame(
                     "Benchmark year": year_label(bench.year_ending) if bench else None,
                     "Benchmark source": bench.source if bench else None,
                     "Note": None if is_missing(note) else str(note),
+                    "Coverage": _coverage(row, filters),
                 }
             )
     return pd.DataFrame(rows, columns=list(EXPORT_COLUMNS))
+
+
+def _coverage(row: dict[Any, Any], filters: Filters) -> str:
+    """The coverage words of a result ("full" when the period is wholly covered)."""
+    words = coverage_text({**{str(k): x for k, x in row.items()}, "grain": filters.grain}, None)
+    return words or "full"
 
 
 def _filename(filters: Filters, version: str, suffix: str) -> str:

@@ -24,6 +24,9 @@ from typing import Any
 
 from metrics.periods import GRAIN_LABELS, Grain, period_for
 from metrics.status import direction_label
+from store.local_authorities import la_name
+
+__all__ = ["la_name"]  # LAs are named on screen, never shown as bare codes
 
 NOT_AVAILABLE = "n/a"
 SUPPRESSED = "c"

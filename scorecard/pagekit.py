@@ -12,6 +12,9 @@ from typing import Any
 
 from dash import ClientsideFunction, Dash, Input, Output, State, ctx, html
 
+from metrics import results
+from metrics.periods import period_for
+from scorecard.components.coverage import window_text
 from scorecard.components.filters import filters_bar, notices, options_for
 from scorecard.context import AppContext, get_context
 from scorecard.state import FILTER_KEYS, Filters, Resolved, control_values, resolve, resolve_change
@@ -138,9 +141,26 @@ def filtered_page(
             html.P(lede, className="sc-lede"),
             notices(resolved.notices),
             filters_bar(prefix, resolved.filters, resolved.options, include),
-            html.Div(view(app, resolved.filters) if routed(query) else None, id=f"{prefix}-content"),
+            html.Div(
+                with_window(app, resolved.filters, view) if routed(query) else None, id=f"{prefix}-content"
+            ),
         ]
     )
+
+
+def window_note(app: AppContext, filters: Filters) -> html.P | None:
+    """How current the LA's data is, and whether the chosen period is only partly covered."""
+    if filters.la is None:
+        return None
+    window = results.reporting_window(app.engine, filters.la)
+    period = period_for(filters.grain, filters.period_end) if filters.period_end else None
+    return html.P(window_text(filters.la, window, period), className="sc-window form-text")
+
+
+def with_window(app: AppContext, filters: Filters, view: View) -> list[Any]:
+    """A view under its window note (one flat list: Dash does not render nested lists)."""
+    shown = view(app, filters)
+    return [window_note(app, filters), *(shown if isinstance(shown, list) else [shown])]
 
 
 def content_callback(include: Sequence[str], view: View) -> Callable[..., Any]:
@@ -148,7 +168,7 @@ def content_callback(include: Sequence[str], view: View) -> Callable[..., Any]:
 
     def show(*values: Any) -> Any:
         app = get_context()
-        return view(app, current_filters(app, include, values).filters)
+        return with_window(app, current_filters(app, include, values).filters, view)
 
     return show
 

@@ -12,6 +12,8 @@ Environment variables, each optional:
 - ``SCORECARD_SUPPRESSION_THRESHOLD``: counts from 1 to this are shown as ``c`` (default 5).
 - ``SCORECARD_MAX_SHEET_CELLS``, ``SCORECARD_MAX_DECOMPRESSED_MB``, ``SCORECARD_MAX_FIELD_CHARS``:
   how much one file may hold once opened (``loaders/limits.py`` gives the defaults and why).
+- ``SCORECARD_DATE_GRACE_DAYS``: days after the load date a date may fall and still be
+  loaded (default 0; loaders/sanity.py).
 
 Example::
 
@@ -49,6 +51,8 @@ class Settings(BaseModel):
     max_decompressed_mb: int | None = Field(default=None, ge=1)
     max_field_chars: int | None = Field(default=None, ge=1)
 
+    date_grace_days: int = Field(default=0, ge=0)
+
     def read_limits(self) -> ReadLimits:
         """The loaders' limits: the defaults, with any set here instead.
 
@@ -77,6 +81,7 @@ class Settings(BaseModel):
             "max_sheet_cells": "SCORECARD_MAX_SHEET_CELLS",
             "max_decompressed_mb": "SCORECARD_MAX_DECOMPRESSED_MB",
             "max_field_chars": "SCORECARD_MAX_FIELD_CHARS",
+            "date_grace_days": "SCORECARD_DATE_GRACE_DAYS",
         }
         values: dict[str, object] = {k: env[v] for k, v in names.items() if env.get(v)}
         values.update({k: v for k, v in overrides.items() if v is not None})

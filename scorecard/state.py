@@ -25,8 +25,8 @@ from urllib.parse import urlencode
 from sqlalchemy import Engine
 
 from metrics import results
-from metrics.periods import GRAINS, Grain, Period, month_end
-from scorecard.formatting import month_key
+from metrics.periods import GRAINS, Grain, Period, month_end, month_start
+from scorecard.formatting import la_name, month_key
 
 ALL = "all"
 FILTER_KEYS: tuple[str, ...] = ("la", "grain", "period", "locality", "team")
@@ -119,17 +119,21 @@ def offered_periods(
 ) -> tuple[list[Period], Period | None]:
     """The periods to offer (newest first) and the default one.
 
-    With a reporting window, the default is the latest period ending in or before the
-    window's last month, and ``within_window`` offers only the periods that overlap the
-    window (the months before it hold partial numbers; those after it, nothing but
-    load-time data quality).
+    With a reporting window, the default is the latest complete period: the latest whose
+    months all lie inside the window (else the latest ending in it). ``within_window``
+    offers only periods with data that do not run past it: those ending in the window's
+    months, partial ones at its start included (they are marked "partial" where shown);
+    a quarter or rolling year running past the last month of data is not offered, nor
+    anything before the window (metrics/coverage.py).
     """
     if window is None:
         return periods, (periods[0] if periods else None)
-    start, end = window[0], month_end(window[1])
-    default = next((p for p in periods if p.end <= end), periods[0] if periods else None)
+    start, end = month_start(window[0]), month_end(window[1])
+    inside = [p for p in periods if p.end >= start and p.end <= end]
+    complete = [p for p in inside if p.start >= start]
+    default = next(iter(complete or inside or periods), None)
     if within_window:
-        periods = [p for p in periods if p.end >= start and p.start <= end]
+        periods = inside
     return periods, default
 
 
@@ -151,7 +155,7 @@ def resolve(
     la = _text(query.get("la"))
     if la not in las:
         if la is not None:
-            notices.append(f"There are no results for LA {la}; showing another LA.")
+            notices.append(f"There are no results for {la_name(la)}; showing another LA.")
         la = default_la if default_la in las else (las[0] if las else None)
     grain_text = _text(query.get("grain")) or "month"
     grain: Grain = grain_text if grain_text in GRAINS else "month"
@@ -176,10 +180,10 @@ def resolve(
     locality = _text(query.get("locality")) or ALL
     team = _text(query.get("team")) or ALL
     if locality != ALL and locality not in localities:
-        notices.append(f"There is no locality {locality!r} in LA {la}; showing all localities.")
+        notices.append(f"There is no locality {locality!r} in {la_name(la)}; showing all localities.")
         locality = ALL
     if team != ALL and team not in teams:
-        notices.append(f"There is no team {team!r} in LA {la}; showing all teams.")
+        notices.append(f"There is no team {team!r} in {la_name(la)}; showing all teams.")
         team = ALL
     if ALL not in (locality, team):
         notices.append("Results are broken down by locality or by team, not both; showing the locality.")

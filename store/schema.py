@@ -162,6 +162,28 @@ def kind_table(kind_name: str) -> Table:
     return KIND_TABLES[kind_name]
 
 
+def _build_versions_table(kind_name: str) -> Table:
+    """Prior versions of a kind's records: the kind's columns plus the load that superseded them.
+
+    A record replaced by a later load is copied here first, so nothing is lost and the
+    later load can be retracted (loaders/retract.py). ``load_id`` is the load that wrote
+    the old version; ``superseded_by`` the load that replaced it.
+    """
+    source = KIND_TABLES[kind_name]
+    cols: list[SchemaItem] = [Column(c.name, c.type, nullable=c.nullable) for c in source.columns]
+    cols.append(Column("superseded_by", Integer, nullable=False))
+    pk = [c.name for c in source.primary_key.columns]
+    args: list[SchemaItem] = [
+        PrimaryKeyConstraint(*pk, "superseded_by", name=f"pk_{kind_name}_versions"),
+        Index(f"ix_{kind_name}_versions_by", "superseded_by"),
+        Index(f"ix_{kind_name}_versions_load", "load_id"),
+    ]
+    return Table(f"{kind_name}_versions", metadata, *cols, *args)
+
+
+VERSION_TABLES: dict[str, Table] = {name: _build_versions_table(name) for name in EXTRACTS}
+
+
 # --- Indicator results (written by metrics, read by the dashboard) -------------------
 
 # One row per LA, indicator, grain, period, breakdown and group. Percentages are
@@ -188,6 +210,10 @@ kpi_results = Table(
     Column("direction", String(16), nullable=True),
     # Monthly series only: improvement / concern / neutral / common_cause; null without limits.
     Column("spc", String(16), nullable=True),
+    # How much of the period the LA's data covers (metrics/coverage.py): full / partial /
+    # lookback_incomplete / none; only "full" has status, direction and SPC.
+    Column("coverage", String(24), nullable=False, server_default="full"),
+    Column("months_covered", Integer, nullable=True),
     PrimaryKeyConstraint("la_code", "kpi_id", "grain", "period_end", "breakdown", "group_name"),
     Index("ix_kpi_results_view", "la_code", "grain", "period_end", "breakdown"),
 )
@@ -211,6 +237,8 @@ kpi_spc = Table(
     Column("variation", String(24), nullable=True),
     # pass / fail / hit_and_miss; null without a target or limits.
     Column("assurance", String(16), nullable=True),
+    # True when most months' denominators are under 10: no icons, "too few each month".
+    Column("too_few", Boolean, nullable=False, server_default="0"),
     PrimaryKeyConstraint("la_code", "kpi_id", "breakdown", "group_name"),
 )
 

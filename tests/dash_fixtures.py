@@ -24,13 +24,13 @@ import pandas as pd
 import pytest
 from sqlalchemy import Engine, insert
 
-from metrics.periods import GRAINS, Grain, Period, periods_ending
+from metrics.periods import GRAINS, Grain, Period, month_end, periods_ending
 from metrics.registry import Indicator, load_registry
 from store.bulk import upsert
 from store.codes import EH_LEAD_AGENCY_LABELS, REFERRAL_SOURCE_AGENCY
 from store.engine import open_store
 from store.extracts import EVENT_KINDS, EXTRACTS
-from store.schema import kpi_results, kpi_runs, kpi_spc, load_counts, loads, rejects
+from store.schema import kpi_results, kpi_runs, kpi_spc, la_windows, load_counts, loads, rejects
 from store.times import UK
 
 FIRST_MONTH = date(2022, 4, 1)
@@ -165,6 +165,19 @@ def fake_results_store(
     with engine.begin() as conn:
         upsert(conn, kpi_results, pd.DataFrame(rows))
         conn.execute(insert(kpi_spc), spc_rows)
+        # Each LA's data covers every month of the results (metrics/coverage.py).
+        conn.execute(
+            insert(la_windows),
+            [
+                {
+                    "la_code": la,
+                    "window_start": first_month,
+                    "window_end": month_end(last_month),
+                    "basis": "first contact",
+                }
+                for la in las
+            ],
+        )
         latest_load = _write_loads(conn, rng, list(las))
         now = datetime(2025, 4, 7, 9, 30, tzinfo=UK)
         conn.execute(
@@ -181,9 +194,7 @@ def fake_results_store(
     return engine
 
 
-def _groups(
-    ind: Indicator, teams: tuple[str, ...], localities: tuple[str, ...]
-) -> list[tuple[str, str]]:
+def _groups(ind: Indicator, teams: tuple[str, ...], localities: tuple[str, ...]) -> list[tuple[str, str]]:
     out: list[tuple[str, str]] = []
     for breakdown in ind.breakdowns:
         if breakdown == "all":
@@ -198,9 +209,7 @@ def _groups(
         elif breakdown == "kind":
             out += [("kind", k) for k in EVENT_KINDS]
         elif breakdown == "column":
-            out += [
-                ("column", f"{k}.{c}") for k in EVENT_KINDS for c in EXTRACTS[k].optional_columns
-            ]
+            out += [("column", f"{k}.{c}") for k in EVENT_KINDS for c in EXTRACTS[k].optional_columns]
     return out
 
 
@@ -250,9 +259,7 @@ def _calendar(first_month: date, last_month: date) -> Calendar:
     return out
 
 
-def _aggregate(
-    ind: Indicator, num: np.ndarray, den: np.ndarray, lo: int, hi: int
-) -> tuple[float, float]:
+def _aggregate(ind: Indicator, num: np.ndarray, den: np.ndarray, lo: int, hi: int) -> tuple[float, float]:
     if ind.id in _AT_END or ind.type == "median":
         return float(num[hi - 1]), float(den[hi - 1])
     if ind.type == "rate":

@@ -154,7 +154,7 @@ def test_tables_have_captions_scopes_and_right_aligned_numbers() -> None:
 
 def test_every_chart_has_a_summary_a_table_and_a_download() -> None:
     fig = bar_chart(["A", "B"], [2.0, None], ["2.0%", "n/a"], "%")
-    assert fig["data"][0]["x"] == [2.0, 0]
+    assert fig["data"][0]["x"] == [2.0, None]  # no value: no bar (its label says n/a), not a 0
     section = chart_section(
         "demo", "A is highest", "A has 2.0%.", fig, pd.DataFrame({"Group": ["A"]}), "demo.csv"
     )
@@ -227,3 +227,24 @@ def test_spc_limits_are_drawn_within_what_the_measure_can_take() -> None:
         t["name"]: t["y"][0] for t in counts["data"] if t.get("name") in ("Lower limit", "Upper limit")
     }
     assert count_levels == {"Lower limit": 0.0, "Upper limit": 104.0}
+
+
+def test_charts_say_3_of_3_tell_lines_apart_and_replace_empty_charts_with_a_sentence() -> None:
+    from metrics.registry import load_registry
+    from scorecard.components.charts import NO_VALUES, bar_labels, line_chart
+
+    ind = load_registry()["rereferrals_12m"]
+    rows = pd.DataFrame({"numerator": [3.0, 0.0, None], "denominator": [3.0, 4.0, None]})
+    assert bar_labels(rows, [100.0, 0.0, None], ind) == ["100.0% (3 of 3)", "0.0% (0 of 4)", "n/a"]
+    fig = line_chart(
+        ["2025-01", "2025-02"], {"Started": [2.0, 3.0], "Closed": [1.0, None]}, "episodes", counts=True
+    )
+    first, second = fig["data"]
+    assert first["marker"]["symbol"] != second["marker"]["symbol"]
+    assert first["line"]["dash"] != second["line"]["dash"]
+    assert [a["text"] for a in fig["layout"]["annotations"]] == ["Started", "Closed"]  # direct labels
+    assert fig["layout"]["yaxis"]["rangemode"] == "tozero"
+    empty = chart_section(
+        "demo", "Nothing", "No values.", line_chart(["2025-01"], {"A": [None]}, "%"), pd.DataFrame(), "d.csv"
+    )
+    assert empty.children[2].children == NO_VALUES

@@ -550,6 +550,13 @@ def test_a_good_file_is_previewed_then_loaded(app_ctx: Any) -> None:
         "",
     )
     assert "already loaded" in text_of(again) and disabled is True
+    # The analyst's retract button: the load goes and the history says so.
+    load_id = _load_count(app_ctx)
+    retracted, history = loads_page.retract_clicked(1, load_id)
+    assert f"Retracted load {load_id} (cin_plans.csv)" in text_of(retracted)
+    assert "retracted" in text_of(history)
+    again, _ = loads_page.retract_clicked(1, load_id)
+    assert "already been retracted" in text_of(again)
 
 
 # --- The same pages on the real pipeline, and HTML never shown as text -----------------
@@ -679,3 +686,18 @@ def test_every_page_renders_on_both_backends(store_url: str) -> None:
             assert not _markup_as_text(view), name
         assert "Contacts received" in text_of(views["scorecard"])
         get_context().engine.dispose()
+
+
+def test_upload_messages_name_the_page_controls_and_malformed_files_are_clear(app_ctx: Any) -> None:
+    loads_page = page("loads")
+    odd = ([_upload("mystery.csv", GOOD)], ["mystery.csv"])
+    short = ([_upload("contacts.csv", b"contact_id,child_id,contact_date,contact_source,outcome\nK1,C1\n")],)
+    preview, *_ = call_with_trigger(
+        loads_page.preview_upload, "loads-upload.contents", odd[0], None, odd[1], "auto", "", ""
+    )
+    text = text_of(preview)
+    assert 'choose it under "Extract kind" above' in text and "--kind" not in text
+    preview, *_ = call_with_trigger(
+        loads_page.preview_upload, "loads-upload.contents", short[0], None, ["contacts.csv"], "auto", "", ""
+    )
+    assert "the row has 2 fields but the header has 5" in text_of(preview)

@@ -158,8 +158,10 @@ def test_ids_are_unique_within_an_la_not_across() -> None:
             "C1,P2,2024-01-06,6,nfa,,E08000024",
         ),
     )
-    assert v.rows_loaded == 3
-    assert sorted(v.counts["la_code"]) == ["390", "394", "E08000024"]
+    # E08000024 is Sunderland's ONS code: the same LA as 394, so the third row repeats C1.
+    assert v.rows_loaded == 2
+    assert sorted(v.counts["la_code"]) == ["390", "394"]
+    assert v.rejects["reason"].str.startswith("duplicate contact_id").tolist() == [True]
 
 
 def test_blank_la_code_takes_the_default_and_without_one_rejects_the_row() -> None:
@@ -265,3 +267,48 @@ def test_a_file_without_a_header_row_is_rejected_without_repeating_its_first_row
     message = str(err.value)
     assert "no column matches the contacts format" in message and "first row is the header row" in message
     assert "P0012345" not in message
+
+
+def test_dates_after_the_load_date_or_before_1990_are_rejected() -> None:
+    from datetime import date
+
+    from loaders.readers import read_csv_bytes
+    from loaders.sanity import DateLimits, reason_code
+    from loaders.validate import validate
+    from store.extracts import EXTRACTS
+
+    content = csv_bytes(
+        CONTACT_HEADER,
+        "C1,P1,2030-06-01,6,nfa,",
+        "C2,P2,1989-12-31,6,nfa,",
+        "C3,P3,2026-03-31,6,nfa,",
+        "C4,P4,2026-04-02,6,nfa,",
+    )
+    table = read_csv_bytes("contacts.csv", content)
+    strict = validate(table, EXTRACTS["contacts"], default_la="394", key=b"k" * 32,
+                      dates=DateLimits(date(2026, 3, 31)))  # fmt: skip
+    assert strict.rejects["row_number"].tolist() == [1, 2, 4]
+    reasons = strict.rejects["reason"].tolist()
+    assert reasons[0].startswith("contact_date 2030-06-01 is after the load date 2026-03-31")
+    assert reasons[1].startswith("contact_date 1989-12-31 is before 1990")
+    assert [reason_code(r) for r in reasons] == ["date_in_future", "date_before_1990", "date_in_future"]
+    # A grace of 2 days accepts 2 April (the load date is the 31st of March).
+    lenient = validate(table, EXTRACTS["contacts"], default_la="394", key=b"k" * 32,
+                       dates=DateLimits(date(2026, 3, 31), grace_days=2))  # fmt: skip
+    assert lenient.rejects["row_number"].tolist() == [1, 2]
+
+
+def test_an_unknown_la_code_is_a_row_reject_naming_it() -> None:
+    v = run(
+        "contacts",
+        csv_bytes(CONTACT_HEADER + ",la_code", "C1,P1,2024-01-05,6,nfa,,399", "C2,P2,2024-01-05,6,nfa,,394"),
+    )
+    assert v.rows_loaded == 1
+    (reason,) = v.rejects["reason"].tolist()
+    assert "la_code 399 is not a local authority in England" in reason
+
+
+def test_rows_shorter_than_the_header_are_rejected_not_a_crash() -> None:
+    v = run("contacts", csv_bytes(CONTACT_HEADER, "K1,C1", "K2,C2"))
+    assert v.rows_loaded == 0
+    assert v.rejects["reason"].tolist() == ["the row has 2 fields but the header has 6"] * 2

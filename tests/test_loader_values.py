@@ -143,10 +143,14 @@ def test_whole_numbers_and_numbers() -> None:
 
 def test_la_codes() -> None:
     assert parse_la("394") == "394"
-    assert parse_la("e08000024") == "E08000024"
+    assert parse_la("e08000024") == "394"  # the ONS code of the same LA
+    assert parse_la("E08000037") == "390"
     assert parse_la("394.0") == "394"  # a number cell in a workbook
     for bad in ("39", "3941", "Sunderland", "E0800002"):
         assert isinstance(parse_la(bad), Failure)
+    unknown = parse_la("399")  # the right form, but no English LA has the number
+    assert isinstance(unknown, Failure) and "399" in str(unknown)
+    assert isinstance(parse_la("W06000015"), Failure)  # Cardiff: not an English LA
 
 
 def test_parse_column_maps_distinct_values_back_to_rows() -> None:

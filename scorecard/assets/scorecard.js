@@ -19,6 +19,7 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
         params.set(key, value);
       });
       var query = params.toString();
+      window.scorecardRemember(params);
       var url = window.location.pathname + (query ? '?' + query : '');
       if (url !== window.location.pathname + window.location.search) {
         window.history.replaceState(window.history.state, '', url);
@@ -72,4 +73,50 @@ document.addEventListener('click', function (event) {
     event.stopPropagation();
     window.location.assign(target.href);
   }
+}, true);
+
+/* The navigation keeps the chosen LA, period type and period: they are remembered for the
+   browser tab (sessionStorage, no server state) whenever a page's filters change or a page
+   opens with them in its address, and added to a navigation link when it is followed. */
+var SHARED_FILTERS = ['la', 'grain', 'period'];
+window.scorecardRemember = function (params) {
+  var kept = {};
+  SHARED_FILTERS.forEach(function (key) {
+    if (params.get(key)) {
+      kept[key] = params.get(key);
+    }
+  });
+  if (Object.keys(kept).length) {
+    try {
+      window.sessionStorage.setItem('scorecard-filters', JSON.stringify(kept));
+    } catch (e) { /* storage refused: links simply carry no filters */ }
+  }
+};
+window.scorecardRemember(new URLSearchParams(window.location.search));
+document.addEventListener('click', function (event) {
+  var anchor = event.target.closest ? event.target.closest('a.sc-nav-link[href]') : null;
+  if (!anchor || event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) {
+    return;
+  }
+  var kept = {};
+  try {
+    kept = JSON.parse(window.sessionStorage.getItem('scorecard-filters') || '{}');
+  } catch (e) { kept = {}; }
+  var target = new URL(anchor.href, window.location.href);
+  // The link to the page shown resets its filters (see above); Data loads has none.
+  if (target.pathname === '/loads' || target.search || target.pathname === window.location.pathname) {
+    return;
+  }
+  var params = new URLSearchParams();
+  SHARED_FILTERS.forEach(function (key) {
+    if (kept[key]) {
+      params.set(key, kept[key]);
+    }
+  });
+  if (!params.toString()) {
+    return;
+  }
+  event.preventDefault();
+  event.stopPropagation();
+  window.location.assign(target.pathname + '?' + params.toString());
 }, true);

@@ -36,7 +36,7 @@ def bar_chart(
                 "type": "bar",
                 "orientation": "h",
                 "y": list(categories),
-                "x": [0 if v is None else v for v in values],
+                "x": list(values),
                 "text": list(labels),
                 "textposition": "outside",
                 "cliponaxis": False,
@@ -59,21 +59,81 @@ def bar_chart(
     return style_figure(fig, "", height=max(160, 34 * len(categories) + 70))
 
 
-def line_chart(x: Sequence[Any], series: Mapping[str, Sequence[float | None]], y_title: str) -> Figure:
-    """Lines over time in the Analysis Function palette; a legend names each line."""
-    data = [
-        {
-            "type": "scatter",
-            "x": list(x),
-            "y": list(ys),
-            "name": name,
-            "mode": "lines+markers",
-            "line": {"color": SERIES[i % len(SERIES)], "width": 2},
-            "marker": {"size": 5},
-        }
-        for i, (name, ys) in enumerate(series.items())
-    ]
-    return style_figure({"data": data, "layout": {}}, y_title, height=300)
+# Line series differ by marker shape and dash as well as colour (never colour alone).
+LINE_MARKERS = ("circle", "square", "diamond", "triangle-up", "x", "star")
+LINE_DASHES = ("solid", "dash", "dot", "dashdot", "longdash", "longdashdot")
+
+
+def _direct_label(
+    x: Sequence[Any], ys: Sequence[float | None], name: str, colour: str
+) -> dict[str, Any] | None:
+    """The series' name written beside its last point (a direct label)."""
+    last = next(
+        ((xv, yv) for xv, yv in zip(reversed(list(x)), reversed(list(ys)), strict=True) if yv is not None),
+        None,
+    )
+    if last is None:
+        return None
+    return {
+        "x": last[0],
+        "y": last[1],
+        "text": name,
+        "showarrow": False,
+        "xanchor": "left",
+        "xshift": 6,
+        "font": {"color": colour, "size": 12},
+    }
+
+
+def line_chart(
+    x: Sequence[Any], series: Mapping[str, Sequence[float | None]], y_title: str, *, counts: bool = False
+) -> Figure:
+    """Lines over time in the Analysis Function palette, each with its own marker and dash
+    and labelled at its end as well as in the legend; a count axis starts at 0."""
+    data = []
+    labels = []
+    for i, (name, ys) in enumerate(series.items()):
+        colour = SERIES[i % len(SERIES)]
+        data.append(
+            {
+                "type": "scatter",
+                "x": list(x),
+                "y": list(ys),
+                "name": name,
+                "mode": "lines+markers",
+                "line": {"color": colour, "width": 2, "dash": LINE_DASHES[i % len(LINE_DASHES)]},
+                "marker": {"size": 7, "symbol": LINE_MARKERS[i % len(LINE_MARKERS)]},
+            }
+        )
+        label = _direct_label(x, ys, name, colour)
+        if label is not None:
+            labels.append(label)
+    fig = style_figure({"data": data, "layout": {"annotations": labels}}, y_title, height=300)
+    fig["layout"]["margin"] = {**fig["layout"]["margin"], "r": 150}
+    if counts:
+        fig["layout"]["yaxis"] = {**fig["layout"]["yaxis"], "rangemode": "tozero"}
+    return fig
+
+
+def has_values(series: Mapping[str, Sequence[float | None]]) -> bool:
+    """True when any series has a value to draw."""
+    return any(v is not None and not is_missing(v) for ys in series.values() for v in ys)
+
+
+NO_VALUES = "There are no values to chart for this period."
+
+
+def figure_has_values(figure: Figure) -> bool:
+    """True when any trace has a value to draw (an all-blank chart is replaced by a sentence).
+
+    >>> figure_has_values({"data": [{"type": "bar", "orientation": "h", "x": [None]}]})
+    False
+    """
+    for trace in figure.get("data", []):
+        axis = "x" if trace.get("orientation") == "h" else "y"
+        if any(v is not None and not is_missing(v) for v in trace.get(axis, [])):
+            return True
+    return False
 
 
 def chart_section(
@@ -90,16 +150,21 @@ def chart_section(
     """A titled chart with its summary, then its numbers as a table and a download."""
     heading = {2: html.H2, 3: html.H3, 4: html.H4}[heading_level]
     summary_id = f"{section_id}-summary"
+    graph: Any = (
+        html.Div(
+            dcc.Graph(figure=figure, config=GRAPH_CONFIG, id=f"{section_id}-graph"),
+            role="img",
+            **props(aria_label=f"Chart: {title}. {summary}"),
+            className="sc-graph",
+        )
+        if figure_has_values(figure)
+        else html.P(NO_VALUES, className="sc-note")
+    )
     return html.Section(
         [
             heading(title, className="sc-chart-title"),
             html.P(summary, id=summary_id, className="sc-chart-summary"),
-            html.Div(
-                dcc.Graph(figure=figure, config=GRAPH_CONFIG, id=f"{section_id}-graph"),
-                role="img",
-                **props(aria_label=f"Chart: {title}. {summary}"),
-                className="sc-graph",
-            ),
+            graph,
             html.Details(
                 [
                     html.Summary("Show as table"),
@@ -112,6 +177,17 @@ def chart_section(
         className="sc-chart",
         id=section_id,
     )
+
+
+def bar_labels(rows: pd.DataFrame, values: Sequence[float | None], ind: Indicator) -> list[str]:
+    """Each bar's label: the value, with "3 of 3" beside a percentage."""
+    out = []
+    for v, num, den in zip(values, rows["numerator"], rows["denominator"], strict=True):
+        text = format_value(v, ind.type)
+        if ind.type == "percentage" and v is not None and not is_missing(num) and not is_missing(den):
+            text += f" ({format_number(num)} of {format_number(den)})"
+        out.append(text)
+    return out
 
 
 def group_bars(
@@ -152,6 +228,6 @@ def group_bars(
             "Denominator": ["" if is_missing(v) else format_number(v) for v in rows["denominator"]],
         }
     )
-    figure = bar_chart(groups, values, [format_value(v, ind.type) for v in values], ind.unit)
+    figure = bar_chart(groups, values, bar_labels(rows, values, ind), ind.unit)
     numeric = ("Value", "Numerator", "Denominator")
     return chart_section(section_id, title, summary, figure, table, filename, numeric=numeric)

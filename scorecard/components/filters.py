@@ -21,6 +21,7 @@ from dash import dcc, html
 
 from metrics.periods import GRAIN_LABELS, GRAINS, Period
 from scorecard.components.markup import props
+from scorecard.formatting import la_name
 from scorecard.state import ALL, FILTER_KEYS, FilterOptions, Filters, control_values
 
 LABELS: dict[str, str] = {
@@ -33,7 +34,7 @@ LABELS: dict[str, str] = {
 
 
 def la_options(las: Sequence[str]) -> list[dict[str, str]]:
-    return [{"label": f"LA {code}", "value": code} for code in las]
+    return [{"label": f"{la_name(code)} ({code})", "value": code} for code in las]
 
 
 def grain_options() -> list[dict[str, str]]:

@@ -8,6 +8,7 @@ from typing import Any
 
 from metrics.benchmarks import Benchmarks, england
 from metrics.registry import Indicator, Registry
+from scorecard.components.coverage import BEFORE, coverage_mark, coverage_text, too_few_text
 from scorecard.components.indicators import (
     benchmark_cell,
     fraction_text,
@@ -77,15 +78,29 @@ def indicator_row(
         )
     bench = england(benchmarks, ind, row.get("grain"))
     number = _number(sources, bench.source) if bench is not None else None
+    words = row.get("coverage_text")
+    words = coverage_text(row, None) if words is None else words
+    if (row.get("coverage") or "full") == "none":
+        return tag(
+            "tr",
+            title,
+            tag("td", tag("span", text(words or BEFORE), class_="sc-note"), colspan=len(COLUMNS) - 1),
+        )
+    few = too_few_text(row.get("too_few"))
+    spc_cell = (
+        tag("span", text(few), class_="sc-note")
+        if few
+        else variation_icon(row.get("variation")) + assurance_icon(row.get("assurance"))
+    )
     cells = (
-        tag("td", value_cell(row, ind), class_="text-end sc-num"),
-        tag("td", text(fraction_text(row, ind)), class_="text-end sc-num sc-note"),
-        tag("td", text(format_target(row.get("target"), ind.type)), class_="text-end sc-num"),
-        tag("td", status_badge(row.get("status"))),
-        tag("td", direction_html(row.get("direction"), ind.polarity)),
-        tag("td", sparkline(spark, spark_labels(months, spark, ind.type), ind.title)),
-        tag("td", variation_icon(row.get("variation")), assurance_icon(row.get("assurance"))),
-        tag("td", benchmark_cell(bench, ind, number), class_="text-end"),
+        tag("td", value_cell(row, ind), coverage_mark(words), class_="text-end sc-num"),
+        tag("td", text(fraction_text(row, ind)), class_="text-end sc-num sc-note sc-wide-only"),
+        tag("td", text(format_target(row.get("target"), ind.type)), class_="text-end sc-num sc-wide-only"),
+        tag("td", status_badge(row.get("status")), class_="sc-card-status"),
+        tag("td", direction_html(row.get("direction"), ind.polarity), class_="sc-card-direction"),
+        tag("td", sparkline(spark, spark_labels(months, spark, ind.type), ind.title), class_="sc-wide-only"),
+        tag("td", spc_cell, class_="sc-wide-only"),
+        tag("td", benchmark_cell(bench, ind, number), class_="text-end sc-wide-only"),
     )
     return tag("tr", title, *cells)
 
@@ -139,4 +154,7 @@ def scorecard_table(
         class_="table table-sm sc-table sc-scorecard",
         id="scorecard-table",
     )
-    return tag("div", table, class_="table-responsive") + source_list(sources)
+    return (
+        tag("div", table, class_="table-responsive", tabindex="0", role="region", aria_label=caption)
+        + source_list(sources)
+    )

@@ -36,18 +36,23 @@ ASSURANCE_TEXT: dict[str, str] = {
     "fail": "Consistently misses the target",
     "hit_and_miss": "Hit and miss: the target lies within the limits",
 }
+# A month shown but not judged: its look-back is incomplete (metrics/coverage.py).
+UNJUDGED = "unjudged"
 POINT_TEXT: dict[str, str] = {
     "common_cause": "Common cause",
     "improvement": "Improvement",
     "concern": "Concern",
     "neutral": "Special cause (neither better nor worse)",
+    UNJUDGED: "Not judged: look-back incomplete",
 }
 POINT_SYMBOLS: dict[str, str] = {
     "common_cause": "circle",
     "improvement": "diamond",
     "concern": "square",
     "neutral": "triangle-up",
+    UNJUDGED: "circle-open",
 }
+
 
 
 def variation_text(key: Any) -> str:
@@ -178,7 +183,7 @@ def spc_figure(
                     "mode": "markers",
                     "name": words,
                     "marker": {
-                        "color": SPC_COLOURS[cls],
+                        "color": SPC_COLOURS.get(cls, MUTED),
                         "symbol": POINT_SYMBOLS[cls],
                         "size": 9,
                         "line": {"color": TEXT, "width": 0.5},
@@ -190,11 +195,14 @@ def spc_figure(
         data.append(_line(ends, [limits["mean"]] * 2, "Mean", TEXT))
         for key, name in (("upper_limit", "Upper limit"), ("lower_limit", "Lower limit")):
             if not _missing(limits.get(key)):
-                level = _within(float(limits[key]), bounds)
+                level = within_bounds(float(limits[key]), bounds)
                 data.append(_line(ends, [level] * 2, name, MUTED, "dash"))
     if target is not None and months:
         data.append(_line([months[0], months[-1]], [target, target], "Target", TARGET, "dot", 1.5))
-    return style_figure({"data": data, "layout": {}}, y_title, height=340)
+    fig = style_figure({"data": data, "layout": {}}, y_title, height=340)
+    if bounds == (0.0, None):  # counts, rates and medians: the axis starts at 0
+        fig["layout"]["yaxis"] = {**fig["layout"]["yaxis"], "rangemode": "tozero"}
+    return fig
 
 
 def natural_bounds(indicator_type: str) -> tuple[float | None, float | None]:
@@ -202,7 +210,7 @@ def natural_bounds(indicator_type: str) -> tuple[float | None, float | None]:
     return (0.0, 100.0) if indicator_type == "percentage" else (0.0, None)
 
 
-def _within(level: float, bounds: tuple[float | None, float | None]) -> float:
+def within_bounds(level: float, bounds: tuple[float | None, float | None]) -> float:
     low, high = bounds
     if low is not None:
         level = max(level, low)

@@ -93,4 +93,5 @@ def frame_table(
     scrolling sideways on a narrow screen."""
     markup = table_html(frame, caption, numeric, formats, row_header, caption_visible)
     wrapper = "table-responsive" + (f" {class_name}" if class_name else "")
-    return raw(tag("div", markup, class_=wrapper))
+    # A region that scrolls sideways must be reachable by keyboard (axe scrollable-region-focusable).
+    return raw(tag("div", markup, class_=wrapper, tabindex="0", role="region", aria_label=caption))

@@ -23,7 +23,7 @@ from scorecard.components.load_tables import (
 )
 from scorecard.components.tables import csv_bytes, download_link, frame_table
 from scorecard.context import AppContext, get_context
-from scorecard.formatting import format_number, format_value, is_missing, period_label
+from scorecard.formatting import format_number, format_value, is_missing, la_name, period_label
 from scorecard.pagekit import (
     PERIOD_KEYS,
     current_filters,
@@ -32,6 +32,7 @@ from scorecard.pagekit import (
     no_results,
     register_filter_controls,
     routed,
+    window_note,
 )
 from scorecard.state import Filters, resolve
 
@@ -163,7 +164,7 @@ def load_sections(app: AppContext, la: str | None) -> list[Any]:
             numeric=("Rows read", "Loaded", "Rejected"),
         ),
         download_link(shown, "loads.csv", "Download the load history (CSV)"),
-        html.H2(f"By partner{'' if la is None else f' (LA {la})'}"),
+        html.H2(f"By partner{'' if la is None else f' ({la_name(la)})'}"),
     ]
     if counts.empty:
         out.append(html.P("No rows have been loaded for this LA."))
@@ -224,7 +225,7 @@ def data_quality_view(app: AppContext, filters: Filters) -> tuple[Any, Any]:
     """The period's data-quality results, and the loads (for the filters' LA)."""
     if filters.la is None or filters.period_end is None:
         return no_results(), load_sections(app, None)
-    return dq_sections(app, filters), load_sections(app, filters.la)
+    return [window_note(app, filters), *dq_sections(app, filters)], load_sections(app, filters.la)
 
 
 def layout(**query: Any) -> html.Div:

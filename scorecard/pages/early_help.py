@@ -16,7 +16,7 @@ from metrics.registry import Registry
 from scorecard.components.charts import chart_section, line_chart
 from scorecard.components.tiles import tile, tile_row
 from scorecard.context import AppContext
-from scorecard.formatting import format_number, format_value, is_missing, period_label
+from scorecard.formatting import format_number, format_value, is_missing, la_name, period_label
 from scorecard.pagekit import (
     PERIOD_KEYS,
     content_callback,
@@ -165,7 +165,7 @@ def trend_sections(app: AppContext, filters: Filters) -> list[Any]:
             f"{PREFIX}-flow",
             "Early help episodes started and closed, month by month",
             count_summary,
-            line_chart(months, counts, "episodes"),
+            line_chart(months, counts, "episodes", counts=True),
             counts_table,
             f"early_help_starts_closures_LA{filters.la}.csv",
             numeric=tuple(counts),
@@ -194,7 +194,7 @@ def early_help_view(app: AppContext, filters: Filters) -> Any:
     period = period_label(filters.grain, filters.period_end)
     return [
         html.H2(
-            f"LA {filters.la}, {period}: {_value(rows, 'eh_started', 'count')} early help "
+            f"{la_name(filters.la)}, {period}: {_value(rows, 'eh_started', 'count')} early help "
             f"episodes started, {_value(rows, 'eh_outcomes_achieved', 'percentage')} of "
             "closures with outcomes achieved",
             className="h4",

@@ -24,6 +24,7 @@ from scorecard.commentary import (
     save_comment,
 )
 from scorecard.components.charts import chart_section, group_bars
+from scorecard.components.coverage import BEFORE, coverage_mark, coverage_text, too_few_text
 from scorecard.components.filters import filters_bar, notices
 from scorecard.components.indicators import benchmark_text, fraction_text, polarity_text, value_text
 from scorecard.components.markup import raw, tag, text
@@ -35,6 +36,7 @@ from scorecard.components.records import (
 )
 from scorecard.components.spc import (
     POINT_TEXT,
+    UNJUDGED,
     assurance_icon,
     assurance_text,
     natural_bounds,
@@ -42,6 +44,7 @@ from scorecard.components.spc import (
     spc_message,
     variation_icon,
     variation_text,
+    within_bounds,
 )
 from scorecard.components.status import direction_html, status_badge
 from scorecard.components.tables import csv_bytes, frame_table
@@ -51,6 +54,7 @@ from scorecard.formatting import (
     format_target,
     format_value,
     is_missing,
+    la_name,
     period_label,
 )
 from scorecard.pagekit import (
@@ -61,6 +65,7 @@ from scorecard.pagekit import (
     register_filter_controls,
     routed,
     rows_by_kpi,
+    window_note,
 )
 from scorecard.state import FILTER_KEYS, Filters, resolve
 from store.times import uk_time
@@ -152,7 +157,7 @@ def headline(app: AppContext, ind: Indicator, row: dict[str, Any] | None, filter
     assert filters.period_end is not None
     period = period_label(filters.grain, filters.period_end)
     _, group = filters.breakdown
-    where = f"LA {filters.la}" + ("" if group == "all" else f", {group}")
+    where = f"{la_name(filters.la)}" + ("" if group == "all" else f", {group}")
     if row is None:
         return raw(
             tag(
@@ -161,6 +166,9 @@ def headline(app: AppContext, ind: Indicator, row: dict[str, Any] | None, filter
                 class_="sc-headline",
             )
         )
+    words = coverage_text(row, results.reporting_window(app.engine, filters.la) if filters.la else None)
+    if (row.get("coverage") or "full") == "none":
+        return raw(tag("div", tag("p", text(f"{where}, {period}: {words or BEFORE}.")), class_="sc-headline"))
     target = row.get("target")
     target_text = f" Target {format_target(target, ind.type)} ·" if not is_missing(target) else ""
     facts = tag(
@@ -168,6 +176,7 @@ def headline(app: AppContext, ind: Indicator, row: dict[str, Any] | None, filter
         tag("div", text(f"{where}, {period}"), class_="fw-bold"),
         tag("div", text(value_text(row.get("value"), ind.type, row.get("note"))), class_="sc-big"),
         tag("div", text(fraction_text(row, ind)), class_="text-muted"),
+        coverage_mark(words),
         tag(
             "div",
             status_badge(row.get("status")),
@@ -201,19 +210,45 @@ def headline(app: AppContext, ind: Indicator, row: dict[str, Any] | None, filter
     return raw(tag("div", facts, side, class_="row sc-headline"))
 
 
+def limits_text(limits: dict[str, Any], kind: str, points: int) -> str:
+    """The mean and limits as the chart draws them (a percentage between 0 and 100).
+
+    >>> limits_text({"mean": 20.9, "lower_limit": -11.2, "upper_limit": 53.0}, "percentage", 24)
+    'Mean 20.9%, control limits 0.0% to 53.0% over 24 months.'
+    """
+    bounds = natural_bounds(kind)
+    low, high = (
+        None if is_missing(limits.get(k)) else within_bounds(float(limits[k]), bounds)
+        for k in ("lower_limit", "upper_limit")
+    )
+    return (
+        f"Mean {format_value(limits['mean'], kind)}, control limits "
+        f"{format_value(low, kind)} to {format_value(high, kind)} over {points} months."
+    )
+
+
 def spc_section(app: AppContext, ind: Indicator, filters: Filters) -> html.Section | html.Div:
     """The monthly XmR chart with its summary and table."""
     assert filters.la is not None
     breakdown, group = filters.breakdown
     monthly = results.series(app.engine, filters.la, ind.id, "month", breakdown, group)
     limits = results.spc_summary(app.engine, filters.la, ind.id, breakdown, group)
+    # The chart starts at the window: months before it have no data, not zeros.
+    monthly = monthly[monthly["coverage"].fillna("full") != "none"].reset_index(drop=True)
     if monthly.empty:
         return html.Section(
             [html.H2("Monthly trend"), html.P("No monthly results are stored for this view.")]
         )
     months = list(monthly["period_end"])
     values = [None if is_missing(v) else float(v) for v in monthly["value"]]
-    classes = [c if isinstance(c, str) else None for c in monthly["spc"]]
+    judged = monthly["coverage"].fillna("full").eq("full").tolist()
+    classes = [
+        (c if isinstance(c, str) else None) if ok else UNJUDGED
+        for c, ok in zip(monthly["spc"], judged, strict=True)
+    ]
+    few = too_few_text(limits.get("too_few") if limits else None)
+    if few:
+        limits = {**limits, "variation": None, "assurance": None} if limits else None
     target = next((float(t) for t in reversed(list(monthly["target"])) if not is_missing(t)), None)
     points = int(limits["points"]) if limits else sum(v is not None for v in values)
     variation = limits.get("variation") if limits else None
@@ -227,16 +262,17 @@ def spc_section(app: AppContext, ind: Indicator, filters: Filters) -> html.Secti
         summary_parts.append(
             f"Latest month {period_label('month', latest[0])}: {format_value(latest[1], ind.type)}."
         )
-    summary_parts.append(
-        f"{variation_text(variation)}. {assurance_text(limits.get('assurance') if limits else None)}."
-    )
-    if limits and not is_missing(limits.get("mean")):
+    if few:
+        summary_parts.append(f"There are {few}: no SPC icons.")
+        title = f"{ind.title}: {few}"
+    else:
         summary_parts.append(
-            f"Mean {format_value(limits['mean'], ind.type)}, control limits "
-            f"{format_value(limits['lower_limit'], ind.type)} to "
-            f"{format_value(limits['upper_limit'], ind.type)} "
-            f"over {points} months."
+            f"{variation_text(variation)}. {assurance_text(limits.get('assurance') if limits else None)}."
         )
+    if limits and not is_missing(limits.get("mean")):
+        summary_parts.append(limits_text(limits, ind.type, points))
+    if not all(judged):
+        summary_parts.append("Months whose look-back is incomplete are drawn as open circles and not judged.")
     table = pd.DataFrame(
         {
             "Month": [period_label("month", m) for m in months],
@@ -244,6 +280,10 @@ def spc_section(app: AppContext, ind: Indicator, filters: Filters) -> html.Secti
             "Numerator": [format_number(v, 1 if ind.type == "median" else 0) for v in monthly["numerator"]],
             "Denominator": [format_number(v) if not is_missing(v) else "" for v in monthly["denominator"]],
             "SPC": [POINT_TEXT.get(c, "") if c else "" for c in classes],
+            "Coverage": [
+                coverage_text({"coverage": c, "grain": "month"}, None)
+                for c in monthly["coverage"].fillna("full")
+            ],
         }
     )
     figure = spc_figure(months, values, classes, limits, target, ind.unit, natural_bounds(ind.type))
@@ -308,6 +348,7 @@ def indicator_view(app: AppContext, kpi_id: str, filters: Filters) -> list[Any] 
     )
     sections = [breakdown_section(ind, f, b, filters) for f, b in zip(frame, others, strict=True)]
     return [
+        window_note(app, filters),
         headline(app, ind, row, filters),
         spc_section(app, ind, filters),
         html.H2("Breakdowns") if any(sections) else None,

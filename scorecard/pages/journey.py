@@ -27,7 +27,7 @@ from scorecard.components.journey_flow import (
 )
 from scorecard.components.tables import download_link, frame_table
 from scorecard.context import AppContext
-from scorecard.formatting import format_number, format_value, is_missing, period_label
+from scorecard.formatting import format_number, format_value, is_missing, la_name, period_label
 from scorecard.pagekit import (
     PERIOD_KEYS,
     content_callback,
@@ -94,7 +94,7 @@ def journey_view(app: AppContext, filters: Filters) -> Any:
     contacts = step_count(steps[0], rows)
     plans = step_count(steps[-1], rows)
     message = (
-        f"LA {filters.la}, {period}: {format_number(contacts)} contacts and "
+        f"{la_name(filters.la)}, {period}: {format_number(contacts)} contacts and "
         f"{format_number(plans)} child protection plans started"
     )
     table = journey_table(app.registry, rows)
@@ -113,7 +113,7 @@ def journey_view(app: AppContext, filters: Filters) -> Any:
                 html.Summary("Show as table"),
                 frame_table(
                     table,
-                    caption=f"The child's journey, LA {filters.la}, {period}",
+                    caption=f"The child's journey, {la_name(filters.la)}, {period}",
                     numeric=("Value", "Numerator", "Denominator"),
                 ),
                 download_link(

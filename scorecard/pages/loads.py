@@ -66,6 +66,7 @@ def load_options(app: AppContext, kind: str | None, la: str | None, partner: str
         partner=(partner or "").strip() or None,
         loaded_by=current_viewer() or "dashboard upload",
         limits=app.settings.read_limits(),
+        date_grace_days=app.settings.date_grace_days,
     )
 
 
@@ -95,6 +96,25 @@ def _status_words(prepared: Any) -> tuple[str, str]:
     return "Ready to load", "sc-file-ok"
 
 
+# The loaders' messages name the command line's options; on this page, its controls.
+PAGE_CONTROLS: tuple[tuple[str, str], ...] = (
+    ("give the kind (--kind KIND)", 'choose it under "Extract kind" above'),
+    ("(scorecard load --la 394, or the LA option when uploading)", '(under "Local authority" above)'),
+    ("give the LA (scorecard load --la 394)", 'choose the LA under "Local authority" above'),
+)
+
+
+def page_words(message: str) -> str:
+    """A loader's message with the command-line options replaced by this page's controls.
+
+    >>> page_words("cannot tell which extract x.csv is: ... or give the kind (--kind KIND); kinds: contacts")
+    'cannot tell which extract x.csv is: ... or choose it under "Extract kind" above; kinds: contacts'
+    """
+    for cli, page in PAGE_CONTROLS:
+        message = message.replace(cli, page)
+    return message
+
+
 def file_card(prepared: Any) -> html.Div:
     """What would happen to one file: counts, message, warnings and the first rejects."""
     out = prepared.outcome
@@ -111,7 +131,7 @@ def file_card(prepared: Any) -> html.Div:
         ),
     ]
     if out.message:
-        facts.append(html.P(out.message, className="mb-1"))
+        facts.append(html.P(page_words(out.message), className="mb-1"))
     for warning in out.warnings:
         facts.append(html.P(f"Warning: {warning}", className="mb-1 sc-note"))
     if out.next_step:
@@ -237,7 +257,9 @@ def layout(**_query: Any) -> html.Div:
                     ),
                     dbc.Col(
                         [
-                            dbc.Label("LA for rows without an la_code", html_for=f"{PREFIX}-la"),
+                            dbc.Label(
+                                "Local authority, for rows that do not name one", html_for=f"{PREFIX}-la"
+                            ),
                             dbc.Input(
                                 id=f"{PREFIX}-la",
                                 type="text",
@@ -295,8 +317,56 @@ def layout(**_query: Any) -> html.Div:
             dcc.Loading(html.Div(id=f"{PREFIX}-result", role="status"), type="dot"),
             html.H2("Load history"),
             html.Div(history_view(app), id=f"{PREFIX}-history"),
+            retract_form(),
         ]
     )
+
+
+def retract_form() -> html.Section:
+    """Retract a load: its records go, the versions it replaced return, results are recomputed."""
+    return html.Section(
+        [
+            html.H2("Retract a load"),
+            html.P(
+                "Retracting a load removes its effect: the records it added go, the records it "
+                "replaced return to their earlier version, and the indicators are recomputed. A load "
+                "that a later load has since replaced cannot be retracted until that later load is.",
+                className="form-text",
+            ),
+            dbc.Label("Load number (from the load history)", html_for=f"{PREFIX}-retract-id"),
+            dbc.Input(id=f"{PREFIX}-retract-id", type="number", min=1, step=1, className="mb-2 w-auto"),
+            dbc.Button("Retract this load", id=f"{PREFIX}-retract", color="danger", className="mb-2"),
+            html.Div(id=f"{PREFIX}-retract-result", role="status"),
+        ],
+        className="mt-4",
+    )
+
+
+def retract_view(app: AppContext, load_id: Any) -> Any:
+    """Retract the load and recompute; or say why not. The retraction is recorded on the load
+    (who and when); ``audit`` is the hook for the audit trail."""
+    from loaders.retract import RetractError, retract_load
+
+    if load_id is None or str(load_id).strip() == "":
+        return dbc.Alert("Enter the number of the load to retract.", color="warning")
+    try:
+        done = retract_load(app.engine, int(load_id), by=current_viewer() or "dashboard user")
+    except RetractError as exc:
+        return dbc.Alert(f"Not retracted: {exc}", color="warning")
+    recompute(app.engine, targets_file=app.settings.targets_file)
+    after = "The indicators have been recomputed."
+    return dbc.Alert(
+        [
+            html.P(f"{str(done)[0].upper()}{str(done)[1:]}.", className="mb-1"),
+            html.P(after, className="mb-0"),
+        ],
+        color="success",
+    )
+
+
+def retract_clicked(_n: int | None, load_id: Any) -> tuple[Any, Any]:
+    app = get_context()
+    return retract_view(app, load_id), history_view(app)
 
 
 def preview_upload(
@@ -399,3 +469,10 @@ def register(app: dash.Dash) -> None:
         State(f"{PREFIX}-partner", "value"),
         prevent_initial_call=True,
     )(confirm_upload)
+    app.callback(
+        Output(f"{PREFIX}-retract-result", "children"),
+        Output(f"{PREFIX}-history", "children", allow_duplicate=True),
+        Input(f"{PREFIX}-retract", "n_clicks"),
+        State(f"{PREFIX}-retract-id", "value"),
+        prevent_initial_call=True,
+    )(retract_clicked)

@@ -15,7 +15,7 @@ from metrics.registry import Registry, Tag
 from scorecard.components.charts import group_bars
 from scorecard.components.tables import download_link, frame_table
 from scorecard.context import AppContext
-from scorecard.formatting import format_number, format_value, is_missing, period_label
+from scorecard.formatting import format_number, format_value, is_missing, la_name, period_label
 from scorecard.pagekit import (
     PERIOD_KEYS,
     content_callback,
@@ -119,7 +119,7 @@ def partners_view(app: AppContext, filters: Filters) -> Any:
         app.engine, filters.la, filters.grain, filters.period_end, "agency", early_help
     )
     stem = f"LA{filters.la}_{filters.grain}_{filters.period_end:%Y-%m}"
-    out: list[Any] = [html.H2(f"The front door by source agency, LA {filters.la}, {period}")]
+    out: list[Any] = [html.H2(f"The front door by source agency, {la_name(filters.la)}, {period}")]
     if front.empty:
         out.append(html.P("No front-door results by agency are stored for this period."))
     else:
@@ -130,7 +130,7 @@ def partners_view(app: AppContext, filters: Filters) -> Any:
             _table_block(shown, full, caption, f"front_door_by_agency_{stem}.csv"),
             *_charts(app.registry, front, "front_door", "Source agency", filters),
         ]
-    out.append(html.H2(f"Early help by lead agency, LA {filters.la}, {period}"))
+    out.append(html.H2(f"Early help by lead agency, {la_name(filters.la)}, {period}"))
     if early.empty:
         out.append(html.P("No early help results by lead agency are stored for this period."))
     else:

@@ -18,12 +18,13 @@ from dash import Input, Output, State, dcc, html
 from metrics import results
 from metrics.periods import month_end, periods_ending, shift_month
 from scorecard import exports
+from scorecard.components.coverage import coverage_text, icons_month_text
 from scorecard.components.filters import filters_bar, notices
 from scorecard.components.markup import raw
 from scorecard.components.scorecard_table import scorecard_table
 from scorecard.components.status import STATUS_TEXT
 from scorecard.context import AppContext, get_context
-from scorecard.formatting import grain_label, period_label
+from scorecard.formatting import grain_label, la_name, period_label
 from scorecard.pagekit import (
     current_filters,
     filter_inputs,
@@ -33,6 +34,7 @@ from scorecard.pagekit import (
     routed,
     rows_by_kpi,
     triggered_key,
+    window_note,
 )
 from scorecard.state import FILTER_KEYS, Filters, resolve
 
@@ -144,28 +146,39 @@ def view_data(
     return frame, sparks, months
 
 
+def spc_month(frame: pd.DataFrame) -> Any:
+    """The month most of the view's SPC icons describe (each series' latest point)."""
+    ends = frame.get("latest_period_end", pd.Series(dtype=object)).dropna()
+    return ends.mode().iloc[-1] if len(ends) else None
+
+
 def scorecard_view(app: AppContext, filters: Filters) -> list[Any] | html.Div:
     """The heading that states the message, and the table."""
     if filters.la is None or filters.period_end is None:
         return no_results()
     frame, sparks, months = view_data(app, filters)
+    window = results.reporting_window(app.engine, filters.la)
     rows = rows_by_kpi(frame)
+    for row in rows.values():
+        row["coverage_text"] = coverage_text(row, window)
     breakdown, group = filters.breakdown
     area = "whole LA" if breakdown == "all" else f"{breakdown} {group}"
     period = period_label(filters.grain, filters.period_end)
-    caption = f"Scorecard for LA {filters.la}, {grain_label(filters.grain).lower()} {period}, {area}"
+    caption = f"Scorecard for {la_name(filters.la)}, {grain_label(filters.grain).lower()} {period}, {area}"
     link_query = filters.query_string()
     return [
+        window_note(app, filters),
         html.H2(
-            f"LA {filters.la}, {period} ({area}): {status_summary(frame)}",
+            f"{la_name(filters.la)}, {period} ({area}): {status_summary(frame)}",
             className="h4",
             id=f"{PREFIX}-summary",
         ),
         html.P(
             "Sparklines show the monthly values of the last 12 months; SPC icons describe the "
-            "monthly "
-            "series. England figures are the latest published for the same definition.",
+            "monthly series. England figures are the latest published for the same definition. "
+            + icons_month_text(spc_month(frame)),
             className="form-text",
+            id=f"{PREFIX}-spc-month",
         ),
         raw(
             scorecard_table(

@@ -244,7 +244,7 @@ def test_each_filter_changes_the_view_and_the_url_reproduces_it(
 
     _select(page, "scorecard-la", "394")
     page.wait_for_url(re.compile(r"la=394"))
-    expect_text(summary, "LA 394")
+    expect_text(summary, "Sunderland")
 
     _select(page, "scorecard-grain", "quarter")
     page.wait_for_url(re.compile(r"grain=quarter"))
@@ -328,6 +328,8 @@ def test_open_an_indicator_and_add_then_edit_a_comment(
     page.wait_for_url(re.compile(r"/indicator/rereferrals_12m\?la=394"))
     _settled(page)
     expect_text(page.locator("h1"), "Re-referrals within 12 months")
+    # Plotly's bundle loads after the callbacks have answered: wait for the chart to be drawn.
+    page.locator("#indicator-spc-graph .js-plotly-plot, #indicator-spc-graph.js-plotly-plot").first.wait_for()
     assert (
         page.locator(
             "#indicator-spc-graph .js-plotly-plot, #indicator-spc-graph.js-plotly-plot"
