@@ -61,7 +61,7 @@ def read_snapshot(engine: Engine) -> StoreSnapshot:
     ['assessments', 'cin_plans']
     """
     with engine.connect() as conn:
-        tables = {kind: read_frame(conn, kind_table(kind), _computed_columns(kind)) for kind in EXTRACTS}
+        tables = {kind: read_frame(conn, kind_table(kind), computed_columns(kind)) for kind in EXTRACTS}
         counts = read_frame(conn, load_counts)
         load_rows = read_frame(conn, loads)
     return StoreSnapshot(tables=tables, load_counts=merge_load_counts(counts, load_rows))
@@ -103,6 +103,6 @@ def merge_load_counts(counts: pd.DataFrame, load_rows: pd.DataFrame) -> pd.DataF
     return out
 
 
-def _computed_columns(kind: str) -> list[str]:
+def computed_columns(kind: str) -> list[str]:
     """The columns the computations use: all but the provenance columns."""
     return [c for c in stored_columns(kind) if c not in ("load_id", "source_row")]
