@@ -117,13 +117,11 @@ def _dask(tasks: Sequence[LaTask], jobs: int, scheduler: str | None, processes: 
         with Client(scheduler) as client:
             yield from _bounded(tasks, jobs, lambda t: client.submit(compute_la, t, pure=False), finished)
         return
+    # Worker processes talk over TCP on loopback only; thread workers in memory.
+    where = {"host": "127.0.0.1"} if processes else {}
     with (
         LocalCluster(
-            n_workers=jobs,
-            threads_per_worker=1,
-            processes=processes,
-            dashboard_address=None,
-            host="127.0.0.1",
+            n_workers=jobs, threads_per_worker=1, processes=processes, dashboard_address=None, **where
         ) as cluster,
         Client(cluster) as client,
     ):
