@@ -321,7 +321,11 @@ def _store_la(conn: Connection, done: LaResult, *, replace: bool) -> None:
         if done.scores is not None:
             conn.execute(delete(eh_outcome_scores).where(eh_outcome_scores.c.la_code == done.la_code))
     if len(done.results):
-        upsert(conn, kpi_results, done.results[[c.name for c in kpi_results.columns]])
+        # In key order, so that the B-tree fills page by page (a third faster on SQLite
+        # than the series order the frame comes in, docs/performance.md).
+        keys = [c.name for c in kpi_results.primary_key.columns]
+        rows = done.results[[c.name for c in kpi_results.columns]].sort_values(keys, kind="stable")
+        upsert(conn, kpi_results, rows)
     if len(done.series):
         upsert(conn, kpi_spc, done.series[[c.name for c in kpi_spc.columns]])
     if done.scores is not None and len(done.scores):
