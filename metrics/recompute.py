@@ -43,7 +43,7 @@ from metrics.spc import xmr_frame
 from metrics.status import direction_array, status_array
 from metrics.targets import Targets, load_targets
 from metrics.wiring import check_wiring
-from store.bulk import upsert
+from store.bulk import insert_new, upsert
 from store.engine import writing
 from store.extracts import EVENT_KINDS, EXTRACTS
 from store.schema import (
@@ -102,6 +102,10 @@ def recompute(
     The LAs run as independent tasks (``metrics.executors``): ``jobs`` at once (None: one
     per core) in this process, in worker processes, or on Dask. One writer stores each
     LA's rows as they come, in one transaction, so a reader sees the old or the new set.
+    That transaction is opened first (on SQLite it takes the write lock): the plan and
+    the rows the tasks read are then the same state, but a load waits for the recompute
+    (up to the store's busy timeout, 30 s, on SQLite). An incremental recompute of one LA
+    takes seconds; a full recompute of a region should not run beside loads.
     """
     started = utc_now()
     clock = time.perf_counter()
@@ -325,11 +329,12 @@ def _store_la(conn: Connection, done: LaResult, *, replace: bool) -> None:
         # than the series order the frame comes in, docs/performance.md).
         keys = [c.name for c in kpi_results.primary_key.columns]
         rows = done.results[[c.name for c in kpi_results.columns]].sort_values(keys, kind="stable")
-        upsert(conn, kpi_results, rows)
+        insert_new(conn, kpi_results, rows)
+    # Every row's key was deleted above (or with the whole table): plain inserts.
     if len(done.series):
-        upsert(conn, kpi_spc, done.series[[c.name for c in kpi_spc.columns]])
+        insert_new(conn, kpi_spc, done.series[[c.name for c in kpi_spc.columns]])
     if done.scores is not None and len(done.scores):
-        upsert(conn, eh_outcome_scores, done.scores)
+        insert_new(conn, eh_outcome_scores, done.scores)
 
 
 def _finish(conn: Connection, plan: Plan, started: datetime) -> None:
