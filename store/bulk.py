@@ -95,6 +95,30 @@ def upsert(conn: Connection, table: Table, frame: pd.DataFrame) -> int:
     return len(rows)
 
 
+def insert_new(conn: Connection, table: Table, frame: pd.DataFrame) -> int:
+    """Insert rows the caller knows are new (their keys were just deleted): no conflict
+    handling, and on PostgreSQL a ``COPY`` straight into the table, with no staging."""
+    if frame.empty:
+        return 0
+    dialect = conn.dialect.name
+    names, rows = frame_rows(frame, table, dialect)
+    cols = ", ".join(_quote(conn, n) for n in names)
+    target = _quote(conn, table.name)
+    driver = conn.connection.driver_connection
+    if dialect == "postgresql":
+        with driver.cursor() as cur, cur.copy(f"COPY {target} ({cols}) FROM STDIN") as copy:  # type: ignore[union-attr]
+            for row in rows:
+                copy.write_row(row)
+    else:
+        marks = ", ".join("?" for _ in names)
+        cursor = driver.cursor()  # type: ignore[union-attr]
+        try:
+            cursor.executemany(f"INSERT INTO {target} ({cols}) VALUES ({marks})", rows)
+        finally:
+            cursor.close()
+    return len(rows)
+
+
 def _conflict_clause(conn: Connection, table: Table, names: Sequence[str]) -> str:
     pk = _pk_names(table)
     others = [n for n in names if n not in pk]
