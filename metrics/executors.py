@@ -110,19 +110,19 @@ def _dask(tasks: Sequence[LaTask], jobs: int, scheduler: str | None, processes: 
         ) from None
 
     def finished(pending: set[Any]) -> tuple[set[Any], set[Any]]:
-        done, rest = dask_wait(list(pending), return_when="FIRST_COMPLETED")
+        done, rest = dask_wait(list(pending), return_when="FIRST_COMPLETED")  # type: ignore[no-untyped-call]
         return set(done), set(rest)
 
     if scheduler:
-        with Client(scheduler) as client:
+        with Client(scheduler) as client:  # type: ignore[no-untyped-call]
             yield from _bounded(tasks, jobs, lambda t: client.submit(compute_la, t, pure=False), finished)
         return
     # Worker processes talk over TCP on loopback only; thread workers in memory.
     where = {"host": "127.0.0.1"} if processes else {}
     with (
-        LocalCluster(
+        LocalCluster(  # type: ignore[no-untyped-call]
             n_workers=jobs, threads_per_worker=1, processes=processes, dashboard_address=None, **where
         ) as cluster,
-        Client(cluster) as client,
+        Client(cluster) as client,  # type: ignore[no-untyped-call]
     ):
         yield from _bounded(tasks, jobs, lambda t: client.submit(compute_la, t, pure=False), finished)

@@ -260,10 +260,10 @@ def test_nothing_pending_recomputes_nothing(loaded: Engine) -> None:
 
 def test_every_computation_reads_only_the_kinds_its_indicator_declares() -> None:
     """Trace each indicator's reads of the tables, the population and the load records."""
-    from metrics.compute.catalogue import COMPUTATIONS
     from metrics.compute.results import encode
     from metrics.snapshot import StoreSnapshot
-    from tests.snapshot_builder import build_snapshot
+    from metrics.snapshot_builder import build_snapshot
+    from metrics.wiring import measure_for
 
     rows = {kind: [{}] for kind in EVENT_KINDS}
     snapshot = build_snapshot(
@@ -294,9 +294,9 @@ def test_every_computation_reads_only_the_kinds_its_indicator_declares() -> None
         ctx.tables, ctx._la_index = Traced(ctx.tables), Traced(ctx._la_index)
         ctx.snapshot = TracedSnapshot()  # type: ignore[assignment]
         seen.clear()
-        computation = COMPUTATIONS[indicator.id]
+        measure = measure_for(indicator.id)
         for breakdown in indicator.breakdowns:
-            encode(ctx, indicator, computation, breakdown, computation.measure(ctx, breakdown))
+            encode(ctx, indicator, breakdown, measure(ctx, breakdown))
         assert seen <= indicator_kinds(indicator), (indicator.id, seen - indicator_kinds(indicator))
 
 
