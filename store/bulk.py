@@ -237,7 +237,7 @@ def _postgres_read(
     data = b"".join(chunks)
     sql_types = [table.c[n].type for n in names]
     types = {
-        f"c{i}": pa.large_string() if isinstance(t, DateTime) else _arrow_type(t)
+        f"c{i}": pa.large_string() if isinstance(t, DateTime | UTCDateTime) else _arrow_type(t)
         for i, t in enumerate(sql_types)
     }
     if not data:
@@ -261,7 +261,7 @@ def _postgres_read(
         if isinstance(sql_type, Date):
             days = column.cast(pa.timestamp("s"))
             out[name] = pd.Series(days.to_numpy().astype("datetime64[s]"))
-        elif isinstance(sql_type, DateTime):
+        elif isinstance(sql_type, DateTime | UTCDateTime):
             out[name] = _typed(column.to_numpy(zero_copy_only=False), sql_type, "postgresql")
         elif isinstance(sql_type, Boolean):
             out[name] = pd.Series(column.to_pandas(types_mapper={pa.bool_(): pd.BooleanDtype()}.get))
