@@ -13,7 +13,7 @@ import io
 import random
 import shutil
 from collections.abc import Iterator
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 import pandas as pd
@@ -43,6 +43,7 @@ from store.schema import (
     loads,
     recompute_spans,
 )
+from store.times import utc_now
 from synthetic.generator import generate
 from tests.conftest import TEST_KEY, _postgres_database
 
@@ -308,7 +309,7 @@ def test_load_dates_in_a_new_month_redo_the_rejected_rows_of_every_la(
     # The loads so far happened two months ago: the next one's date adds periods to
     # dq_rejected_rows for both LAs, though it names only one.
     with sqlite_engine.begin() as conn:
-        conn.execute(update(loads).values(finished_at=datetime.now() - timedelta(days=62)))
+        conn.execute(update(loads).values(finished_at=utc_now() - timedelta(days=62)))
     recompute(sqlite_engine, full=True)
     _load(sqlite_engine, pieces["394-contacts-late"])
     summary = recompute(sqlite_engine)
