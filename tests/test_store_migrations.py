@@ -106,7 +106,7 @@ def _normalised(rows: dict[str, list[tuple[Any, ...]]], *, local: bool) -> dict[
     return out
 
 
-# Tables later revisions add, empty after an upgrade (0003: incremental recompute's state).
+# Tables later revisions add, empty after an upgrade (0004: incremental recompute's state).
 TABLES_ADDED_SINCE = ("recompute_spans", "recomputed_loads")
 
 

@@ -2,7 +2,7 @@
 shared periods and windows come from) and recomputed_loads (the loads the stored results
 include). A store upgraded to this has no rows in either: its next recompute is full.
 
-Revision 0003, after 0002.
+Revision 0004, after 0003.
 """
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0003"
-down_revision = "0002"
+revision = "0004"
+down_revision = "0003"
 branch_labels = None
 depends_on = None
 
