@@ -22,6 +22,7 @@ run: install
 # The whole suite: installs PostgreSQL and Chromium (apt) if missing, starts a
 # throwaway PostgreSQL server on loopback, runs lint, types and every test.
 test: install system-deps
+	$(BIN)/python -m pip install --quiet -e '.[dev,distributed]'
 	$(BIN)/ruff check .
 	$(BIN)/mypy .
 	scripts/with-postgres.sh $(BIN)/python -m pytest -n 2 --dist loadfile $(PYTEST_ARGS)

@@ -26,6 +26,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 import metrics.recompute as rc  # noqa: E402
+import metrics.recompute_la as rla  # noqa: E402
 from benchmarks.ingest import machine  # noqa: E402
 from loaders.pipeline import LoadOptions, load_paths  # noqa: E402
 from store.engine import open_store  # noqa: E402
@@ -70,20 +71,22 @@ def main() -> None:
     args = parser.parse_args()
     url = store_for(args.las, args.children)
     stages: dict[str, float] = {}
-    for name, attr in (
-        ("read the store", "read_snapshot"),
-        ("compute indicators", "compute_indicators"),
-        ("target, status, direction", "add_assessment"),
-        ("SPC: point classes, limits and icons", "add_spc"),
-        ("write the results", "_store"),
+    # A full recompute in this process (--jobs 1), so that every stage can be timed.
+    for name, module, attr in (
+        ("plan (pending loads, spans, windows)", rc, "make_plan"),
+        ("read the store", rla, "read_la_snapshot"),
+        ("compute indicators", rla, "compute_indicators"),
+        ("target, status, direction", rc, "add_assessment"),
+        ("SPC: point classes, limits and icons", rc, "add_spc"),
+        ("write the results", rc, "_store_la"),
     ):
-        setattr(rc, attr, timed(stages, name, getattr(rc, attr)))
+        setattr(module, attr, timed(stages, name, getattr(module, attr)))
     engine = open_store(url)
     profiler = cProfile.Profile() if args.profile else None
     start = time.perf_counter()
     if profiler:
         profiler.enable()
-    summary = rc.recompute(engine)
+    summary = rc.recompute(engine, full=True, jobs=1)
     if profiler:
         profiler.disable()
     total = time.perf_counter() - start

@@ -24,6 +24,8 @@ Example::
 
 from __future__ import annotations
 
+from datetime import date
+
 import numpy as np
 import pandas as pd
 
@@ -45,8 +47,14 @@ COLUMNS = [
 ]
 
 
-def outcome_score_changes(snapshot: StoreSnapshot) -> pd.DataFrame:
-    """Per LA, grain and period: closures, those with both scores, means and improvements."""
+def outcome_score_changes(
+    snapshot: StoreSnapshot, span: tuple[date, date] | None = None
+) -> pd.DataFrame:
+    """Per LA, grain and period: closures, those with both scores, means and improvements.
+
+    The periods cover the closures of every LA in the snapshot, or ``span`` (the first and
+    last closure inside the calendar across the whole store) for a snapshot of one LA.
+    """
     episodes = snapshot.tables["early_help"]
     ended = episodes[episodes["end_date"].notna()]
     if ended.empty:
@@ -61,7 +69,7 @@ def outcome_score_changes(snapshot: StoreSnapshot) -> pd.DataFrame:
     end_score = pd.to_numeric(ended["outcome_score_end"]).to_numpy(float)
     scored = ~np.isnan(start_score) & ~np.isnan(end_score)
     la = ended["la_code"].astype(str).str.strip().to_numpy(object)
-    first, last = end.min().astype(object), end.max().astype(object)
+    first, last = (end.min().astype(object), end.max().astype(object)) if span is None else span
     rows = []
     for la_code in sorted(set(la)):
         mine = la == la_code

@@ -61,11 +61,9 @@ def read_snapshot(engine: Engine) -> StoreSnapshot:
     ['assessments', 'cin_plans']
     """
     with engine.connect() as conn:
-        tables = {kind: read_frame(conn, kind_table(kind), _computed_columns(kind)) for kind in EXTRACTS}
+        tables = {kind: read_frame(conn, kind_table(kind), computed_columns(kind)) for kind in EXTRACTS}
         counts = read_frame(conn, load_counts)
         load_rows = read_frame(conn, loads)
-    # A retracted load (loaders/retract.py) no longer counts: its records and counts are gone.
-    load_rows = load_rows[load_rows["status"] != "retracted"].reset_index(drop=True)
     return StoreSnapshot(tables=tables, load_counts=merge_load_counts(counts, load_rows))
 
 
@@ -81,6 +79,9 @@ def merge_load_counts(counts: pd.DataFrame, load_rows: pd.DataFrame) -> pd.DataF
     >>> merge_load_counts(c, l)[["load_id", "kind", "rows_rejected"]].values.tolist()
     [[1, 'contacts', 1], [2, 's47', 5]]
     """
+    if "status" in load_rows:
+        # A retracted load (loaders/retract.py) no longer counts: its records and counts are gone.
+        load_rows = load_rows[load_rows["status"] != "retracted"].reset_index(drop=True)
     times = load_rows[["load_id", "finished_at"]].rename(columns={"finished_at": "loaded_at"})
     merged = counts.merge(times, on="load_id", how="left")
     # A load with no per-LA counts (rejected whole before its LA was known) still happened.
@@ -105,6 +106,6 @@ def merge_load_counts(counts: pd.DataFrame, load_rows: pd.DataFrame) -> pd.DataF
     return out
 
 
-def _computed_columns(kind: str) -> list[str]:
+def computed_columns(kind: str) -> list[str]:
     """The columns the computations use: all but the provenance columns."""
     return [c for c in stored_columns(kind) if c not in ("load_id", "source_row")]

@@ -20,11 +20,16 @@ import sys
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from metrics.periods import GRAINS
-from scorecard.settings import Settings
-from store.extracts import KIND_ORDER
+
+if TYPE_CHECKING:
+    from scorecard.settings import Settings
+
+# Start-up imports only argparse and the standard library (plus metrics.periods, which
+# is plain Python): `scorecard --help` must not wait for pandas, SQLAlchemy or pydantic.
+# Each command imports what it needs when it runs (docs/performance.md).
 
 
 class UsageError(Exception):
@@ -51,6 +56,26 @@ def _month(text: str) -> date:
         return parse_month(text)
     except ValueError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _kind(text: str) -> str:
+    from store.extracts import KIND_ORDER
+
+    if text not in KIND_ORDER:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not an extract kind: use one of {', '.join(KIND_ORDER)}"
+        )
+    return text
+
+
+def _jobs(text: str) -> int:
+    try:
+        jobs = int(text)
+    except ValueError:
+        jobs = 0
+    if jobs < 1:
+        raise argparse.ArgumentTypeError(f"{text!r}: --jobs takes a whole number of 1 or more")
+    return jobs
 
 
 def _iso_date(text: str) -> date:
@@ -80,7 +105,9 @@ def _parser() -> argparse.ArgumentParser:
 
     load = sub.add_parser("load", parents=[common], help="load extract files or folders")
     load.add_argument("paths", nargs="+", type=Path, metavar="PATH")
-    load.add_argument("--kind", choices=KIND_ORDER, help="the extract kind (default: from the file)")
+    load.add_argument(
+        "--kind", type=_kind, metavar="KIND", help="the extract kind, e.g. contacts (default: from the file)"
+    )
     load.add_argument("--la", type=_la_code, metavar="CODE", help="LA for rows without la_code")
     load.add_argument("--partner", metavar="NAME", help="the partner who sent the files")
     load.add_argument("--json", action="store_true", help="print a JSON list, one object per file")
@@ -92,6 +119,19 @@ def _parser() -> argparse.ArgumentParser:
     rec = sub.add_parser("recompute", parents=[common], help="recompute every indicator from the store")
     rec.add_argument(
         "--targets", type=Path, metavar="FILE", help="targets file (default: SCORECARD_TARGETS_FILE)"
+    )
+    rec.add_argument(
+        "--full", action="store_true", help="recompute everything (default: only what loads changed)"
+    )
+    rec.add_argument("--jobs", type=_jobs, metavar="N", help="LAs computed at once (default: one per core)")
+    rec.add_argument(
+        "--executor",
+        choices=["local", "dask"],
+        default="local",
+        help="local worker processes, or Dask (pip install '.[distributed]')",
+    )
+    rec.add_argument(
+        "--scheduler", metavar="ADDRESS", help="a Dask scheduler (default: a local cluster of --jobs workers)"
     )
 
     kpis = sub.add_parser("kpis", parents=[common], help="indicator results as CSV or JSON")
@@ -129,6 +169,8 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _settings(args: argparse.Namespace) -> Settings:
+    from scorecard.settings import Settings
+
     return Settings.from_env(database_url=getattr(args, "db", None), default_la=getattr(args, "la", None))
 
 
@@ -262,19 +304,33 @@ def _load(args: argparse.Namespace) -> int:
     return 1 if any(o.status == "rejected" for o in outcomes) else 0
 
 
-def _recompute_after_load(engine: Any, settings: Settings, *, quiet: bool) -> None:
+def _recompute_after_load(engine: Any, settings: Settings, *, quiet: bool, full: bool = False) -> None:
     from metrics.recompute import recompute
 
-    summary = recompute(engine, targets_file=settings.targets_file)
+    summary = recompute(engine, targets_file=settings.targets_file, jobs=None, full=full)
     if not quiet:
         print(f"recomputed indicators: {summary}")
 
 
 def _recompute(args: argparse.Namespace) -> int:
+    from metrics.executors import ExecutorError
     from metrics.recompute import recompute
+    from scorecard.settings import Settings
 
+    if args.scheduler and args.executor != "dask":
+        raise UsageError("--scheduler is for --executor dask")
     settings = Settings.from_env(database_url=args.db, targets_file=args.targets)
-    summary = recompute(_open_store(settings), targets_file=settings.targets_file)
+    try:
+        summary = recompute(
+            _open_store(settings),
+            targets_file=settings.targets_file,
+            full=args.full,
+            jobs=args.jobs,
+            executor=args.executor,
+            scheduler=args.scheduler,
+        )
+    except ExecutorError as exc:
+        raise UsageError(str(exc)) from None
     print(f"recomputed indicators: {summary}")
     return 0
 
@@ -284,6 +340,7 @@ def _kpis(args: argparse.Namespace) -> int:
     from metrics.recompute import recompute
     from metrics.registry import load_registry
     from scorecard.safe_export import write_csv, write_json
+    from scorecard.settings import Settings
 
     if args.first and args.last and args.first > args.last:
         raise UsageError(f"--from {args.first:%Y-%m} is after --to {args.last:%Y-%m}")
@@ -312,6 +369,7 @@ def _kpis(args: argparse.Namespace) -> int:
 
 def _serve(args: argparse.Namespace) -> int:
     from scorecard.app import serve
+    from scorecard.settings import Settings
 
     serve(Settings.from_env(database_url=args.db), host=args.host, port=args.port)
     return 0
@@ -351,7 +409,8 @@ def _retract(args: argparse.Namespace) -> int:
     done = retract_load(engine, args.load_id, by=getpass.getuser())
     print(done)
     if not args.no_recompute:
-        _recompute_after_load(engine, settings, quiet=False)
+        # A retraction is no new load: the incremental plan cannot see it, so all is redone.
+        _recompute_after_load(engine, settings, quiet=False, full=True)
     return 0
 
 

@@ -3,7 +3,9 @@
 Writes are upserts on the table's primary key, inside the caller's transaction:
 SQLite through the driver's ``executemany``; PostgreSQL through ``COPY`` into a
 temporary table followed by ``INSERT ... ON CONFLICT``. Row-by-row ORM inserts or
-``DataFrame.to_sql`` are several times slower (see docs/performance.md).
+``DataFrame.to_sql`` are several times slower (see docs/performance.md). Reads on
+PostgreSQL are a ``COPY (SELECT ...) TO STDOUT`` in CSV parsed by Arrow, with no Python
+object per value.
 
 Example::
 
@@ -93,6 +95,30 @@ def upsert(conn: Connection, table: Table, frame: pd.DataFrame) -> int:
     return len(rows)
 
 
+def insert_new(conn: Connection, table: Table, frame: pd.DataFrame) -> int:
+    """Insert rows the caller knows are new (their keys were just deleted): no conflict
+    handling, and on PostgreSQL a ``COPY`` straight into the table, with no staging."""
+    if frame.empty:
+        return 0
+    dialect = conn.dialect.name
+    names, rows = frame_rows(frame, table, dialect)
+    cols = ", ".join(_quote(conn, n) for n in names)
+    target = _quote(conn, table.name)
+    driver = conn.connection.driver_connection
+    if dialect == "postgresql":
+        with driver.cursor() as cur, cur.copy(f"COPY {target} ({cols}) FROM STDIN") as copy:  # type: ignore[union-attr]
+            for row in rows:
+                copy.write_row(row)
+    else:
+        marks = ", ".join("?" for _ in names)
+        cursor = driver.cursor()  # type: ignore[union-attr]
+        try:
+            cursor.executemany(f"INSERT INTO {target} ({cols}) VALUES ({marks})", rows)
+        finally:
+            cursor.close()
+    return len(rows)
+
+
 def _conflict_clause(conn: Connection, table: Table, names: Sequence[str]) -> str:
     pk = _pk_names(table)
     others = [n for n in names if n not in pk]
@@ -162,6 +188,8 @@ def read_frame(
     if where_sql:
         sql += f" WHERE {where_sql}"
     compiled = text(sql).bindparams(**(params or {})).compile(conn)
+    if conn.dialect.name == "postgresql":
+        return _postgres_read(conn, table, names, str(compiled), compiled.params)
     cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
     try:
         cursor.execute(str(compiled), _positional(compiled, conn.dialect.name))
@@ -174,6 +202,76 @@ def read_frame(
         matrix[:] = rows
     dialect = conn.dialect.name
     return pd.DataFrame({n: _typed(matrix[:, i], table.c[n].type, dialect) for i, n in enumerate(names)})
+
+
+def _arrow_type(sql_type: object) -> pa.DataType:
+    """How a column arrives from PostgreSQL's COPY CSV: dates, flags and numbers parsed in C."""
+    if isinstance(sql_type, Date):
+        return pa.date32()
+    if isinstance(sql_type, Boolean):
+        return pa.bool_()
+    if isinstance(sql_type, Integer):
+        return pa.int64()
+    if isinstance(sql_type, Float):
+        return pa.float64()
+    return pa.large_string()
+
+
+def _postgres_read(
+    conn: Connection, table: Table, names: Sequence[str], sql: str, params: dict[str, Any]
+) -> pd.DataFrame:
+    """A PostgreSQL read through ``COPY (SELECT ...) TO STDOUT`` as CSV, parsed by Arrow.
+
+    In PostgreSQL's CSV a NULL is an unquoted empty field and an empty text a quoted one,
+    so the two stay apart. Timestamps come as text and are parsed as in ``_typed``.
+    """
+    import pyarrow.csv as pacsv
+
+    chunks: list[bytes] = []
+    driver = conn.connection.driver_connection
+    with (
+        driver.cursor() as cur,  # type: ignore[union-attr]
+        cur.copy(f"COPY ({sql}) TO STDOUT WITH (FORMAT csv)", params or None) as copy,
+    ):
+        chunks.extend(bytes(block) for block in copy)
+    data = b"".join(chunks)
+    sql_types = [table.c[n].type for n in names]
+    types = {
+        f"c{i}": pa.large_string() if isinstance(t, DateTime | UTCDateTime) else _arrow_type(t)
+        for i, t in enumerate(sql_types)
+    }
+    if not data:
+        arrow = pa.table({k: pa.array([], type=v) for k, v in types.items()})
+    else:
+        arrow = pacsv.read_csv(
+            pa.py_buffer(data),
+            read_options=pacsv.ReadOptions(column_names=list(types), block_size=1 << 24),
+            parse_options=pacsv.ParseOptions(newlines_in_values=True),
+            convert_options=pacsv.ConvertOptions(
+                column_types=types,
+                strings_can_be_null=True,
+                quoted_strings_can_be_null=False,
+                true_values=["t"],
+                false_values=["f"],
+            ),
+        )
+    out = {}
+    for i, (name, sql_type) in enumerate(zip(names, sql_types, strict=True)):
+        column = arrow.column(f"c{i}")
+        if isinstance(sql_type, Date):
+            days = column.cast(pa.timestamp("s"))
+            out[name] = pd.Series(days.to_numpy().astype("datetime64[s]"))
+        elif isinstance(sql_type, DateTime | UTCDateTime):
+            out[name] = _typed(column.to_numpy(zero_copy_only=False), sql_type, "postgresql")
+        elif isinstance(sql_type, Boolean):
+            out[name] = pd.Series(column.to_pandas(types_mapper={pa.bool_(): pd.BooleanDtype()}.get))
+        elif isinstance(sql_type, Integer):
+            out[name] = pd.Series(column.to_pandas(types_mapper={pa.int64(): pd.Int64Dtype()}.get))
+        elif isinstance(sql_type, Float):
+            out[name] = pd.Series(column.to_numpy())
+        else:
+            out[name] = pd.Series(pd.arrays.ArrowStringArray(column.combine_chunks()), dtype="str")
+    return pd.DataFrame(out)
 
 
 def _positional(compiled: Any, dialect: str) -> Any:

@@ -287,6 +287,40 @@ kpi_runs = Table(
 )
 
 
+# What an incremental recompute needs to know without reading every table again
+# (metrics/recompute_plan.py). Per LA, kind and date column (each event kind's main date,
+# and early help's end_date): the earliest and latest date, the earliest and latest inside
+# the bank-holiday calendar, and how many dates lie outside it and the earliest of those;
+# and the LA's rows of the kind.
+# Refreshed for the (LA, kind) pairs a load touched; the periods every LA shares and each
+# LA's reporting window follow from it.
+recompute_spans = Table(
+    "recompute_spans",
+    metadata,
+    Column("la_code", String(16), nullable=False),
+    Column("kind", String(32), nullable=False),
+    Column("column_name", String(64), nullable=False),
+    Column("rows", Integer, nullable=False),
+    Column("first_date", Date, nullable=True),
+    Column("last_date", Date, nullable=True),
+    Column("first_inside", Date, nullable=True),
+    Column("last_inside", Date, nullable=True),
+    Column("outside", Integer, nullable=False),
+    Column("first_outside", Date, nullable=True),
+    PrimaryKeyConstraint("la_code", "kind", "column_name"),
+)
+
+# The loads whose rows the stored results include; any other load is pending and marks
+# its LAs and kinds for the next incremental recompute (robust to loads committing out of
+# id order, as they can on PostgreSQL).
+recomputed_loads = Table(
+    "recomputed_loads",
+    metadata,
+    Column("load_id", Integer, primary_key=True, autoincrement=False),
+    Column("run_id", Integer, nullable=False),
+)
+
+
 # --- Dashboard state ----------------------------------------------------------------
 
 # Commentary on an indicator for a period. An edit adds a new row that supersedes the

@@ -74,7 +74,7 @@ def store_state(engine: Engine) -> dict[str, object]:
 
 
 def kpis_output(engine: Engine) -> str:
-    recompute(engine)
+    recompute(engine, full=True)  # as `scorecard retract` does after a retraction
     out = io.StringIO()
     for grain in ("month",):
         columns = [*FIRST_COLUMNS, *MORE_COLUMNS]

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
+from datetime import date
 from typing import Any, TypeVar
 
 import numpy as np
@@ -58,6 +59,21 @@ AGENCY_COLUMNS: dict[str, tuple[str, dict[str, str]]] = {
     "referrals": ("referral_source", REFERRAL_SOURCE_AGENCY),
     "early_help": ("lead_agency", EH_LEAD_AGENCY_LABELS),
 }
+
+
+@dataclass(frozen=True)
+class SharedPeriods:
+    """What every LA shares, worked out once from the whole store: the main and load
+    date spans (clipped to the calendar), the warnings about dates outside it, and the
+    LAs that have any event row."""
+
+    main_span: tuple[date, date] | None
+    load_span: tuple[date, date] | None
+    warnings: tuple[str, ...]
+    event_las: tuple[str, ...]
+
+    def table(self) -> PeriodTable:
+        return build_period_table(self.main_span, self.load_span)
 
 
 @dataclass(frozen=True)
@@ -187,9 +203,20 @@ class Context:
         self._cache: dict[Hashable, Any] = {}
 
     @classmethod
-    def from_snapshot(cls, snapshot: StoreSnapshot, la_codes: Iterable[str] | None = None) -> Context:
-        """Periods from every LA's data; tables restricted to ``la_codes`` (all when None)."""
-        warnings: list[str] = []
+    def from_snapshot(
+        cls,
+        snapshot: StoreSnapshot,
+        la_codes: Iterable[str] | None = None,
+        *,
+        shared: SharedPeriods | None = None,
+    ) -> Context:
+        """Periods from every LA's data; tables restricted to ``la_codes`` (all when None).
+
+        ``shared`` gives the periods and the LAs with event rows as worked out from the
+        whole store (``metrics.recompute_plan``), for a snapshot that holds only some LAs
+        or some kinds: then nothing about them is inferred from the snapshot itself.
+        """
+        warnings: list[str] = [] if shared is None else list(shared.warnings)
         wanted = None if la_codes is None else {c.strip() for c in la_codes}
         tables: dict[str, pd.DataFrame] = {}
         la_index: dict[str, Ints] = {}
@@ -197,6 +224,8 @@ class Context:
         la_codes_of = {k: _trimmed(snapshot.tables[k]["la_code"]) for k in EVENT_KINDS}
         for _, uniques in la_codes_of.values():
             event_las.update(uniques)
+        if shared is not None:
+            event_las = set(shared.event_las)
         las = sorted(event_las if wanted is None else event_las & wanted)
         position = {la: i for i, la in enumerate(las)}
         main_dates: list[Days] = []
@@ -211,6 +240,8 @@ class Context:
                 idx = idx[idx >= 0]
             tables[kind] = frame
             la_index[kind] = idx
+        if shared is not None:
+            return cls(tables, la_index, las, snapshot, shared.table(), warnings, wanted)
         main_span = clipped_span(np.concatenate(main_dates), "main dates", warnings)
         event_loads = snapshot.load_counts["kind"].isin(EVENT_KINDS).to_numpy(bool)
         load_span = clipped_span(

@@ -17,7 +17,7 @@ from collections.abc import Iterable
 
 import pandas as pd
 
-from metrics.compute.core import Context
+from metrics.compute.core import Context, SharedPeriods
 from metrics.compute.results import encode, to_frame
 from metrics.periods import GRAINS
 from metrics.registry import Indicator, Registry
@@ -33,6 +33,7 @@ def compute_indicators(
     *,
     kpi_ids: Iterable[str] | None = None,
     la_codes: Iterable[str] | None = None,
+    shared: SharedPeriods | None = None,
 ) -> pd.DataFrame:
     """Every indicator (or ``kpi_ids``) for every LA (or ``la_codes``), grain, period, group.
 
@@ -40,6 +41,8 @@ def compute_indicators(
     group_name, numerator, denominator, value, note. Periods are shared by all LAs
     (computed from every LA's data, so ``la_codes`` only filters). Warnings (dates
     outside the bank-holiday table) are logged and kept in ``frame.attrs["warnings"]``.
+    ``shared`` gives the periods and LAs worked out from the whole store, for a snapshot
+    of one LA (``metrics.recompute``); its warnings are the caller's to log.
     """
     wanted = None if kpi_ids is None else list(kpi_ids)
     if wanted is not None:
@@ -48,8 +51,8 @@ def compute_indicators(
             raise KeyError(f"unknown indicator id(s): {', '.join(unknown)}")
     indicators = [i for i in registry if wanted is None or i.id in wanted]
     measures = [measure_for(i.id) for i in indicators]
-    ctx = Context.from_snapshot(snapshot, la_codes)
-    for warning in ctx.warnings:
+    ctx = Context.from_snapshot(snapshot, la_codes, shared=shared)
+    for warning in ctx.warnings if shared is None else ():
         log.warning(warning)
     blocks = []
     for indicator, measure in zip(indicators, measures, strict=True):

@@ -353,7 +353,8 @@ def retract_view(app: AppContext, load_id: Any) -> Any:
         done = retract_load(app.engine, int(load_id), by=current_viewer() or "dashboard user")
     except RetractError as exc:
         return dbc.Alert(f"Not retracted: {exc}", color="warning")
-    recompute(app.engine, targets_file=app.settings.targets_file)
+    # A retraction is no new load: the incremental plan cannot see it, so all is redone.
+    recompute(app.engine, targets_file=app.settings.targets_file, full=True)
     after = "The indicators have been recomputed."
     return dbc.Alert(
         [

@@ -1,0 +1,166 @@
+"""A partnership's or a region's store: load, full recompute on every core, a monthly refresh.
+
+Generates ``--las`` LAs (``--children`` each, ``--years`` from 2021-04-01) with the
+project's generator, keeps the first LA's last month aside, and then, each figure
+printed beside its floor measured in the same run:
+
+1. loads everything else (floor: ``pyarrow.csv.read_csv`` plus a bare SQLite
+   ``executemany`` of the same rows, ``benchmarks/ingest.py``);
+2. recomputes in full with ``--jobs`` workers (floor: reading every data table into
+   pandas once, ``metrics.snapshot.read_snapshot``), and again in one process;
+3. loads the kept month and recomputes incrementally (against the full recompute).
+
+Peak RSS is the largest of this process and its worker processes. The region runs of
+the issue are ``--las 8 --children 300000 --years 5`` (8 large LAs, 6.8M rows) and
+``--las 33`` at the generator's default size; ``--db postgresql://...`` runs on
+PostgreSQL (the store's tables are dropped first).
+
+    .venv/bin/python benchmarks/refresh.py --las 1 --children 300000 --years 5
+    .venv/bin/python benchmarks/refresh.py --las 4 --children 20000 --years 3 --jobs 2
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import shutil
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+from sqlalchemy import Engine
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from benchmarks.ingest import floor, machine  # noqa: E402
+from loaders.pipeline import LoadOptions, expand_paths, load_paths  # noqa: E402
+from metrics.executors import default_jobs  # noqa: E402
+from metrics.recompute import recompute  # noqa: E402
+from metrics.snapshot import read_snapshot  # noqa: E402
+from store.engine import describe_url, open_store  # noqa: E402
+from store.extracts import EVENT_KINDS, EXTRACTS  # noqa: E402
+from store.schema import metadata  # noqa: E402
+from synthetic import generate  # noqa: E402
+
+CODES = [str(c) for c in range(800, 900)]
+KEY = b"benchmark-key-0123456789abcdef"
+
+
+def dataset(las: int, children: int, years: int) -> tuple[Path, Path, str]:
+    """Folders of the base files and of the first LA's last month (generated once)."""
+    folder = ROOT / "data" / "bench" / f"refresh_{las}x{children}_{years}y"
+    base, month = folder / "base", folder / "month"
+    codes = CODES[:las]
+    if not (base / "population.csv").exists():
+        shutil.rmtree(folder, ignore_errors=True)
+        raw = folder / "raw"
+        print(f"generating {las} LA(s) of {children:,} children over {years} years ...", flush=True)
+        generate(raw, children=children, years=years, start=date(2021, 4, 1), las=codes, seed=5)
+        _split(raw, base, month, codes[0])
+        shutil.rmtree(raw)
+    return base, month, codes[0]
+
+
+def _split(raw: Path, base: Path, month: Path, la: str) -> None:
+    """The first LA's events whose main date is in the last month go to ``month``."""
+    base.mkdir(parents=True)
+    month.mkdir(parents=True)
+    last = None
+    for kind in EVENT_KINDS:
+        frame = pd.read_csv(raw / f"{kind}.csv", dtype=str, keep_default_na=False)
+        latest = frame[str(EXTRACTS[kind].main_date)].max()
+        last = latest if last is None else max(last, latest)
+    assert last is not None
+    cut = last[:7]
+    for kind in [*EVENT_KINDS, "population"]:
+        frame = pd.read_csv(raw / f"{kind}.csv", dtype=str, keep_default_na=False)
+        if kind == "population":
+            frame.to_csv(base / f"{kind}.csv", index=False)
+            continue
+        main = str(EXTRACTS[kind].main_date)
+        late = (frame["la_code"] == la) & (frame[main].str[:7] == cut)
+        frame[~late].to_csv(base / f"{kind}.csv", index=False)
+        frame[late].to_csv(month / f"{kind}.csv", index=False)
+
+
+def peak_rss_mb() -> float:
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return max(own, children) / 1024
+
+
+def line(label: str, seconds: float, floor_label: str, floor_seconds: float) -> None:
+    ratio = seconds / floor_seconds if floor_seconds else float("nan")
+    print(f"  {label:<44} {seconds:7.2f} s   {floor_label} {floor_seconds:6.2f} s   ratio {ratio:4.2f}x")
+
+
+def monthly_refresh(engine: Engine, month: Path, la: str, jobs: int, full_s: float) -> None:
+    """The kept month loaded, then an incremental recompute, beside the full recompute."""
+    t = time.perf_counter()
+    month_files = load_paths(engine, [month], LoadOptions(key=KEY))
+    loaded = time.perf_counter() - t
+    t = time.perf_counter()
+    refresh = recompute(engine, jobs=jobs)
+    refresh_s = time.perf_counter() - t
+    month_rows = sum(o.rows_loaded for o in month_files)
+    print(f"  LA {la}'s last month: {month_rows:,} rows; {refresh}")
+    line("month: load", loaded, "full recompute", full_s)
+    line("month: incremental recompute", refresh_s, "full recompute", full_s)
+    line("month: load + recompute", loaded + refresh_s, "full recompute", full_s)
+    print(f"  peak RSS {peak_rss_mb():,.0f} MB")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--las", type=int, default=4)
+    parser.add_argument("--children", type=int, default=20_000)
+    parser.add_argument("--years", type=int, default=3)
+    parser.add_argument("--jobs", type=int, default=default_jobs())
+    parser.add_argument("--db", help="database URL (default: a new SQLite file under data/bench)")
+    parser.add_argument("--skip-one-process", action="store_true", help="no one-process full recompute")
+    args = parser.parse_args()
+    base, month, la = dataset(args.las, args.children, args.years)
+    url = args.db or f"sqlite:///{base.parent / 'store.db'}"
+    if not args.db:
+        Path(url.removeprefix("sqlite:///")).unlink(missing_ok=True)
+    engine = open_store(url, create=False)
+    metadata.drop_all(engine)
+    engine = open_store(url)
+    files = expand_paths([base])
+    print(f"{date.today()}  {machine()}")
+    print(f"store {describe_url(url)}; {args.las} LA(s) of {args.children:,} children, {args.years} years")
+
+    floor_load = sum(floor(files).values())
+    t = time.perf_counter()
+    outcomes = load_paths(engine, [base], LoadOptions(key=KEY))
+    load_s = time.perf_counter() - t
+    rows = sum(o.rows_loaded for o in outcomes)
+    print(f"  {rows:,} rows loaded")
+    line("load", load_s, "floor (read_csv + executemany)", floor_load)
+
+    t = time.perf_counter()
+    read_snapshot(engine)
+    read_floor = time.perf_counter() - t
+    t = time.perf_counter()
+    full = recompute(engine, full=True, jobs=args.jobs)
+    full_s = time.perf_counter() - t
+    line(f"full recompute, {args.jobs} job(s)", full_s, "read floor (read_snapshot)", read_floor)
+    print(f"    {full.results:,} results; peak RSS so far {peak_rss_mb():,.0f} MB")
+    for d in sorted(full.details, key=lambda d: -float(str(d["seconds"])))[:3]:
+        peak = d["peak_rss_mb"]
+        print(f"    LA {d['la']}: {d['rows']:,} rows read, {d['seconds']} s, worker peak RSS {peak} MB")
+    if not args.skip_one_process and args.jobs > 1:
+        t = time.perf_counter()
+        recompute(engine, full=True, jobs=1)
+        line("full recompute, one process", time.perf_counter() - t, "read floor (read_snapshot)", read_floor)
+
+    monthly_refresh(engine, month, la, args.jobs, full_s)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,128 @@
+"""Where the per-LA recomputes run: in this process, in local worker processes, or on Dask.
+
+``run_tasks`` yields each LA's result as soon as it is done, to the one writer. At most
+``jobs`` tasks are in flight at once, so the writer holds one LA's results at a time and
+each worker one LA's rows: peak memory follows the largest LA, not the number of LAs.
+
+- ``local`` with one job (or a store only this process can see, such as SQLite in
+  memory): in this process, through the writer's connection.
+- ``local`` with more: a pool of worker processes started by ``forkserver`` (a fork of a
+  small server that has imported the metrics, so a worker starts in a fraction of a
+  second, and no thread of the caller, a web server's say, is forked).
+- ``dask``: tasks on a ``distributed`` cluster, the per-LA function unchanged. With no
+  scheduler address, a local cluster of ``jobs`` worker processes is started and
+  stopped around the run. Dask is an optional extra (``pip install .[distributed]``).
+
+Example::
+
+    >>> default_jobs() >= 1
+    True
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Iterator, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from typing import Any, Literal
+
+from sqlalchemy import Connection
+
+from metrics.recompute_la import LaResult, LaTask, compute_la
+
+Executor = Literal["local", "dask"]
+EXECUTORS: tuple[Executor, ...] = ("local", "dask")
+
+
+class ExecutorError(RuntimeError):
+    """The executor asked for cannot run; the message says how to fix it."""
+
+
+def default_jobs() -> int:
+    """One job per core this process may use."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def run_tasks(
+    tasks: Sequence[LaTask],
+    conn: Connection,
+    *,
+    executor: Executor = "local",
+    jobs: int | None = None,
+    shared_store: bool = True,
+    scheduler: str | None = None,
+    processes: bool = True,
+) -> Iterator[LaResult]:
+    """Each task's result, in the order they finish."""
+    jobs = jobs or default_jobs()
+    if executor == "dask":
+        yield from _dask(tasks, jobs, scheduler, processes)
+    elif executor != "local":
+        raise ExecutorError(f"unknown executor {executor!r}: use one of {', '.join(EXECUTORS)}")
+    elif jobs <= 1 or len(tasks) <= 1 or not shared_store:
+        for task in tasks:
+            yield compute_la(task, conn)
+    else:
+        yield from _processes(tasks, jobs)
+
+
+def _processes(tasks: Sequence[LaTask], jobs: int) -> Iterator[LaResult]:
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["metrics.recompute_la", "metrics.recompute"])
+    with ProcessPoolExecutor(max_workers=min(jobs, len(tasks)), mp_context=context) as pool:
+        yield from _bounded(tasks, jobs, lambda t: pool.submit(compute_la, t), _finished_local)
+
+
+def _finished_local(pending: set[Any]) -> tuple[set[Any], set[Any]]:
+    done, rest = wait(pending, return_when=FIRST_COMPLETED)
+    return set(done), set(rest)
+
+
+def _bounded(
+    tasks: Sequence[LaTask],
+    jobs: int,
+    submit: Any,
+    finished: Any,
+) -> Iterator[LaResult]:
+    """Keep ``jobs`` tasks in flight; yield results as they finish (largest LAs first
+    would be better still, but the plan does not know sizes)."""
+    queue = list(tasks)
+    running: set[Future[LaResult]] = set()
+    while queue or running:
+        while queue and len(running) < jobs:
+            running.add(submit(queue.pop(0)))
+        done, running = finished(running)
+        for future in done:
+            yield future.result()
+
+
+def _dask(tasks: Sequence[LaTask], jobs: int, scheduler: str | None, processes: bool) -> Iterator[LaResult]:
+    try:
+        from distributed import Client, LocalCluster
+        from distributed import wait as dask_wait
+    except ImportError:
+        raise ExecutorError(
+            "the dask executor needs the optional extra: pip install '.[distributed]'"
+        ) from None
+
+    def finished(pending: set[Any]) -> tuple[set[Any], set[Any]]:
+        done, rest = dask_wait(list(pending), return_when="FIRST_COMPLETED")  # type: ignore[no-untyped-call,unused-ignore]
+        return set(done), set(rest)
+
+    if scheduler:
+        with Client(scheduler) as client:  # type: ignore[no-untyped-call,unused-ignore]
+            yield from _bounded(tasks, jobs, lambda t: client.submit(compute_la, t, pure=False), finished)
+        return
+    # Worker processes talk over TCP on loopback only; thread workers in memory.
+    where = {"host": "127.0.0.1"} if processes else {}
+    with (
+        LocalCluster(  # type: ignore[no-untyped-call,unused-ignore]
+            n_workers=jobs, threads_per_worker=1, processes=processes, dashboard_address=None, **where
+        ) as cluster,
+        Client(cluster) as client,  # type: ignore[no-untyped-call,unused-ignore]
+    ):
+        yield from _bounded(tasks, jobs, lambda t: client.submit(compute_la, t, pure=False), finished)

@@ -1,0 +1,155 @@
+"""One LA's recompute, as a worker runs it: read its rows, compute, assess, hand back.
+
+LAs are independent once the periods they share are known (``metrics.recompute_plan``):
+a worker reads only its LA's rows of the kinds its indicators need, computes them with
+the shared periods, adds target, status, direction and SPC, and returns the frames for
+the one writer (``metrics.recompute``). It writes nothing, so any number of workers can
+run beside each other, in processes on this machine or as tasks on a Dask cluster.
+
+A task carries everything a fresh process needs: the store URL (with its password, so a
+task is never logged), the registry and the targets. An in-process run passes the
+writer's own connection instead, so it reads what that transaction sees.
+
+Example::
+
+    >>> from store.engine import open_store
+    >>> from metrics.compute.core import SharedPeriods
+    >>> from metrics.registry import load_registry
+    >>> from metrics.targets import load_targets
+    >>> engine = open_store("sqlite://")
+    >>> reg = load_registry()
+    >>> task = LaTask("sqlite://", "394", ("394",), None, True, None,
+    ...               SharedPeriods(None, None, (), ()), None, reg, load_targets(None, reg))
+    >>> with engine.connect() as conn:
+    ...     len(compute_la(task, conn).results)
+    0
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+import time
+from dataclasses import dataclass, field
+from datetime import date
+from functools import cache
+
+import pandas as pd
+from sqlalchemy import Connection, Engine
+
+from metrics.compute import compute_indicators
+from metrics.compute.core import SharedPeriods
+from metrics.dependencies import LOADS, kinds_to_read
+from metrics.outcome_scores import outcome_score_changes
+from metrics.registry import Registry
+from metrics.snapshot import StoreSnapshot, computed_columns, merge_load_counts
+from metrics.targets import Targets
+from store.bulk import read_frame
+from store.extracts import EXTRACTS
+from store.schema import kind_table, load_counts, loads
+
+
+@dataclass(frozen=True)
+class LaTask:
+    """What one worker needs to recompute one LA."""
+
+    url: str = field(repr=False)
+    la_code: str
+    raw_codes: tuple[str, ...]
+    # None: every indicator.
+    kpi_ids: tuple[str, ...] | None
+    scores: bool
+    window: tuple[date, date] | None
+    shared: SharedPeriods = field(repr=False)
+    eh_span: tuple[date, date] | None = field(repr=False)
+    registry: Registry = field(repr=False)
+    targets: Targets = field(repr=False)
+
+
+@dataclass
+class LaResult:
+    """One LA's finished rows, and how the worker fared."""
+
+    la_code: str
+    kpi_ids: tuple[str, ...] | None
+    results: pd.DataFrame
+    series: pd.DataFrame
+    scores: pd.DataFrame | None
+    rows_read: int
+    seconds: float
+    peak_rss_mb: float
+    pid: int
+
+
+@cache
+def _engine(url: str) -> Engine:
+    """One engine per worker process and store (a worker runs many tasks)."""
+    from store.engine import open_store
+
+    return open_store(url, create=False)
+
+
+def compute_la(task: LaTask, conn: Connection | None = None) -> LaResult:
+    """Recompute one LA: through ``conn`` when given, else through its own connection."""
+    clock = time.perf_counter()
+    if conn is None:
+        with _engine(task.url).connect() as own:
+            snapshot = read_la_snapshot(own, task)
+    else:
+        snapshot = read_la_snapshot(conn, task)
+    result = compute_from_snapshot(snapshot, task)
+    result.seconds = time.perf_counter() - clock
+    return result
+
+
+def compute_from_snapshot(snapshot: StoreSnapshot, task: LaTask) -> LaResult:
+    """The LA's results, SPC series and (when asked) outcome scores from its snapshot."""
+    from metrics.recompute import add_assessment, add_coverage, add_spc
+
+    computed = compute_indicators(
+        snapshot, task.registry, kpi_ids=task.kpi_ids, la_codes=[task.la_code], shared=task.shared
+    )
+    windows = pd.DataFrame(
+        [(task.la_code, *task.window)] if task.window else [],
+        columns=["la_code", "window_start", "window_end"],
+    )
+    for col in ("window_start", "window_end"):
+        windows[col] = pd.to_datetime(windows[col]).astype("datetime64[s]")
+    computed = add_coverage(computed, snapshot, windows, task.registry)
+    results, series = add_spc(add_assessment(computed, task.registry, task.targets), windows)
+    scores = outcome_score_changes(snapshot, task.eh_span) if task.scores else None
+    return LaResult(
+        la_code=task.la_code,
+        kpi_ids=task.kpi_ids,
+        results=results,
+        series=series,
+        scores=scores,
+        rows_read=sum(len(t) for t in snapshot.tables.values()),
+        seconds=0.0,
+        peak_rss_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        pid=os.getpid(),
+    )
+
+
+def read_la_snapshot(conn: Connection, task: LaTask) -> StoreSnapshot:
+    """The LA's rows of the kinds its indicators read; every other table empty but typed."""
+    needed = kinds_to_read(task.registry, task.kpi_ids)
+    if task.scores:
+        needed |= {"early_help"}
+    params = {f"la{i}": code for i, code in enumerate(task.raw_codes)}
+    mine = "la_code IN (" + ", ".join(f":{name}" for name in params) + ")"
+    tables = {}
+    for kind in EXTRACTS:
+        wanted = kind in needed
+        tables[kind] = read_frame(
+            conn,
+            kind_table(kind),
+            computed_columns(kind),
+            where_sql=mine if wanted else "1 = 0",
+            params=params if wanted else None,
+        )
+    where_counts = "" if LOADS in needed else "1 = 0"
+    counts = merge_load_counts(
+        read_frame(conn, load_counts, where_sql=where_counts), read_frame(conn, loads, where_sql=where_counts)
+    )
+    return StoreSnapshot(tables=tables, load_counts=counts)

@@ -1,0 +1,445 @@
+"""What a recompute must do: which LAs, which of their indicators, and what every LA shares.
+
+A load changes only its own LAs' rows (a record's key starts with ``la_code``), and only
+the kinds it carries. So after loads, only those LAs are recomputed, and for each only
+the indicators that read a kind the loads touched (``metrics.dependencies``); every load
+also touches its LAs' load records, so ``dq_rejected_rows`` is always among them.
+
+Some things are shared by every LA or span indicators, and the plan falls back to more
+work when they change:
+
+- **The periods.** Every LA is computed for the same periods, from the earliest to the
+  latest main date of any LA (and the load dates for ``dq_rejected_rows``;
+  ``metrics/compute/axis.py``). They come from ``recompute_spans`` (per LA, kind and date
+  column: first and last date, inside the calendar or not), refreshed for the pairs the
+  loads touched, so no table is read whole to find them. Periods are whole months: a
+  load that adds a month to the shared main range (the first LA to send a new month)
+  changes every LA's periods and means a full recompute; load dates reaching a new month
+  mean ``dq_rejected_rows`` for every LA (it reads only the load records), and early help
+  closures reaching a new month mean every LA's ``eh_outcome_scores``.
+- **The reporting window** of an LA (``la_windows``) decides which months its SPC limits
+  use, for every indicator: an LA whose window moved has every indicator recomputed.
+- **The inputs fingerprint** (stored in ``meta``): the code of ``metrics`` and ``store``,
+  the registry, the targets and the calendar. Any change forces a full recompute.
+
+Pending loads are those not listed in ``recomputed_loads`` (so a load that commits after
+a later-numbered one is still seen). A store recomputed before this table existed has
+none listed: its first recompute is a full one.
+
+Example::
+
+    >>> from store.engine import open_store
+    >>> engine = open_store("sqlite://")
+    >>> with engine.connect() as conn:
+    ...     plan = make_plan(conn, load_registry(), None, full=False)
+    >>> (plan.full, plan.reason, plan.work)
+    (True, 'no earlier recompute', [])
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from datetime import date
+from functools import cache
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import Connection, and_, case, func, not_, or_, select
+
+from metrics.calendar import calendar_range
+from metrics.compute.axis import build_period_table, clipped_span
+from metrics.compute.core import SharedPeriods
+from metrics.dependencies import LOADS, affected_indicators
+from metrics.periods import GRAINS, periods_overlapping
+from metrics.registry import Registry, load_registry
+from metrics.snapshot import merge_load_counts
+from metrics.targets import DEFAULT_TARGETS
+from store.bulk import read_frame
+from store.extracts import EVENT_KINDS, EXTRACTS
+from store.schema import (
+    kind_table,
+    kpi_runs,
+    la_windows,
+    load_counts,
+    loads,
+    meta,
+    recompute_spans,
+    recomputed_loads,
+)
+
+__all__ = ["LaWork", "Plan", "load_registry", "make_plan"]
+
+FINGERPRINT_KEY = "recompute_fingerprint"
+# The date columns whose spans are kept: each event kind's main date, and the early
+# help closures that eh_outcome_scores' periods cover.
+SPAN_COLUMNS: tuple[tuple[str, str], ...] = (
+    *((kind, str(EXTRACTS[kind].main_date)) for kind in EVENT_KINDS),
+    ("early_help", "end_date"),
+)
+WINDOW_COLUMNS = ["la_code", "window_start", "window_end", "basis"]
+Span = tuple[date, date] | None
+
+
+@dataclass(frozen=True)
+class LaWork:
+    """One LA to recompute: its code as reported, as stored, and what to redo."""
+
+    la_code: str
+    raw_codes: tuple[str, ...]
+    # None: every indicator (and the LA's rows of every results table are replaced).
+    kpi_ids: tuple[str, ...] | None
+    scores: bool
+    window: tuple[date, date] | None
+
+
+@dataclass
+class Plan:
+    """A recompute's work, and what it stores besides the results."""
+
+    full: bool
+    reason: str
+    shared: SharedPeriods
+    eh_span: Span
+    windows: pd.DataFrame
+    work: list[LaWork]
+    pending_loads: list[int]
+    fingerprint: str
+    # The span rows to store: all of them for a full recompute, else the touched LAs'.
+    spans: pd.DataFrame
+    touched_las: list[str] = field(default_factory=list)
+
+
+def make_plan(conn: Connection, registry: Registry, targets_file: Path | None, *, full: bool) -> Plan:
+    """Work out what to recompute, reading only small tables and the touched LAs' dates."""
+    pending = _pending(conn)
+    raw = _raw_codes(conn)
+    old_spans = read_frame(conn, recompute_spans)
+    previous = conn.execute(select(meta.c.value).where(meta.c.key == FINGERPRINT_KEY)).scalar()
+    has_run = conn.execute(select(kpi_runs.c.run_id).limit(1)).first() is not None
+    reason = "asked for" if full else "no earlier recompute" if not has_run or previous is None else ""
+    touched = _touched(pending)
+    if reason:
+        spans = _read_spans(conn, raw, None)
+    else:
+        fresh = _read_spans(conn, raw, touched)
+        pairs = {(la, kind) for la, kinds in touched.items() for kind in kinds}
+        stale = [
+            (la, kind) in pairs for la, kind in zip(old_spans["la_code"], old_spans["kind"], strict=True)
+        ]
+        spans = pd.concat([old_spans[~np.array(stale, dtype=bool)], fresh], ignore_index=True)
+    counts = merge_load_counts(read_frame(conn, load_counts), read_frame(conn, loads))
+    shared, eh_span = _shared(spans, counts)
+    fingerprint = _fingerprints(registry, targets_file, shared, eh_span)
+    before = _parse(previous)
+    if not reason and fingerprint["main"] != before.get("main"):
+        reason = "the shared periods or the inputs changed"
+        spans = _read_spans(conn, raw, None)
+        shared, eh_span = _shared(spans, counts)
+    windows = windows_from_spans(spans)
+    load_ids = list(pending.attrs["load_ids"])
+    stored = json.dumps(fingerprint, sort_keys=True)
+    if reason:
+        las = sorted(set(shared.event_las) | _load_record_las(counts))
+        work = [_work(la, raw, windows, None, True) for la in las]
+        return Plan(True, reason, shared, eh_span, windows, work, load_ids, stored, spans, las)
+    old_windows = read_frame(conn, la_windows)
+    todo: dict[str, tuple[set[str] | None, bool]] = {}
+    for la, kinds in touched.items():
+        moved = _window_of(old_windows, la) != _window_of(windows, la)
+        ids = None if moved else set(affected_indicators(registry, kinds | {LOADS}))
+        todo[la] = (ids, "early_help" in kinds or moved)
+    if fingerprint["loads"] != before.get("loads"):
+        # The load dates reached a new month: dq_rejected_rows gains periods in every LA.
+        by_loads = set(affected_indicators(registry, [LOADS]))
+        for la in set(shared.event_las) | _load_record_las(counts):
+            ids, scores = todo.get(la, (set(), False))
+            todo[la] = (None if ids is None else ids | by_loads, scores)
+    if fingerprint["eh"] != before.get("eh"):
+        # The early help closures reached a new month: every LA's outcome-score periods.
+        for la in _las_with(spans, "early_help", "end_date"):
+            ids, _ = todo.get(la, (set(), False))
+            todo[la] = (ids, True)
+    work = [
+        _work(la, raw, windows, None if ids is None else _in_order(registry, ids), scores)
+        for la, (ids, scores) in sorted(todo.items())
+    ]
+    fresh_spans = spans[spans["la_code"].isin(list(touched))]
+    return Plan(False, "", shared, eh_span, windows, work, load_ids, stored, fresh_spans, sorted(touched))
+
+
+def _in_order(registry: Registry, ids: set[str]) -> tuple[str, ...]:
+    return tuple(i.id for i in registry if i.id in ids)
+
+
+def _las_with(spans: pd.DataFrame, kind: str, column: str) -> set[str]:
+    rows = spans[(spans["kind"] == kind) & (spans["column_name"] == column)]
+    return set(rows.loc[rows["first_inside"].notna(), "la_code"].astype(str))
+
+
+def _parse(stored: str | None) -> dict[str, str]:
+    try:
+        found = json.loads(stored or "{}")
+    except ValueError:
+        return {}
+    return found if isinstance(found, dict) else {}
+
+
+def _work(
+    la: str, raw: dict[str, set[str]], windows: pd.DataFrame, ids: tuple[str, ...] | None, scores: bool
+) -> LaWork:
+    return LaWork(la, tuple(sorted(raw.get(la, {la}))), ids, scores, _window_of(windows, la))
+
+
+def _window_of(windows: pd.DataFrame, la: str) -> tuple[date, date] | None:
+    row = windows[windows["la_code"] == la]
+    if row.empty:
+        return None
+    return (pd.Timestamp(row["window_start"].iloc[0]).date(), pd.Timestamp(row["window_end"].iloc[0]).date())
+
+
+def _pending(conn: Connection) -> pd.DataFrame:
+    """(load_id, kind, la_code) of every load the stored results do not include yet."""
+    done = select(recomputed_loads.c.load_id).where(recomputed_loads.c.load_id == loads.c.load_id)
+    not_done = not_(done.exists())
+    by_count = select(load_counts.c.load_id, load_counts.c.kind, load_counts.c.la_code).join(
+        loads, loads.c.load_id == load_counts.c.load_id
+    )
+    by_default = select(loads.c.load_id, loads.c.kind, loads.c.la_default.label("la_code")).where(
+        loads.c.la_default.is_not(None)
+    )
+    rows = [tuple(r) for q in (by_count, by_default) for r in conn.execute(q.where(not_done))]
+    ids = [r[0] for r in conn.execute(select(loads.c.load_id).where(not_done))]
+    frame = pd.DataFrame(rows, columns=["load_id", "kind", "la_code"])
+    frame.attrs["load_ids"] = sorted(ids)
+    return frame
+
+
+def _touched(pending: pd.DataFrame) -> dict[str, set[str]]:
+    """Per LA (trimmed) named by a pending load, the kinds it touched (and ``LOADS``)."""
+    out: dict[str, set[str]] = {}
+    for kind, la in zip(pending["kind"], pending["la_code"], strict=True):
+        code = str(la).strip()
+        if not code:
+            continue
+        out.setdefault(code, {LOADS})
+        if kind in EXTRACTS:
+            out[code].add(str(kind))
+    return out
+
+
+def _raw_codes(conn: Connection) -> dict[str, set[str]]:
+    """Each LA as reported (trimmed) mapped to the la_code values stored for it."""
+    out: dict[str, set[str]] = {}
+    for kind in EXTRACTS:
+        column = kind_table(kind).c.la_code
+        for (code,) in conn.execute(select(column).distinct()):
+            out.setdefault(str(code).strip(), set()).add(str(code))
+    return out
+
+
+def _read_spans(
+    conn: Connection, raw: dict[str, set[str]], touched: dict[str, set[str]] | None
+) -> pd.DataFrame:
+    """The span rows of every LA (``touched`` None), or of the touched LAs' touched kinds
+    (the caller keeps the stored rows of the rest)."""
+    lo, hi = (d.astype(date) for d in calendar_range())
+    parts = []
+    for kind, column in SPAN_COLUMNS:
+        if touched is not None:
+            las = [la for la, kinds in touched.items() if kind in kinds]
+            if not las:
+                continue
+            codes = sorted({c for la in las for c in raw.get(la, {la})})
+        table = kind_table(kind)
+        day = table.c[column]
+        inside = and_(day >= lo, day <= hi)
+        outside = and_(day.is_not(None), or_(day < lo, day > hi))
+        query = select(
+            table.c.la_code,
+            func.count().label("rows"),
+            func.min(day).label("first_date"),
+            func.max(day).label("last_date"),
+            func.min(case((inside, day))).label("first_inside"),
+            func.max(case((inside, day))).label("last_inside"),
+            func.coalesce(func.sum(case((outside, 1), else_=0)), 0).label("outside"),
+            func.min(case((outside, day))).label("first_outside"),
+        ).group_by(table.c.la_code)
+        if touched is not None:
+            query = query.where(table.c.la_code.in_(codes))
+        frame = pd.DataFrame([tuple(r) for r in conn.execute(query)], columns=_SPAN_READ)
+        frame["la_code"] = frame["la_code"].astype(str).str.strip()
+        parts.append(_merged_codes(frame).assign(kind=kind, column_name=column))
+    # A touched LA with no rows left of a touched kind gets no row for it: its old row goes.
+    frame = pd.concat(parts, ignore_index=True) if parts else _empty_spans()
+    for col in ("first_date", "last_date", "first_inside", "last_inside", "first_outside"):
+        frame[col] = pd.to_datetime(frame[col]).astype("datetime64[s]")
+    for col in ("rows", "outside"):
+        frame[col] = pd.to_numeric(frame[col]).astype("Int64")
+    return frame[[c.name for c in recompute_spans.columns]]
+
+
+_SPAN_READ = [
+    "la_code",
+    "rows",
+    "first_date",
+    "last_date",
+    "first_inside",
+    "last_inside",
+    "outside",
+    "first_outside",
+]
+
+
+def _empty_spans() -> pd.DataFrame:
+    return pd.DataFrame(columns=[c.name for c in recompute_spans.columns])
+
+
+def _merged_codes(frame: pd.DataFrame) -> pd.DataFrame:
+    """One row per trimmed LA, combining stored codes that differ only by spaces."""
+    if frame.empty or not frame["la_code"].duplicated().any():
+        return frame
+    return frame.groupby("la_code", as_index=False).agg(
+        rows=("rows", "sum"),
+        first_date=("first_date", "min"),
+        last_date=("last_date", "max"),
+        first_inside=("first_inside", "min"),
+        last_inside=("last_inside", "max"),
+        outside=("outside", "sum"),
+        first_outside=("first_outside", "min"),
+    )
+
+
+def _days(values: pd.Series) -> np.ndarray:
+    return pd.to_datetime(pd.Series(values, dtype=object)).to_numpy("datetime64[D]")
+
+
+def _shared(spans: pd.DataFrame, counts: pd.DataFrame) -> tuple[SharedPeriods, Span]:
+    """The periods every LA shares, as ``Context.from_snapshot`` works them out from all rows."""
+    warnings: list[str] = []
+    main = _main_rows(spans)
+    lo, hi = calendar_range()
+    outside = int(pd.to_numeric(main["outside"]).sum()) if len(main) else 0
+    if outside:
+        earliest = _days(main["first_outside"].dropna()).min()
+        warnings.append(
+            f"{outside} main dates outside the bank-holiday table ({lo} to {hi}), "
+            f"e.g. {earliest}: no period is computed for them"
+        )
+    main_span = _span(main)
+    event_loads = counts["kind"].isin(EVENT_KINDS).to_numpy(bool)
+    load_span = clipped_span(
+        counts["loaded_at"].to_numpy("datetime64[D]")[event_loads], "load dates", warnings
+    )
+    build_period_table(main_span, load_span, warnings)
+    event_las = sorted(set(main.loc[pd.to_numeric(main["rows"]) > 0, "la_code"].astype(str)))
+    ends = spans[(spans["kind"] == "early_help") & (spans["column_name"] == "end_date")]
+    shared = SharedPeriods(main_span, load_span, tuple(warnings), tuple(event_las))
+    return shared, _span(ends)
+
+
+def _main_rows(spans: pd.DataFrame) -> pd.DataFrame:
+    """The span rows of each event kind's main date."""
+    mains = {kind: EXTRACTS[kind].main_date for kind in EVENT_KINDS}
+    keep = [mains.get(k) == c for k, c in zip(spans["kind"], spans["column_name"], strict=True)]
+    return spans[np.array(keep, dtype=bool)]
+
+
+def _span(rows: pd.DataFrame) -> Span:
+    first = rows["first_inside"].dropna()
+    if first.empty:
+        return None
+    last = rows["last_inside"].dropna()
+    return (_days(first).min().astype(date), _days(last).max().astype(date))
+
+
+def _load_record_las(counts: pd.DataFrame) -> set[str]:
+    """LAs named by load records of event kinds (``dq_rejected_rows`` reports them)."""
+    la = counts["la_code"].astype(str).str.strip()
+    keep = counts["kind"].isin(EVENT_KINDS) & (la != "")
+    return set(la[keep])
+
+
+def windows_from_spans(spans: pd.DataFrame) -> pd.DataFrame:
+    """Each LA's reporting window (as ``metrics.recompute.reporting_windows``) from the spans.
+
+    >>> spans = pd.DataFrame({"la_code": ["394", "394"], "kind": ["referrals", "cp_plans"],
+    ...     "column_name": ["referral_date", "start_date"], "rows": [1, 1],
+    ...     "first_date": [date(2024, 5, 2), date(2021, 1, 4)],
+    ...     "last_date": [date(2024, 5, 2), date(2021, 1, 4)]})
+    >>> windows_from_spans(spans).astype(str).values.tolist()
+    [['394', '2024-05-02', '2024-05-02', 'first referral']]
+    """
+    main = _main_rows(spans)
+    main = main[main["first_date"].notna()]
+    if main.empty:
+        return pd.DataFrame(columns=WINDOW_COLUMNS)
+    main = main.assign(first=_days(main["first_date"]), last=_days(main["last_date"]))
+    rows = []
+    for la, mine in main.groupby("la_code", sort=True):
+        by_kind = dict(zip(mine["kind"], mine["first"], strict=True))
+        if "contacts" in by_kind:
+            start, basis = by_kind["contacts"], "first contact"
+        elif "referrals" in by_kind:
+            start, basis = by_kind["referrals"], "first referral"
+        else:
+            start, basis = mine["first"].min(), "earliest event"
+        rows.append((la, start, mine["last"].max(), basis))
+    out = pd.DataFrame(rows, columns=WINDOW_COLUMNS)
+    for col in ("window_start", "window_end"):
+        out[col] = out[col].astype("datetime64[s]")
+    return out
+
+
+@cache
+def code_digest() -> str:
+    """A digest of the code and data of ``metrics`` and ``store``: new code, full recompute."""
+    digest = hashlib.sha256()
+    for package in ("metrics", "store"):
+        root = Path(__import__(package).__file__ or "").parent
+        for path in sorted(root.rglob("*")):
+            if path.is_file() and path.suffix in (".py", ".yaml", ".csv", ".json"):
+                digest.update(str(path.relative_to(root)).encode())
+                digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def _targets_text(targets_file: Path | None) -> str:
+    if targets_file is None:
+        from importlib import resources
+
+        return resources.files("metrics").joinpath("data", DEFAULT_TARGETS).read_text("utf-8")
+    return Path(targets_file).read_text(encoding="utf-8")
+
+
+def _fingerprints(
+    registry: Registry, targets_file: Path | None, shared: SharedPeriods, eh_span: Span
+) -> dict[str, str]:
+    """Digests of what every LA shares: ``main`` (code, registry, targets, calendar and the
+    main periods: a change means a full recompute), ``loads`` (the periods of
+    ``dq_rejected_rows``) and ``eh`` (those of the outcome scores). Periods are whole
+    months, so a new date inside a month already covered changes nothing."""
+    lo, hi = calendar_range()
+    table = shared.table()
+    keys = list(zip(table.grain.tolist(), table.start.astype(str), table.end.astype(str), strict=True))
+    main = [k for k, m in zip(keys, table.main, strict=True) if m]
+    by_loads = [k for k, m in zip(keys, table.loads, strict=True) if m]
+    eh = (
+        [(g, str(p.start), str(p.end)) for g in GRAINS for p in periods_overlapping(g, *eh_span)]
+        if eh_span
+        else []
+    )
+    inputs = {
+        "code": code_digest(),
+        "registry": registry.model_dump_json(),
+        "targets": hashlib.sha256(_targets_text(targets_file).encode()).hexdigest(),
+        "calendar": [str(lo), str(hi)],
+        "main": main,
+    }
+    return {"main": _digest(inputs), "loads": _digest(by_loads), "eh": _digest(eh)}
+
+
+def _digest(value: object) -> str:
+    return hashlib.sha256(json.dumps(value, sort_keys=True, default=str).encode()).hexdigest()
