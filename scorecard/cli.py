@@ -71,7 +71,19 @@ def _grant_list(text: str) -> list[str]:
 
 def _account_commands(sub: Any, common: argparse.ArgumentParser) -> None:
     """``scorecard users ...`` and ``scorecard audit``."""
-    users = sub.add_parser("users", help="accounts: add, list, disable, set-role, reset-password")
+    users = sub.add_parser(
+        "users",
+        help="accounts: add, list, disable, enable, set-role, reset-password",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=(
+            "actions:\n"
+            "  add NAME --role ROLE [--agency A] [--la 394,390|*] [--no-password]\n"
+            "  list [--format table|csv|json]\n"
+            "  disable|enable|reset-password NAME\n"
+            "  set-role NAME ROLE [--agency A] [--la 394,390|*]\n"
+            "passwords are asked on the terminal, or read from SCORECARD_NEW_PASSWORD"
+        ),
+    )
     users_sub = users.add_subparsers(dest="users_command", required=True, metavar="ACTION")
     add = users_sub.add_parser("add", parents=[common], help="add an account (asks for its password)")
     add.add_argument("username")
