@@ -1,6 +1,6 @@
 """add accounts, sessions and the audit log
 
-Revision 0003, after 0002: users, user_las, web_sessions, signin_tokens,
+Revision 0004, after 0003: users, user_las, web_sessions, signin_tokens,
 login_attempts and audit_log (scorecard/accounts.py, scorecard/audit.py), with the
 triggers that make audit_log append-only on both backends.
 """
@@ -10,8 +10,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0003"
-down_revision = "0002"
+revision = "0004"
+down_revision = "0003"
 branch_labels = None
 depends_on = None
 
