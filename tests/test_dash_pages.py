@@ -485,7 +485,7 @@ def test_the_preview_of_a_far_cell_workbook_is_a_message_not_an_abort(app_ctx: A
     from tests.hostile_files import far_cell_xlsx
 
     content = "data:application/octet-stream;base64," + base64.b64encode(far_cell_xlsx()).decode()
-    preview, confirm_disabled, _, _ = call_with_trigger(
+    preview, confirm_disabled, _, _, _token = call_with_trigger(
         page("loads").preview_upload,
         "loads-upload.contents",
         [content],
