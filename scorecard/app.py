@@ -16,6 +16,7 @@ import dash_bootstrap_components  # noqa: F401  (registers the components' scrip
 from dash import State
 from sqlalchemy import Engine
 
+from loaders.pseudonym import resolve_key
 from metrics import results
 from metrics.benchmarks import load_benchmarks
 from metrics.registry import load_registry
@@ -24,15 +25,35 @@ from scorecard.components.shell import SHELL_ID, shell
 from scorecard.context import AppContext, get_context, install
 from scorecard.errors import handle_callback_error
 from scorecard.pagekit import ROUTED
-from scorecard.pages import data_quality, early_help, indicator, journey, loads, partners
+from scorecard.pages import (
+    admin_audit,
+    admin_users,
+    data_quality,
+    early_help,
+    indicator,
+    journey,
+    loads,
+    partners,
+)
 from scorecard.pages import scorecard as scorecard_page
 from scorecard.settings import Settings
+from scorecard.websecurity import csrf_token, install_security, signed_in_user
 from store.engine import open_store
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 
 # Every page of the dashboard; the navigation order is each page's ``order``.
-PAGES = (scorecard_page, journey, indicator, partners, early_help, data_quality, loads)
+PAGES = (
+    scorecard_page,
+    journey,
+    indicator,
+    partners,
+    early_help,
+    data_quality,
+    loads,
+    admin_users,
+    admin_audit,
+)
 
 INDEX_STRING = """<!DOCTYPE html>
 <html lang="en-GB">
@@ -68,7 +89,7 @@ def _index_string(prefix: str) -> str:
 
 
 def _layout() -> dash.html.Div:
-    return shell(results.latest_run(get_context().engine))
+    return shell(results.latest_run(get_context().engine), signed_in_user(), csrf_token())
 
 
 def create_app(settings: Settings, engine: Engine | None = None) -> dash.Dash:
@@ -99,17 +120,45 @@ def create_app(settings: Settings, engine: Engine | None = None) -> dash.Dash:
     install(app.server, context)
     for page in PAGES:
         page.register(app)
+    # after the pages: the guard wraps each registered page's layout with its permission
+    install_security(app, context, resolve_key(settings.secret_key, settings.secret_key_file))
     with app.server.app_context():  # Dash calls the layout once to check it
         app.layout = _layout
     return app
 
 
-def serve(settings: Settings, host: str = "127.0.0.1", port: int = 8050, debug: bool = False) -> None:
-    """Create the store if needed, load the samples on first run, and serve the dashboard."""
+def first_run_link(engine: Engine, host: str, port: int) -> str | None:
+    """The one-time sign-in link for the first administrator, when nobody can sign in yet."""
+    from scorecard.accounts import first_admin_link_token, needs_first_link
+
+    if not needs_first_link(engine):
+        return None
+    shown_host = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
+    return f"http://{shown_host}:{port}/signin/token?token={first_admin_link_token(engine)}"
+
+
+def serve(settings: Settings, host: str = "127.0.0.1", port: int = 8050, threads: int = 8) -> None:
+    """Create the store if needed, load the samples on first run, and serve the dashboard
+    with waitress (a production WSGI server; why: docs/deployment.md)."""
+    import waitress
+
     from scorecard.bootstrap import ensure_sample_data
+    from scorecard.websecurity import body_limit
 
     engine = open_store(settings.database_url)
     ensure_sample_data(engine, settings, say=lambda message: print(message, flush=True))
     app = create_app(settings, engine=engine)
     print(f"The partnership scorecard is at http://{host}:{port}/  (Ctrl+C to stop)", flush=True)
-    app.run(host=host, port=port, debug=debug)
+    link = first_run_link(engine, host, port)
+    if link:
+        print("No one can sign in yet. Open this one-time link to sign in as the first administrator:")
+        print(link, flush=True)
+    waitress.serve(
+        app.server,
+        host=host,
+        port=port,
+        threads=threads,
+        max_request_body_size=body_limit(settings.upload_max_bytes),
+        trusted_proxy=None,  # X-Forwarded-* are honoured by the app, from SCORECARD_TRUSTED_PROXIES only
+        ident="scorecard",
+    )

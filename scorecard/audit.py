@@ -1,4 +1,13 @@
-"""The record-view log: every list of records behind a number that is shown or downloaded.
+"""The audit log (append-only) and the record-view log.
+
+``audit_log`` has one row per sign-in, failed sign-in, sign-out, record-list view and
+download, export, upload, load, retraction, commentary, target change and user or role
+change: who, when, what and from which address. ``record_views`` keeps its own rows
+(which records, how many) and carries the signed-in user; each view is also written
+to the audit log, so the audit log alone answers "who saw what".
+
+Actions are short dotted names (``signin``, ``signin.failed``, ``records.view`` ...);
+``detail`` is a short text with ids, LA and period, never a child's or worker's id.
 
 Example::
 
@@ -7,18 +16,38 @@ Example::
     >>> view = RecordView("394", "referrals", "month", date(2025, 3, 31), "all", "all")
     >>> log_record_view(engine, view, "view", rows=12, viewer=None)
     1
+    >>> record(engine, "signin", "sam", "127.0.0.1", "password")  # the view above wrote row 1
+    2
+    >>> [r["action"] for r in read_audit(engine)]
+    ['signin', 'records.view']
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from flask import has_request_context, request
-from sqlalchemy import Engine, insert
+from sqlalchemy import Engine, insert, select
 
-from store.schema import record_views
+from store.schema import audit_log, record_views
 from store.times import utc_now
+
+ACTIONS = (
+    "signin",
+    "signin.failed",
+    "signout",
+    "records.view",
+    "records.download",
+    "export",
+    "upload.preview",
+    "load",
+    "retract",
+    "comment",
+    "target",
+    "user",
+)
 
 
 @dataclass(frozen=True)
@@ -34,11 +63,65 @@ class RecordView:
 
 
 def current_viewer() -> str | None:
-    """Who is looking, when the web server has signed them in (WSGI ``REMOTE_USER``);
-    None without sign-in. A request header is never trusted for this."""
+    """The signed-in user's name (None outside a request or when nobody is signed in).
+    A request header is never read for this: single sign-on is mapped to an account
+    by ``scorecard.websecurity`` before any page runs."""
     if not has_request_context():
         return None
-    return request.environ.get("REMOTE_USER") or None
+    from flask_login import current_user
+
+    return getattr(current_user, "username", None) if current_user.is_authenticated else None
+
+
+def client_address() -> str | None:
+    """The address the request came from (the proxy's, unless ProxyFix trusts it)."""
+    return request.remote_addr if has_request_context() else None
+
+
+def record(
+    engine: Engine,
+    action: str,
+    username: str | None,
+    address: str | None,
+    detail: str | None = None,
+    la_code: str | None = None,
+    now: datetime | None = None,
+) -> int:
+    """Append one row to the audit log; returns its id."""
+    if action not in ACTIONS:
+        raise ValueError(f"unknown audit action {action!r}: expected one of {', '.join(ACTIONS)}")
+    with engine.begin() as conn:
+        result = conn.execute(
+            insert(audit_log).values(
+                at=(now or utc_now()).replace(microsecond=0),
+                username=username,
+                action=action,
+                la_code=la_code,
+                detail=(detail or "")[:2000] or None,
+                address=address,
+            )
+        )
+        return int(result.inserted_primary_key[0])  # type: ignore[index]
+
+
+def audit_request(engine: Engine, action: str, detail: str | None = None, la_code: str | None = None) -> int:
+    """Append a row for the current request: its signed-in user and client address."""
+    return record(engine, action, current_viewer(), client_address(), detail, la_code)
+
+
+def read_audit(
+    engine: Engine, username: str | None = None, since: datetime | None = None, limit: int | None = None
+) -> list[dict[str, Any]]:
+    """Audit rows, newest first, for one user and/or from a time."""
+    a = audit_log.c
+    query = select(a.audit_id, a.at, a.username, a.action, a.la_code, a.detail, a.address)
+    if username:
+        query = query.where(a.username == username)
+    if since:
+        query = query.where(a.at >= since)
+    query = query.order_by(a.audit_id.desc()).limit(limit)
+    with engine.connect() as conn:
+        return [dict(r._mapping) for r in conn.execute(query)]
 
 
 def log_record_view(
@@ -49,7 +132,7 @@ def log_record_view(
     viewer: str | None,
     now: datetime | None = None,
 ) -> int:
-    """Write one log row (action ``view`` or ``download``) and return its id."""
+    """Write one log row (action ``view`` or ``download``), and the audit row; return its id."""
     if action not in ("view", "download"):
         raise ValueError(f"unknown record-view action {action!r}: expected view or download")
     with engine.begin() as conn:
@@ -67,4 +150,9 @@ def log_record_view(
                 rows=rows,
             )
         )
-        return int(result.inserted_primary_key[0])  # type: ignore[index]
+        view_id = int(result.inserted_primary_key[0])  # type: ignore[index]
+    detail = (
+        f"{view.kpi_id} {view.grain} {view.period_end:%Y-%m} {view.breakdown}={view.group_name}: {rows} rows"
+    )
+    record(engine, f"records.{action}", viewer, client_address(), detail, view.la_code, now)
+    return view_id

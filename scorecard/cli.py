@@ -8,6 +8,9 @@ rejected whole or the work failed, 2 for bad usage.
     scorecard loads
     scorecard rejects --load 3 --format csv
     scorecard upgrade
+    scorecard users add sam --role analyst --la 394
+    scorecard audit --user sam --since 2026-01-01 --format csv
+    scorecard serve --threads 8
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from metrics.periods import GRAINS
+from scorecard.access import ROLES
 
 if TYPE_CHECKING:
     from scorecard.settings import Settings
@@ -85,6 +89,56 @@ def _iso_date(text: str) -> date:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date: expected YYYY-MM-DD") from None
 
 
+def _grant_list(text: str) -> list[str]:
+    parts = [part.strip() for part in text.split(",") if part.strip()]
+    return [part if part == "*" else _la_code(part) for part in parts]
+
+
+def _account_commands(sub: Any, common: argparse.ArgumentParser) -> None:
+    """``scorecard users ...`` and ``scorecard audit``."""
+    users = sub.add_parser(
+        "users",
+        help="accounts: add, list, disable, enable, set-role, reset-password",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=(
+            "actions:\n"
+            "  add NAME --role ROLE [--agency A] [--la 394,390|*] [--no-password]\n"
+            "  list [--format table|csv|json]\n"
+            "  disable|enable|reset-password NAME\n"
+            "  set-role NAME ROLE [--agency A] [--la 394,390|*]\n"
+            "passwords are asked on the terminal, or read from SCORECARD_NEW_PASSWORD"
+        ),
+    )
+    users_sub = users.add_subparsers(dest="users_command", required=True, metavar="ACTION")
+    add = users_sub.add_parser("add", parents=[common], help="add an account (asks for its password)")
+    add.add_argument("username")
+    add.add_argument("--role", required=True, choices=ROLES)
+    add.add_argument("--agency", metavar="NAME", help="a partner's agency")
+    add.add_argument(
+        "--la", dest="las", type=_grant_list, default=[], metavar="394,390", help="LAs (* = all)"
+    )
+    add.add_argument("--no-password", action="store_true", help="single sign-on only: no password")
+    users_sub.add_parser("list", parents=[common], help="every account").add_argument(
+        "--format", choices=["table", "csv", "json"], default="table"
+    )
+    dis = users_sub.add_parser("disable", parents=[common], help="disable an account (ends its sessions)")
+    dis.add_argument("username")
+    ena = users_sub.add_parser("enable", parents=[common], help="enable a disabled account")
+    ena.add_argument("username")
+    role = users_sub.add_parser("set-role", parents=[common], help="change a role (and agency, LAs)")
+    role.add_argument("username")
+    role.add_argument("role", choices=ROLES)
+    role.add_argument("--agency", metavar="NAME")
+    role.add_argument("--la", dest="las", type=_grant_list, metavar="394,390", help="LAs (* = all)")
+    reset = users_sub.add_parser("reset-password", parents=[common], help="set a new password (asks for it)")
+    reset.add_argument("username")
+
+    aud = sub.add_parser("audit", parents=[common], help="the audit log, newest first")
+    aud.add_argument("--user", metavar="NAME", help="one user's rows")
+    aud.add_argument("--since", type=_iso_date, metavar="YYYY-MM-DD", help="rows from this date")
+    aud.add_argument("--format", choices=["table", "csv", "json"], default="table")
+
+
 def _parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument(
@@ -145,8 +199,17 @@ def _parser() -> argparse.ArgumentParser:
     srv = sub.add_parser(
         "serve", parents=[common], help="the dashboard (loads the samples into an empty store)"
     )
-    srv.add_argument("--host", default="127.0.0.1")
+    srv.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
     srv.add_argument("--port", type=int, default=8050)
+    srv.add_argument(
+        "--threads",
+        type=int,
+        default=8,
+        metavar="N",
+        help="waitress worker threads (8); one process, so see docs/deployment.md for more",
+    )
+
+    _account_commands(sub, common)
 
     sub.add_parser(
         "upgrade", parents=[common], help="bring the store's schema up to this release (back it up first)"
@@ -189,6 +252,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         "retract": _retract,
         "serve": _serve,
         "upgrade": _upgrade,
+        "users": _users,
+        "audit": _audit,
     }
     try:
         return handlers[args.command](args)
@@ -222,9 +287,18 @@ def _user_errors() -> tuple[type[BaseException], ...]:
     from loaders.pseudonym import PseudonymKeyError
     from loaders.retract import RetractError
     from metrics.calendar import CalendarRangeError
+    from scorecard.accounts import AccountError
     from store.engine import StoreError
 
-    return (OSError, OperationalError, PseudonymKeyError, StoreError, CalendarRangeError, RetractError)
+    return (
+        OSError,
+        OperationalError,
+        PseudonymKeyError,
+        StoreError,
+        CalendarRangeError,
+        RetractError,
+        AccountError,
+    )
 
 
 def _say(message: str) -> None:
@@ -371,7 +445,68 @@ def _serve(args: argparse.Namespace) -> int:
     from scorecard.app import serve
     from scorecard.settings import Settings
 
-    serve(Settings.from_env(database_url=args.db), host=args.host, port=args.port)
+    if args.threads < 1:
+        raise UsageError("--threads must be at least 1")
+    serve(Settings.from_env(database_url=args.db), host=args.host, port=args.port, threads=args.threads)
+    return 0
+
+
+def _new_password(username: str) -> str:
+    """The password from SCORECARD_NEW_PASSWORD (scripts), else asked twice on the terminal."""
+    given = os.environ.get("SCORECARD_NEW_PASSWORD")
+    if given:
+        return given
+    if not sys.stdin.isatty():
+        raise UsageError("no terminal to ask for the password: set SCORECARD_NEW_PASSWORD")
+    first = getpass.getpass(f"New password for {username}: ")
+    if getpass.getpass("The same again: ") != first:
+        raise UsageError("the two passwords differ")
+    return first
+
+
+def _users(args: argparse.Namespace) -> int:
+    from scorecard import accounts
+    from scorecard.audit import record
+
+    engine = _open_store(_settings(args))
+    who = f"{getpass.getuser()} (command line)"
+    action = args.users_command
+    if action == "list":
+        rows = accounts.list_users(engine)
+        for r in rows:
+            for key in ("created_at", "last_sign_in"):
+                r[key] = r[key].isoformat(sep=" ", timespec="seconds") if r[key] else ""
+        cols = ["username", "role", "agency", "las", "active", "password", "created_at", "last_sign_in"]
+        _write_rows(rows, cols, args.format, sys.stdout)
+        return 0
+    if action == "add":
+        password = None if args.no_password else _new_password(args.username)
+        user = accounts.add_user(engine, args.username, args.role, password, args.agency, args.las)
+        done = f"added {user.username} ({user.role}; LAs {','.join(sorted(user.las)) or 'none'})"
+    elif action in ("disable", "enable"):
+        accounts.set_active(engine, args.username, action == "enable")
+        done = f"{args.username} {action}d"
+    elif action == "set-role":
+        user = accounts.set_role(engine, args.username, args.role, args.agency, args.las)
+        done = f"{user.username} is now {user.role} (LAs {','.join(sorted(user.las)) or 'none'})"
+    else:
+        accounts.reset_password(engine, args.username, _new_password(args.username))
+        done = f"new password set for {args.username}; their sessions have ended"
+    record(engine, "user", who, None, f"{action}: {done}")
+    print(done)
+    return 0
+
+
+def _audit(args: argparse.Namespace) -> int:
+    from scorecard.audit import read_audit
+    from store.times import uk_day_start
+
+    since = uk_day_start(args.since) if args.since else None
+    rows = read_audit(_open_store(_settings(args)), args.user, since)
+    for r in rows:
+        r["at"] = r["at"].isoformat(sep=" ", timespec="seconds")
+    cols = ["audit_id", "at", "username", "action", "la_code", "detail", "address"]
+    _write_rows(rows, cols, args.format, sys.stdout)
     return 0
 
 
@@ -403,10 +538,12 @@ def _outcome_line(o: Any) -> str:
 
 def _retract(args: argparse.Namespace) -> int:
     from loaders.retract import retract_load
+    from scorecard.audit import record
 
     settings = _settings(args)
     engine = _open_store(settings)
     done = retract_load(engine, args.load_id, by=getpass.getuser())
+    record(engine, "retract", f"{getpass.getuser()} (command line)", None, f"load {args.load_id}: {done}")
     print(done)
     if not args.no_recompute:
         # A retraction is no new load: the incremental plan cannot see it, so all is redone.

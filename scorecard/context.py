@@ -15,7 +15,7 @@ Example::
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from flask import Flask, current_app
@@ -24,18 +24,21 @@ from sqlalchemy import Engine
 from metrics.benchmarks import Benchmarks
 from metrics.registry import Registry
 from scorecard.settings import Settings
+from scorecard.uploads import PreviewStore
 
 CONTEXT_KEY = "SCORECARD_CONTEXT"
 
 
 @dataclass(frozen=True)
 class AppContext:
-    """The settings, the store, the registry and the benchmarks of one running app."""
+    """The settings, the store, the registry and the benchmarks of one running app, and
+    the uploads waiting between preview and load (the one thing that changes)."""
 
     settings: Settings
     engine: Engine
     registry: Registry
     benchmarks: Benchmarks
+    previews: PreviewStore = field(default_factory=PreviewStore, compare=False, repr=False)
 
 
 def install(server: Flask, context: Any) -> None:

@@ -14,6 +14,11 @@ Environment variables, each optional:
   how much one file may hold once opened (``loaders/limits.py`` gives the defaults and why).
 - ``SCORECARD_DATE_GRACE_DAYS``: days after the load date a date may fall and still be
   loaded (default 0; loaders/sanity.py).
+- ``SCORECARD_UPLOAD_MAX_MB``: the largest file the dashboard accepts (default 50).
+- ``SCORECARD_TRUSTED_PROXIES``: addresses or networks of the reverse proxy, comma
+  separated; only these may set X-Forwarded-* (and the single sign-on header).
+- ``SCORECARD_SSO_HEADER``: the header the proxy puts the signed-in account name in
+  (e.g. ``X-Forwarded-Email``); single sign-on is off unless this and the proxies are set.
 
 Example::
 
@@ -24,11 +29,12 @@ Example::
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from collections.abc import Mapping
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from loaders.limits import MIB, ReadLimits
 from store.engine import DEFAULT_DATABASE_URL
@@ -66,6 +72,23 @@ class Settings(BaseModel):
         }
         return ReadLimits(**{k: v for k, v in given.items() if v is not None})
 
+    upload_max_mb: int = Field(default=50, ge=1, le=2048)
+    trusted_proxies: tuple[str, ...] = ()
+    sso_header: str | None = None
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _split_proxies(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = tuple(part.strip() for part in value.split(",") if part.strip())
+        for network in value if isinstance(value, (tuple, list)) else ():
+            ipaddress.ip_network(network, strict=False)  # raises ValueError naming it
+        return value
+
+    @property
+    def upload_max_bytes(self) -> int:
+        return self.upload_max_mb * 1024 * 1024
+
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: object) -> Settings:
         """Settings from environment variables, then explicit overrides (None is ignored)."""
@@ -82,6 +105,9 @@ class Settings(BaseModel):
             "max_decompressed_mb": "SCORECARD_MAX_DECOMPRESSED_MB",
             "max_field_chars": "SCORECARD_MAX_FIELD_CHARS",
             "date_grace_days": "SCORECARD_DATE_GRACE_DAYS",
+            "upload_max_mb": "SCORECARD_UPLOAD_MAX_MB",
+            "trusted_proxies": "SCORECARD_TRUSTED_PROXIES",
+            "sso_header": "SCORECARD_SSO_HEADER",
         }
         values: dict[str, object] = {k: env[v] for k, v in names.items() if env.get(v)}
         values.update({k: v for k, v in overrides.items() if v is not None})

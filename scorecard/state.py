@@ -150,8 +150,10 @@ def resolve(
     changes and the same month has no period of the new grain (a month to a quarter).
     A period asked for by name is shown even outside the reporting window.
     """
+    from scorecard.websecurity import scope_las
+
     notices: list[str] = []
-    las = results.la_codes(engine)
+    las = scope_las(results.la_codes(engine))  # an LA outside the user's grant is as if absent
     la = _text(query.get("la"))
     if la not in las:
         if la is not None:

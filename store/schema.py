@@ -16,6 +16,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import (
+    DDL,
     Boolean,
     Column,
     Date,
@@ -28,6 +29,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    event,
 )
 from sqlalchemy.schema import SchemaItem
 from sqlalchemy.types import TypeEngine
@@ -356,3 +358,110 @@ record_views = Table(
     Column("group_name", Text, nullable=False),
     Column("rows", Integer, nullable=False),
 )
+
+
+# --- Accounts, sessions and the audit log (scorecard/accounts.py, scorecard/audit.py) ---
+
+# A person who may sign in. ``password_hash`` is an Argon2id hash (argon2-cffi), or null
+# for an account that signs in only through single sign-on or the first-run link.
+users = Table(
+    "users",
+    metadata,
+    Column("user_id", Integer, primary_key=True, autoincrement=True),
+    Column("username", String(200), nullable=False, unique=True),
+    Column("password_hash", Text, nullable=True),
+    Column("role", String(16), nullable=False),  # board / partner / manager / analyst / admin
+    Column("agency", String(200), nullable=True),  # a partner's agency
+    Column("active", Boolean, nullable=False, default=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("last_sign_in", UTCDateTime, nullable=True),
+)
+
+# The LAs a user is granted ("*": every LA in the store).
+user_las = Table(
+    "user_las",
+    metadata,
+    Column("user_id", Integer, ForeignKey("users.user_id"), nullable=False),
+    Column("la_code", String(16), nullable=False),
+    PrimaryKeyConstraint("user_id", "la_code"),
+)
+
+# A signed-in browser. The cookie holds a random id; the store keeps only its SHA-256,
+# so a session ends (sign-out, 30 idle minutes, account disabled) on the server.
+web_sessions = Table(
+    "web_sessions",
+    metadata,
+    Column("session_hash", String(64), primary_key=True),
+    Column("user_id", Integer, ForeignKey("users.user_id"), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("last_seen", UTCDateTime, nullable=False),
+    Column("ended_at", UTCDateTime, nullable=True),
+    Column("address", String(64), nullable=True),
+)
+
+# One-time sign-in links (the first run's link for the first administrator); SHA-256 only.
+signin_tokens = Table(
+    "signin_tokens",
+    metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column("user_id", Integer, ForeignKey("users.user_id"), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
+    Column("used_at", UTCDateTime, nullable=True),
+)
+
+# Every password sign-in attempt, for the rate limits per account and per address.
+login_attempts = Table(
+    "login_attempts",
+    metadata,
+    Column("attempt_id", Integer, primary_key=True, autoincrement=True),
+    Column("at", UTCDateTime, nullable=False),
+    Column("username", String(200), nullable=False),
+    Column("address", String(64), nullable=True),
+    Column("succeeded", Boolean, nullable=False),
+    Index("ix_login_attempts_user", "username", "at"),
+    Index("ix_login_attempts_address", "address", "at"),
+)
+
+# The append-only audit log: who did what, when, from where. Triggers (below) refuse
+# UPDATE and DELETE on both SQLite and PostgreSQL.
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("audit_id", Integer, primary_key=True, autoincrement=True),
+    Column("at", UTCDateTime, nullable=False),
+    Column("username", String(200), nullable=True),
+    Column("action", String(40), nullable=False),
+    Column("la_code", String(16), nullable=True),
+    Column("detail", Text, nullable=True),
+    Column("address", String(64), nullable=True),
+    Index("ix_audit_log_at", "at"),
+    Index("ix_audit_log_user", "username", "at"),
+)
+
+_APPEND_ONLY_SQLITE = (
+    "CREATE TRIGGER audit_log_no_{op} BEFORE {OP} ON audit_log "
+    "BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END"
+)
+_APPEND_ONLY_POSTGRES = (
+    "CREATE OR REPLACE FUNCTION audit_log_append_only() RETURNS trigger AS $$ "
+    "BEGIN RAISE EXCEPTION 'the audit log is append-only'; END; $$ LANGUAGE plpgsql",
+    "CREATE TRIGGER audit_log_append_only BEFORE UPDATE OR DELETE ON audit_log "
+    "FOR EACH STATEMENT EXECUTE FUNCTION audit_log_append_only()",
+)
+
+
+def _ddl(statement: str, dialect: str) -> DDL:
+    ddl: DDL = DDL(statement)  # type: ignore[no-untyped-call]  # SQLAlchemy leaves DDL() untyped
+    return ddl.execute_if(dialect=dialect)
+
+
+def _append_only_ddl() -> list[DDL]:
+    sqlite = [
+        _ddl(_APPEND_ONLY_SQLITE.format(op=op.lower(), OP=op), "sqlite") for op in ("UPDATE", "DELETE")
+    ]
+    return sqlite + [_ddl(statement, "postgresql") for statement in _APPEND_ONLY_POSTGRES]
+
+
+for _statement in _append_only_ddl():
+    event.listen(audit_log, "after_create", _statement)

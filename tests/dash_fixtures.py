@@ -14,7 +14,8 @@ of travel, and XmR limits and icons for the monthly series.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -611,10 +612,116 @@ def dash_app(dash_store_url: str) -> Any:
     return create_app(settings_for(dash_store_url))
 
 
+# --- Signing in (every page and callback needs a signed-in user) -------------------------
+#
+# Direct calls of page functions: the ``app_ctx`` fixture runs inside a request signed in
+# as an administrator; ``as_user(user)`` switches the current request to another user.
+# Through HTTP: ``signed_in_client(app, role)`` is a Flask test client that signed in on
+# the real /signin form; ``callback_post(client, output, inputs, state)`` posts to a
+# callback as the Dash renderer does (Origin and the X-CSRFToken header).
+# In a browser: tests/browser/conftest.py ``sign_in(page, base_url, role)``.
+
+TEST_PASSWORD = "test-password-0123"
+ROLE_LAS = (MAIN_LA, SECOND_LA)
+PARTNER_AGENCY = "Police"
+
+
+def make_user(
+    engine: Engine,
+    role: str,
+    las: Iterable[str] = ROLE_LAS,
+    agency: str | None = None,
+    username: str | None = None,
+) -> Any:
+    """The account ``test-<role>`` (created on first use) with the test password.
+
+    Partners get the agency ``Police`` unless told otherwise; LAs default to both test LAs."""
+    from scorecard import accounts
+
+    name = username or f"test-{role}"
+    found = accounts.get_user(engine, username=name)
+    if found is not None:
+        return found
+    if role == "partner":
+        agency = agency or PARTNER_AGENCY
+    return accounts.add_user(engine, name, role, TEST_PASSWORD, agency, las)
+
+
+def as_user(user: Any) -> None:
+    """Make ``user`` the signed-in user of the current (test) request."""
+    from flask_login import login_user
+
+    login_user(user)
+
+
+def signed_in_client(app: Any, role: str = "admin", **user_options: Any) -> Any:
+    """A Flask test client signed in as ``test-<role>`` through the sign-in form."""
+    from scorecard.context import CONTEXT_KEY
+
+    engine = app.server.config[CONTEXT_KEY].engine
+    user = make_user(engine, role, **user_options)
+    client = app.server.test_client()
+    client.get("/signin")
+    token = client.get_cookie("_csrf_token").value
+    response = client.post(
+        "/signin",
+        data={"username": user.username, "password": TEST_PASSWORD, "csrf_token": token, "next": "/"},
+        headers={"Origin": "http://localhost"},
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)
+    return client
+
+
+def callback_headers(client: Any, origin: str = "http://localhost") -> dict[str, str]:
+    """What the Dash renderer sends with a callback: Origin and the CSRF header."""
+    cookie = client.get_cookie("_csrf_token")
+    headers = {"Origin": origin, "Content-Type": "application/json"}
+    if cookie is not None:
+        headers["X-CSRFToken"] = cookie.value
+    return headers
+
+
+def callback_post(
+    client: Any,
+    output: str,
+    inputs: list[dict[str, Any]],
+    state: list[dict[str, Any]] | None = None,
+    headers: dict[str, str] | None = None,
+) -> Any:
+    """POST one callback request, as the renderer would; returns the response."""
+    import json
+
+    parts = [o.rsplit(".", 1) for o in (output[2:-2].split("...") if output.startswith("..") else [output])]
+    described = [{"id": i, "property": p} for i, p in parts]
+    body = {
+        "output": output,
+        "outputs": described if len(described) > 1 else described[0],
+        "inputs": inputs,
+        "state": state or [],
+        "changedPropIds": [f"{i['id']}.{i['property']}" for i in inputs[:1]],
+    }
+    return client.post(
+        "/_dash-update-component",
+        data=json.dumps(body),
+        headers=headers if headers is not None else callback_headers(client),
+    )
+
+
+@contextmanager
+def signed_in_request(app: Any, role: str = "admin", path: str = "/", **user_options: Any) -> Iterator[Any]:
+    """A test request on ``app`` signed in as ``test-<role>``; yields the app context."""
+    from scorecard.context import get_context
+
+    with app.server.test_request_context(path):
+        as_user(make_user(get_context().engine, role, **user_options))
+        yield get_context()
+
+
 @pytest.fixture
 def app_ctx(dash_app: Any) -> Any:
-    """The app context, inside a request (as a callback runs)."""
+    """The app context inside a request (as a callback runs), signed in as an administrator."""
     from scorecard.context import get_context
 
     with dash_app.server.test_request_context("/"):
+        as_user(make_user(get_context().engine, "admin"))
         yield get_context()

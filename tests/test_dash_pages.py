@@ -19,7 +19,16 @@ from scorecard.app import create_app
 from scorecard.state import Filters
 from store.schema import comments, loads, record_views
 from tests import dash_fixtures
-from tests.dash_fixtures import MAIN_LA, SECOND_LA, call_with_trigger, page, settings_for, text_of
+from tests.dash_fixtures import (
+    MAIN_LA,
+    SECOND_LA,
+    call_with_trigger,
+    page,
+    settings_for,
+    signed_in_client,
+    signed_in_request,
+    text_of,
+)
 
 # The shared fixtures, used by name below.
 dash_store_url = dash_fixtures.dash_store_url
@@ -47,7 +56,7 @@ def _no_nan(text: str) -> None:
 
 
 def test_index_is_en_gb_and_uses_only_local_assets(dash_app: Any) -> None:
-    client = dash_app.server.test_client()
+    client = signed_in_client(dash_app)
     html = client.get("/").get_data(as_text=True)
     assert '<html lang="en-GB">' in html
     assert not re.search(r"""(src|href)=["']https?://""", html)
@@ -70,7 +79,7 @@ def test_every_page_is_registered_at_its_path(dash_app: Any) -> None:
         "/data-quality",
         "/loads",
     } <= paths
-    client = dash_app.server.test_client()
+    client = signed_in_client(dash_app)
     for path in (
         "/",
         "/journey",
@@ -86,7 +95,7 @@ def test_every_page_is_registered_at_its_path(dash_app: Any) -> None:
 def test_a_second_app_in_the_same_process_has_each_callback_once(dash_store_url: str) -> None:
     create_app(settings_for(dash_store_url))
     app = create_app(settings_for(dash_store_url))
-    deps = app.server.test_client().get("/_dash-dependencies").get_json()
+    deps = signed_in_client(app).get("/_dash-dependencies").get_json()
     outputs = [d["output"] for d in deps]
     assert len(outputs) == len(set(outputs))
     assert any(o.startswith("scorecard-content") for o in outputs)
@@ -267,23 +276,16 @@ def test_unknown_indicator_says_so(app_ctx: Any) -> None:
 def test_commentary_is_added_edited_and_kept(app_ctx: Any) -> None:
     save = page("indicator").show_or_save_comment
     prop = "indicator-comment-save.n_clicks"
-    shown, body, message = call_with_trigger(save, prop, 1, *FILTERS, "", "A. Manager", "referrals")
+    shown, body, message = call_with_trigger(save, prop, 1, *FILTERS, "", "referrals")
     assert "Write the commentary" in text_of(message)
+    shown, body, message = call_with_trigger(save, prop, 1, *FILTERS, "Spike after half term.", "referrals")
+    # the author is the signed-in user (app_ctx signs in as test-admin), not a typed name
+    assert "saved by test-admin" in text_of(message) and body == "Spike after half term."
     shown, body, message = call_with_trigger(
-        save, prop, 1, *FILTERS, "Spike after half term.", "A. Manager", "referrals"
-    )
-    assert "saved by A. Manager" in text_of(message) and body == "Spike after half term."
-    shown, body, message = call_with_trigger(
-        save,
-        prop,
-        2,
-        *FILTERS,
-        "Spike after half term; MASH short-staffed.",
-        "B. Lead",
-        "referrals",
+        save, prop, 2, *FILTERS, "Spike after half term; MASH short-staffed.", "referrals"
     )
     text = text_of(shown)
-    assert "MASH short-staffed" in text and "B. Lead" in text and "Earlier versions (1)" in text
+    assert "MASH short-staffed" in text and "test-admin" in text and "Earlier versions (1)" in text
     with app_ctx.engine.connect() as conn:
         rows = conn.execute(
             select(comments.c.body, comments.c.supersedes).order_by(comments.c.comment_id)
@@ -298,7 +300,6 @@ def test_commentary_is_added_edited_and_kept(app_ctx: Any) -> None:
         "2025-02-28",
         "all",
         "all",
-        None,
         None,
         "referrals",
     )
@@ -463,7 +464,7 @@ def _load_count(app_ctx: Any) -> int:
 def test_a_bad_file_gets_a_clear_message_and_changes_nothing(app_ctx: Any) -> None:
     loads_page = page("loads")
     before = _load_count(app_ctx)
-    preview, confirm_disabled, _, _ = call_with_trigger(
+    preview, confirm_disabled, _, _, token = call_with_trigger(
         loads_page.preview_upload,
         "loads-upload.contents",
         [_upload("cin_plans.csv", BAD)],
@@ -475,16 +476,7 @@ def test_a_bad_file_gets_a_clear_message_and_changes_nothing(app_ctx: Any) -> No
     )
     text = text_of(preview)
     assert "Will not be loaded" in text and "child_id" in text and confirm_disabled is True
-    result = call_with_trigger(
-        loads_page.confirm_upload,
-        "loads-confirm.n_clicks",
-        1,
-        [_upload("cin_plans.csv", BAD)],
-        ["cin_plans.csv"],
-        "auto",
-        "",
-        "",
-    )
+    result = call_with_trigger(loads_page.confirm_upload, "loads-confirm.n_clicks", 1, token)
     assert "nothing changed" in text_of(result[0])
     assert _load_count(app_ctx) == before
 
@@ -493,7 +485,7 @@ def test_the_preview_of_a_far_cell_workbook_is_a_message_not_an_abort(app_ctx: A
     from tests.hostile_files import far_cell_xlsx
 
     content = "data:application/octet-stream;base64," + base64.b64encode(far_cell_xlsx()).decode()
-    preview, confirm_disabled, _, _ = call_with_trigger(
+    preview, confirm_disabled, _, _, _token = call_with_trigger(
         page("loads").preview_upload,
         "loads-upload.contents",
         [content],
@@ -511,7 +503,7 @@ def test_a_good_file_is_previewed_then_loaded(app_ctx: Any) -> None:
     loads_page = page("loads")
     before = _load_count(app_ctx)
     upload = ([_upload("cin_plans.csv", GOOD)], ["cin_plans.csv"])
-    preview, confirm_disabled, _cancel, _ = call_with_trigger(
+    preview, confirm_disabled, _cancel, _, token = call_with_trigger(
         loads_page.preview_upload,
         "loads-upload.contents",
         upload[0],
@@ -526,20 +518,13 @@ def test_a_good_file_is_previewed_then_loaded(app_ctx: Any) -> None:
         "Ready to load" in text and "3 rows read, 2 to load, 1 rejected" in text and confirm_disabled is False
     )
     assert _load_count(app_ctx) == before  # a preview writes nothing
-    result, _, _, _, history = call_with_trigger(
-        loads_page.confirm_upload,
-        "loads-confirm.n_clicks",
-        1,
-        upload[0],
-        upload[1],
-        "auto",
-        "",
-        "Children's social care",
+    result, _, _, _, history, _ = call_with_trigger(
+        loads_page.confirm_upload, "loads-confirm.n_clicks", 1, token
     )
     assert "Loaded 1 file" in text_of(result)
     assert _load_count(app_ctx) == before + 1
     assert "cin_plans.csv" in text_of(history)
-    again, disabled, _, _ = call_with_trigger(
+    again, disabled, _, _, _ = call_with_trigger(
         loads_page.preview_upload,
         "loads-upload.contents",
         upload[0],
@@ -616,7 +601,7 @@ def test_every_page_renders_on_the_real_pipeline(tmp_path: Any) -> None:
     url = f"sqlite:///{tmp_path / 'real.db'}"
     pipeline_store(url).dispose()
     app = create_app(settings_for(url))
-    with app.server.test_request_context("/"):
+    with signed_in_request(app):
         from metrics import results
         from scorecard.context import get_context
         from scorecard.state import resolve
@@ -658,15 +643,19 @@ def test_a_store_loaded_with_another_key_is_a_clear_message(dash_store_url: str,
     app = create_app(settings_for(f"sqlite:///{copy}"))
     loads_page = page("loads")
     upload = ([_upload("cin_plans.csv", GOOD)], ["cin_plans.csv"])
-    with app.server.test_request_context("/"):
-        call_with_trigger(loads_page.confirm_upload, "loads-confirm.n_clicks", 1, *upload, "auto", "", "")
+    with signed_in_request(app):
+        _preview_then_confirm(loads_page, *upload)
     other = create_app(settings_for(f"sqlite:///{copy}", secret_key="another-secret-key-0123456789"))
     more = ([_upload("cin_plans_2.csv", GOOD.replace(b"A1", b"Z1"))], ["cin_plans_2.csv"])
-    with (
-        other.server.test_request_context("/"),
-        pytest.raises(UserFacingError, match="different pseudonymisation key"),
-    ):
-        call_with_trigger(page("loads").confirm_upload, "loads-confirm.n_clicks", 1, *more, "auto", "", "")
+    with signed_in_request(other), pytest.raises(UserFacingError, match="different pseudonymisation key"):
+        _preview_then_confirm(page("loads"), *more)
+
+
+def _preview_then_confirm(loads_page: Any, contents: list[str], names: list[str]) -> Any:
+    *_, token = call_with_trigger(
+        loads_page.preview_upload, "loads-upload.contents", contents, None, names, "auto", "", ""
+    )
+    return call_with_trigger(loads_page.confirm_upload, "loads-confirm.n_clicks", 1, token)
 
 
 def test_every_page_renders_on_both_backends(store_url: str) -> None:
@@ -676,7 +665,7 @@ def test_every_page_renders_on_both_backends(store_url: str) -> None:
 
     fake_results_store(store_url, las=[MAIN_LA], first_month=date(2024, 4, 1)).dispose()
     app = create_app(settings_for(store_url))
-    with app.server.test_request_context("/"):
+    with signed_in_request(app):
         from scorecard.context import get_context
 
         views = _every_view(get_context(), MAIN_LA, ISO_END)

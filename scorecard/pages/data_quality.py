@@ -12,6 +12,7 @@ import pandas as pd
 from dash import Input, Output, dcc, html
 
 from metrics import results
+from scorecard.audit import audit_request
 from scorecard.components.charts import bar_chart, chart_section, group_bars
 from scorecard.components.filters import filters_bar, notices
 from scorecard.components.load_tables import (
@@ -34,7 +35,9 @@ from scorecard.pagekit import (
     routed,
     window_note,
 )
+from scorecard.scope import visible_load_ids, visible_loads
 from scorecard.state import Filters, resolve
+from scorecard.websecurity import signed_in_user
 
 PREFIX = "data-quality"
 INCLUDE = PERIOD_KEYS
@@ -142,8 +145,13 @@ def completeness_section(part: pd.DataFrame, filters: Filters, period: str) -> h
 
 def load_sections(app: AppContext, la: str | None) -> list[Any]:
     """Per load and per partner: rows read, loaded and rejected."""
-    loads = results.load_history(app.engine, limit=LOADS_SHOWN)
-    counts = results.load_counts_by_partner(app.engine, la)
+    allowed = _allowed(app)
+    loads = visible_loads(results.load_history(app.engine, limit=LOADS_SHOWN), allowed)
+    counts = (
+        results.load_counts_by_partner(app.engine, la)
+        if la is not None or allowed is None
+        else pd.DataFrame()
+    )
     out: list[Any] = [html.H2("Loads")]
     if loads.empty:
         out.append(
@@ -181,10 +189,25 @@ def load_sections(app: AppContext, la: str | None) -> list[Any]:
     return out
 
 
+def _allowed(app: AppContext) -> set[int] | None:
+    return visible_load_ids(app.engine, signed_in_user())
+
+
+def chosen_load(app: AppContext, load: str | None) -> tuple[bool, int | None]:
+    """Whether the user may see the chosen load's rejects, and its id (None: every load,
+    which only a user who sees every load may choose)."""
+    allowed = _allowed(app)
+    load_id = None if load in (None, "", ALL_LOADS) else int(str(load))
+    if allowed is None:
+        return True, load_id
+    return load_id is not None and load_id in allowed, load_id
+
+
 def reject_options(app: AppContext) -> list[dict[str, str]]:
-    loads = results.load_history(app.engine, limit=LOADS_SHOWN)
+    allowed = _allowed(app)
+    loads = visible_loads(results.load_history(app.engine, limit=LOADS_SHOWN), allowed)
     with_rejects = loads[loads["rows_rejected"].fillna(0) > 0] if not loads.empty else loads
-    options = [{"label": "Every load", "value": ALL_LOADS}]
+    options = [{"label": "Every load", "value": ALL_LOADS}] if allowed is None else []
     options += [
         {
             "label": (
@@ -199,7 +222,9 @@ def reject_options(app: AppContext) -> list[dict[str, str]]:
 
 def rejects_view(app: AppContext, load: str | None) -> Any:
     """The reasons, counted, and the first rejected rows of a load (or of every load)."""
-    load_id = None if load in (None, "", ALL_LOADS) else int(str(load))
+    permitted, load_id = chosen_load(app, load)
+    if not permitted:
+        return html.P("Choose one of your loads to see its rejected rows.")
     total = results.rejected_count(app.engine, load_id)
     if not total:
         return html.P("No rows were rejected.")
@@ -232,6 +257,7 @@ def layout(**query: Any) -> html.Div:
     app = get_context()
     resolved = resolve(app.engine, query, app.settings.default_la, within_window=WINDOWED)
     content, loads_part = data_quality_view(app, resolved.filters) if routed(query) else (None, None)
+    load_options = reject_options(app)
     return html.Div(
         [
             html.H1("Data quality"),
@@ -246,8 +272,8 @@ def layout(**query: Any) -> html.Div:
             dbc.Label("Show the rejected rows of", html_for=f"{PREFIX}-load"),
             dbc.Select(
                 id=f"{PREFIX}-load",
-                options=reject_options(app),
-                value=ALL_LOADS,
+                options=load_options,
+                value=load_options[0]["value"] if load_options else None,
                 className="form-select mb-2",
             ),
             dbc.Button(
@@ -281,8 +307,11 @@ def show_rejects(load: str | None) -> Any:
 def download_rejects(_n: int | None, load: str | None) -> Any:
     """Every rejected row of the chosen load(s), as CSV."""
     app = get_context()
-    load_id = None if load in (None, "", ALL_LOADS) else int(str(load))
+    permitted, load_id = chosen_load(app, load)
+    if not permitted:
+        return dash.no_update
     frame = rejects_table(results.rejected_rows(app.engine, load_id, limit=None))
+    audit_request(app.engine, "export", f"rejected rows of load {load_id or 'every load'}")
     name = "rejected_rows_all_loads.csv" if load_id is None else f"rejected_rows_load_{load_id}.csv"
     return dcc.send_bytes(csv_bytes(frame), name, type="text/csv")
 

@@ -15,7 +15,7 @@ from metrics import results
 from metrics.benchmarks import comparable, year_label
 from metrics.records import describe_records, records_for
 from metrics.registry import Indicator, load_registry
-from scorecard.audit import RecordView, current_viewer, log_record_view
+from scorecard.audit import RecordView, audit_request, current_viewer, log_record_view
 from scorecard.commentary import (
     CommentError,
     CommentKey,
@@ -68,6 +68,7 @@ from scorecard.pagekit import (
     window_note,
 )
 from scorecard.state import FILTER_KEYS, Filters, resolve
+from scorecard.websecurity import signed_in_user
 from store.times import uk_time
 
 PREFIX = "indicator"
@@ -363,15 +364,9 @@ def commentary_section() -> html.Section:
             html.Div(id=f"{PREFIX}-comments"),
             dbc.Label("Commentary for this period", html_for=f"{PREFIX}-comment-body"),
             dbc.Textarea(id=f"{PREFIX}-comment-body", rows=4, maxLength=5000, className="mb-2"),
-            dbc.Label("Your name", html_for=f"{PREFIX}-comment-author"),
-            dbc.Input(
-                id=f"{PREFIX}-comment-author",
-                type="text",
-                maxLength=200,
-                autocomplete="name",
-                persistence=True,
-                persistence_type="local",
-                className="mb-2",
+            html.P(
+                "Commentary is saved under the name you signed in with.",
+                className="form-text",
             ),
             dbc.Button("Save commentary", id=f"{PREFIX}-comment-save", color="primary"),
             html.Div(id=f"{PREFIX}-comment-message", role="status", className="mt-2"),
@@ -462,7 +457,24 @@ def fetch_records(app: AppContext, view: RecordView) -> pd.DataFrame:
         view.breakdown,
         view.group_name,
     )
-    return frame.drop(columns=[c for c in frame.columns if c in RAW_IDENTIFIERS])
+    frame = frame.drop(columns=[c for c in frame.columns if c in RAW_IDENTIFIERS])
+    user = signed_in_user()
+    if user is None or not user.can("records"):
+        return frame.iloc[0:0]
+    if user.role == "partner":
+        return agency_rows(frame, user.agency)
+    return frame
+
+
+def agency_rows(frame: pd.DataFrame, agency: str | None) -> pd.DataFrame:
+    """Only the front-door records (contacts, referrals) whose source rolls up to the agency."""
+    from metrics.records.request import agency_labels
+
+    for column, kind in (("contact_source", "contacts"), ("referral_source", "referrals")):
+        if column in frame.columns:
+            labels = agency_labels(frame[column].astype("str"), kind)
+            return frame[(labels == agency).to_numpy()]
+    return frame.iloc[0:0]
 
 
 def records_view(app: AppContext, kpi_id: str, filters: Filters) -> Any:
@@ -499,8 +511,9 @@ def show_indicator(*args: Any) -> Any:
 
 
 def show_or_save_comment(_save: int | None, *args: Any) -> tuple[Any, Any, Any]:
-    """Show the period's commentary; on "Save", store the text as the new version."""
-    *values, body, author, kpi_id = args
+    """Show the period's commentary; on "Save", store the text as the new version, under
+    the signed-in user's name (roles that may write commentary only)."""
+    *values, body, kpi_id = args
     app = get_context()
     filters = current_filters(app, INCLUDE, values).filters
     if filters.la is None or filters.period_end is None:
@@ -508,10 +521,21 @@ def show_or_save_comment(_save: int | None, *args: Any) -> tuple[Any, Any, Any]:
     key = CommentKey(filters.la, kpi_id, filters.grain, filters.period_end)
     message: Any = ""
     if ctx.triggered_id == f"{PREFIX}-comment-save":
+        user = signed_in_user()
+        if user is None or not user.can("comment"):
+            return dash.no_update, dash.no_update, dbc.Alert(
+                "Your role may read commentary but not write it.", color="danger"
+            )
         try:
-            saved = save_comment(app.engine, key, body, author)
+            saved = save_comment(app.engine, key, body, user.username)
         except CommentError as exc:
             return dash.no_update, dash.no_update, dbc.Alert(str(exc), color="danger")
+        audit_request(
+            app.engine,
+            "comment",
+            f"{kpi_id} {filters.grain} {filters.period_end:%Y-%m}: comment {saved.comment_id}",
+            filters.la,
+        )
         message = dbc.Alert(f"Commentary saved by {saved.author}.", color="success")
     shown, text = comments_view(
         comment_history(app.engine, key), period_label(filters.grain, filters.period_end)
@@ -567,7 +591,6 @@ def register(app: dash.Dash) -> None:
         Input(f"{PREFIX}-comment-save", "n_clicks"),
         *filter_inputs(PREFIX, INCLUDE),
         State(f"{PREFIX}-comment-body", "value"),
-        State(f"{PREFIX}-comment-author", "value"),
         State(f"{PREFIX}-kpi", "data"),
     )(show_or_save_comment)
     app.callback(

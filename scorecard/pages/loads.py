@@ -2,9 +2,13 @@
 why) before confirming; confirm loads them and recomputes; the load history.
 
 Nothing is written until "Confirm" is pressed, and then only files that have rows to
-load: a file rejected whole, or identical to one already loaded, changes nothing. The
-uploaded bytes stay in the browser between preview and confirm, and are validated
-again on confirm, so the server keeps no state between the two.
+load: a file rejected whole, or identical to one already loaded, changes nothing.
+
+The preview is required (``shared/docs/SECURITY.md``): the preview keeps the uploaded
+bytes on the server (``scorecard.uploads``) under a token bound to the session, and
+"Confirm" sends only that token, never file contents; the files are validated again on
+confirm, against the store as it is then. A partner's uploads are attributed to its
+agency, whatever the form says.
 """
 
 from __future__ import annotations
@@ -20,13 +24,15 @@ from dash import Input, Output, State, ctx, dcc, html
 
 from metrics import results
 from metrics.recompute import recompute
-from scorecard.audit import current_viewer
+from scorecard.audit import audit_request, current_viewer
 from scorecard.components.load_tables import loads_table
 from scorecard.components.markup import props
 from scorecard.components.tables import download_link, frame_table
 from scorecard.context import AppContext, get_context
 from scorecard.errors import UserFacingError
 from scorecard.formatting import format_number, plural
+from scorecard.scope import visible_load_ids, visible_loads
+from scorecard.websecurity import session_owner, signed_in_user
 from store.extracts import EXTRACTS, KIND_ORDER
 
 PREFIX = "loads"
@@ -47,6 +53,20 @@ def _decode(contents: str, name: str) -> bytes:
         ) from None
 
 
+def _files(app: AppContext, contents: list[str], names: list[str]) -> list[tuple[str, bytes]]:
+    """The uploaded files' bytes, each within the size limit."""
+    limit = app.settings.upload_max_bytes
+    files = []
+    for c, name in zip(contents, names, strict=True):
+        data = _decode(c, name)
+        if len(data) > limit:
+            raise UserFacingError(
+                f"{name}: the file is {len(data) / 1048576:.1f} MB; the limit is {limit // 1048576} MB."
+            )
+        files.append((name, data))
+    return files
+
+
 def load_options(app: AppContext, kind: str | None, la: str | None, partner: str | None) -> Any:
     """The loaders' options for a browser upload (key from the settings)."""
     from loaders.pipeline import LoadOptions
@@ -59,6 +79,9 @@ def load_options(app: AppContext, kind: str | None, la: str | None, partner: str
         )
     except PseudonymKeyError as exc:
         raise UserFacingError(str(exc)) from None
+    user = signed_in_user()
+    if user is not None and user.role == "partner":
+        partner = user.agency  # a partner uploads for its own agency only
     return LoadOptions(
         key=key,
         kind=None if kind in (None, "", AUTO_KIND) else kind,
@@ -70,14 +93,30 @@ def load_options(app: AppContext, kind: str | None, la: str | None, partner: str
     )
 
 
-def prepare_all(app: AppContext, contents: list[str], names: list[str], options: Any) -> list[Any]:
-    """Read and validate every file without writing anything."""
+def prepare_all(app: AppContext, files: list[tuple[str, bytes]], options: Any) -> list[Any]:
+    """Read and validate every file without writing anything; a file with rows for an LA
+    the user is not granted is refused (a load replaces that LA's records)."""
     from loaders.pipeline import prepare_bytes
 
-    return [
-        prepare_bytes(app.engine, name, _decode(c, name), options)
-        for c, name in zip(contents, names, strict=True)
-    ]
+    prepared = [prepare_bytes(app.engine, name, data, options) for name, data in files]
+    user = signed_in_user()
+    for p in prepared:
+        outside = sorted(la for la in las_of(p) if user is None or not user.may_see_la(la))
+        if outside:
+            raise UserFacingError(
+                f"{p.outcome.file}: has rows for LA {', '.join(outside)}, which your account is not "
+                "granted; nothing was loaded. Ask an administrator, or remove those rows."
+            )
+    return prepared
+
+
+def las_of(prepared: Any) -> set[str]:
+    """The LAs a prepared file would write rows for."""
+    found: set[str] = set()
+    for table in prepared.tables:
+        counts = table.counts
+        found |= {str(la) for la in counts.loc[counts["rows_loaded"] > 0, "la_code"].dropna()}
+    return found
 
 
 def loadable(prepared: Any) -> bool:
@@ -214,7 +253,8 @@ def commit_all(app: AppContext, prepared: list[Any]) -> list[Any]:
 
 
 def history_view(app: AppContext) -> Any:
-    loads = results.load_history(app.engine, limit=HISTORY_SHOWN)
+    allowed = visible_load_ids(app.engine, signed_in_user())
+    loads = visible_loads(results.load_history(app.engine, limit=HISTORY_SHOWN), allowed)
     if loads.empty:
         return html.P("No files have been loaded yet.")
     table = loads_table(loads)
@@ -294,8 +334,14 @@ def layout(**_query: Any) -> html.Div:
                             ]
                         ),
                         multiple=True,
+                        max_size=app.settings.upload_max_bytes,
                         className="sc-upload",
                     ),
+                    html.P(
+                        f"Files of up to {app.settings.upload_max_mb} MB each.",
+                        className="form-text",
+                    ),
+                    dcc.Store(id=f"{PREFIX}-token"),
                 ],
                 className="mb-3",
                 **props(data_upload_label=UPLOAD_LABEL),
@@ -349,10 +395,17 @@ def retract_view(app: AppContext, load_id: Any) -> Any:
 
     if load_id is None or str(load_id).strip() == "":
         return dbc.Alert("Enter the number of the load to retract.", color="warning")
+    user = signed_in_user()
+    visible = visible_load_ids(app.engine, user)
+    if user is None or not user.can("retract") or (visible is not None and int(load_id) not in visible):
+        # Another LA's load is answered as if it did not exist (SECURITY.md: granted LAs).
+        return dbc.Alert(f"Not retracted: there is no load {int(load_id)} you may retract.", color="warning")
     try:
         done = retract_load(app.engine, int(load_id), by=current_viewer() or "dashboard user")
     except RetractError as exc:
         return dbc.Alert(f"Not retracted: {exc}", color="warning")
+    # After the retraction's own transaction: a second writer inside it would wait on SQLite.
+    audit_request(app.engine, "retract", f"load {int(load_id)}: {done}")
     # A retraction is no new load: the incremental plan cannot see it, so all is redone.
     recompute(app.engine, targets_file=app.settings.targets_file, full=True)
     after = "The indicators have been recomputed."
@@ -377,34 +430,45 @@ def preview_upload(
     kind: str | None,
     la: str | None,
     partner: str | None,
-) -> tuple[Any, bool, bool, Any]:
-    """Validate the uploaded files and show what confirming would do; nothing is written."""
+) -> tuple[Any, bool, bool, Any, str | None]:
+    """Validate the uploaded files and show what confirming would do; nothing is written.
+    The files wait on the server under the returned token until confirmed or cancelled."""
+    app = get_context()
     if ctx.triggered_id == f"{PREFIX}-cancel" or not contents or not names:
+        app.previews.discard(session_owner())
         message = (
             html.P("Upload cancelled: nothing was loaded.")
             if ctx.triggered_id == f"{PREFIX}-cancel"
             else None
         )
-        return None, True, True, message
-    app = get_context()
-    prepared = prepare_all(app, contents, names, load_options(app, kind, la, partner))
-    return preview_view(prepared), not any(loadable(p) for p in prepared), False, None
+        return None, True, True, message, None
+    files = _files(app, contents, names)
+    options = load_options(app, kind, la, partner)
+    prepared = prepare_all(app, files, options)
+    choices = {"kind": kind, "la": la, "partner": partner}
+    token = app.previews.put(session_owner(), files, choices)
+    audit_request(app.engine, "upload.preview", ", ".join(n for n, _ in files), options.default_la)
+    return preview_view(prepared), not any(loadable(p) for p in prepared), False, None, token
 
 
-def confirm_upload(
-    _n: int | None,
-    contents: list[str] | None,
-    names: list[str] | None,
-    kind: str | None,
-    la: str | None,
-    partner: str | None,
-) -> tuple[Any, Any, bool, bool, Any]:
-    """Validate again, load the files that have rows to load, then recompute the indicators."""
-    if not contents or not names:
-        return html.P("Upload the files first."), dash.no_update, True, True, dash.no_update
+def confirm_upload(_n: int | None, token: str | None) -> tuple[Any, Any, bool, bool, Any, None]:
+    """Load the previewed files (validated again) that have rows to load, then recompute.
+
+    Only a token this session's preview returned loads anything."""
     app = get_context()
-    prepared = prepare_all(app, contents, names, load_options(app, kind, la, partner))
+    pending = app.previews.take(session_owner(), token)
+    if pending is None:
+        message = dbc.Alert(
+            "Upload the files and check the preview first: nothing was loaded.", color="warning"
+        )
+        return message, dash.no_update, True, True, dash.no_update, None
+    choices = pending.choices
+    options = load_options(app, choices.get("kind"), choices.get("la"), choices.get("partner"))
+    prepared = prepare_all(app, pending.files, options)
     outcomes = commit_all(app, prepared)
+    for o in outcomes:
+        detail = f"load {o.load_id}: {o.file} ({o.kind}), {o.rows_loaded} rows"
+        audit_request(app.engine, "load", detail, options.default_la)
     lines = [
         html.Li(
             f"{o.file}: {o.status}, {plural(o.rows_loaded, 'row')} loaded, "
@@ -419,6 +483,7 @@ def confirm_upload(
             True,
             True,
             history_view(app),
+            None,
         )
     recompute(app.engine, targets_file=app.settings.targets_file)
     after = "The indicators have been recomputed."
@@ -430,7 +495,7 @@ def confirm_upload(
         ],
         color="success",
     )
-    return result, None, True, True, history_view(app)
+    return result, None, True, True, history_view(app), None
 
 
 def register(app: dash.Dash) -> None:
@@ -448,6 +513,7 @@ def register(app: dash.Dash) -> None:
         Output(f"{PREFIX}-confirm", "disabled"),
         Output(f"{PREFIX}-cancel", "disabled"),
         Output(f"{PREFIX}-result", "children"),
+        Output(f"{PREFIX}-token", "data"),
         Input(f"{PREFIX}-upload", "contents"),
         Input(f"{PREFIX}-cancel", "n_clicks"),
         State(f"{PREFIX}-upload", "filename"),
@@ -462,12 +528,9 @@ def register(app: dash.Dash) -> None:
         Output(f"{PREFIX}-confirm", "disabled", allow_duplicate=True),
         Output(f"{PREFIX}-cancel", "disabled", allow_duplicate=True),
         Output(f"{PREFIX}-history", "children"),
+        Output(f"{PREFIX}-token", "data", allow_duplicate=True),
         Input(f"{PREFIX}-confirm", "n_clicks"),
-        State(f"{PREFIX}-upload", "contents"),
-        State(f"{PREFIX}-upload", "filename"),
-        State(f"{PREFIX}-kind", "value"),
-        State(f"{PREFIX}-la", "value"),
-        State(f"{PREFIX}-partner", "value"),
+        State(f"{PREFIX}-token", "data"),
         prevent_initial_call=True,
     )(confirm_upload)
     app.callback(

@@ -18,6 +18,7 @@ from dash import Input, Output, State, dcc, html
 from metrics import results
 from metrics.periods import month_end, periods_ending, shift_month
 from scorecard import exports
+from scorecard.audit import audit_request
 from scorecard.components.coverage import coverage_text, icons_month_text
 from scorecard.components.filters import filters_bar, notices
 from scorecard.components.markup import raw
@@ -37,6 +38,7 @@ from scorecard.pagekit import (
     window_note,
 )
 from scorecard.state import FILTER_KEYS, Filters, resolve
+from scorecard.websecurity import suppressed_only
 
 PREFIX = "scorecard"
 INCLUDE = FILTER_KEYS
@@ -55,10 +57,16 @@ def _export_controls() -> html.Div:
                                 "label": "For sharing (small numbers suppressed)",
                                 "value": exports.SHARING,
                             },
-                            {
-                                "label": "Operational (unsuppressed, not for sharing)",
-                                "value": exports.OPERATIONAL,
-                            },
+                            *(
+                                []
+                                if suppressed_only()
+                                else [
+                                    {
+                                        "label": "Operational (unsuppressed, not for sharing)",
+                                        "value": exports.OPERATIONAL,
+                                    }
+                                ]
+                            ),
                         ],
                         value=exports.SHARING,
                         inline=True,
@@ -136,6 +144,8 @@ def view_data(
         app.engine, filters.la, filters.grain, filters.period_end, breakdown, group
     )
     months = sparkline_months(filters.period_end)
+    if suppressed_only():  # the board: small numbers suppressed, no monthly detail
+        return exports.suppress(frame, app.settings.suppression_threshold, app.registry), {}, months
     monthly = results.monthly_values(
         app.engine, filters.la, breakdown, group, months[0], month_end(filters.period_end)
     )
@@ -218,7 +228,10 @@ def download_view(_xlsx: int | None, _csv: int | None, version: str, *values: An
     if filters.la is None or filters.period_end is None:
         return dash.no_update, dbc.Alert("There are no results to download yet.", color="warning")
     file_type = "csv" if triggered_key(PREFIX) == "export-csv" else "xlsx"
+    if suppressed_only():
+        version = exports.SHARING  # the board's exports are always the sharing version
     export = build_export(app, filters, version or exports.SHARING, file_type)
+    audit_request(app.engine, "export", f"{export.filename} ({version or exports.SHARING})", filters.la)
     message = f"Downloaded {export.filename}."
     return dcc.send_bytes(export.content, export.filename, type=export.mime), message
 

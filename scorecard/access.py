@@ -1,0 +1,215 @@
+"""Who may do what: roles, their permissions, and the authorisation map of pages and callbacks.
+
+``shared/docs/SECURITY.md`` ("Who may see what") is the source; this module is its
+table as data, checked on the server by ``scorecard.websecurity`` before any page or
+callback runs, and by the callbacks themselves for the data they return (LA scope,
+a partner's agency, suppression for the board).
+
+Readings taken where the spec leaves a choice:
+
+- **board** sees only the scorecard page, always suppressed (the sharing version of
+  its table and export). The other pages show operational, unsuppressed numbers and
+  have no suppressed version, so they are closed to the board rather than shown
+  unsuppressed.
+- **partner** sees the aggregate pages of the LAs it is granted, the load history and
+  rejected rows of its own agency's loads (``loads.partner`` is the agency), and the
+  records behind front-door indicators (contacts and referrals) whose source rolls up
+  to its agency. Its uploads are attributed to its agency whatever the form says.
+  Writing commentary "on its own agency's measures" needs partner-owned measures,
+  which the store does not have yet: partners read commentary only.
+- **LA scope**: a user sees the LAs granted (``user_las``; ``*`` grants every LA);
+  an administrator sees every LA. An LA outside the grant is treated like an LA with
+  no results (the page shows a granted LA instead), so its existence is not revealed.
+- A callback whose outputs are not in :data:`CALLBACK_PERMISSIONS` needs ``view`` (a
+  signed-in user who may see aggregates); callbacks that return anything more are
+  listed, and ``tests/test_security_access.py`` fails when a new callback's output
+  is missing from the map, so the choice is made on purpose.
+
+Example::
+
+    >>> user = User(1, "pat", "partner", agency="Police", las=frozenset({"394"}))
+    >>> [p for p in sorted(PERMISSIONS) if user.can(p)]
+    ['loads', 'operational', 'records', 'upload', 'view']
+    >>> sorted(permissions_for_outputs("..indicator-records-file.data...indicator-content.children.."))
+    ['operational', 'records']
+    >>> page_permission("/indicator/referrals"), page_permission("/admin/users")
+    ('operational', 'admin')
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+Role = Literal["board", "partner", "manager", "analyst", "admin"]
+ROLES: tuple[Role, ...] = ("board", "partner", "manager", "analyst", "admin")
+EVERY_LA = "*"
+
+PERMISSIONS: dict[str, str] = {
+    "view": "aggregate pages",
+    "operational": "operational (unsuppressed) aggregates",
+    "records": "record lists behind a number and their downloads",
+    "loads": "load history and rejected rows",
+    "upload": "upload and load extracts",
+    "retract": "retract a load",
+    "comment": "write commentary and clinic actions",
+    "targets": "targets and the measures file",
+    "admin": "users, roles and the audit log",
+}
+
+ROLE_PERMISSIONS: dict[Role, frozenset[str]] = {
+    "board": frozenset({"view"}),
+    "partner": frozenset({"view", "operational", "records", "loads", "upload"}),
+    "manager": frozenset({"view", "operational", "records", "loads", "comment"}),
+    "analyst": frozenset(
+        {"view", "operational", "records", "loads", "upload", "retract", "comment", "targets"}
+    ),
+    "admin": frozenset(PERMISSIONS),
+}
+
+ROLE_TEXT: dict[Role, str] = {
+    "board": "Board member: suppressed aggregates only",
+    "partner": "Partner: one agency's rows, loads and uploads",
+    "manager": "Manager: record lists and operational views for the granted LAs",
+    "analyst": "Analyst: everything for the granted LAs, loads, targets, commentary",
+    "admin": "Administrator: users and roles, the audit log, and everything an analyst has",
+}
+
+
+@dataclass(frozen=True)
+class User:
+    """A signed-in person as the pages see them (no password hash)."""
+
+    user_id: int
+    username: str
+    role: Role
+    agency: str | None = None
+    las: frozenset[str] = field(default_factory=frozenset)
+    active: bool = True
+
+    def can(self, permission: str) -> bool:
+        """True when the user's role carries the permission."""
+        if permission not in PERMISSIONS:
+            raise KeyError(f"unknown permission {permission!r}: expected one of {', '.join(PERMISSIONS)}")
+        return self.active and permission in ROLE_PERMISSIONS[self.role]
+
+    # What Flask-Login asks of a user object.
+    @property
+    def is_authenticated(self) -> bool:
+        return self.active
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    @property
+    def is_anonymous(self) -> bool:
+        return False
+
+    def get_id(self) -> str:
+        return str(self.user_id)
+
+    @property
+    def every_la(self) -> bool:
+        return self.role == "admin" or EVERY_LA in self.las
+
+    def may_see_la(self, la_code: str | None) -> bool:
+        return la_code is not None and (self.every_la or la_code in self.las)
+
+    def visible_las(self, las: list[str]) -> list[str]:
+        """The LAs of ``las`` this user may see, in the same order."""
+        return [la for la in las if self.may_see_la(la)]
+
+    @property
+    def always_suppressed(self) -> bool:
+        """The board sees suppressed numbers only."""
+        return not self.can("operational")
+
+
+# Pages by path prefix (longest first wins); a path not listed needs "operational".
+PAGE_PERMISSIONS: dict[str, str] = {
+    "/admin": "admin",
+    "/loads": "loads",
+    "/data-quality": "loads",
+    "/indicator": "operational",
+    "/journey": "operational",
+    "/partners": "operational",
+    "/early-help": "operational",
+    "/": "view",
+}
+
+# Callback outputs (component ids) that need more than "view". A callback needs every
+# permission of its outputs. Filter controls, page content and the scorecard table are
+# "view"; the callbacks scope their data to the user.
+CALLBACK_PERMISSIONS: dict[str, str] = {
+    "indicator-content": "operational",
+    "indicator-comments": "operational",
+    "indicator-comment-body": "operational",
+    "indicator-comment-message": "operational",
+    "indicator-records": "records",
+    "indicator-records-file": "records",
+    "journey-content": "operational",
+    "partners-content": "operational",
+    "early-help-content": "operational",
+    "data-quality-content": "loads",
+    "data-quality-loads": "loads",
+    "data-quality-rejects": "loads",
+    "data-quality-rejects-file": "loads",
+    "loads-preview": "upload",
+    "loads-confirm": "upload",
+    "loads-cancel": "upload",
+    "loads-result": "upload",
+    "loads-history": "upload",
+    "loads-token": "upload",
+    "loads-retract-result": "retract",
+    "admin-users-table": "admin",
+    "admin-users-message": "admin",
+    "admin-audit-table": "admin",
+}
+# Prefixes of whole pages' callbacks (filter controls included).
+CALLBACK_PREFIXES: dict[str, str] = {
+    "indicator-": "operational",
+    "journey-": "operational",
+    "partners-": "operational",
+    "early-help-": "operational",
+    "data-quality-": "loads",
+    "loads-": "upload",
+    "admin-": "admin",
+}
+
+
+def output_ids(output: str) -> list[str]:
+    """The component ids in a Dash callback's ``output`` string.
+
+    >>> output_ids("..a.children...b-c.data..")
+    ['a', 'b-c']
+    >>> output_ids("x.children")
+    ['x']
+    """
+    text = output.strip()
+    parts = text[2:-2].split("...") if text.startswith("..") and text.endswith("..") else [text]
+    return [part.rsplit(".", 1)[0] for part in parts if part]
+
+
+def permission_for_id(component_id: str) -> str:
+    if component_id in CALLBACK_PERMISSIONS:
+        return CALLBACK_PERMISSIONS[component_id]
+    for prefix, permission in CALLBACK_PREFIXES.items():
+        if component_id.startswith(prefix):
+            return permission
+    return "view"
+
+
+def permissions_for_outputs(output: str) -> frozenset[str]:
+    """Every permission a callback with these outputs needs."""
+    return frozenset(permission_for_id(i) for i in output_ids(output))
+
+
+def page_permission(path: str) -> str:
+    """The permission a page path needs."""
+    for prefix in sorted(PAGE_PERMISSIONS, key=len, reverse=True):
+        if prefix == "/" and path in ("", "/"):
+            return PAGE_PERMISSIONS[prefix]
+        if prefix != "/" and (path == prefix or path.startswith(prefix + "/")):
+            return PAGE_PERMISSIONS[prefix]
+    return "operational"
