@@ -24,7 +24,7 @@ from scorecard.components.shell import SHELL_ID, shell
 from scorecard.context import AppContext, get_context, install
 from scorecard.errors import handle_callback_error
 from scorecard.pagekit import ROUTED
-from scorecard.pages import data_quality, early_help, indicator, journey, loads, partners
+from scorecard.pages import actions, data_quality, early_help, indicator, journey, loads, partners
 from scorecard.pages import scorecard as scorecard_page
 from scorecard.settings import Settings
 from store.engine import open_store
@@ -32,7 +32,7 @@ from store.engine import open_store
 PACKAGE_DIR = Path(__file__).resolve().parent
 
 # Every page of the dashboard; the navigation order is each page's ``order``.
-PAGES = (scorecard_page, journey, indicator, partners, early_help, data_quality, loads)
+PAGES = (scorecard_page, journey, indicator, partners, early_help, data_quality, loads, actions)
 
 INDEX_STRING = """<!DOCTYPE html>
 <html lang="en-GB">

@@ -21,6 +21,7 @@ NAV: tuple[tuple[str, str], ...] = (
     ("/early-help", "Early help"),
     ("/data-quality", "Data quality"),
     ("/loads", "Data loads"),
+    ("/actions", "Actions"),
 )
 
 
