@@ -294,5 +294,5 @@ def test_cli_pack_writes_the_pdf_and_names_missing_periods(
     assert main([*args, "--audience", "clinic", "--out", str(out)]) == 0
     text = PdfReader(out).pages[1].extract_text()
     assert "clinic (operational, not for sharing)" in text
-    assert main([*args[:4], "--period", "2024-02", "--grain", "year", "--out", str(out)]) == 1
+    assert main([*args[:5], "--period", "2024-02", "--grain", "year", "--out", str(out)]) == 1
     assert "no year ending 2024-02" in capsys.readouterr().err
