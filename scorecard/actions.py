@@ -17,13 +17,14 @@ Readings:
 
 Example::
 
+    >>> from datetime import UTC
     >>> from store.engine import open_store
     >>> engine = open_store("sqlite:///:memory:")
     >>> scope = ActionScope("rereferrals_12m", la_code="394")
     >>> first = raise_action(engine, scope, "Audit 20 re-referrals", "J. Lead", date(2025, 4, 30), "A. Chair",
-    ...                      now=datetime(2025, 4, 2, 10, 0))
+    ...                      now=datetime(2025, 4, 2, 10, 0, tzinfo=UTC))
     >>> done = update_action(engine, first.action_id, "J. Lead", status="done", note="Audit done",
-    ...                      now=datetime(2025, 4, 20, 9, 0))
+    ...                      now=datetime(2025, 4, 20, 9, 0, tzinfo=UTC))
     >>> (done.status, done.owner, [v.status for v in action_history(engine, first.action_id)])
     ('done', 'J. Lead', ['done', 'open'])
     >>> is_overdue(first, date(2025, 5, 1)), is_overdue(done, date(2025, 5, 1))
@@ -43,6 +44,7 @@ from sqlalchemy import Engine, func, insert, select
 
 from scorecard.safe_export import safe_cell
 from store.schema import clinic_action_versions, clinic_actions
+from store.times import utc_now
 
 Status = Literal["open", "done", "dropped"]
 STATUSES: tuple[str, ...] = get_args(Status)
@@ -151,7 +153,7 @@ def raise_action(
         raise ActionError("Choose the indicator the action is about.")
     if due_date is None:
         raise ActionError("Enter the date the action is due.")
-    created = (now or datetime.now()).replace(microsecond=0)
+    created = (now or utc_now()).replace(microsecond=0)
     with engine.begin() as conn:
         result = conn.execute(
             insert(clinic_actions).values(
@@ -208,7 +210,7 @@ def update_action(
         "status": _status(status) if status is not None else current.status,
         "note": (note or "").strip()[:MAX_BODY] or None,
         "author": by,
-        "created_at": (now or datetime.now()).replace(microsecond=0),
+        "created_at": (now or utc_now()).replace(microsecond=0),
     }
     with engine.begin() as conn:
         conn.execute(insert(clinic_action_versions).values(**values))

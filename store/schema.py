@@ -311,7 +311,7 @@ clinic_actions = Table(
     Column("team", Text, nullable=True),
     Column("agency", Text, nullable=True),
     Column("created_by", String(200), nullable=False),
-    Column("created_at", DateTime, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
     Index("ix_clinic_actions_kpi", "kpi_id", "la_code"),
 )
 
@@ -328,6 +328,6 @@ clinic_action_versions = Table(
     # What changed and why ("Audit done; re-referrals were duplicates").
     Column("note", Text, nullable=True),
     Column("author", String(200), nullable=False),
-    Column("created_at", DateTime, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
     Index("ix_clinic_action_versions_action", "action_id"),
 )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -32,7 +32,7 @@ def _raise(engine: Engine, kpi: str = "rereferrals_12m", **scope: object) -> int
         "J. Lead",
         DUE,
         "A. Chair",
-        now=datetime(2025, 4, 2, 10, 0),
+        now=datetime(2025, 4, 2, 10, 0, tzinfo=UTC),
     )
     return action.action_id
 
@@ -40,9 +40,9 @@ def _raise(engine: Engine, kpi: str = "rereferrals_12m", **scope: object) -> int
 def test_an_action_keeps_every_version(engine: Engine) -> None:
     action_id = _raise(engine, la_code="394", grain="month", period_end=date(2025, 3, 31), team="Duty")
     update_action(
-        engine, action_id, "J. Lead", owner="K. Other", note="handed over", now=datetime(2025, 4, 3)
+        engine, action_id, "J. Lead", owner="K. Other", note="handed", now=datetime(2025, 4, 3, tzinfo=UTC)
     )
-    done = update_action(engine, action_id, "K. Other", status="done", now=datetime(2025, 4, 20))
+    done = update_action(engine, action_id, "K. Other", status="done", now=datetime(2025, 4, 20, tzinfo=UTC))
     assert (done.status, done.owner, done.body, done.due_date) == (
         "done",
         "K. Other",
@@ -57,7 +57,7 @@ def test_an_action_keeps_every_version(engine: Engine) -> None:
         ("open", "K. Other", "J. Lead"),
         ("open", "J. Lead", "A. Chair"),
     ]
-    assert history[1].note == "handed over"
+    assert history[1].note == "handed"
 
 
 def test_filters_owner_status_la_and_overdue_boundary(engine: Engine) -> None:
