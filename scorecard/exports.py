@@ -45,7 +45,7 @@ from scorecard.formatting import (
     period_label,
     round_half_up,
 )
-from scorecard.safe_export import csv_bytes, xlsx_text
+from scorecard.safe_export import xlsx_text
 from scorecard.state import Filters
 
 SHARING = _SHARING

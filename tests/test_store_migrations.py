@@ -119,7 +119,7 @@ def test_a_store_made_by_the_release_before_upgrades_in_place(
     assert "from schema version 1 (the release before migrations) to schema revision" in out
 
     after = pre_migrations.dump(store_url)
-    # Tables added by later revisions (clinic actions, 0003) start empty.
+    # Tables added by later revisions (clinic actions, 0004) start empty.
     added = {n for n, r in after.items() if n not in counts and not r}
     assert {n: len(r) for n, r in after.items() if n != "alembic_version" and n not in added} == {
         **counts,
