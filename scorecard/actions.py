@@ -33,7 +33,6 @@ Example::
 
 from __future__ import annotations
 
-import csv
 import io
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -42,7 +41,7 @@ from typing import Any, Literal, get_args
 
 from sqlalchemy import Engine, func, insert, select
 
-from scorecard.safe_export import safe_cell
+from scorecard.safe_export import write_records_csv
 from store.schema import clinic_action_versions, clinic_actions
 from store.times import utc_now
 
@@ -352,8 +351,5 @@ def action_records(actions: Sequence[Action], today: date) -> list[dict[str, Any
 def actions_csv(actions: Sequence[Action], today: date) -> str:
     """The actions as CSV, text cells escaped against formula injection."""
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(CSV_COLUMNS)
-    for record in action_records(actions, today):
-        writer.writerow([safe_cell(record[c]) for c in CSV_COLUMNS])
+    write_records_csv(out, action_records(actions, today), CSV_COLUMNS, lineterminator="\n")
     return out.getvalue()
