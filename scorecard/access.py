@@ -135,6 +135,8 @@ PAGE_PERMISSIONS: dict[str, str] = {
     "/journey": "operational",
     "/partners": "operational",
     "/early-help": "operational",
+    # Clinic actions are read and written by those who may write commentary (SECURITY.md).
+    "/actions": "comment",
     "/": "view",
 }
 
@@ -148,6 +150,8 @@ CALLBACK_PERMISSIONS: dict[str, str] = {
     "indicator-comment-message": "operational",
     "indicator-records": "records",
     "indicator-records-file": "records",
+    "indicator-actions-list": "comment",
+    "indicator-actions-message": "comment",
     "journey-content": "operational",
     "partners-content": "operational",
     "early-help-content": "operational",
@@ -161,6 +165,9 @@ CALLBACK_PERMISSIONS: dict[str, str] = {
     "loads-result": "upload",
     "loads-history": "upload",
     "loads-token": "upload",
+    "actions-list": "comment",
+    "actions-csv": "comment",
+    "actions-update-message": "comment",
     "loads-retract-result": "retract",
     "admin-users-table": "admin",
     "admin-users-message": "admin",
@@ -174,6 +181,7 @@ CALLBACK_PREFIXES: dict[str, str] = {
     "early-help-": "operational",
     "data-quality-": "loads",
     "loads-": "upload",
+    "actions-": "comment",
     "admin-": "admin",
 }
 
