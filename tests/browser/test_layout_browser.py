@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from tests.browser import test_dashboard_browser as base
+from tests.browser.conftest import sign_in
 from tests.browser.test_dashboard_browser import (
     PAGES,
     PENDING_SCRIPT,
@@ -35,6 +36,7 @@ def _tab(server: dict[str, Any], browser: Any, width: int, height: int = 900) ->
     page.set_default_timeout(TIMEOUT)
     watch = Watch(server["base"])
     watch.attach(page)
+    sign_in(page, server["base"], server["db"], "admin")
     return context, page, watch
 
 
