@@ -11,8 +11,9 @@ import dash_bootstrap_components as dbc
 from dash import Input, Output, State, ctx, html
 
 from scorecard.actions import ActionScope, action_history, is_overdue, list_actions, raise_action
-from scorecard.audit import current_viewer
+from scorecard.audit import audit_request, current_viewer
 from scorecard.context import get_context
+from scorecard.websecurity import scope_las, signed_in_user
 
 PANEL = "indicator-actions"
 
@@ -23,6 +24,22 @@ def author(typed: str | None) -> str | None:
     The one hook for sign-in: ``current_viewer`` (scorecard/audit.py) returns the
     signed-in user once the web server or the app signs people in."""
     return current_viewer() or typed
+
+
+def write_refused() -> Any | None:
+    """A refusal when the signed-in user may read actions but not write them (partners
+    and the board, SECURITY.md); None when they may. Checked on the server in the
+    callback, whatever the page showed."""
+    user = signed_in_user()
+    if user is not None and user.can("comment"):
+        return None
+    return dbc.Alert("Your role may read actions but not raise or change them.", color="danger")
+
+
+def visible_actions(actions: list[Any]) -> list[Any]:
+    """The actions naming no LA or an LA the signed-in user may see."""
+    shown = set(scope_las(sorted({a.scope.la_code for a in actions if a.scope.la_code})))
+    return [a for a in actions if a.scope.la_code is None or a.scope.la_code in shown]
 
 
 def name_field(component_id: str) -> list[Any]:
@@ -71,7 +88,7 @@ def actions_panel() -> html.Section:
 def panel_view(kpi_id: str, la_code: str | None, today: date) -> Any:
     """The indicator's actions for the LA, each with its history on demand."""
     app = get_context()
-    found = list_actions(app.engine, kpi_id=kpi_id, la_code=la_code)
+    found = visible_actions(list_actions(app.engine, kpi_id=kpi_id, la_code=la_code))
     if not found:
         return html.P("No actions for this indicator yet.", className="text-muted")
     items = []
@@ -123,7 +140,9 @@ def show_or_raise_action(
     """The indicator's actions; on "Raise action", record one for the LA and period shown."""
     app = get_context()
     message: Any = ""
-    if ctx.triggered_id == f"{PANEL}-save":
+    if ctx.triggered_id == f"{PANEL}-save" and (refused := write_refused()) is not None:
+        message = refused
+    elif ctx.triggered_id == f"{PANEL}-save":
         try:
             due_date = date.fromisoformat(due) if due else None
             period_end = date.fromisoformat(period) if period else None
@@ -131,6 +150,7 @@ def show_or_raise_action(
                 kpi_id, la_code or None, grain or None, period_end, team=(group or "").strip() or None
             )
             saved = raise_action(app.engine, scope, body, owner, due_date, author(typed))
+            audit_request(app.engine, "comment", f"{kpi_id}: action {saved.action_id} raised", la_code)
             message = dbc.Alert(f"Action {saved.action_id} raised for {saved.owner}.", color="success")
         except ValueError as exc:  # ActionError, or a malformed date
             message = dbc.Alert(str(exc), color="danger")

@@ -24,7 +24,8 @@ from scorecard.actions import (
     list_actions,
     update_action,
 )
-from scorecard.components.actions_panel import author, name_field
+from scorecard.audit import audit_request
+from scorecard.components.actions_panel import author, name_field, visible_actions, write_refused
 from scorecard.components.tables import frame_table
 from scorecard.context import get_context
 
@@ -74,7 +75,7 @@ def _filters_form(owner: str, status: str, overdue: bool) -> html.Div:
     )
 
 
-def _update_form() -> html.Section:
+def _update_form(hidden: bool = False) -> html.Section:
     return html.Section(
         [
             html.H2("Update an action", className="h4"),
@@ -94,6 +95,7 @@ def _update_form() -> html.Section:
             html.Div(id=f"{PREFIX}-update-message", role="status", className="mt-2"),
         ],
         className="mt-4 sc-no-print",
+        hidden=hidden,
     )
 
 
@@ -110,9 +112,16 @@ def layout(owner: str = "", status: str = "", overdue: str = "", **_query: Any) 
             _filters_form(owner, status, overdue in ("1", "true", "yes")),
             html.Div(id=f"{PREFIX}-list"),
             html.A("Download these actions (CSV)", id=f"{PREFIX}-csv", className="sc-download"),
-            _update_form(),
+            # kept in the layout (the callback reads it) but hidden from those who may not write
+            _update_form(hidden=write_refused() is not None),
         ]
     )
+
+
+def get_action_visible(engine: Any, action_id: int) -> Action | None:
+    """The action if it exists and names no LA or one the signed-in user may see."""
+    found = visible_actions(list_actions(engine, action_ids=[action_id]))
+    return found[0] if found else None
 
 
 def show_actions(
@@ -131,16 +140,28 @@ def show_actions(
     app = get_context()
     today = date.today()
     message: Any = ""
-    if ctx.triggered_id == f"{PREFIX}-update-save":
+    if ctx.triggered_id == f"{PREFIX}-update-save" and (refused := write_refused()) is not None:
+        message = refused
+    elif ctx.triggered_id == f"{PREFIX}-update-save":
         try:
             if not action_id:
                 raise ActionError("Enter the number of the action to update.")
+            if get_action_visible(app.engine, int(action_id)) is None:
+                raise ActionError(f"There is no action {int(action_id)} you may see.")
             updated = update_action(app.engine, int(action_id), author(typed), status=new_status, note=note)
+            audit_request(
+                app.engine,
+                "comment",
+                f"{updated.scope.kpi_id}: action {updated.action_id} updated",
+                updated.scope.la_code,
+            )
             message = dbc.Alert(f"Action {updated.action_id} is now {updated.status}.", color="success")
         except ActionError as exc:
             message = dbc.Alert(str(exc), color="danger")
-    found = list_actions(
-        app.engine, owner=owner or None, status=status or None, overdue_on=today if overdue else None
+    found = visible_actions(
+        list_actions(
+            app.engine, owner=owner or None, status=status or None, overdue_on=today if overdue else None
+        )
     )
     href = "data:text/csv;charset=utf-8," + quote("\ufeff" + actions_csv(found, today))
     return actions_table(found, today, "Clinic actions"), href, f"actions_{today:%Y-%m-%d}.csv", message
