@@ -109,8 +109,10 @@ def export_value(column: str, value: Any) -> Any:
     >>> export_value("value", 12.0), export_value("period_end", date(2024, 3, 31)), export_value("note", None)
     (12, '2024-03-31', None)
     """
-    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
+    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA or value == "":
         return None
+    if value == "c":  # hidden by disclosure control (``scorecard kpis --audience board``)
+        return "c"
     if column in NUMBER_COLUMNS:
         number = float(value)
         return int(number) if number.is_integer() else number

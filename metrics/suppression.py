@@ -18,8 +18,9 @@ Readings taken where the spec is silent:
 - A cell with no value (a blank numerator, denominator or value, e.g. no value
   because the denominator is 0) stays blank (``""``) even in a suppressed row: there
   is nothing to hide, and ``c`` would claim a value exists.
-- Only primary suppression: a suppressed group can sometimes be recovered by
-  subtracting the other groups from the total; that is for the caller to avoid.
+- Only primary suppression, row by row: a suppressed group can be recovered by
+  subtracting the other groups from the total. Outputs for sharing therefore go
+  through ``metrics.disclosure``, which adds secondary suppression (docs/disclosure.md).
 
 Cells come back display-ready: an ``int`` for a whole number (numerators,
 denominators, the value of a count or median), a ``float`` otherwise (percentages and

@@ -135,6 +135,9 @@ PAGE_PERMISSIONS: dict[str, str] = {
     "/journey": "operational",
     "/partners": "operational",
     "/early-help": "operational",
+    # Clinic actions are read by everyone who sees operational numbers and written by those
+    # who may write commentary (SECURITY.md); the callbacks check "comment" before a write.
+    "/actions": "operational",
     "/": "view",
 }
 
@@ -148,6 +151,8 @@ CALLBACK_PERMISSIONS: dict[str, str] = {
     "indicator-comment-message": "operational",
     "indicator-records": "records",
     "indicator-records-file": "records",
+    "indicator-actions-list": "operational",
+    "indicator-actions-message": "operational",
     "journey-content": "operational",
     "partners-content": "operational",
     "early-help-content": "operational",
@@ -161,6 +166,9 @@ CALLBACK_PERMISSIONS: dict[str, str] = {
     "loads-result": "upload",
     "loads-history": "upload",
     "loads-token": "upload",
+    "actions-list": "operational",
+    "actions-csv": "operational",
+    "actions-update-message": "operational",
     "loads-retract-result": "retract",
     "admin-users-table": "admin",
     "admin-users-message": "admin",
@@ -174,6 +182,7 @@ CALLBACK_PREFIXES: dict[str, str] = {
     "early-help-": "operational",
     "data-quality-": "loads",
     "loads-": "upload",
+    "actions-": "operational",
     "admin-": "admin",
 }
 

@@ -26,6 +26,7 @@ from scorecard.context import AppContext, get_context, install
 from scorecard.errors import handle_callback_error
 from scorecard.pagekit import ROUTED
 from scorecard.pages import (
+    actions,
     admin_audit,
     admin_users,
     data_quality,
@@ -51,6 +52,7 @@ PAGES = (
     early_help,
     data_quality,
     loads,
+    actions,
     admin_users,
     admin_audit,
 )

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from metrics.periods import GRAINS
+from scorecard import cli_meetings
 from scorecard.access import ROLES
 
 if TYPE_CHECKING:
@@ -195,6 +196,12 @@ def _parser() -> argparse.ArgumentParser:
     kpis.add_argument("--by", choices=["all", "locality", "team", "agency"], default="all")
     kpis.add_argument("--la", type=_la_code, metavar="CODE", help="one LA (default: every LA)")
     kpis.add_argument("--format", choices=["csv", "json"], default="csv")
+    kpis.add_argument(
+        "--audience",
+        choices=["operational", "board"],
+        default="operational",
+        help="board: as shared (disclosure control, docs/disclosure.md); default operational",
+    )
 
     srv = sub.add_parser(
         "serve", parents=[common], help="the dashboard (loads the samples into an empty store)"
@@ -228,6 +235,7 @@ def _parser() -> argparse.ArgumentParser:
         "--by-code", action="store_true", help="count the rejected rows by kind, column and reason code"
     )
 
+    cli_meetings.add_parsers(sub, common)
     return parser
 
 
@@ -254,6 +262,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "upgrade": _upgrade,
         "users": _users,
         "audit": _audit,
+        **cli_meetings.HANDLERS,
     }
     try:
         return handlers[args.command](args)
@@ -423,15 +432,18 @@ def _kpis(args: argparse.Namespace) -> int:
     if not results_are_current(engine):
         print("results are older than the latest load: recomputing first ...", file=sys.stderr)
         recompute(engine, targets_file=settings.targets_file)
-    frame = kpi_table(
-        engine,
-        load_registry(),
-        grain=args.grain,
-        first_month=args.first,
-        last_month=args.last,
-        by=args.by,
-        la_code=args.la,
-    )
+    where: dict[str, Any] = {
+        "grain": args.grain,
+        "first_month": args.first,
+        "last_month": args.last,
+        "la_code": args.la,
+    }
+    if args.audience == "board":
+        from metrics.disclosure import shared_kpi_table
+
+        frame = shared_kpi_table(engine, load_registry(), settings.suppression_threshold, by=args.by, **where)
+    else:
+        frame = kpi_table(engine, load_registry(), by=args.by, **where)
     columns = [*FIRST_COLUMNS, *MORE_COLUMNS]
     rows = export_rows(frame, columns)
     if args.format == "json":

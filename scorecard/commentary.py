@@ -125,3 +125,20 @@ def _history_in(conn: object, key: CommentKey) -> list[Comment]:
         .order_by(c.comment_id.desc())
     )
     return [Comment(*row) for row in conn.execute(query).fetchall()]  # type: ignore[attr-defined]
+
+
+def current_comments(engine: Engine, la_code: str, grain: str, period_end: date) -> dict[str, Comment]:
+    """The current commentary of every indicator for one LA and period, by kpi_id."""
+    c = comments.c
+    query = (
+        select(c.kpi_id, c.comment_id, c.body, c.author, c.created_at, c.supersedes)
+        .where(c.la_code == la_code, c.grain == grain, c.period_end == period_end)
+        .order_by(c.comment_id.desc())
+    )
+    with engine.connect() as conn:
+        rows = conn.execute(query).fetchall()
+    by_kpi: dict[str, list[Comment]] = {}
+    for row in rows:
+        by_kpi.setdefault(row[0], []).append(Comment(*row[1:]))
+    found = {kpi: current_comment(history) for kpi, history in by_kpi.items()}
+    return {kpi: comment for kpi, comment in found.items() if comment is not None}

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the test suite needs from Debian and npm, only where it is missing:
-# PostgreSQL (a real server for the store tests), Chromium (browser tests) and
+# PostgreSQL (a real server for the store tests), Chromium (browser tests), Pango (the
+# board pack's PDF renderer) and
 # axe-core (accessibility checks, served to the browser from .tools/).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -9,6 +10,9 @@ missing=()
 compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || missing+=(postgresql)
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 command -v npm >/dev/null || missing+=(npm)
+# The board pack's PDF renderer (WeasyPrint) needs Pango; the font is shipped in the package.
+ldconfig -p 2>/dev/null | grep -q "libpango-1.0.so" || missing+=(libpango-1.0-0)
+ldconfig -p 2>/dev/null | grep -q "libpangoft2-1.0.so" || missing+=(libpangoft2-1.0-0)
 
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then

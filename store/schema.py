@@ -465,3 +465,40 @@ def _append_only_ddl() -> list[DDL]:
 
 for _statement in _append_only_ddl():
     event.listen(audit_log, "after_create", _statement)
+
+# Clinic actions (scorecard/actions.py): what a meeting agreed to do about an indicator.
+# The action row holds what never changes (its indicator and scope, who raised it and
+# when); every edit of its text, owner, due date or status adds a version, so the
+# history is kept as commentary's is. The current state is the latest version.
+clinic_actions = Table(
+    "clinic_actions",
+    metadata,
+    Column("action_id", Integer, primary_key=True, autoincrement=True),
+    Column("kpi_id", String(64), nullable=False),
+    # Optional scope: an LA, a period (grain and period end), a team or an agency.
+    Column("la_code", String(16), nullable=True),
+    Column("grain", String(8), nullable=True),
+    Column("period_end", Date, nullable=True),
+    Column("team", Text, nullable=True),
+    Column("agency", Text, nullable=True),
+    Column("created_by", String(200), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Index("ix_clinic_actions_kpi", "kpi_id", "la_code"),
+)
+
+clinic_action_versions = Table(
+    "clinic_action_versions",
+    metadata,
+    Column("version_id", Integer, primary_key=True, autoincrement=True),
+    Column("action_id", Integer, ForeignKey("clinic_actions.action_id"), nullable=False),
+    Column("body", Text, nullable=False),
+    Column("owner", String(200), nullable=False),
+    Column("due_date", Date, nullable=False),
+    # open / done / dropped
+    Column("status", String(8), nullable=False),
+    # What changed and why ("Audit done; re-referrals were duplicates").
+    Column("note", Text, nullable=True),
+    Column("author", String(200), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Index("ix_clinic_action_versions_action", "action_id"),
+)

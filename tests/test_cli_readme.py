@@ -74,5 +74,5 @@ def test_every_command_and_option_of_the_help_is_in_the_readme(capsys: pytest.Ca
 def test_the_readme_check_sees_a_missing_option(capsys: pytest.CaptureFixture[str]) -> None:
     """The parse is not vacuous: it finds the options it should."""
     readme, _ = _readme_commands()
-    assert readme["kpis"] == {"--grain", "--from", "--to", "--by", "--la", "--format"}
+    assert readme["kpis"] == {"--grain", "--from", "--to", "--by", "--la", "--format", "--audience"}
     assert "--no-recompute" in _cli_commands(capsys)["load"]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 from datetime import date
+from urllib.parse import unquote
 
 import pandas as pd
 import pytest
@@ -139,7 +140,11 @@ def test_csv_escapes_formulas_and_keeps_numbers() -> None:
     assert rows[5] == ["'\tTab", "5"] and rows[6] == ["'\rCR", "6"]
     assert rows[-1] == ["Plain", ""]
     link = download_link(frame, "x.csv")
-    assert link.download == "x.csv" and link.href.startswith("data:text/csv")
+    assert link.download == "x_operational.csv" and link.href.startswith("data:text/csv")
+    first = unquote(link.href.partition(",")[2]).lstrip("\ufeff").splitlines()[0]
+    assert first.startswith("OPERATIONAL - NOT FOR SHARING")
+    shared = download_link(frame, "x.csv", audience="sharing", threshold=5)
+    assert shared.download == "x_sharing.csv" and "FOR SHARING" in unquote(shared.href)
 
 
 def test_tables_have_captions_scopes_and_right_aligned_numbers() -> None:
@@ -163,7 +168,17 @@ def test_every_chart_has_a_summary_a_table_and_a_download() -> None:
     assert graph.role == "img" and "A has 2.0%." in graph.to_plotly_json()["props"]["aria-label"]
     assert details.children[0].children == "Show as table"
     assert "<caption>A is highest</caption>" in details.children[1].children
-    assert details.children[2].download == "demo.csv"
+    assert details.children[2].download == "demo_operational.csv"
+    shared = chart_section(
+        "demo",
+        "A",
+        "s",
+        fig,
+        pd.DataFrame({"Group": ["A"]}),
+        "demo.csv",
+        shared=(pd.DataFrame({"Group": ["c"]}), 5),
+    )
+    assert shared.children[3].children[-1].download == "demo_sharing.csv"
 
 
 def test_filters_bar_labels_every_control_and_records_url_keys() -> None:

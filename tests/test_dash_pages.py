@@ -9,6 +9,7 @@ import io
 import re
 from datetime import date
 from typing import Any
+from urllib.parse import unquote
 
 import openpyxl
 import pandas as pd
@@ -205,7 +206,7 @@ def _controls(component: Any) -> list[Any]:
 
 
 def _download(view_callback: Any, prop: str, version: str, *filters: Any) -> tuple[str, bytes]:
-    data, _message = call_with_trigger(view_callback, prop, 1, 1, version, *filters)
+    data, _message = call_with_trigger(view_callback, prop, 1, 1, None, None, version, *filters)
     assert data["base64"] is True
     return data["filename"], base64.b64decode(data["content"])
 
@@ -215,14 +216,18 @@ def test_csv_export_is_suppressed_for_sharing_and_escaped(app_ctx: Any) -> None:
     team = (MAIN_LA, "month", ISO_END, "all", "@Duty team")
     name, content = _download(download, "scorecard-export-csv.n_clicks", "sharing", *team)
     assert name == "scorecard_LA394_month_2025-03_-Duty-team_sharing.csv"
-    rows = list(csv.DictReader(io.StringIO(content.decode("utf-8-sig"))))
+    audience, _, body = content.decode("utf-8-sig").partition("\n")
+    assert audience.startswith("FOR SHARING")
+    rows = list(csv.DictReader(io.StringIO(body)))
     assert len(rows) == 28  # the six rates have no team rows
     assert {r["Group"] for r in rows} == {"'@Duty team"}
     small = [r for r in rows if r["Value"] == "c"]
     assert small, "a group this small must have suppressed cells"
     assert all(r["Numerator"] in ("c", "") for r in small)
     _, operational = _download(download, "scorecard-export-csv.n_clicks", "operational", *team)
-    op_rows = list(csv.DictReader(io.StringIO(operational.decode("utf-8-sig"))))
+    audience, _, body = operational.decode("utf-8-sig").partition("\n")
+    assert audience.startswith("OPERATIONAL - NOT FOR SHARING")
+    op_rows = list(csv.DictReader(io.StringIO(body)))
     assert not any(r["Value"] == "c" for r in op_rows)
     contacts = next(r for r in op_rows if r["Indicator id"] == "contacts")
     assert contacts["Value"].isdigit() and contacts["Status"] == "No target"
@@ -391,6 +396,31 @@ def test_partners_by_source_and_lead_agency(app_ctx: Any) -> None:
     assert "front door by source agency" in text and "Early help by lead agency" in text
     assert "Police" in text and "Voluntary & community" in text
     assert "numerators and denominators" in text
+    links = _links(view)
+    shared = [a for a in links if a.download.endswith("_sharing.csv")]
+    operational = [a for a in links if a.download.endswith("_operational.csv")]
+    assert shared and len(shared) == len(operational)  # every table and chart has both
+    for link in shared:
+        content = unquote(link.href.partition(",")[2]).lstrip("\ufeff")
+        assert content.startswith("FOR SHARING")
+    assert any(",c," in unquote(a.href) for a in shared)
+    assert not any(",c," in unquote(a.href) for a in operational)
+
+
+def _links(component: Any) -> list[Any]:
+    found: list[Any] = []
+
+    def walk(node: Any) -> None:
+        if type(node).__name__ == "A" and getattr(node, "download", None):
+            found.append(node)
+        children = getattr(node, "children", None)
+        for child in children if isinstance(children, list) else [children]:
+            if child is not None and not isinstance(child, str):
+                walk(child)
+
+    for part in component if isinstance(component, list) else [component]:
+        walk(part)
+    return found
 
 
 def test_early_help_tiles_and_trends(app_ctx: Any) -> None:

@@ -12,6 +12,7 @@ from typing import Any
 import pandas as pd
 from dash import dcc, html
 
+from metrics.disclosure import SHARING
 from metrics.registry import Indicator
 from scorecard.components.markup import props
 from scorecard.components.palette import DARK_BLUE, SERIES
@@ -146,8 +147,11 @@ def chart_section(
     numeric: Sequence[str] = (),
     formats: dict[str, Callable[[Any], str]] | None = None,
     heading_level: int = 3,
+    shared: tuple[pd.DataFrame, int] | None = None,
 ) -> html.Section:
-    """A titled chart with its summary, then its numbers as a table and a download."""
+    """A titled chart with its summary, then its numbers as a table and a download;
+    with ``shared`` (the table after disclosure control, and the threshold), a second
+    download for sharing."""
     heading = {2: html.H2, 3: html.H3, 4: html.H4}[heading_level]
     summary_id = f"{section_id}-summary"
     graph: Any = (
@@ -170,6 +174,7 @@ def chart_section(
                     html.Summary("Show as table"),
                     frame_table(table, caption=title, numeric=numeric, formats=formats),
                     download_link(table, filename),
+                    *_shared_link(shared, filename),
                 ],
                 className="sc-table-alt",
             ),
@@ -190,6 +195,33 @@ def bar_labels(rows: pd.DataFrame, values: Sequence[float | None], ind: Indicato
     return out
 
 
+def _shared_link(shared: tuple[pd.DataFrame, int] | None, filename: str) -> list[Any]:
+    if shared is None:
+        return []
+    table, threshold = shared
+    label = "Download for sharing (CSV, small numbers suppressed)"
+    return [html.Br(), download_link(table, filename, label, SHARING, threshold)]
+
+
+def _group_table(
+    rows: pd.DataFrame, ind: Indicator, label: str, rename: Callable[[str], str]
+) -> pd.DataFrame:
+    """The groups' value, numerator and denominator as shown (a "c" stays "c")."""
+    decimals = 1 if ind.type == "median" else 0
+    return pd.DataFrame(
+        {
+            label: [rename(str(g)) for g in rows["group_name"]],
+            "Value": [format_value(v, ind.type, n) for v, n in zip(rows["value"], rows["note"], strict=True)],
+            "Numerator": [
+                "" if is_missing(v) or v == "" else format_number(v, decimals) for v in rows["numerator"]
+            ],
+            "Denominator": [
+                "" if is_missing(v) or v == "" else format_number(v) for v in rows["denominator"]
+            ],
+        }
+    )
+
+
 def group_bars(
     section_id: str,
     title: str,
@@ -198,12 +230,15 @@ def group_bars(
     label: str,
     filename: str,
     rename: Callable[[str], str] = str,
+    shared_rows: pd.DataFrame | None = None,
+    threshold: int = 5,
 ) -> html.Section | None:
     """One indicator across the groups of a breakdown (rows of ``kpi_results``), largest
     first, as bars with a summary, and its numbers as a table; None without rows.
 
     ``label`` names the groups ("Locality", "Source agency"); ``rename`` turns a stored
-    group name into words.
+    group name into words. ``shared_rows`` are the same rows after disclosure control
+    (``metrics.disclosure``), for the download for sharing.
     """
     if rows.empty:
         return None
@@ -219,15 +254,12 @@ def group_bars(
         )
     else:
         summary = f"No {label.lower()} has a value in this period."
-    decimals = 1 if ind.type == "median" else 0
-    table = pd.DataFrame(
-        {
-            label: groups,
-            "Value": [format_value(v, ind.type, n) for v, n in zip(values, rows["note"], strict=True)],
-            "Numerator": ["" if is_missing(v) else format_number(v, decimals) for v in rows["numerator"]],
-            "Denominator": ["" if is_missing(v) else format_number(v) for v in rows["denominator"]],
-        }
-    )
+    table = _group_table(rows, ind, label, rename)
+    shared = None
+    if shared_rows is not None:
+        order = {g: i for i, g in enumerate(rows["group_name"])}
+        ordered = shared_rows.assign(_o=shared_rows["group_name"].map(order)).sort_values("_o")
+        shared = (_group_table(ordered, ind, label, rename), threshold)
     figure = bar_chart(groups, values, bar_labels(rows, values, ind), ind.unit)
     numeric = ("Value", "Numerator", "Denominator")
-    return chart_section(section_id, title, summary, figure, table, filename, numeric=numeric)
+    return chart_section(section_id, title, summary, figure, table, filename, numeric=numeric, shared=shared)

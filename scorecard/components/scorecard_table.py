@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any
 
@@ -58,15 +58,18 @@ def indicator_row(
     link_query: str,
     breakdown: str,
     sources: list[str],
+    notes: str = "",
 ) -> str:
     """One indicator's row; a row stored for the breakdown, or a note that there is none.
 
-    The England benchmark's source is added to ``sources`` and referred to by number.
+    The England benchmark's source is added to ``sources`` and referred to by number;
+    ``notes`` (markup: commentary and action markers) go under the title.
     """
     title = tag(
         "th",
         link(ind.title, f"/indicator/{ind.id}{link_query}", class_="sc-ind-title"),
         tag("span", text(polarity_text(ind.polarity)), class_="sc-note d-block"),
+        notes,
         scope="row",
     )
     if row is None:
@@ -114,8 +117,11 @@ def scorecard_table(
     link_query: str,
     breakdown: str,
     caption: str,
+    notes: Mapping[str, str] | None = None,
 ) -> str:
-    """The table, one body per journey stage headed by the stage's name, and the sources."""
+    """The table, one body per journey stage headed by the stage's name, and the sources;
+    ``notes`` are each indicator's markers (commentary, actions) by kpi_id."""
+    notes = notes or {}
     head = tag(
         "thead",
         tag(
@@ -142,7 +148,15 @@ def scorecard_table(
             spark = sparks.get(ind.id, [None] * len(months))
             body.append(
                 indicator_row(
-                    ind, rows.get(ind.id), spark, months, benchmarks, link_query, breakdown, sources
+                    ind,
+                    rows.get(ind.id),
+                    spark,
+                    months,
+                    benchmarks,
+                    link_query,
+                    breakdown,
+                    sources,
+                    notes.get(ind.id, ""),
                 )
             )
         bodies.append(tag("tbody", *body))

@@ -22,6 +22,7 @@ NAV: tuple[tuple[str, str], ...] = (
     ("/early-help", "Early help"),
     ("/data-quality", "Data quality"),
     ("/loads", "Data loads"),
+    ("/actions", "Actions"),
     ("/admin/users", "Users"),
     ("/admin/audit", "Audit log"),
 )

@@ -19,6 +19,8 @@ from urllib.parse import quote
 import pandas as pd
 from dash import html
 
+from metrics.disclosure import OPERATIONAL, audience_line
+from metrics.suppression import DEFAULT_THRESHOLD
 from scorecard.components.markup import raw, tag, text
 from scorecard.formatting import is_missing
 from scorecard.safe_export import csv_bytes, csv_text
@@ -26,10 +28,36 @@ from scorecard.safe_export import csv_bytes, csv_text
 __all__ = ["csv_bytes", "csv_text", "download_link", "frame_table", "table_html"]
 
 
-def download_link(frame: pd.DataFrame, filename: str, label: str = "Download these numbers (CSV)") -> html.A:
-    """A link that downloads a small table as CSV without a round trip to the server."""
-    href = "data:text/csv;charset=utf-8," + quote("\ufeff" + csv_text(frame))
-    return html.A(label, href=href, download=filename, className="sc-download")
+def csv_with_audience(frame: pd.DataFrame, audience: str, threshold: int) -> bytes:
+    """CSV (UTF-8 with a byte-order mark) whose first row says who the file is for."""
+    text = csv_text(pd.DataFrame(columns=[audience_line(audience, threshold)])) + csv_text(frame)
+    return ("\ufeff" + text).encode("utf-8")
+
+
+def audience_filename(filename: str, audience: str) -> str:
+    """The file name with its audience before the suffix.
+
+    >>> audience_filename("contacts_by_team.csv", "operational")
+    'contacts_by_team_operational.csv'
+    """
+    stem, dot, suffix = filename.rpartition(".")
+    if not dot:
+        stem, suffix = filename, "csv"
+    return filename if stem.endswith(f"_{audience}") else f"{stem}_{audience}.{suffix}"
+
+
+def download_link(
+    frame: pd.DataFrame,
+    filename: str,
+    label: str = "Download these numbers (CSV, operational)",
+    audience: str = OPERATIONAL,
+    threshold: int = DEFAULT_THRESHOLD,
+) -> html.A:
+    """A link that downloads a small table as CSV without a round trip to the server; the
+    first row and the file name say who the file is for."""
+    content = csv_with_audience(frame, audience, threshold).decode("utf-8")
+    href = "data:text/csv;charset=utf-8," + quote(content)
+    return html.A(label, href=href, download=audience_filename(filename, audience), className="sc-download")
 
 
 def _cell(value: Any, column: str, numeric: Sequence[str], formats: dict[str, Callable[[Any], str]]) -> str:

@@ -13,6 +13,7 @@ from dash import Input, Output, State, ctx, dcc, html
 
 from metrics import results
 from metrics.benchmarks import comparable, year_label
+from metrics.disclosure import SHARING, shared_view
 from metrics.records import describe_records, records_for
 from metrics.registry import Indicator, load_registry
 from scorecard.audit import RecordView, audit_request, current_viewer, log_record_view
@@ -23,6 +24,7 @@ from scorecard.commentary import (
     current_comment,
     save_comment,
 )
+from scorecard.components.actions_panel import actions_panel, register_panel
 from scorecard.components.charts import chart_section, group_bars
 from scorecard.components.coverage import BEFORE, coverage_mark, coverage_text, too_few_text
 from scorecard.components.filters import filters_bar, notices
@@ -123,6 +125,7 @@ def layout(kpi_id: str | None = None, **query: Any) -> html.Div:
                 delay_show=300,
             ),
             commentary_section(),
+            actions_panel(),
             records_section(ind.id),
             definition_section(ind),
         ]
@@ -315,9 +318,15 @@ def spc_section(app: AppContext, ind: Indicator, filters: Filters) -> html.Secti
 
 
 def breakdown_section(
-    ind: Indicator, frame: pd.DataFrame, breakdown: str, filters: Filters
+    ind: Indicator,
+    frame: pd.DataFrame,
+    breakdown: str,
+    filters: Filters,
+    shared: pd.DataFrame | None = None,
+    threshold: int = 5,
 ) -> html.Section | None:
-    """One breakdown (locality, team or agency) for the period, as bars and a table."""
+    """One breakdown (locality, team or agency) for the period, as bars and a table;
+    ``shared`` is the period after disclosure control, for the download for sharing."""
     assert filters.period_end is not None
     word = BREAKDOWN_TITLES[breakdown]
     period = period_label(filters.grain, filters.period_end)
@@ -329,6 +338,8 @@ def breakdown_section(
         ind,
         word.capitalize(),
         f"{stem}_by_{breakdown}.csv",
+        shared_rows=None if shared is None else shared[shared["breakdown"] == breakdown],
+        threshold=threshold,
     )
 
 
@@ -347,7 +358,13 @@ def indicator_view(app: AppContext, kpi_id: str, filters: Filters) -> list[Any] 
         results.breakdown_results(app.engine, filters.la, filters.grain, filters.period_end, b, [kpi_id])
         for b in others
     )
-    sections = [breakdown_section(ind, f, b, filters) for f, b in zip(frame, others, strict=True)]
+    threshold = app.settings.suppression_threshold
+    shared = shared_view(
+        app.engine, filters.la, filters.grain, filters.period_end, SHARING, threshold, app.registry, [kpi_id]
+    )
+    sections = [
+        breakdown_section(ind, f, b, filters, shared, threshold) for f, b in zip(frame, others, strict=True)
+    ]
     return [
         window_note(app, filters),
         headline(app, ind, row, filters),
@@ -578,6 +595,7 @@ def register(app: dash.Dash) -> None:
         order=2,
     )
     register_filter_controls(app, PREFIX, INCLUDE, update_filter_options)
+    register_panel(app)
     app.callback(
         Output(f"{PREFIX}-content", "children"),
         *filter_inputs(PREFIX, INCLUDE),

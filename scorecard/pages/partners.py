@@ -11,6 +11,7 @@ import pandas as pd
 from dash import html
 
 from metrics import results
+from metrics.disclosure import SHARING, shared_view
 from metrics.registry import Registry, Tag
 from scorecard.components.charts import group_bars
 from scorecard.components.tables import download_link, frame_table
@@ -67,8 +68,10 @@ def _bars(
     word: str,
     filters: Filters,
     section_id: str,
+    shared: tuple[pd.DataFrame, int] | None = None,
 ) -> html.Section | None:
-    """One indicator by agency as bars, largest first."""
+    """One indicator by agency as bars, largest first (``shared``: the period after
+    disclosure control and the threshold, for the download for sharing)."""
     assert filters.period_end is not None
     ind = registry[kpi_id]
     period = period_label(filters.grain, filters.period_end)
@@ -79,29 +82,46 @@ def _bars(
         ind,
         word,
         f"{kpi_id}_by_agency_LA{filters.la}_{filters.grain}_{filters.period_end:%Y-%m}.csv",
+        shared_rows=None if shared is None else _agency_rows(shared[0], (kpi_id,)),
+        threshold=5 if shared is None else shared[1],
     )
 
 
+def _agency_rows(cube: pd.DataFrame, kpi_ids: tuple[str, ...]) -> pd.DataFrame:
+    return cube[(cube["breakdown"] == "agency") & cube["kpi_id"].isin(kpi_ids)]
+
+
 def _charts(
-    registry: Registry, frame: pd.DataFrame, tag: Tag, word: str, filters: Filters
+    registry: Registry,
+    frame: pd.DataFrame,
+    tag: Tag,
+    word: str,
+    filters: Filters,
+    shared: tuple[pd.DataFrame, int] | None = None,
 ) -> list[html.Section | None]:
     """The section's indicators tagged ``agency_chart``, each as bars by agency."""
     section = {i.id for i in registry.tagged(tag)}
     return [
-        _bars(registry, frame, ind.id, word, filters, f"{PREFIX}-{ind.id.replace('_', '-')}")
+        _bars(registry, frame, ind.id, word, filters, f"{PREFIX}-{ind.id.replace('_', '-')}", shared)
         for ind in registry.tagged("agency_chart")
         if ind.id in section
     ]
 
 
-def _table_block(shown: pd.DataFrame, full: pd.DataFrame, caption: str, filename: str) -> html.Div:
-    """The table of values, and a download with numerators and denominators as well."""
+def _table_block(
+    shown: pd.DataFrame, full: pd.DataFrame, caption: str, filename: str, shared: pd.DataFrame, threshold: int
+) -> html.Div:
+    """The table of values, and downloads with numerators and denominators as well:
+    operational, and for sharing (after disclosure control)."""
     numeric = tuple(shown.columns[1:])
     table = frame_table(shown, caption=caption, numeric=numeric, row_header=shown.columns[0])
+    label = "Download this table with numerators and denominators"
     return html.Div(
         [
             table,
-            download_link(full, filename, "Download this table with numerators and denominators (CSV)"),
+            download_link(full, filename, f"{label} (CSV, operational)"),
+            html.Br(),
+            download_link(shared, filename, f"{label} (CSV, for sharing)", SHARING, threshold),
         ]
     )
 
@@ -119,6 +139,17 @@ def partners_view(app: AppContext, filters: Filters) -> Any:
         app.engine, filters.la, filters.grain, filters.period_end, "agency", early_help
     )
     stem = f"LA{filters.la}_{filters.grain}_{filters.period_end:%Y-%m}"
+    threshold = app.settings.suppression_threshold
+    cube = shared_view(
+        app.engine,
+        filters.la,
+        filters.grain,
+        filters.period_end,
+        SHARING,
+        threshold,
+        app.registry,
+        front_door + early_help,
+    )
     out: list[Any] = [html.H2(f"The front door by source agency, {la_name(filters.la)}, {period}")]
     if front.empty:
         out.append(html.P("No front-door results by agency are stored for this period."))
@@ -127,8 +158,15 @@ def partners_view(app: AppContext, filters: Filters) -> Any:
         full = agency_table(app.registry, front, front_door, "Source agency", parts=True)
         caption = f"Contacts and referrals by source agency, {period}"
         out += [
-            _table_block(shown, full, caption, f"front_door_by_agency_{stem}.csv"),
-            *_charts(app.registry, front, "front_door", "Source agency", filters),
+            _table_block(
+                shown,
+                full,
+                caption,
+                f"front_door_by_agency_{stem}.csv",
+                agency_table(app.registry, _agency_rows(cube, front_door), front_door, "Source agency", True),
+                threshold,
+            ),
+            *_charts(app.registry, front, "front_door", "Source agency", filters, (cube, threshold)),
         ]
     out.append(html.H2(f"Early help by lead agency, {la_name(filters.la)}, {period}"))
     if early.empty:
@@ -142,8 +180,10 @@ def partners_view(app: AppContext, filters: Filters) -> Any:
                 full,
                 f"Early help by lead agency, {period}",
                 f"early_help_by_agency_{stem}.csv",
+                agency_table(app.registry, _agency_rows(cube, early_help), early_help, "Lead agency", True),
+                threshold,
             ),
-            *_charts(app.registry, early, "early_help", "Lead agency", filters),
+            *_charts(app.registry, early, "early_help", "Lead agency", filters, (cube, threshold)),
         ]
     return out
 

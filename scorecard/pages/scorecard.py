@@ -17,11 +17,14 @@ from dash import Input, Output, State, dcc, html
 
 from metrics import results
 from metrics.periods import month_end, periods_ending, shift_month
-from scorecard import exports
-from scorecard.audit import audit_request
+from scorecard import exports, sharing
+from scorecard.actions import actions_by_kpi, is_overdue, list_actions
+from scorecard.audit import audit_request, current_viewer
+from scorecard.commentary import current_comments
 from scorecard.components.coverage import coverage_text, icons_month_text
 from scorecard.components.filters import filters_bar, notices
 from scorecard.components.markup import raw
+from scorecard.components.row_notes import row_notes
 from scorecard.components.scorecard_table import scorecard_table
 from scorecard.components.status import STATUS_TEXT
 from scorecard.context import AppContext, get_context
@@ -80,7 +83,9 @@ def _export_controls() -> html.Div:
                 color="secondary",
                 className="me-2",
             ),
-            dbc.Button("Download CSV", id=f"{PREFIX}-export-csv", color="secondary"),
+            dbc.Button("Download CSV", id=f"{PREFIX}-export-csv", color="secondary", className="me-2"),
+            dbc.Button("Board pack (PDF)", id=f"{PREFIX}-export-pack", color="secondary", className="me-2"),
+            dbc.Button("Chief executive summary (PDF)", id=f"{PREFIX}-export-summary", color="secondary"),
             html.Div(id=f"{PREFIX}-export-message", role="status", className="mt-2"),
             dcc.Download(id=f"{PREFIX}-download"),
         ],
@@ -192,25 +197,77 @@ def scorecard_view(app: AppContext, filters: Filters) -> list[Any] | html.Div:
         ),
         raw(
             scorecard_table(
-                app.registry, rows, sparks, months, app.benchmarks, link_query, breakdown, caption
+                app.registry,
+                rows,
+                sparks,
+                months,
+                app.benchmarks,
+                link_query,
+                breakdown,
+                caption,
+                row_markers(app, filters),
             )
         ),
     ]
 
 
-def build_export(app: AppContext, filters: Filters, version: str, file_type: str) -> exports.Export:
-    """The view as a file; the sharing version passes through the suppression function."""
+def row_markers(app: AppContext, filters: Filters) -> dict[str, str]:
+    """Each indicator's commentary for the period and its open actions, as markup."""
     assert filters.la is not None and filters.period_end is not None
-    breakdown, group = filters.breakdown
-    frame = results.period_results(
-        app.engine, filters.la, filters.grain, filters.period_end, breakdown, group
+    comments = current_comments(app.engine, filters.la, filters.grain, filters.period_end)
+    today = date.today()
+    open_actions = list_actions(app.engine, la_code=filters.la, status="open")
+    markers = {}
+    for ind in app.registry:
+        mine = [a for a in open_actions if a.scope.kpi_id == ind.id]
+        comment = comments.get(ind.id)
+        if comment or mine:
+            late = sum(is_overdue(a, today) for a in mine)
+            href = f"/actions?status=open&la={filters.la}#{ind.id}"
+            markers[ind.id] = row_notes(comment.body if comment else None, len(mine), late, href)
+    return markers
+
+
+def pack_download(app: AppContext, filters: Filters, version: str, summary: bool) -> tuple[Any, Any]:
+    """The board pack or the summary for the LA and period shown (whole LA): "for sharing"
+    is the board's version, "operational" the clinic's; or why it cannot be made."""
+    from scorecard.pack import PackUnavailableError, build_pack, pack_filename
+
+    assert filters.la is not None and filters.period_end is not None
+    audience = "board" if version == exports.SHARING else "clinic"
+    try:
+        pdf = build_pack(
+            app.engine, app.registry, app.benchmarks, filters.la, filters.grain, filters.period_end,
+            audience, app.settings.suppression_threshold, summary=summary, produced_by=current_viewer(),
+        )  # fmt: skip
+    except PackUnavailableError as exc:
+        return dash.no_update, dbc.Alert(str(exc), color="warning")
+    name = pack_filename(filters.la, filters.grain, filters.period_end, audience, summary)
+    return dcc.send_bytes(pdf, name, type="application/pdf"), f"Downloaded {name}."
+
+
+def build_export(app: AppContext, filters: Filters, version: str, file_type: str) -> exports.Export:
+    """The view as a file; the sharing version is the period after disclosure control."""
+    assert filters.la is not None and filters.period_end is not None
+    threshold = app.settings.suppression_threshold
+    frame = sharing.view_rows(
+        app.engine,
+        app.registry,
+        filters.la,
+        filters.grain,
+        filters.period_end,
+        version,
+        threshold,
+        filters.breakdown,
     )
-    if version == exports.SHARING:
-        frame = exports.suppress(frame, app.settings.suppression_threshold, app.registry)
-    table = exports.export_frame(frame, app.registry, app.benchmarks, filters)
+    actions = actions_by_kpi(list_actions(app.engine, la_code=filters.la, status="open"))
+    context = sharing.export_context(
+        app.engine, filters.la, filters.grain, filters.period_end, threshold, current_viewer(), actions
+    )
+    table = exports.export_frame(frame, app.registry, app.benchmarks, filters, context)
     if file_type == "csv":
-        return exports.to_csv(table, filters, version)
-    return exports.to_xlsx(table, app.registry, filters, version, datetime.now())
+        return exports.to_csv(table, filters, version, threshold)
+    return exports.to_xlsx(table, app.registry, filters, version, datetime.now(), context)
 
 
 update_filter_options = filter_options_callback(PREFIX, INCLUDE)
@@ -221,15 +278,22 @@ def show_scorecard(*values: Any) -> Any:
     return scorecard_view(app, current_filters(app, INCLUDE, values).filters)
 
 
-def download_view(_xlsx: int | None, _csv: int | None, version: str, *values: Any) -> tuple[Any, Any]:
+def download_view(
+    _xlsx: int | None, _csv: int | None, _pack: int | None, _summary: int | None, version: str, *values: Any
+) -> tuple[Any, Any]:
     """Send the scorecard view as a file, or say why it cannot be."""
     app = get_context()
     filters = current_filters(app, INCLUDE, values).filters
     if filters.la is None or filters.period_end is None:
         return dash.no_update, dbc.Alert("There are no results to download yet.", color="warning")
-    file_type = "csv" if triggered_key(PREFIX) == "export-csv" else "xlsx"
+    key = triggered_key(PREFIX)
     if suppressed_only():
         version = exports.SHARING  # the board's exports are always the sharing version
+    if key in ("export-pack", "export-summary"):
+        what = "summary" if key == "export-summary" else "pack"
+        audit_request(app.engine, "export", f"{what} ({version or exports.SHARING})", filters.la)
+        return pack_download(app, filters, version or exports.SHARING, key == "export-summary")
+    file_type = "csv" if key == "export-csv" else "xlsx"
     export = build_export(app, filters, version or exports.SHARING, file_type)
     audit_request(app.engine, "export", f"{export.filename} ({version or exports.SHARING})", filters.la)
     message = f"Downloaded {export.filename}."
@@ -257,6 +321,8 @@ def register(app: dash.Dash) -> None:
         Output(f"{PREFIX}-export-message", "children"),
         Input(f"{PREFIX}-export-xlsx", "n_clicks"),
         Input(f"{PREFIX}-export-csv", "n_clicks"),
+        Input(f"{PREFIX}-export-pack", "n_clicks"),
+        Input(f"{PREFIX}-export-summary", "n_clicks"),
         State(f"{PREFIX}-export-version", "value"),
         *(State(f"{PREFIX}-{key}", "value") for key in INCLUDE),
         prevent_initial_call=True,

@@ -391,7 +391,9 @@ def test_each_export_downloads_suppressed_and_escaped(
     _settled(page)
     name, content = _download(page, "#scorecard-export-csv")
     assert name == "scorecard_LA394_month_2025-03_-Duty-team_sharing.csv"
-    rows = list(csv.DictReader(io.StringIO(content.decode("utf-8-sig"), newline="")))
+    audience, _, body = content.decode("utf-8-sig").partition("\n")
+    assert audience.startswith("FOR SHARING")
+    rows = list(csv.DictReader(io.StringIO(body, newline="")))
     assert rows and all(r["Group"] == "'@Duty team" for r in rows)
     assert any(r["Value"] == "c" for r in rows)
 
@@ -405,10 +407,9 @@ def test_each_export_downloads_suppressed_and_escaped(
     page.get_by_label("Operational (unsuppressed, not for sharing)").check()
     name, content = _download(page, "#scorecard-export-csv")
     assert name.endswith("_operational.csv")
-    assert not any(
-        r["Value"] == "c"
-        for r in csv.DictReader(io.StringIO(content.decode("utf-8-sig"), newline=""))
-    )
+    audience, _, body = content.decode("utf-8-sig").partition("\n")
+    assert audience.startswith("OPERATIONAL - NOT FOR SHARING")
+    assert not any(r["Value"] == "c" for r in csv.DictReader(io.StringIO(body, newline="")))
 
     _open(page, server["base"], "/data-quality?la=394")
     _settled(page)

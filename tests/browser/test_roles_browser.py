@@ -39,6 +39,7 @@ PAGES = {
     "/loads": "Data loads",
     "/admin/users": "Users and roles",
     "/admin/audit": "Audit log",
+    "/actions": "Actions",
 }
 REACHES = {
     "board": {"/"},
