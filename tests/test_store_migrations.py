@@ -263,6 +263,21 @@ def test_a_new_store_is_created_at_the_head_by_any_command(
     assert status == 0 and out.startswith(f"created a new store at schema revision {head_revision()}")
 
 
+def test_opening_a_store_at_the_head_does_not_import_alembic(tmp_path: Path) -> None:
+    """The check every command makes reads the head from the revision files (quick_head)."""
+    import subprocess
+    import sys
+
+    url = f"sqlite:///{tmp_path / 'head.db'}"
+    open_store(url).dispose()
+    probe = (
+        "import sys; from store.engine import open_store; "
+        f"open_store({url!r}).dispose(); print('alembic' in sys.modules)"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "False", done.stderr
+
+
 def test_the_migrations_build_the_schema_the_code_describes(store_url: str) -> None:
     """Replaying every revision gives the tables ``create_all`` gives (a forgotten revision fails here)."""
     assert len(_script().get_heads()) == 1, (
