@@ -173,8 +173,9 @@ def _user_errors() -> tuple[type[BaseException], ...]:
     from loaders.pseudonym import PseudonymKeyError
     from metrics.calendar import CalendarRangeError
     from store.engine import StoreError
+    from store.measures import MeasuresFileError
 
-    return (OSError, OperationalError, PseudonymKeyError, StoreError, CalendarRangeError)
+    return (OSError, OperationalError, PseudonymKeyError, StoreError, CalendarRangeError, MeasuresFileError)
 
 
 def _say(message: str) -> None:
@@ -239,6 +240,7 @@ def _load(args: argparse.Namespace) -> int:
         progress=_progress,
         on_wait=_say,
         limits=settings.read_limits(),
+        measures=settings.measures(),
     )
     outcomes = []
     for path, outcome in iter_load(engine, paths, options):

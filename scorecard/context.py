@@ -15,7 +15,7 @@ Example::
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from flask import Flask, current_app
@@ -24,6 +24,7 @@ from sqlalchemy import Engine
 from metrics.benchmarks import Benchmarks
 from metrics.registry import Registry
 from scorecard.settings import Settings
+from store.measures import MeasureCatalogue, default_measures
 
 CONTEXT_KEY = "SCORECARD_CONTEXT"
 
@@ -36,6 +37,8 @@ class AppContext:
     engine: Engine
     registry: Registry
     benchmarks: Benchmarks
+    # The partnership's own measures (SCORECARD_MEASURES_FILE), validated at start-up.
+    measures: MeasureCatalogue = field(default_factory=default_measures)
 
 
 def install(server: Flask, context: Any) -> None:

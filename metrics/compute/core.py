@@ -49,7 +49,7 @@ T = TypeVar("T")
 
 ALL_GROUP = "all"
 # The kinds whose rows are ever linked or counted by child.
-CHILD_KINDS = frozenset(EVENT_KINDS) - {"contacts"}
+CHILD_KINDS = frozenset(k for k in EVENT_KINDS if EXTRACTS[k].has_child) - {"contacts"}
 NOT_RECORDED = "Not recorded"
 
 # Breakdown "agency": the code column of each kind and the roll-up it maps through.
@@ -202,7 +202,8 @@ class Context:
         main_dates: list[Days] = []
         for kind in EVENT_KINDS:
             frame = snapshot.tables[kind]
-            main_dates.append(frame[EXTRACTS[kind].main_date].to_numpy("datetime64[D]"))
+            if EXTRACTS[kind].spans_periods:
+                main_dates.append(frame[EXTRACTS[kind].main_date].to_numpy("datetime64[D]"))
             codes, uniques = la_codes_of[kind]
             mapped = np.array([position.get(u, -1) for u in uniques] + [-1], dtype=np.int64)
             idx = mapped[codes]

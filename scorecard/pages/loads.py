@@ -66,6 +66,7 @@ def load_options(app: AppContext, kind: str | None, la: str | None, partner: str
         partner=(partner or "").strip() or None,
         loaded_by=current_viewer() or "dashboard upload",
         limits=app.settings.read_limits(),
+        measures=app.measures,
     )
 
 
