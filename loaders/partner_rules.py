@@ -21,9 +21,11 @@ and a stable code (``reason_code``):
 Each rule reports in the column it concerns; ``loaders.validate`` keeps a row's first
 problem in column order.
 
-A partner named on the load must name an agency (``health``, ``Police``, ``Schools &
-education``, ...): a partner_measures file loaded as from "MASH" cannot be checked
-against the owners, so the whole file is rejected with a message saying so.
+A partner named on the load is read as an agency (``health``, ``Police``, ``Schools &
+education``, ...). A partner that names no agency ("MASH", "Sample data") cannot be
+checked against the owners: the rows are not checked for it, and the load says so in
+a warning (a reading: the spec asks for the check "when a partner is named", and a
+free-text partner on the upload page should not reject a partnership's own file).
 
 Example::
 
@@ -46,21 +48,21 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from loaders.readers import FileRejectedError
 from store.measures import MeasureCatalogue, agency_code, default_measures
 
 Rule = tuple[npt.NDArray[np.object_], npt.NDArray[np.object_]]  # reasons, codes (None where fine)
 
 
-def partner_agency(partner: str | None, source: str) -> str | None:
-    """The agency code of the partner named on a partner_measures load (None when none is named)."""
+def partner_agency(partner: str | None, warnings: list[str]) -> str | None:
+    """The agency code of the partner named on a partner_measures load (None when none is named,
+    or the name is not an agency's: then a warning is added)."""
     if partner is None or not partner.strip():
         return None
     code = agency_code(partner)
     if code is None:
-        raise FileRejectedError(
-            f"{source}: the load names the partner {partner!r}, which is not an agency that owns "
-            "measures: name the agency (health, police, school, ...) or load without a partner"
+        warnings.append(
+            f"the partner {partner!r} is not an agency that owns measures (health, police, school, ...): "
+            "the owners of the measures were not checked"
         )
     return code
 

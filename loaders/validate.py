@@ -222,7 +222,8 @@ def validate(
     n = len(table.row_numbers)
     empty = pd.Series(np.full(n, np.nan), dtype="str")
     raw = {c.name: table.cells[found[c.name]] if c.name in found else empty for c in kind.all_columns}
-    agency = partner_agency(partner, table.source) if kind.name == "partner_measures" else None
+    partner_warnings: list[str] = []
+    agency = partner_agency(partner, partner_warnings) if kind.name == "partner_measures" else None
     errors = _RowErrors(n)
     parsed: dict[str, pd.Series] = {}
     failures: dict[str, npt.NDArray[np.object_]] = {}
@@ -249,7 +250,7 @@ def validate(
     _check_end_dates(kind, parsed, errors)
     la = _row_las(parsed, raw, kind, default_la)
     _check_duplicates(kind, parsed, la, table, errors)
-    warnings = list(table.notes)
+    warnings = list(table.notes) + partner_warnings
     if unknown:
         warnings.append(f"ignored columns not in the {kind.name} format: {', '.join(unknown)}")
     frame = _stored_frame(kind, parsed, errors.ok, table, key, pseudonyms)

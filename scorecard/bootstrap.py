@@ -53,6 +53,7 @@ def ensure_sample_data(
         default_la=settings.default_la,
         partner="Sample data",
         loaded_by="first run",
+        measures=settings.measures(),
     )
     outcomes = load_paths(engine, [settings.samples_dir], options)
     for outcome in outcomes:
