@@ -48,6 +48,7 @@ BREAKDOWNS_FOR = {
     "locality": ("locality",),
     "team": ("team",),
     "agency": ("agency",),
+    "theme": ("theme",),
 }
 
 

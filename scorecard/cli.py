@@ -98,7 +98,7 @@ def _parser() -> argparse.ArgumentParser:
     kpis.add_argument("--grain", choices=GRAINS, default="month")
     kpis.add_argument("--from", dest="first", type=_month, metavar="YYYY-MM", help="first period-end month")
     kpis.add_argument("--to", dest="last", type=_month, metavar="YYYY-MM", help="last period-end month")
-    kpis.add_argument("--by", choices=["all", "locality", "team", "agency"], default="all")
+    kpis.add_argument("--by", choices=["all", "locality", "team", "agency", "theme"], default="all")
     kpis.add_argument("--la", type=_la_code, metavar="CODE", help="one LA (default: every LA)")
     kpis.add_argument("--format", choices=["csv", "json"], default="csv")
 

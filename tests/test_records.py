@@ -152,6 +152,8 @@ def observed(kpi_id: str, records: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
     nothing = pd.Series(np.nan, index=size.index)
     if kpi_id == "dq_rejected_rows":
         return groups["rows"].sum().astype(float), nothing
+    if "fte_denominator" in records.columns:  # the workforce ids sum FTE
+        return groups["fte_numerator"].sum().round(9), groups["fte_denominator"].sum().round(9)
     if kind in ("count", "rate"):
         return (groups["child"].nunique().astype(float) if kpi_id in PER_CHILD else size), nothing
     if kind == "percentage":
