@@ -33,6 +33,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import date, timedelta
 from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
@@ -247,3 +248,41 @@ def default_measures() -> MeasureCatalogue:
     """The example measures shipped with the project."""
     text = resources.files("store").joinpath("data", DEFAULT_MEASURES_NAME).read_text("utf-8")
     return parse_measures(text, f"store/data/{DEFAULT_MEASURES_NAME}")
+
+
+TEMPLATE_COLUMNS = ("measure_id", "period_start", "period_end", "numerator", "denominator", "value", "note")
+
+
+def next_period(grain: str, today: date) -> tuple[date, date]:
+    """The period a partner reports next: the latest whole calendar month or quarter
+    ended before ``today`` (a reading: figures are sent after the period closes).
+
+    >>> [d.isoformat() for d in next_period("month", date(2026, 1, 15))]
+    ['2025-12-01', '2025-12-31']
+    >>> [d.isoformat() for d in next_period("quarter", date(2026, 1, 15))]
+    ['2025-10-01', '2025-12-31']
+    >>> [d.isoformat() for d in next_period("quarter", date(2026, 3, 31))]
+    ['2025-10-01', '2025-12-31']
+    """
+    step = 3 if grain == "quarter" else 1
+    index = today.year * 12 + today.month - 1  # this month
+    first = (index // step) * step - step  # the start month of the previous whole period
+    start = date(first // 12, first % 12 + 1, 1)
+    after = first + step
+    end = date(after // 12, after % 12 + 1, 1) - timedelta(days=1)
+    return start, end
+
+
+def template_csv(catalogue: MeasureCatalogue, agency: str, today: date) -> bytes:
+    """A partner_measures file pre-filled for ``agency``'s own measures and the next period:
+    measure_id and the period bounds filled, the figures left for the partner.
+
+    >>> text = template_csv(default_measures(), "police", date(2026, 1, 15)).decode()
+    >>> text.splitlines()[1]
+    'strategy_police_attendance,2025-12-01,2025-12-31,,,,'
+    """
+    lines = [",".join(TEMPLATE_COLUMNS)]
+    for m in catalogue.owned_by(agency):
+        start, end = next_period(m.grain, today)
+        lines.append(f"{m.id},{start.isoformat()},{end.isoformat()},,,,")
+    return ("\n".join(lines) + "\n").encode("utf-8")

@@ -90,3 +90,31 @@ def test_a_bad_measures_file_stops_a_load_with_its_problems(
     code = main(["load", "--db", f"sqlite:///{tmp_path / 's.db'}", "--la", "394", str(extract)])
     assert code == 1
     assert f"{path} line" in capsys.readouterr().err
+
+
+def test_a_partners_template_loads_once_its_figures_are_filled(tmp_path: Path) -> None:
+    from datetime import date
+
+    from loaders.readers import read_csv_bytes
+    from loaders.validate import validate
+    from store.extracts import EXTRACTS
+    from store.measures import template_csv
+    from tests.conftest import TEST_KEY
+
+    catalogue = default_measures()
+    text = template_csv(catalogue, "health", date(2026, 4, 10)).decode()
+    lines = text.splitlines()
+    assert [ln.split(",")[:3] for ln in lines[1:]] == [
+        ["icpc_health_reports", "2026-03-01", "2026-03-31"],
+        ["new_birth_visits_14d", "2026-01-01", "2026-03-31"],
+    ]
+    filled = "\n".join([lines[0], *(ln.replace(",,,,", ",9,10,,") for ln in lines[1:])]) + "\n"
+    v = validate(
+        read_csv_bytes("partner_measures.csv", filled.encode()),
+        EXTRACTS["partner_measures"],
+        default_la="394",
+        key=TEST_KEY,
+        measures=catalogue,
+        partner="Health",
+    )
+    assert (v.rows_loaded, v.rows_rejected) == (2, 0)
