@@ -46,6 +46,11 @@ from metrics.compute.core import Cells, Context, Floats, Measure, Rows
 from metrics.wiring import measure
 
 
+def _fte(ctx: Context, by_month_end: Floats) -> Floats:
+    """FTE sums read at the period ends, rounded to 9 places (0.1 + 0.2 is 0.3, as listed)."""
+    return np.round(at_period_ends(ctx.periods, by_month_end), 9)
+
+
 def _social_workers(ctx: Context) -> Rows:
     rows = ctx.rows("workforce")
     return rows.subset(~rows.equals("role", "other"))
@@ -89,7 +94,7 @@ def sw_agency_rate(ctx: Context, breakdown: str) -> Measure:
     rows = _social_workers(ctx)
     cells, cell = rows.cells(breakdown)
     direct, agency = _direct_and_agency(ctx, rows, cell, len(cells))
-    return Measure(cells, at_period_ends(ctx.periods, agency), at_period_ends(ctx.periods, direct + agency))
+    return Measure(cells, _fte(ctx, agency), _fte(ctx, direct + agency))
 
 
 def _leavers_12m(ctx: Context, rows: Rows, cell: Ints, n_cells: int) -> Floats:
@@ -133,7 +138,7 @@ def sw_turnover_12m(ctx: Context, breakdown: str) -> Measure:
     direct = _fte_by_month_end(ctx, rows.subset(direct_rows), cell[direct_rows], n)
     left = direct_rows & rows.equals("leaving", True)
     leavers = _leavers_12m(ctx, rows.subset(left), cell[left], n)
-    return Measure(cells, at_period_ends(ctx.periods, leavers), at_period_ends(ctx.periods, direct))
+    return Measure(cells, _fte(ctx, leavers), _fte(ctx, direct))
 
 
 @measure("sw_vacancy_rate")
@@ -153,7 +158,7 @@ def sw_vacancy_rate(ctx: Context, breakdown: str) -> Measure:
     direct = _fte_by_month_end(ctx, rows, wcell, n)
     num = np.where(has, vacant, np.nan)
     den = np.where(has, vacant + direct, np.nan)
-    return Measure(cells, at_period_ends(ctx.periods, num), at_period_ends(ctx.periods, den))
+    return Measure(cells, _fte(ctx, num), _fte(ctx, den))
 
 
 def _cells_of(ctx: Context, rows: Rows, breakdown: str, cells: Cells) -> Ints:

@@ -44,7 +44,14 @@ def sw_agency_rate(req: Request) -> pd.DataFrame:
     """Social worker spells in post at the period end; agency ones in the numerator."""
     frame = _spells(req, IN_POST)
     agency = frame["agency"].fillna(False).to_numpy(bool)
-    return frame.assign(fte_numerator=_fte(frame, agency), fte_denominator=frame["fte"].to_numpy(float))
+    return _flagged(
+        frame.assign(fte_numerator=_fte(frame, agency), fte_denominator=frame["fte"].to_numpy(float))
+    )
+
+
+def _flagged(frame: pd.DataFrame) -> pd.DataFrame:
+    """``in_numerator``: the records that add FTE to the numerator."""
+    return frame.assign(in_numerator=pd.array(frame["fte_numerator"].to_numpy(float) > 0, dtype="boolean"))
 
 
 def _twelve_months_start(end: date) -> date:
@@ -67,7 +74,7 @@ def sw_turnover_12m(req: Request) -> pd.DataFrame:
     )
     in_post = in_post.assign(fte_numerator=0.0, fte_denominator=in_post["fte"].to_numpy(float))
     left = left.assign(fte_numerator=left["fte"].to_numpy(float), fte_denominator=0.0)
-    return pd.concat([left, in_post], ignore_index=True)
+    return _flagged(pd.concat([left, in_post], ignore_index=True))
 
 
 @records("sw_vacancy_rate")
@@ -79,7 +86,7 @@ def sw_vacancy_rate(req: Request) -> pd.DataFrame:
     snap = req.read("vacancies", ["month", "team", "vacant_fte", "locality"], "month = :month", month=month)
     snap = finish(snap, "vacancies", req)
     if snap.empty:
-        return _spells(req, "1 = 0").assign(fte_numerator=0.0, fte_denominator=0.0, record="")
+        return _flagged(_spells(req, "1 = 0").assign(fte_numerator=0.0, fte_denominator=0.0))
     spells = _spells(req, f"{IN_POST} AND (agency IS NULL OR agency = :no)", no=False)
     spells = spells[spells["group_name"].isin(set(snap["group_name"]))]
     vacant = snap["vacant_fte"].to_numpy(float)
@@ -95,5 +102,4 @@ def sw_vacancy_rate(req: Request) -> pd.DataFrame:
         }
     )
     spells = spells.assign(fte_numerator=0.0, fte_denominator=spells["fte"].to_numpy(float))
-    return pd.concat([rows, spells], ignore_index=True)
-
+    return _flagged(pd.concat([rows, spells], ignore_index=True))
