@@ -118,7 +118,16 @@ def test_a_store_made_by_the_release_before_upgrades_in_place(
     assert status == 0, err
     assert "from schema version 1 (the release before migrations) to schema revision" in out
 
-    after = pre_migrations.dump(store_url)
+    dumped = pre_migrations.dump(store_url)
+    # Later revisions add tables (empty after an upgrade) and columns at the end of a table
+    # (null for the old rows): compare what the release before had.
+    added = {n: r for n, r in dumped.items() if n not in before and n != "alembic_version"}
+    assert all(len(r) == 0 for r in added.values()), added
+    after = {
+        n: [row[: len(before[n][0])] if before.get(n) else row for row in r]
+        for n, r in dumped.items()
+        if n not in added
+    }
     assert {n: len(r) for n, r in after.items() if n != "alembic_version"} == {
         **counts,
         "scorecard_meta": counts["scorecard_meta"] + 1,
