@@ -1,7 +1,6 @@
-"""The workforce, vacancies, caseloads, audits and partner_measures kind tables (issue 10),
-and rejects.reason_code (a machine code for a reject's reason, null for older rejects).
+"""The workforce, vacancies, caseloads, audits and partner_measures kind tables (issue 10).
 
-Revision 0003, after 0002.
+Revision 0004, after 0003.
 """
 
 from __future__ import annotations
@@ -9,8 +8,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0003"
-down_revision = "0002"
+revision = "0004"
+down_revision = "0003"
 branch_labels = None
 depends_on = None
 
@@ -96,15 +95,9 @@ def upgrade() -> None:
         sa.Column("source_row", sa.Integer(), nullable=True),
         sa.PrimaryKeyConstraint("la_code", "spell_id", name="pk_workforce"),
     )
-    with op.batch_alter_table("rejects", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("reason_code", sa.String(length=40), nullable=True))
-
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("rejects", schema=None) as batch_op:
-        batch_op.drop_column("reason_code")
-
     op.drop_table("workforce")
     op.drop_table("vacancies")
     op.drop_table("partner_measures")
