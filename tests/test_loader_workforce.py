@@ -94,13 +94,13 @@ def test_a_bad_workforce_row_is_rejected_with_its_column(
 ) -> None:
     out = load(engine, "workforce.csv", csv_bytes(WF, row, "S9,W9,iro,no,1,2024-01-01,,,"))
     assert (out.rows_loaded, out.rows_rejected) == (1, 1)
-    assert reject_rows(engine) == [(1, column, value, None)]
+    assert [r[:3] for r in reject_rows(engine)] == [(1, column, value)]
 
 
 def test_a_second_spell_with_the_same_id_is_rejected(engine: Engine) -> None:
     content = csv_bytes(WF, "S1,WZ771,sw,no,1,2024-01-01,,,", "S1,WZ772,sw,no,1,2024-02-01,,,")
     load(engine, "workforce.csv", content)
-    assert reject_rows(engine) == [(2, "spell_id", "S1", None)]
+    assert [r[:3] for r in reject_rows(engine)] == [(2, "spell_id", "S1")]
     assert "duplicate spell_id" in reasons(engine)[0]
 
 
@@ -143,7 +143,7 @@ def test_a_bad_vacancies_row_is_rejected_with_its_column(
 ) -> None:
     out = load(engine, "vacancies.csv", csv_bytes(VAC, "2025-04-30,Team Z,1", row))
     assert (out.rows_loaded, out.rows_rejected) == (1, 1)
-    assert reject_rows(engine) == [(2, column, value, None)]
+    assert [r[:3] for r in reject_rows(engine)] == [(2, column, value)]
 
 
 # --- caseloads ---------------------------------------------------------------------------
@@ -164,7 +164,7 @@ def test_a_bad_caseloads_row_is_rejected_with_its_column(
 ) -> None:
     out = load(engine, "caseloads.csv", csv_bytes(CASES, "2025-04-30,W7,12", row))
     assert (out.rows_loaded, out.rows_rejected) == (1, 1)
-    assert reject_rows(engine) == [(2, column, value, None)]
+    assert [r[:3] for r in reject_rows(engine)] == [(2, column, value)]
 
 
 def test_caseloads_key_on_month_and_pseudonymised_worker(engine: Engine) -> None:
@@ -217,7 +217,7 @@ def test_a_bad_audit_row_is_rejected_with_its_column(
 ) -> None:
     out = load(engine, "audits.csv", csv_bytes(AUD, "A9,P9,2025-01-10,good,,,", row))
     assert (out.rows_loaded, out.rows_rejected) == (1, 1)
-    assert reject_rows(engine) == [(2, column, value, None)]
+    assert [r[:3] for r in reject_rows(engine)] == [(2, column, value)]
 
 
 # --- partner measures --------------------------------------------------------------------
@@ -287,7 +287,7 @@ def test_each_partner_measure_rule_is_a_row_reject_with_a_code(
 
 def test_a_zero_denominator_is_a_column_error(engine: Engine) -> None:
     load(engine, "partner_measures.csv", csv_bytes(PM, "visits,2025-04-01,2025-04-30,0,0,,"), HEALTH_OWN)
-    assert reject_rows(engine) == [(1, "denominator", "0", None)]
+    assert [r[:3] for r in reject_rows(engine)] == [(1, "denominator", "0")]
     assert reasons(engine) == ["must be more than 0"]
 
 
