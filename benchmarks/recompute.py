@@ -22,12 +22,16 @@ import argparse
 import cProfile
 import io
 import pstats
+import sys
 import time
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from benchmarks.workforce_frames import workforce_frames
 from metrics.compute import compute_indicators
 from metrics.registry import load_registry
 from metrics.snapshot import LOAD_COUNT_COLUMNS, StoreSnapshot
@@ -94,8 +98,9 @@ def _frame(kind: str, la: str, columns: dict[str, pd.Series], n: int) -> pd.Data
     return pd.DataFrame(data)
 
 
-def synthetic_la(la: str, seed: int, scale: float = 1.0) -> dict[str, pd.DataFrame]:
-    """Every kind's frame for one LA (sizes × ``scale``)."""
+def synthetic_la(la: str, seed: int, scale: float = 1.0, workforce: bool = True) -> dict[str, pd.DataFrame]:
+    """Every kind's frame for one LA (sizes × ``scale``); the workforce kinds empty
+    when ``workforce`` is false (to measure what they add)."""
     rng = np.random.default_rng(seed)
     size = {
         k: int(v * scale)
@@ -293,6 +298,10 @@ def synthetic_la(la: str, seed: int, scale: float = 1.0) -> dict[str, pd.DataFra
         n,
     )
 
+    out.update(
+        {k: v if workforce else v.iloc[:0] for k, v in workforce_frames(la, rng, scale, _frame).items()}
+    )
+
     out["population"] = pd.DataFrame(
         {
             "la_code": pd.Series([la] * 6, dtype="str"),
@@ -304,9 +313,9 @@ def synthetic_la(la: str, seed: int, scale: float = 1.0) -> dict[str, pd.DataFra
     return out
 
 
-def synthetic_snapshot(n_las: int, scale: float = 1.0) -> StoreSnapshot:
+def synthetic_snapshot(n_las: int, scale: float = 1.0, workforce: bool = True) -> StoreSnapshot:
     """A snapshot of ``n_las`` synthetic LAs (and one load record per kind and LA)."""
-    per_la = [synthetic_la(f"{300 + i}", seed=i, scale=scale) for i in range(n_las)]
+    per_la = [synthetic_la(f"{300 + i}", seed=i, scale=scale, workforce=workforce) for i in range(n_las)]
     tables = {k: pd.concat([t[k] for t in per_la], ignore_index=True) for k in EXTRACTS}
     loads = [
         {
@@ -335,14 +344,14 @@ def _typed_csv(kind: str, path: Path) -> pd.DataFrame:
     types = {c.name: c.type for c in EXTRACTS[kind].all_columns}
     data: dict[str, pd.Series] = {}
     for col in stored_columns(kind):
-        source = "child_id" if col == "child_key" else col
+        source = {"child_key": "child_id", "worker_key": "worker_id"}.get(col, col)
         if col in ("load_id", "source_row"):
             data[col] = pd.Series(np.arange(1, len(raw) + 1), dtype="Int64")
             continue
         text = raw[source] if source in raw else pd.Series([""] * len(raw))
         blank = text.str.strip() == ""
         kind_of = types.get(source, "text")
-        if kind_of == "date":
+        if kind_of in ("date", "month"):
             data[col] = pd.to_datetime(text.where(~blank), format="%Y-%m-%d").astype("datetime64[s]")
         elif kind_of == "bool":
             data[col] = text.str.lower().map({"true": True, "false": False}).astype("boolean")
@@ -415,6 +424,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--las", type=int, nargs="*", default=[1, 8])
     parser.add_argument("--profile", action="store_true")
+    parser.add_argument(
+        "--without-workforce",
+        action="store_true",
+        help="leave the workforce, vacancies, caseloads, audits and partner measures empty",
+    )
     parser.add_argument("--store", action="store_true", help="also time read_snapshot from SQLite")
     parser.add_argument(
         "--generator",
@@ -426,7 +440,11 @@ def main() -> None:
     load_registry()
     for n_las in args.las:
         began = time.perf_counter()
-        snap = generator_snapshot(args.generator, n_las) if args.generator else synthetic_snapshot(n_las)
+        snap = (
+            generator_snapshot(args.generator, n_las)
+            if args.generator
+            else synthetic_snapshot(n_las, workforce=not args.without_workforce)
+        )
         rows = sum(len(f) for f in snap.tables.values())
         print(f"{n_las} LA(s): {rows:,} stored rows built in {time.perf_counter() - began:.1f} s")
         if args.profile:

@@ -57,6 +57,7 @@ from loaders.workbook_check import check_workbook
 from store.bulk import upsert
 from store.engine import writing
 from store.extracts import EXTRACTS, KIND_ORDER
+from store.measures import MeasureCatalogue
 from store.schema import kind_table, load_counts, loads, meta, rejects
 from store.times import utc_now
 
@@ -80,6 +81,8 @@ class LoadOptions:
     # Told once when another load holds the store's write lock and this one waits.
     on_wait: Callable[[str], None] | None = field(default=None, compare=False)
     limits: ReadLimits = field(default_factory=ReadLimits)
+    # The partnership's declared measures (partner_measures); the shipped example when None.
+    measures: MeasureCatalogue | None = field(default=None, compare=False, repr=False)
     # Pseudonyms made during this load (several files share children); memory only.
     pseudonyms: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
 
@@ -337,6 +340,8 @@ def _prepare(engine: Engine, prepared: PreparedLoad, content: bytes) -> Prepared
                     pseudonyms=options.pseudonyms,
                     max_field_chars=options.limits.max_field_chars,
                     dates=DateLimits(options.load_date or date.today(), options.date_grace_days),
+                    measures=options.measures,
+                    partner=options.partner,
                 )
             )
     except FileRejectedError as exc:

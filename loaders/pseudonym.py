@@ -31,6 +31,11 @@ import numpy as np
 import pandas as pd
 
 PSEUDONYM_HEX_DIGITS = 24
+# Workers are people too (extracts.md, workforce): ``worker_id`` is hashed with the same
+# key under its own prefix, so a worker and a child with the same identifier never share
+# a pseudonym (a NUL cannot arrive in a CSV or XLSX cell, so no child id starts with it).
+# Children keep no prefix, so existing stores keep their keys.
+WORKER_PREFIX = "\x00worker:"
 _FINGERPRINT_MESSAGE = b"partnership-scorecard key fingerprint"
 
 
@@ -43,19 +48,27 @@ def pseudonym(child_id: str, key: bytes) -> str:
     return hmac.digest(key, child_id.encode("utf-8"), "sha256").hex()[:PSEUDONYM_HEX_DIGITS]
 
 
-def pseudonymise(child_ids: pd.Series, key: bytes, known: dict[str, str] | None = None) -> pd.Series:
+def pseudonymise(
+    child_ids: pd.Series, key: bytes, known: dict[str, str] | None = None, *, prefix: str = ""
+) -> pd.Series:
     """Pseudonyms for a column of identifiers (each distinct value hashed once).
 
     ``known`` remembers pseudonyms already made with this key during one load of several
-    files (the same children recur in every extract); it lives in memory only.
+    files (the same children recur in every extract); it lives in memory only. ``prefix``
+    is hashed before each identifier (``WORKER_PREFIX`` for workers).
+
+    >>> key = b"k" * 32
+    >>> pseudonymise(pd.Series(["7"]), key)[0] == pseudonymise(pd.Series(["7"]), key, prefix=WORKER_PREFIX)[0]
+    False
     """
     codes, uniques = pd.factorize(child_ids, use_na_sentinel=True)
     cache = {} if known is None else known
     hashed: list[str | None] = []
     for raw in np.asarray(uniques, dtype=object):
-        found = cache.get(raw)
+        text = prefix + raw
+        found = cache.get(text)
         if found is None:
-            found = cache[raw] = pseudonym(raw, key)
+            found = cache[text] = pseudonym(text, key)
         hashed.append(found)
     hashed.append(None)
     return pd.Series(pd.array(hashed, dtype="str").take(codes))

@@ -30,10 +30,12 @@ import pandas as pd
 
 from loaders import values as v
 from loaders.limits import ReadLimits
-from loaders.pseudonym import pseudonymise
+from loaders.partner_rules import check_partner_measures, partner_agency
+from loaders.pseudonym import WORKER_PREFIX, pseudonymise
 from loaders.readers import FileRejectedError, RawTable
 from loaders.sanity import DateLimits, date_failures
 from store.extracts import EXTRACTS, Column, ExtractKind
+from store.measures import MeasureCatalogue
 from store.schema import stored_columns
 
 MASKED = "(masked)"
@@ -133,6 +135,8 @@ def _check_required(table: RawTable, kind: ExtractKind, found: dict[str, int]) -
 def _parser(col: Column, excel_serials: bool) -> tuple[Callable[[str], object] | None, str]:
     if col.type == "date":
         return partial(v.parse_date, excel_serials=excel_serials), "date"
+    if col.type == "month":
+        return partial(v.parse_month, excel_serials=excel_serials), "date"
     if col.type == "bool":
         return v.parse_bool, "bool"
     if col.type in ("code", "codes"):
@@ -142,7 +146,15 @@ def _parser(col: Column, excel_serials: bool) -> tuple[Callable[[str], object] |
     if col.type == "int":
         return partial(v.parse_int, minimum=col.minimum), "int"
     if col.type == "number":
-        return v.parse_number, "float"
+        if col.minimum is None and col.maximum is None:
+            return v.parse_number, "float"
+        bounds = partial(
+            v.parse_bounded_number,
+            minimum=col.minimum,
+            maximum=col.maximum,
+            exclusive_minimum=col.exclusive_minimum,
+        )
+        return bounds, "float"
     if col.type == "la":
         return v.parse_la, "str"
     return None, "str"
@@ -166,13 +178,22 @@ class _RowErrors:
     def ok(self) -> npt.NDArray[np.bool_]:
         return np.asarray(pd.isna(self.column), dtype=bool)
 
-    def add(self, name: str, failures: npt.NDArray[np.object_], code: str = "bad_value") -> None:
-        """Record each row's failure unless the row already has one; a failure's own code
-        (values.Failure) wins over ``code``."""
+    def add(
+        self,
+        name: str,
+        failures: npt.NDArray[np.object_],
+        code: str = "bad_value",
+        codes: npt.NDArray[np.object_] | None = None,
+    ) -> None:
+        """Record each row's failure unless the row already has one; ``codes`` (per row) or a
+        failure's own code (values.Failure) wins over ``code``."""
         mask = self.ok & failures.astype(bool)
         self.column[mask] = name
         self.reason[mask] = failures[mask]
-        self.code[mask] = [getattr(f, "code", "") or code for f in failures[mask]]
+        if codes is not None:
+            self.code[mask] = codes[mask]
+        else:
+            self.code[mask] = [getattr(f, "code", "") or code for f in failures[mask]]
 
 
 def validate(
@@ -184,10 +205,15 @@ def validate(
     pseudonyms: dict[str, str] | None = None,
     max_field_chars: int = ReadLimits().max_field_chars,
     dates: DateLimits | None = None,
+    measures: MeasureCatalogue | None = None,
+    partner: str | None = None,
 ) -> Validated:
     """Validate ``table`` as ``kind``; raises FileRejectedError when the file cannot be used at all.
 
-    ``dates`` bounds every date column (loaders/sanity.py); None means loaded today, no grace.
+    ``dates`` bounds every date and month column (loaders/sanity.py); None means loaded
+    today, no grace. ``measures`` and ``partner`` matter to ``partner_measures`` only: the
+    declared measures (the shipped example when None) and the partner named on the load,
+    if any.
     """
     default_la = _default_la(default_la)
     dates = dates or DateLimits.today()
@@ -202,19 +228,37 @@ def validate(
     n = len(table.row_numbers)
     empty = pd.Series(np.full(n, np.nan), dtype="str")
     raw = {c.name: table.cells[found[c.name]] if c.name in found else empty for c in kind.all_columns}
+    partner_warnings: list[str] = []
+    agency = partner_agency(partner, partner_warnings) if kind.name == "partner_measures" else None
     errors = _RowErrors(n)
     parsed: dict[str, pd.Series] = {}
+    failures: dict[str, npt.NDArray[np.object_]] = {}
+    codes: dict[str, str] = {}
+    first: dict[str, npt.NDArray[np.object_]] = {}
     for col in kind.all_columns:
-        failures = _unstorable(raw[col.name], max_field_chars)
-        if failures is not None:
-            errors.add(col.name, failures)
-        parsed[col.name] = _parse_into(col, raw[col.name], errors, table.excel_serials, default_la)
-        if col.type == "date":
+        unstorable = _unstorable(raw[col.name], max_field_chars)
+        parsed[col.name], failures[col.name], codes[col.name] = _parse_into(
+            col, raw[col.name], table.excel_serials, default_la
+        )
+        if unstorable is not None:
+            first[col.name] = unstorable
+    rules = check_partner_measures(parsed, measures, agency) if kind.name == "partner_measures" else {}
+    # The first problem of a row in column order: a value no column may hold, the column's
+    # own value, then the rules that look at it beside the others (a partner measure's
+    # declaration).
+    for col in kind.all_columns:
+        if col.name in first:
+            errors.add(col.name, first[col.name])
+        errors.add(col.name, failures[col.name], codes[col.name])
+        if col.type in ("date", "month"):
             errors.add(col.name, date_failures(col.name, parsed[col.name], dates))
+        if col.name in rules:
+            reasons, rule_codes = rules[col.name]
+            errors.add(col.name, reasons, codes=rule_codes)
     _check_end_dates(kind, parsed, errors)
     la = _row_las(parsed, raw, kind, default_la)
     _check_duplicates(kind, parsed, la, table, errors)
-    warnings = list(table.notes)
+    warnings = list(table.notes) + partner_warnings
     if unknown:
         warnings.append(f"ignored columns not in the {kind.name} format: {', '.join(unknown)}")
     frame = _stored_frame(kind, parsed, errors.ok, table, key, pseudonyms)
@@ -234,8 +278,8 @@ def _default_la(default_la: str | None) -> str | None:
 
 
 def _parse_into(
-    col: Column, raw: pd.Series, errors: _RowErrors, excel_serials: bool, default_la: str | None
-) -> pd.Series:
+    col: Column, raw: pd.Series, excel_serials: bool, default_la: str | None
+) -> tuple[pd.Series, npt.NDArray[np.object_], str]:
     parse, dtype = _parser(col, excel_serials)
     result = v.parse_column(raw, parse, dtype)
     failures = result.failures.copy()
@@ -247,14 +291,12 @@ def _parse_into(
         )
     if col.type == "la" and default_la is not None and not col.required:
         values = result.values.where(~result.missing, default_la)
-        errors.add(col.name, failures, code)
-        return values
+        return values, failures, code
     if col.required:
         failures[result.missing] = v.Failure("required value is blank", "required_blank")
     elif col.type == "la":
         failures[result.missing] = v.Failure("la_code is blank and no default LA is set", "la_blank")
-    errors.add(col.name, failures, code)
-    return result.values
+    return result.values, failures, code
 
 
 def _unstorable(raw: pd.Series, max_chars: int) -> npt.NDArray[np.object_] | None:
@@ -343,6 +385,8 @@ def _stored_frame(
         series = parsed[col.name][ok].reset_index(drop=True)
         if col.type == "child":
             data["child_key"] = pseudonymise(series, key, pseudonyms)
+        elif col.type == "worker":
+            data["worker_key"] = pseudonymise(series, key, pseudonyms, prefix=WORKER_PREFIX)
         else:
             data[col.name] = series
     if kind.name != "population":
@@ -403,7 +447,7 @@ def _reject_value(kind: ExtractKind, raw: dict[str, pd.Series], column: str, row
     text = raw[column].iloc[row]
     if pd.isna(text):
         return None
-    if kind.column(column).type == "child":
+    if kind.column(column).type in ("child", "worker"):
         return MASKED
     return shown_value(str(text))
 

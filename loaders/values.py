@@ -94,6 +94,16 @@ def parse_date(text: str, *, excel_serials: bool = False) -> date | Failure:
     return Failure(f"not a date: expected {DATE_FORMS}", "bad_date")
 
 
+def parse_month(text: str, *, excel_serials: bool = False) -> date | Failure:
+    """Any date in a month, as the first of that month (vacancies and caseloads snapshots).
+
+    >>> parse_month("17/03/2025"), parse_month("2025-02-30")
+    (datetime.date(2025, 3, 1), 'not a date in the calendar')
+    """
+    day = parse_date(text, excel_serials=excel_serials)
+    return day if isinstance(day, Failure) else day.replace(day=1)
+
+
 _BOOLS = {
     "true": True,
     "false": False,
@@ -192,6 +202,32 @@ def parse_number(text: str) -> float | Failure:
         return Failure("not a number", "not_a_number")
     if not math.isfinite(number):
         return Failure("not a number", "not_a_number")
+    return number
+
+
+def parse_bounded_number(
+    text: str,
+    *,
+    minimum: float | None = None,
+    maximum: float | None = None,
+    exclusive_minimum: bool = False,
+) -> float | Failure:
+    """A finite number within bounds (a workforce ``fte``: more than 0, at most 1).
+
+    >>> parse_bounded_number("0", minimum=0, maximum=1, exclusive_minimum=True)
+    'must be more than 0'
+    >>> parse_bounded_number("0.5", minimum=0, maximum=1, exclusive_minimum=True)
+    0.5
+    """
+    number = parse_number(text)
+    if isinstance(number, Failure):
+        return number
+    if minimum is not None and exclusive_minimum and number <= minimum:
+        return Failure(f"must be more than {minimum:g}")
+    if minimum is not None and number < minimum:
+        return Failure(f"must be at least {minimum:g}")
+    if maximum is not None and number > maximum:
+        return Failure(f"must be at most {maximum:g}")
     return number
 
 

@@ -51,6 +51,7 @@ BREAKDOWNS_FOR = {
     "locality": ("locality",),
     "team": ("team",),
     "agency": ("agency",),
+    "theme": ("theme",),
 }
 
 

@@ -36,7 +36,7 @@ from store.extracts import EXTRACTS
 
 IndicatorType = Literal["count", "rate", "percentage", "median"]
 Polarity = Literal["up", "down", "neutral"]
-Breakdown = Literal["all", "locality", "team", "agency", "kind", "column"]
+Breakdown = Literal["all", "locality", "team", "agency", "theme", "kind", "column"]
 # The page sections that select indicators (see the head of indicators.yaml).
 Tag = Literal[
     "front_door", "early_help", "journey_step", "journey_edge", "journey_early_help", "agency_chart"

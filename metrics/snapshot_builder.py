@@ -54,6 +54,11 @@ ID_PREFIX = {
     "cp_reviews": "RV",
     "cin_plans": "CIN",
     "early_help": "EH",
+    "workforce": "SP",
+    "vacancies": "",
+    "caseloads": "",
+    "audits": "AU",
+    "partner_measures": "",
 }
 
 REQUIRED_DEFAULTS: dict[str, dict[str, Any]] = {
@@ -61,6 +66,11 @@ REQUIRED_DEFAULTS: dict[str, dict[str, Any]] = {
     "referrals": {"referral_source": "6", "referral_nfa": False},
     "cp_plans": {"initial_category": "NEG"},
     "early_help": {"lead_agency": "school"},
+    "workforce": {"role": "sw", "agency": False, "fte": 1.0},
+    "vacancies": {"team": "Team A", "vacant_fte": 0.0},
+    "caseloads": {"cases": 0},
+    "audits": {"grade": "good"},
+    "partner_measures": {"measure_id": "m", "period_end": "2024-05-31"},
 }
 
 _child_numbers = count(1)
@@ -69,13 +79,14 @@ _child_numbers = count(1)
 def _column_types(kind: str) -> dict[str, str]:
     types: dict[str, str] = {c.name: c.type for c in EXTRACTS[kind].all_columns}
     types["child_key"] = "child"
+    types["worker_key"] = "worker"
     types["load_id"] = "int"
     types["source_row"] = "int"
     return types
 
 
 def _typed(values: list[Any], column_type: str) -> pd.Series:
-    if column_type == "date":
+    if column_type in ("date", "month"):
         return pd.Series(pd.to_datetime(pd.Series(values, dtype=object)), dtype="datetime64[s]")
     if column_type == "bool":
         return pd.Series(values, dtype="boolean")
@@ -94,13 +105,18 @@ def _complete(kind: str, row: Mapping[str, Any], i: int, la_code: str) -> dict[s
         main = EXTRACTS[kind].main_date
         assert main is not None
         out[main] = DEFAULT_DATE
-        out[EXTRACTS[kind].id_columns[0]] = f"{ID_PREFIX[kind]}{i + 1}"
-        out["child_key"] = f"child-{next(_child_numbers)}"
+        first_id = EXTRACTS[kind].column(EXTRACTS[kind].id_columns[0])
+        if first_id.type == "id":
+            out[first_id.name] = f"{ID_PREFIX[kind]}{i + 1}"
+        if EXTRACTS[kind].has_child:
+            out["child_key"] = f"child-{next(_child_numbers)}"
+        if EXTRACTS[kind].has_worker:
+            out["worker_key"] = f"worker-{i + 1}"
         out["source_row"] = i + 1
         out.update(REQUIRED_DEFAULTS.get(kind, {}))
     out["load_id"] = 1
     for key, value in row.items():
-        name = "child_key" if key == "child_id" else key
+        name = {"child_id": "child_key", "worker_id": "worker_key"}.get(key, key)
         if name not in out:
             raise KeyError(f"{kind} has no column {key!r}; it has {', '.join(columns)}")
         out[name] = value

@@ -104,6 +104,7 @@ def create_app(settings: Settings, engine: Engine | None = None) -> dash.Dash:
         engine=engine,
         registry=registry,
         benchmarks=load_benchmarks(settings.benchmarks_file, registry),
+        measures=settings.measures(),
     )
     app = dash.Dash(
         "scorecard",

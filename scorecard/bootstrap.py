@@ -54,6 +54,7 @@ def ensure_sample_data(
         partner="Sample data",
         loaded_by="first run",
         date_grace_days=settings.date_grace_days,
+        measures=settings.measures(),
     )
     outcomes = load_paths(engine, [settings.samples_dir], options)
     for outcome in outcomes:

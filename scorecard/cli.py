@@ -193,7 +193,7 @@ def _parser() -> argparse.ArgumentParser:
     kpis.add_argument("--grain", choices=GRAINS, default="month")
     kpis.add_argument("--from", dest="first", type=_month, metavar="YYYY-MM", help="first period-end month")
     kpis.add_argument("--to", dest="last", type=_month, metavar="YYYY-MM", help="last period-end month")
-    kpis.add_argument("--by", choices=["all", "locality", "team", "agency"], default="all")
+    kpis.add_argument("--by", choices=["all", "locality", "team", "agency", "theme"], default="all")
     kpis.add_argument("--la", type=_la_code, metavar="CODE", help="one LA (default: every LA)")
     kpis.add_argument("--format", choices=["csv", "json"], default="csv")
     kpis.add_argument(
@@ -298,6 +298,7 @@ def _user_errors() -> tuple[type[BaseException], ...]:
     from metrics.calendar import CalendarRangeError
     from scorecard.accounts import AccountError
     from store.engine import StoreError
+    from store.measures import MeasuresFileError
 
     return (
         OSError,
@@ -307,6 +308,7 @@ def _user_errors() -> tuple[type[BaseException], ...]:
         CalendarRangeError,
         RetractError,
         AccountError,
+        MeasuresFileError,
     )
 
 
@@ -373,6 +375,7 @@ def _load(args: argparse.Namespace) -> int:
         on_wait=_say,
         limits=settings.read_limits(),
         date_grace_days=settings.date_grace_days,
+        measures=settings.measures(),
     )
     outcomes = []
     for path, outcome in iter_load(engine, paths, options):

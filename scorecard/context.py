@@ -25,6 +25,7 @@ from metrics.benchmarks import Benchmarks
 from metrics.registry import Registry
 from scorecard.settings import Settings
 from scorecard.uploads import PreviewStore
+from store.measures import MeasureCatalogue, default_measures
 
 CONTEXT_KEY = "SCORECARD_CONTEXT"
 
@@ -39,6 +40,8 @@ class AppContext:
     registry: Registry
     benchmarks: Benchmarks
     previews: PreviewStore = field(default_factory=PreviewStore, compare=False, repr=False)
+    # The partnership's own measures (SCORECARD_MEASURES_FILE), validated at start-up.
+    measures: MeasureCatalogue = field(default_factory=default_measures)
 
 
 def install(server: Flask, context: Any) -> None:

@@ -8,6 +8,8 @@ Environment variables, each optional:
   created on first use with owner-only permissions).
 - ``SCORECARD_DEFAULT_LA``: the LA for extracts without ``la_code``.
 - ``SCORECARD_TARGETS_FILE``: the partnership's targets and tolerances (YAML).
+- ``SCORECARD_MEASURES_FILE``: the partnership's own measures (YAML; default the shipped
+  example ``store/data/partner_measures.yaml``), checked at start-up.
 - ``SCORECARD_BENCHMARKS_FILE``: extra benchmark rows (statistical neighbours), CSV.
 - ``SCORECARD_SUPPRESSION_THRESHOLD``: counts from 1 to this are shown as ``c`` (default 5).
 - ``SCORECARD_MAX_SHEET_CELLS``, ``SCORECARD_MAX_DECOMPRESSED_MB``, ``SCORECARD_MAX_FIELD_CHARS``:
@@ -38,6 +40,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from loaders.limits import MIB, ReadLimits
 from store.engine import DEFAULT_DATABASE_URL
+from store.measures import MeasureCatalogue, default_measures, load_measures
 
 
 class Settings(BaseModel):
@@ -50,6 +53,7 @@ class Settings(BaseModel):
     secret_key_file: Path = Path("data/secret.key")
     default_la: str | None = None
     targets_file: Path | None = None
+    measures_file: Path | None = None
     benchmarks_file: Path | None = None
     suppression_threshold: int = Field(default=5, ge=0)
     samples_dir: Path = Path("data/samples")
@@ -99,6 +103,7 @@ class Settings(BaseModel):
             "secret_key_file": "SCORECARD_SECRET_KEY_FILE",
             "default_la": "SCORECARD_DEFAULT_LA",
             "targets_file": "SCORECARD_TARGETS_FILE",
+            "measures_file": "SCORECARD_MEASURES_FILE",
             "benchmarks_file": "SCORECARD_BENCHMARKS_FILE",
             "suppression_threshold": "SCORECARD_SUPPRESSION_THRESHOLD",
             "max_sheet_cells": "SCORECARD_MAX_SHEET_CELLS",
@@ -112,3 +117,12 @@ class Settings(BaseModel):
         values: dict[str, object] = {k: env[v] for k, v in names.items() if env.get(v)}
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls.model_validate(values)
+
+    def measures(self) -> MeasureCatalogue:
+        """The partnership's declared measures, validated (raises MeasuresFileError listing
+        every problem with its file and line).
+
+        >>> [m.id for m in Settings().measures().measures][:2]
+        ['icpc_health_reports', 'new_birth_visits_14d']
+        """
+        return default_measures() if self.measures_file is None else load_measures(self.measures_file)

@@ -131,6 +131,27 @@ EH_CLOSURE_REASONS: dict[str, str] = {
     "other": "Other",
 }
 
+# Workforce roles (extracts.md, workforce): every role but ``other`` is a social worker.
+WORKER_ROLES: dict[str, str] = {
+    "sw": "Case-holding social worker",
+    "senior_sw": "Senior social worker",
+    "team_manager": "Team manager",
+    "service_manager": "Service manager",
+    "iro": "Independent reviewing officer / conference chair",
+    "other": "Not a registered social worker",
+}
+
+AUDIT_GRADES: dict[str, str] = {
+    "outstanding": "Outstanding",
+    "good": "Good",
+    "requires_improvement": "Requires improvement",
+    "inadequate": "Inadequate",
+}
+
+# The agencies of the multi-agency views: children's social care and the early help lead
+# agencies. Audits' auditor_agency and partner measures' owner use these codes.
+AGENCY_LABELS: dict[str, str] = {"social_care": "Children's social care", **EH_LEAD_AGENCY_LABELS}
+
 CODE_LISTS: dict[str, dict[str, str]] = {
     "referral_source": REFERRAL_SOURCES,
     "contact_outcome": CONTACT_OUTCOMES,
@@ -140,6 +161,9 @@ CODE_LISTS: dict[str, dict[str, str]] = {
     "assessment_factor": ASSESSMENT_FACTORS,
     "eh_lead_agency": EH_LEAD_AGENCY_LABELS,
     "eh_closure_reason": EH_CLOSURE_REASONS,
+    "worker_role": WORKER_ROLES,
+    "audit_grade": AUDIT_GRADES,
+    "agency": AGENCY_LABELS,
 }
 
 # Label spellings, beyond the meanings above, that real extracts use for a code.
@@ -164,6 +188,17 @@ LABEL_ALIASES: dict[str, dict[str, str]] = {
         "education": "school",
         "voluntary_&_community": "voluntary",
     },
+    "audit_grade": {"1": "outstanding", "2": "good", "3": "requires_improvement", "4": "inadequate"},
+    "agency": {
+        "childrens_social_care": "social_care",
+        "children's_social_care": "social_care",
+        "early_help": "early_help_service",
+        "schools": "school",
+        "schools_&_education": "school",
+        "education": "school",
+        "voluntary_&_community": "voluntary",
+    },
+    "worker_role": {"social_worker": "sw", "senior_social_worker": "senior_sw"},
     "contact_outcome": {
         "information_and_advice": "advice",
         "no_further_action": "nfa",

@@ -26,7 +26,12 @@ from pydantic import BaseModel, ConfigDict, model_validator
 
 from store.codes import CODE_LISTS
 
-ColumnType = Literal["id", "child", "text", "date", "bool", "code", "codes", "int", "number", "la"]
+ColumnType = Literal[
+    "id", "child", "worker", "text", "date", "month", "bool", "code", "codes", "int", "number", "la"
+]
+
+# The common columns that describe a child; kinds that carry no child do not have them.
+CHILD_COMMON_COLUMNS = frozenset({"date_of_birth", "sex", "ethnicity"})
 
 
 class Column(BaseModel):
@@ -39,6 +44,9 @@ class Column(BaseModel):
     required: bool = False
     codes: str | None = None
     minimum: float | None = None
+    maximum: float | None = None
+    # True when the value must be strictly greater than ``minimum`` (fte: 0 < fte <= 1).
+    exclusive_minimum: bool = False
 
     @model_validator(mode="after")
     def _codes_match_type(self) -> Column:
@@ -62,6 +70,13 @@ class ExtractKind(BaseModel):
     # (start column, end column): the end must not be before the start.
     end_checks: tuple[tuple[str, str], ...] = ()
     has_common_columns: bool = True
+    # False for the kinds that carry no child (workforce, vacancies, caseloads,
+    # partner_measures): the child columns of the common ones do not apply.
+    has_child_columns: bool = True
+    # Whether the main date spans the reporting periods. A workforce spell may have started
+    # decades before the extracts begin (long-serving staff), so its start_date counts its
+    # row for data quality but does not stretch the period axis back.
+    spans_periods: bool = True
 
     @model_validator(mode="after")
     def _names_exist(self) -> ExtractKind:
@@ -75,8 +90,20 @@ class ExtractKind(BaseModel):
 
     @property
     def all_columns(self) -> tuple[Column, ...]:
-        """The kind's own columns, then the common ones, in reporting order."""
-        return self.columns + (COMMON_COLUMNS if self.has_common_columns else ())
+        """The kind's own columns, then the common ones, in reporting order.
+
+        A common column the kind declares itself (``team`` in ``vacancies``, required
+        there) keeps the kind's declaration and place.
+        """
+        if not self.has_common_columns:
+            return self.columns
+        own = {c.name for c in self.columns}
+        common = tuple(
+            c
+            for c in COMMON_COLUMNS
+            if c.name not in own and (self.has_child_columns or c.name not in CHILD_COMMON_COLUMNS)
+        )
+        return self.columns + common
 
     @property
     def required_columns(self) -> tuple[str, ...]:
@@ -90,6 +117,10 @@ class ExtractKind(BaseModel):
     @property
     def has_child(self) -> bool:
         return any(c.type == "child" for c in self.columns)
+
+    @property
+    def has_worker(self) -> bool:
+        return any(c.type == "worker" for c in self.columns)
 
     def column(self, name: str) -> Column:
         for c in self.all_columns:
@@ -252,6 +283,81 @@ _KINDS: tuple[ExtractKind, ...] = (
         end_checks=(("start_date", "end_date"),),
     ),
     ExtractKind(
+        name="workforce",
+        title="Social care workforce",
+        columns=(
+            _c("spell_id", "id", True),
+            _c("worker_id", "worker", True),
+            _c("role", "code", True, codes="worker_role"),
+            _c("agency", "bool", True),
+            _c("fte", "number", True, minimum=0, exclusive_minimum=True, maximum=1),
+            _c("start_date", "date", True),
+            _c("end_date", "date"),
+            _c("leaving", "bool"),
+        ),
+        id_columns=("spell_id",),
+        main_date="start_date",
+        end_checks=(("start_date", "end_date"),),
+        has_child_columns=False,
+        spans_periods=False,
+    ),
+    ExtractKind(
+        name="vacancies",
+        title="Social worker vacancies",
+        columns=(
+            _c("month", "month", True),
+            _c("team", "text", True),
+            _c("vacant_fte", "number", True, minimum=0),
+        ),
+        id_columns=("month", "team"),
+        main_date="month",
+        has_child_columns=False,
+    ),
+    ExtractKind(
+        name="caseloads",
+        title="Caseloads",
+        columns=(
+            _c("month", "month", True),
+            _c("worker_id", "worker", True),
+            _c("cases", "int", True, minimum=0),
+        ),
+        id_columns=("month", "worker_id"),
+        main_date="month",
+        has_child_columns=False,
+    ),
+    ExtractKind(
+        name="audits",
+        title="Case audits",
+        columns=(
+            _c("audit_id", "id", True),
+            _c("child_id", "child", True),
+            _c("audit_date", "date", True),
+            _c("grade", "code", True, codes="audit_grade"),
+            _c("multi_agency", "bool"),
+            _c("auditor_agency", "code", codes="agency"),
+            _c("theme", "text"),
+        ),
+        id_columns=("audit_id",),
+        main_date="audit_date",
+    ),
+    ExtractKind(
+        name="partner_measures",
+        title="Partner measures",
+        columns=(
+            _c("measure_id", "text", True),
+            _c("period_start", "date", True),
+            _c("period_end", "date", True),
+            _c("numerator", "number", minimum=0),
+            _c("denominator", "number", minimum=0, exclusive_minimum=True),
+            _c("value", "number"),
+            _c("note", "text"),
+        ),
+        id_columns=("measure_id", "period_start"),
+        main_date="period_start",
+        end_checks=(("period_start", "period_end"),),
+        has_child_columns=False,
+    ),
+    ExtractKind(
         name="population",
         title="Population (mid-year estimates, 0-17)",
         columns=(
@@ -272,3 +378,11 @@ KIND_ORDER: tuple[str, ...] = tuple(EXTRACTS)
 
 # The kinds that are partner extracts (population is reference data).
 EVENT_KINDS: tuple[str, ...] = tuple(k for k in KIND_ORDER if k != "population")
+
+# The workforce, quality-assurance and partner kinds (issue 10): extracts like the others,
+# but no child's journey runs through them.
+WORKFORCE_KINDS: tuple[str, ...] = ("workforce", "vacancies", "caseloads", "audits", "partner_measures")
+
+# The kinds of the child's journey (the first nine): what the journey, the window and
+# the sample data were built on.
+JOURNEY_KINDS: tuple[str, ...] = tuple(k for k in EVENT_KINDS if k not in WORKFORCE_KINDS)

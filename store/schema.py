@@ -109,6 +109,8 @@ def _sql_type(col: ExtractColumn) -> TypeEngine[Any]:
     types: dict[str, TypeEngine[Any]] = {
         "id": String(200),
         "child": String(64),
+        "worker": String(64),
+        "month": Date(),
         "text": Text(),
         "date": Date(),
         "bool": Boolean(),
@@ -121,14 +123,20 @@ def _sql_type(col: ExtractColumn) -> TypeEngine[Any]:
     return types[col.type]
 
 
+def stored_name(col: ExtractColumn) -> str:
+    """The stored name of a column: identifiers of people are stored only as pseudonyms."""
+    return {"child": "child_key", "worker": "worker_key"}.get(col.type, col.name)
+
+
 def stored_columns(kind_name: str) -> list[str]:
-    """The column names of a kind's table, in order (``child_id`` becomes ``child_key``)."""
+    """The column names of a kind's table, in order (``child_id`` becomes ``child_key``,
+    ``worker_id`` becomes ``worker_key``)."""
     kind = EXTRACTS[kind_name]
     names = ["la_code"]
     for col in kind.all_columns:
         if col.name == "la_code":
             continue
-        names.append("child_key" if col.type == "child" else col.name)
+        names.append(stored_name(col))
     if kind_name != "population":
         names += ["load_id", "source_row"]
     else:
@@ -142,13 +150,13 @@ def _build_kind_table(kind_name: str) -> Table:
     for col in kind.all_columns:
         if col.name == "la_code":
             continue
-        name = "child_key" if col.type == "child" else col.name
-        nullable = not (col.required or name in kind.id_columns)
+        name = stored_name(col)
+        nullable = not (col.required or col.name in kind.id_columns)
         cols.append(Column(name, _sql_type(col), nullable=nullable))
     cols.append(Column("load_id", Integer, nullable=False))
     if kind_name != "population":
         cols.append(Column("source_row", Integer, nullable=True))
-    pk = ("la_code", *(c for c in kind.id_columns if c != "la_code"))
+    pk = ("la_code", *(stored_name(kind.column(c)) for c in kind.id_columns if c != "la_code"))
     # Only the primary key: every read of these tables scans an LA's rows (the recompute
     # reads them whole; a records list reads a date window, scanning is fastest), and each
     # further index would slow every load (docs/performance.md).

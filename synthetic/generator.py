@@ -37,6 +37,7 @@ from synthetic import params
 from synthetic.output import Columns, population_table, to_tables
 from synthetic.simulate import Simulation
 from synthetic.timeline import years_later
+from synthetic.workforce import workforce_tables
 
 LA_CODE = re.compile(r"^(\d{3}|[EW]\d{8})$")
 MAX_YEARS = 20
@@ -144,9 +145,14 @@ def _quote(value: str) -> str:
     return '"' + value.replace('"', '""') + '"'
 
 
-def la_seed(seed: int, la_code: str) -> np.random.Generator:
-    """The random stream of one LA: the seed and the LA code, nothing else."""
-    return np.random.default_rng([int(seed) & 0xFFFFFFFFFFFFFFFF, zlib.crc32(la_code.encode())])
+def la_seed(seed: int, la_code: str, stream: int = 0) -> np.random.Generator:
+    """The random stream of one LA: the seed and the LA code, nothing else.
+
+    Stream 1 is the workforce's (``synthetic.workforce``), so adding those kinds left
+    the journey's stream, and its files, as they were.
+    """
+    parts = [int(seed) & 0xFFFFFFFFFFFFFFFF, zlib.crc32(la_code.encode())]
+    return np.random.default_rng([*parts, stream] if stream else parts)
 
 
 class _Writers:
@@ -163,8 +169,12 @@ class _Writers:
             self.files[kind] = fh
 
     def write(self, kind: str, table: Columns) -> None:
-        """Append rows (text columns in the header's order), quoting only where needed."""
+        """Append rows (text columns, put in the header's order), quoting only where needed."""
+        if not table:
+            return
         n = len(next(iter(table.values())))
+        blank = np.full(n, "")
+        table = {c.name: table.get(c.name, blank) for c in EXTRACTS[kind].all_columns}
         for lo in range(0, n, _CHUNK_ROWS):
             columns = [csv_fields(c[lo : lo + _CHUNK_ROWS].tolist()) for c in table.values()]
             text = "\n".join(map(",".join, zip(*columns, strict=True))) + "\n"
@@ -218,6 +228,8 @@ def generate(
             sim = Simulation(la_seed(seed, la), children, first, last)
             sim.run()
             for kind, table in to_tables(sim, la).items():
+                writers.write(kind, table)
+            for kind, table in workforce_tables(sim, la, la_seed(seed, la, stream=1)).items():
                 writers.write(kind, table)
             pop = population_table(sim, la, start.year - 1, int(str(last)[:4]))
             writers.write("population", pop)

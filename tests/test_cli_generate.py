@@ -45,13 +45,18 @@ def test_generate_writes_every_extract_and_population(
                 "cp_reviews",
                 "cin_plans",
                 "early_help",
+                "workforce",
+                "vacancies",
+                "caseloads",
+                "audits",
+                "partner_measures",
                 "population",
             )
         ]
     )
     with (out / "population.csv").open() as f:
         assert {row["la_code"] for row in csv.DictReader(f)} == {"394", "390"}
-    assert "wrote 10 files" in printed
+    assert "wrote 15 files" in printed
 
 
 @pytest.mark.parametrize(

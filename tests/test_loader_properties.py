@@ -22,13 +22,18 @@ from tests.conftest import TEST_KEY
 CELLS = {
     "id": ["A1", "A2", "A3", "B1", " A1 ", "", "NULL"],
     "child": ["P1", "P2", "P3", "", "#N/A"],
+    "worker": ["W1", "W2", "P1", "", "NULL"],
     "text": ["Team A", "Locality 1", "", "=cmd"],
     "date": ["2024-02-29", "29/02/2024", "2023-02-29", "2024-01-05 10:00:00", "12/25/2024", "", "soon"],
+    "month": ["2024-02-29", "01/02/2024", "2024-02-30", "", "Feb"],
     "bool": ["true", "no", "Y", "a) Yes", "maybe", ""],
-    "code": ["6", "q) 6: Police", "2A", "NEG", "referral", "nfa", "school", "RC9", "N4", "xx", ""],
+    "code": [
+        *("6", "q) 6: Police", "2A", "NEG", "referral", "nfa", "school", "RC9", "N4", "xx", ""),
+        *("sw", "good", "3", "Health"),
+    ],
     "codes": ["1A", "1A;2B", "RB", ""],
     "int": ["0", "2", "-1", "2.5", ""],
-    "number": ["3", "4.5", "x", ""],
+    "number": ["3", "4.5", "x", "", "0.5", "0", "-1"],
     "la": ["394", "390", "E08000024", "39", ""],
 }
 

@@ -152,6 +152,8 @@ def observed(kpi_id: str, records: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
     nothing = pd.Series(np.nan, index=size.index)
     if kpi_id == "dq_rejected_rows":
         return groups["rows"].sum().astype(float), nothing
+    if "fte_denominator" in records.columns:  # the workforce ids sum FTE
+        return groups["fte_numerator"].sum().round(9), groups["fte_denominator"].sum().round(9)
     if kind in ("count", "rate"):
         return (groups["child"].nunique().astype(float) if kpi_id in PER_CHILD else size), nothing
     if kind == "percentage":
@@ -165,7 +167,8 @@ def shape_problems(key: Key, records: pd.DataFrame) -> list[str]:
     problems = []
     if records.columns.tolist() != [*REGISTRY[kpi_id].records.columns, "group_name"]:
         problems.append(f"{key}: columns {records.columns.tolist()}")
-    if "child" in records.columns and not records["child"].str.fullmatch(r"[0-9a-f]{24}").all():
+    # (kinds with no child, workforce and vacancies, list none: blank)
+    if "child" in records.columns and not records["child"].dropna().str.fullmatch(r"[0-9a-f]{24}").all():
         problems.append(f"{key}: a child value that is not a pseudonym")
     if kpi_id in (*PER_CHILD, "cp_visits_10wd") and records.duplicated(["child", "group_name"]).any():
         problems.append(f"{key}: a child twice in a group")

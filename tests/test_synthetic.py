@@ -26,7 +26,7 @@ from store.codes import (
     PRIMARY_NEEDS,
     REFERRAL_SOURCES,
 )
-from store.extracts import EVENT_KINDS, EXTRACTS
+from store.extracts import EVENT_KINDS, EXTRACTS, JOURNEY_KINDS
 from synthetic import GeneratedFile, generate
 from synthetic.__main__ import main
 
@@ -126,7 +126,7 @@ def test_headers_are_the_canonical_columns(out: Path) -> None:
 
 def test_values_are_canonical(out: Path) -> None:
     date_re = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-    for kind in EVENT_KINDS:
+    for kind in JOURNEY_KINDS:
         df = read(out, kind)
         assert (df.la_code == "394").all()
         assert df.child_id.str.fullmatch(r"P\d{7}").all()
@@ -153,7 +153,7 @@ def test_values_are_canonical(out: Path) -> None:
 
 
 def test_dates_are_in_order_and_children_are_0_to_17(out: Path) -> None:
-    for kind in EVENT_KINDS:
+    for kind in JOURNEY_KINDS:
         df = read(out, kind)
         for first, then in EXTRACTS[kind].end_checks:
             both = (df[first] != "") & (df[then] != "")
@@ -359,7 +359,7 @@ def test_early_help(out: Path, population: float) -> None:
 
 
 def test_recording_lag_and_blanks(out: Path) -> None:
-    for kind in EVENT_KINDS:
+    for kind in JOURNEY_KINDS:
         df = read(out, kind)
         main = EXTRACTS[kind].main_date
         assert main is not None
@@ -377,7 +377,7 @@ def test_recording_lag_and_blanks(out: Path) -> None:
 
 
 def test_localities_and_teams(out: Path) -> None:
-    rows = pd.concat([read(out, k)[["team", "locality"]] for k in EVENT_KINDS])
+    rows = pd.concat([read(out, k)[["team", "locality"]] for k in JOURNEY_KINDS])
     named = rows[(rows.team != "") & (rows.locality != "")]
     assert 4 <= named.locality.nunique() <= 6
     assert 10 <= named.team.nunique() <= 15

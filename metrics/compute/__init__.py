@@ -70,6 +70,7 @@ from __future__ import annotations
 # The stage modules: importing them registers their @measure functions.
 from metrics.compute import (  # noqa: F401
     assessments,
+    audits,
     child_protection,
     children_in_need,
     cp_visits_reviews,
@@ -78,6 +79,7 @@ from metrics.compute import (  # noqa: F401
     front_door,
     referrals,
     s47,
+    workforce,
 )
 from metrics.compute.run import compute_indicators
 

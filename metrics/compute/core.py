@@ -42,7 +42,7 @@ from metrics.compute.axis import (
     clipped_span,
 )
 from metrics.snapshot import StoreSnapshot
-from store.codes import EH_LEAD_AGENCY_LABELS, REFERRAL_SOURCE_AGENCY
+from store.codes import AGENCY_LABELS, EH_LEAD_AGENCY_LABELS, REFERRAL_SOURCE_AGENCY
 from store.extracts import EVENT_KINDS, EXTRACTS
 
 Floats = npt.NDArray[np.float64]
@@ -50,7 +50,7 @@ T = TypeVar("T")
 
 ALL_GROUP = "all"
 # The kinds whose rows are ever linked or counted by child.
-CHILD_KINDS = frozenset(EVENT_KINDS) - {"contacts"}
+CHILD_KINDS = frozenset(k for k in EVENT_KINDS if EXTRACTS[k].has_child) - {"contacts"}
 NOT_RECORDED = "Not recorded"
 
 # Breakdown "agency": the code column of each kind and the roll-up it maps through.
@@ -58,6 +58,7 @@ AGENCY_COLUMNS: dict[str, tuple[str, dict[str, str]]] = {
     "contacts": ("contact_source", REFERRAL_SOURCE_AGENCY),
     "referrals": ("referral_source", REFERRAL_SOURCE_AGENCY),
     "early_help": ("lead_agency", EH_LEAD_AGENCY_LABELS),
+    "audits": ("auditor_agency", AGENCY_LABELS),
 }
 
 
@@ -179,6 +180,23 @@ class Rows:
         return cells, row_cell[self.pos]
 
 
+# How far back a kind whose main date does not span the periods (workforce start dates:
+# long-serving staff) still stretches the axis: its own latest years only.
+RECENT_YEARS_SPANNING = 3
+
+
+def _spanning_dates(kind: str, days: Days) -> Days:
+    """The main dates of a kind that stretch the period axis: all of them, or for a kind
+    with ``spans_periods`` false only those within RECENT_YEARS_SPANNING years of its
+    latest (so an LA that sends only its workforce still has periods)."""
+    if EXTRACTS[kind].spans_periods or not len(days):
+        return days
+    known = days[~np.isnat(days)]
+    if not len(known):
+        return known
+    return known[known >= known.max() - np.timedelta64(365 * RECENT_YEARS_SPANNING, "D")]
+
+
 class Context:
     """A snapshot restricted to the LAs asked for, with the periods and caches."""
 
@@ -231,7 +249,8 @@ class Context:
         main_dates: list[Days] = []
         for kind in EVENT_KINDS:
             frame = snapshot.tables[kind]
-            main_dates.append(frame[EXTRACTS[kind].main_date].to_numpy("datetime64[D]"))
+            main = frame[EXTRACTS[kind].main_date].to_numpy("datetime64[D]")
+            main_dates.append(_spanning_dates(kind, main))
             codes, uniques = la_codes_of[kind]
             mapped = np.array([position.get(u, -1) for u in uniques] + [-1], dtype=np.int64)
             idx = mapped[codes]
@@ -304,7 +323,7 @@ class Context:
 
     def _group_labels(self, kind: str, breakdown: str) -> tuple[Ints, list[str]]:
         """Each row's group label, as codes into a list of distinct labels."""
-        if breakdown in ("locality", "team"):
+        if breakdown in ("locality", "team") or (breakdown, kind) == ("theme", "audits"):
             codes, uniques = self.text_codes(kind, breakdown)
             labels = [u if u else NOT_RECORDED for u in uniques] + [NOT_RECORDED]
         elif breakdown == "agency" and kind in AGENCY_COLUMNS:

@@ -52,7 +52,16 @@ from metrics.compute.core import ALL_GROUP
 from metrics.periods import GRAINS, Period, period_for
 
 # The builder modules: importing them registers their @records functions.
-from metrics.records import casework, data_quality, early_help, front_door, plans, referrals  # noqa: F401
+from metrics.records import (  # noqa: F401
+    audits,
+    casework,
+    data_quality,
+    early_help,
+    front_door,
+    plans,
+    referrals,
+    workforce,
+)
 from metrics.records.request import Request
 from metrics.registry import Indicator, RecordList, load_registry
 from metrics.wiring import records_function

@@ -51,12 +51,15 @@ def _stored_rows(
     assert main is not None
     id_col = spec.id_columns[0]
     where = f"{main} BETWEEN :start AND :end" + (f" AND {condition}" if condition else "")
-    read = req.read(kind, [id_col, "child_key", main, "team", "locality", *extra], where)
+    # Kinds without a child (workforce, vacancies, ...) list no child; a worker's
+    # pseudonym is not shown in the child column.
+    person = ["child_key"] if spec.has_child else []
+    read = req.read(kind, [id_col, *person, main, "team", "locality", *extra], where)
     frame = pd.DataFrame(
         {
             "kind": pd.Series(kind, index=read.index, dtype="str"),
-            "record_id": read[id_col],
-            "child": read["child_key"],
+            "record_id": read[id_col].astype("str"),
+            "child": read["child_key"] if spec.has_child else pd.Series(pd.NA, index=read.index, dtype="str"),
             "event_date": read[main],
             "team": labels(read["team"]),
             "locality": labels(read["locality"]),

@@ -137,9 +137,11 @@ def with_groups(frame: pd.DataFrame, kind: str, breakdown: str) -> pd.DataFrame:
     out = frame.assign(team=labels(frame["team"]), locality=labels(frame["locality"]))
     if kind in AGENCY_COLUMNS:
         out["agency"] = agency_labels(frame[AGENCY_COLUMNS[kind][0]], kind)
+    if "theme" in frame.columns:
+        out["theme"] = labels(frame["theme"])
     if breakdown == "all":
         out["group_name"] = pd.Series(ALL_GROUP, index=out.index, dtype="str")
-    elif breakdown in ("locality", "team", "agency"):
+    elif breakdown in ("locality", "team", "agency", "theme"):
         out["group_name"] = out[breakdown]
     return out
 

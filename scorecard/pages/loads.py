@@ -90,6 +90,7 @@ def load_options(app: AppContext, kind: str | None, la: str | None, partner: str
         loaded_by=current_viewer() or "dashboard upload",
         limits=app.settings.read_limits(),
         date_grace_days=app.settings.date_grace_days,
+        measures=app.measures,
     )
 
 
