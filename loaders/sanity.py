@@ -2,6 +2,9 @@
 
 An extract is taken on or before the day it is loaded, so a date after that day is a
 typing error (2030 for 2023); before 1990 no child in the extracts was born or seen.
+Month columns (vacancies, caseloads) are checked as their first day. The one exception
+to 1990 is a workforce spell's ``start_date``: long-serving staff started decades ago,
+so that column declares ``before_1990`` and only the future is checked.
 Either is a row reject naming the column, the date and the limit, like every other
 reject. The grace (days after the load date still accepted, default 0) is configuration
 (``SCORECARD_DATE_GRACE_DAYS``, read in ``scorecard/settings.py``).
@@ -58,12 +61,18 @@ class DateLimits:
         return cls(load_date=date.today(), grace_days=grace_days)
 
 
-def date_failures(column: str, days: pd.Series, limits: DateLimits) -> npt.NDArray[np.object_]:
-    """Per row: why the date cannot be right, or None (blank dates are left to other rules)."""
+def date_failures(
+    column: str, days: pd.Series, limits: DateLimits, *, before_1990: bool = False
+) -> npt.NDArray[np.object_]:
+    """Per row: why the date cannot be right, or None (blank dates are left to other rules).
+
+    ``before_1990``: the column may hold dates before 1990 (a worker's start date: staff
+    serve for decades, store/extracts.py), so only the future is checked.
+    """
     out = np.full(len(days), None, dtype=object)
     values = pd.to_datetime(days)
     late = (values > pd.Timestamp(limits.latest)).fillna(False).to_numpy(dtype=bool)
-    early = (values < pd.Timestamp(EARLIEST)).fillna(False).to_numpy(dtype=bool)
+    early = (values < pd.Timestamp(EARLIEST)).fillna(False).to_numpy(dtype=bool) & (not before_1990)
     grace = f" plus {limits.grace_days} days' grace" if limits.grace_days else ""
     for i in np.flatnonzero(late):
         out[i] = Failure(

@@ -251,7 +251,9 @@ def validate(
             errors.add(col.name, first[col.name])
         errors.add(col.name, failures[col.name], codes[col.name])
         if col.type in ("date", "month"):
-            errors.add(col.name, date_failures(col.name, parsed[col.name], dates))
+            errors.add(
+                col.name, date_failures(col.name, parsed[col.name], dates, before_1990=col.before_1990)
+            )
         if col.name in rules:
             reasons, rule_codes = rules[col.name]
             errors.add(col.name, reasons, codes=rule_codes)

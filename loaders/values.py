@@ -223,11 +223,11 @@ def parse_bounded_number(
     if isinstance(number, Failure):
         return number
     if minimum is not None and exclusive_minimum and number <= minimum:
-        return Failure(f"must be more than {minimum:g}")
+        return Failure(f"must be more than {minimum:g}", "below_minimum")
     if minimum is not None and number < minimum:
-        return Failure(f"must be at least {minimum:g}")
+        return Failure(f"must be at least {minimum:g}", "below_minimum")
     if maximum is not None and number > maximum:
-        return Failure(f"must be at most {maximum:g}")
+        return Failure(f"must be at most {maximum:g}", "above_maximum")
     return number
 
 

@@ -47,6 +47,9 @@ class Column(BaseModel):
     maximum: float | None = None
     # True when the value must be strictly greater than ``minimum`` (fte: 0 < fte <= 1).
     exclusive_minimum: bool = False
+    # A date column that may hold dates before 1990 (loaders/sanity.py): only a worker's
+    # start date, since staff serve for decades; every other date before 1990 is a typo.
+    before_1990: bool = False
 
     @model_validator(mode="after")
     def _codes_match_type(self) -> Column:
@@ -291,7 +294,7 @@ _KINDS: tuple[ExtractKind, ...] = (
             _c("role", "code", True, codes="worker_role"),
             _c("agency", "bool", True),
             _c("fte", "number", True, minimum=0, exclusive_minimum=True, maximum=1),
-            _c("start_date", "date", True),
+            _c("start_date", "date", True, before_1990=True),
             _c("end_date", "date"),
             _c("leaving", "bool"),
         ),

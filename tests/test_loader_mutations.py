@@ -158,6 +158,7 @@ def _assert_no_raw_id(text: str) -> None:
     for raw in RAW_CHILD_IDS:
         assert raw not in text, text
     assert not __import__("re").search(r"\bP\d{7}\b", text), text  # the samples' child ids
+    assert not __import__("re").search(r"\bW\d{5}\b", text), text  # the samples' worker ids
 
 
 @settings(
