@@ -39,6 +39,8 @@ READS_BEYOND_SOURCE: dict[str, tuple[str, ...]] = {
     "referral_to_assessment": ("assessments",),
     "cp_visits_10wd": ("cp_visits",),
     "cp_reviews_timely": ("cp_reviews",),
+    # The vacancy rate divides by vacant + in-post FTE, the latter from the workforce spells.
+    "sw_vacancy_rate": ("workforce",),
 }
 
 

@@ -51,7 +51,7 @@ from sqlalchemy import Connection, and_, case, func, not_, or_, select
 
 from metrics.calendar import calendar_range
 from metrics.compute.axis import build_period_table, clipped_span
-from metrics.compute.core import SharedPeriods
+from metrics.compute.core import SharedPeriods, recent_span
 from metrics.dependencies import LOADS, affected_indicators
 from metrics.periods import GRAINS, periods_overlapping
 from metrics.registry import Registry, load_registry
@@ -319,7 +319,7 @@ def _days(values: pd.Series) -> np.ndarray:
 def _shared(spans: pd.DataFrame, counts: pd.DataFrame) -> tuple[SharedPeriods, Span]:
     """The periods every LA shares, as ``Context.from_snapshot`` works them out from all rows."""
     warnings: list[str] = []
-    main = _main_rows(spans)
+    main = _spanning_rows(_main_rows(spans))
     lo, hi = calendar_range()
     outside = int(pd.to_numeric(main["outside"]).sum()) if len(main) else 0
     if outside:
@@ -345,6 +345,25 @@ def _main_rows(spans: pd.DataFrame) -> pd.DataFrame:
     mains = {kind: EXTRACTS[kind].main_date for kind in EVENT_KINDS}
     keep = [mains.get(k) == c for k, c in zip(spans["kind"], spans["column_name"], strict=True)]
     return spans[np.array(keep, dtype=bool)]
+
+
+def _spanning_rows(main: pd.DataFrame) -> pd.DataFrame:
+    """The main-date span rows with each non-spanning kind's (workforce start dates) as
+    the two dates ``recent_span`` gives from its first and last: what a full recompute
+    puts on the period axis for it (``metrics.compute.core._spanning_dates``)."""
+    lifted = ~main["kind"].map(lambda k: EXTRACTS[k].spans_periods).astype(bool) & main["first_date"].notna()
+    if not lifted.any():
+        return main
+    lo, hi = calendar_range()
+    out = main.copy()
+    for row in main.index[lifted.to_numpy(bool)]:
+        d = recent_span(_days(main.loc[[row], "first_date"]), _days(main.loc[[row], "last_date"]))
+        inside, outside = d[(d >= lo) & (d <= hi)], d[(d < lo) | (d > hi)]
+        out.loc[row, "first_inside"] = pd.Timestamp(inside.min()) if len(inside) else pd.NaT
+        out.loc[row, "last_inside"] = pd.Timestamp(inside.max()) if len(inside) else pd.NaT
+        out.loc[row, "outside"] = len(outside)
+        out.loc[row, "first_outside"] = pd.Timestamp(outside.min()) if len(outside) else pd.NaT
+    return out
 
 
 def _span(rows: pd.DataFrame) -> Span:

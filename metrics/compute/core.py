@@ -181,20 +181,41 @@ class Rows:
 
 
 # How far back a kind whose main date does not span the periods (workforce start dates:
-# long-serving staff) still stretches the axis: its own latest years only.
+# long-serving staff) still stretches the axis: the last years before each LA's latest.
 RECENT_YEARS_SPANNING = 3
+RECENT_SPAN = np.timedelta64(365 * RECENT_YEARS_SPANNING, "D")
 
 
-def _spanning_dates(kind: str, days: Days) -> Days:
+def recent_span(first: Days, last: Days) -> Days:
+    """The dates a non-spanning kind adds to the period axis, from each LA's first and
+    last main date: the later of its first and RECENT_YEARS_SPANNING years before its
+    last, and its last (so an LA that sends only its workforce still has periods).
+
+    Worked from each LA's first and last date alone, so ``metrics.recompute_plan`` gets
+    the same axis from the stored spans as a full recompute gets from the rows.
+
+    >>> first = np.array(["1985-04-01", "2024-02-01"], dtype="datetime64[D]")
+    >>> last = np.array(["2025-03-31", "2024-06-30"], dtype="datetime64[D]")
+    >>> [str(d) for d in recent_span(first, last)]
+    ['2022-04-01', '2024-02-01', '2025-03-31', '2024-06-30']
+    """
+    first = np.asarray(first, dtype="datetime64[D]")
+    last = np.asarray(last, dtype="datetime64[D]")
+    return np.concatenate([np.maximum(first, last - RECENT_SPAN), last])
+
+
+def _spanning_dates(kind: str, days: Days, la_codes: tuple[Ints, list[str]]) -> Days:
     """The main dates of a kind that stretch the period axis: all of them, or for a kind
-    with ``spans_periods`` false only those within RECENT_YEARS_SPANNING years of its
-    latest (so an LA that sends only its workforce still has periods)."""
+    with ``spans_periods`` false each LA's ``recent_span``."""
     if EXTRACTS[kind].spans_periods or not len(days):
         return days
-    known = days[~np.isnat(days)]
-    if not len(known):
-        return known
-    return known[known >= known.max() - np.timedelta64(365 * RECENT_YEARS_SPANNING, "D")]
+    codes, uniques = la_codes
+    frame = pd.DataFrame({"la": np.asarray([*uniques, ""], dtype=object)[codes], "day": days})
+    frame = frame[~np.isnat(days)]
+    if frame.empty:
+        return np.array([], dtype="datetime64[D]")
+    by_la = frame.groupby("la")["day"].agg(["min", "max"])
+    return recent_span(by_la["min"].to_numpy("datetime64[D]"), by_la["max"].to_numpy("datetime64[D]"))
 
 
 class Context:
@@ -250,7 +271,7 @@ class Context:
         for kind in EVENT_KINDS:
             frame = snapshot.tables[kind]
             main = frame[EXTRACTS[kind].main_date].to_numpy("datetime64[D]")
-            main_dates.append(_spanning_dates(kind, main))
+            main_dates.append(_spanning_dates(kind, main, la_codes_of[kind]))
             codes, uniques = la_codes_of[kind]
             mapped = np.array([position.get(u, -1) for u in uniques] + [-1], dtype=np.int64)
             idx = mapped[codes]
