@@ -7,6 +7,7 @@ row, column, value, reason and reason code, rows read = loaded + rejected.
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import pandas as pd
@@ -15,9 +16,10 @@ from sqlalchemy import Engine, select
 
 from loaders.pipeline import FileOutcome, LoadOptions, load_bytes
 from loaders.pseudonym import WORKER_PREFIX, pseudonym
+from loaders.retract import retract_load
 from store.bulk import read_frame
 from store.measures import parse_measures
-from store.schema import kind_table, rejects
+from store.schema import VERSION_TABLES, kind_table, rejects
 from tests.conftest import TEST_KEY
 from tests.test_loader_rules import csv_bytes
 
@@ -114,6 +116,22 @@ def test_a_corrected_workforce_extract_supersedes_spells_by_id(engine: Engine) -
     rows = {r["spell_id"]: r for r in stored(engine, "workforce")}
     assert sorted(rows) == ["S1", "S2"]
     assert str(rows["S2"]["end_date"])[:10] == "2024-06-30"
+
+
+def test_retracting_the_correction_restores_the_superseded_spell(engine: Engine) -> None:
+    load(engine, "workforce.csv", csv_bytes(WF, "S1,W1,sw,no,1,2024-01-01,,,A"))
+    fix = load(
+        engine,
+        "workforce_fix.csv",
+        csv_bytes(WF, "S1,W1,sw,no,0.5,2024-01-01,,,A", "S2,W2,iro,no,1,2024-02-01,,,A"),
+    )
+    with engine.connect() as conn:
+        kept = read_frame(conn, VERSION_TABLES["workforce"])
+    assert list(kept["spell_id"]) == ["S1"] and list(kept["superseded_by"]) == [fix.load_id]
+    done = retract_load(engine, fix.load_id, by="test")
+    assert (done.removed, done.restored) == (2, 1)
+    rows = stored(engine, "workforce")
+    assert [(r["spell_id"], r["fte"]) for r in rows] == [("S1", 1.0)]
 
 
 # --- vacancies ---------------------------------------------------------------------------
@@ -316,6 +334,46 @@ def test_the_shipped_measures_are_used_when_none_are_given(engine: Engine) -> No
     out = load(engine, "partner_measures.csv", content, HEALTH)
     assert (out.rows_loaded, out.rows_rejected) == (1, 1)
     assert reject_rows(engine)[0][3] == "other_agency_measure"
+
+
+# --- the date rules, LA check and bounds of every kind ----------------------------------
+
+DATED = LoadOptions(key=TEST_KEY, default_la="394", load_date=date(2026, 3, 31))
+
+
+@pytest.mark.parametrize(
+    ("name", "header", "row", "column", "code"),
+    [
+        # Hand-picked: the load date is 31 March 2026, so 1 April 2026 is a day too late.
+        ("workforce.csv", WF, "S1,W1,sw,no,1,2026-04-01,,,", "start_date", "date_in_future"),
+        ("workforce.csv", WF, "S1,W1,sw,no,1,1985-01-01,1989-12-31,yes,", "end_date", "date_before_1990"),
+        ("workforce.csv", WF, "S1,W1,sw,no,1.5,2024-01-01,,,", "fte", "above_maximum"),
+        ("workforce.csv", WF, "S1,W1,sw,no,0,2024-01-01,,,", "fte", "below_minimum"),
+        ("workforce.csv", WF + ",la_code", "S1,W1,sw,no,1,2024-01-01,,,,399", "la_code", "unknown_la"),
+        ("vacancies.csv", VAC, "2026-04-30,Team A,1", "month", "date_in_future"),
+        ("caseloads.csv", CASES, "1989-12-31,W1,3", "month", "date_before_1990"),
+        ("audits.csv", AUD, "A1,P1,2026-04-01,good,,,", "audit_date", "date_in_future"),
+        (
+            "partner_measures.csv",
+            PM,
+            "births,1989-12-01,1989-12-31,,,200,",
+            "period_start",
+            "date_before_1990",
+        ),
+    ],
+)
+def test_the_new_kinds_meet_the_date_rules_la_check_and_bounds_with_their_codes(
+    engine: Engine, name: str, header: str, row: str, column: str, code: str
+) -> None:
+    opts = LoadOptions(key=TEST_KEY, default_la="394", load_date=date(2026, 3, 31), measures=CATALOGUE)
+    out = load(engine, name, csv_bytes(header, row), opts)
+    assert (out.rows_loaded, out.rows_rejected) == (0, 1)
+    assert [(r[1], r[3]) for r in reject_rows(engine)] == [(column, code)]
+
+
+def test_a_long_serving_worker_started_before_1990_and_on_the_load_date_loads(engine: Engine) -> None:
+    content = csv_bytes(WF, "S1,W1,sw,no,1,1979-09-03,,,", "S2,W2,sw,no,1,2026-03-31,,,")
+    assert load(engine, "workforce.csv", content, DATED).rows_loaded == 2
 
 
 # --- privacy -----------------------------------------------------------------------------
