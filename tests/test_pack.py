@@ -296,3 +296,32 @@ def test_cli_pack_writes_the_pdf_and_names_missing_periods(
     assert "clinic (operational, not for sharing)" in text
     assert main([*args[:5], "--period", "2024-02", "--grain", "year", "--out", str(out)]) == 1
     assert "no year ending 2024-02" in capsys.readouterr().err
+
+
+def test_data_quality_covers_the_loads_that_brought_the_period(store: tuple[Engine, str]) -> None:
+    from scorecard.pack.data import _quality
+
+    engine = store[0]
+    data = gather(engine, REGISTRY, BENCHMARKS, MAIN_LA, "month", PERIOD, "clinic", 5)
+    # The records each load brought for the period are the stored rows of the kind whose
+    # main date falls in it: the denominator of the completeness of any of its fields.
+    completeness = data.quality_rows[data.quality_rows["kpi_id"] == "dq_completeness"]
+    rows_of_kind = {
+        str(g).partition(".")[0]: d
+        for g, d in zip(completeness["group_name"], completeness["denominator"], strict=True)
+    }
+    records = data.quality.groupby("kind")["records"].sum().to_dict()
+    assert records == {k: d for k, d in rows_of_kind.items() if d > 0}
+    assert (data.quality["loads"] >= 1).all() and (data.quality["read"] >= data.quality["records"]).all()
+    # A period before any stored record has no loads; the page says so.
+    assert _quality(engine, MAIN_LA, "month", date(2001, 1, 31)).empty
+    quarter = _quality(engine, MAIN_LA, "quarter", PERIOD).groupby("kind")["records"].sum().to_dict()
+    assert all(quarter[kind] >= n for kind, n in records.items())
+
+
+def test_the_board_pack_leaves_out_the_period_records_per_partner(store: tuple[Engine, str]) -> None:
+    board = gather(store[0], REGISTRY, BENCHMARKS, MAIN_LA, "month", PERIOD, "board", 5)
+    clinic = gather(store[0], REGISTRY, BENCHMARKS, MAIN_LA, "month", PERIOD, "clinic", 5)
+    assert "Records of the period" not in pack_html(board, REGISTRY, "")
+    assert "Records of the period" in pack_html(clinic, REGISTRY, "")
+    assert "Loads that brought the data of Month Mar 2024" in pack_html(board, REGISTRY, "")
