@@ -6,7 +6,7 @@ Readings:
   breakdown) and the monthly values its charts draw (the whole LA, the last 24 months)
   go through ``metrics.disclosure.disclose`` together, once. The charts are published
   beside the period, so a quarter or year pack is an output with several periods: a
-  hidden month of the chart must not be the quarter minus the months shown (rule 5 of
+  hidden month of the chart must not be the quarter minus the months shown (rule 7 of
   docs/disclosure.md), and the chart's month that is the period itself shows exactly
   what the scorecard table shows. A month whose value is hidden is left out of its
   line. For a month pack this hides what ``scorecard kpis --audience board`` hides;
