@@ -23,7 +23,22 @@ and group) and adds (docs/disclosure.md gives each rule with the DfE and ONS gui
    the total, the bounds (0 ≤ numerator ≤ denominator) and the other groups, the smallest
    published non-zero group is hidden as well; when there is none, the total is.
 
-Rules 3 and 4 run until nothing changes. Cells stay display-ready as in
+5. **Secondary suppression across periods**, when one output holds several grains or
+   periods (``scorecard kpis --audience board`` over every grain; the board pack of a
+   quarter or year beside its monthly charts): a quarter, year or rolling year is the
+   sum of the months (or quarters) it is made of, so a hidden month is the quarter
+   minus the other months. The same rule as 4 is applied to every coarser period whose
+   finer periods are all in the output, end to end (the months of a quarter, the months
+   or quarters of a year), for each group of each breakdown. Reading: only the parts
+   that do add up are treated as additive, judged on the true numbers (an event count
+   adds up over months; a count of distinct children or a count on the last day does
+   not, and its quarter is not the sum of the months, so subtracting recovers nothing).
+   Where the true numbers happen to add up, the part is protected anyway: more hidden,
+   never less. An output that shows one period (every page and file but those two) has
+   nothing to difference, and the same period is hidden alike in all of them except
+   that a month beside its quarter may lose one more cell.
+
+Rules 3, 4 and 5 run until nothing changes. Cells stay display-ready as in
 ``metrics.suppression``: ``int``/``float``, ``"c"`` or ``""``.
 
 Example: two teams, one with 3 referrals, the LA with 40::
@@ -37,6 +52,7 @@ Example: two teams, one with 3 referrals, the LA with 40::
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -51,6 +67,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, field_validator
 from sqlalchemy import Engine, and_, select
 
+from metrics.periods import period_for
 from metrics.registry import Registry, load_registry
 from metrics.suppression import BLANK, DEFAULT_THRESHOLD, SUPPRESSED, suppress_arrays
 from store.schema import kpi_results, kpi_spc
@@ -186,9 +203,16 @@ def solvable(total: float, lows: list[float], highs: list[float]) -> bool:
     return False
 
 
-def _additive_sets(frame: pd.DataFrame) -> list[tuple[int, np.ndarray]]:
-    """(position of the whole-LA total, positions of one breakdown's groups), for every
-    indicator, LA, grain, period and breakdown with a total."""
+AdditiveSet = tuple[int, np.ndarray, tuple[str, ...]]
+"""(position of a total, positions of the cells that add up to it, the parts that do)."""
+
+_FINER = {"quarter": ("month",), "year": ("month", "quarter"), "r12": ("month", "quarter")}
+"""The finer grains whose periods can make up a period of each coarser grain."""
+
+
+def _additive_sets(frame: pd.DataFrame, types: np.ndarray) -> list[AdditiveSet]:
+    """Rule 4's sets: (the whole-LA total, one breakdown's groups, the additive parts of
+    the indicator's type), for every indicator, LA, grain, period and breakdown with a total."""
     keys = [k for k in _KEYS if k in frame.columns]
     columns = [frame[k].to_numpy(dtype=object) for k in keys]
     codes = list(zip(*columns, strict=True)) if keys else [()] * len(frame)
@@ -200,20 +224,89 @@ def _additive_sets(frame: pd.DataFrame) -> list[tuple[int, np.ndarray]]:
             totals[code] = i
         elif b not in ("kind", "column"):
             members.setdefault((code, b), []).append(i)
-    return [(totals[code], np.asarray(found)) for (code, _), found in members.items() if code in totals]
+    return [
+        (totals[code], np.asarray(found), ADDITIVE[str(types[totals[code]])])
+        for (code, _), found in members.items()
+        if code in totals
+    ]
 
 
-def _secondary_breakdowns(cells: _Cells, sets: list[tuple[int, np.ndarray]]) -> bool:
-    """Rule 4 once over every breakdown; True when something more was hidden."""
+def _period_starts(frame: pd.DataFrame) -> np.ndarray | None:
+    """Each row's first day (``period_start``, or worked out from grain and end)."""
+    if "period_start" in frame.columns:
+        return pd.to_datetime(frame["period_start"]).to_numpy(dtype="datetime64[D]")
+    try:
+        starts = [
+            period_for(g, pd.Timestamp(e).date()).start
+            for g, e in zip(frame["grain"], frame["period_end"], strict=True)
+        ]
+    except (ValueError, KeyError):
+        return None
+    return pd.to_datetime(pd.Series(starts)).to_numpy(dtype="datetime64[D]")
+
+
+def _tiling(found: list[int], total: int, starts: np.ndarray, ends: np.ndarray) -> list[int]:
+    """The rows among ``found`` (one finer grain) that make up row ``total``'s period end to
+    end (each starting the day after the one before), or [] when they do not."""
+    inside = sorted(
+        (i for i in found if starts[i] >= starts[total] and ends[i] <= ends[total]), key=lambda i: starts[i]
+    )
+    if not inside or starts[inside[0]] != starts[total] or ends[inside[-1]] != ends[total]:
+        return []
+    one_day = np.timedelta64(1, "D")
+    if any(starts[b] != ends[a] + one_day for a, b in itertools.pairwise(inside)):
+        return []
+    return inside
+
+
+def _adding_up(cells: _Cells, total: int, members: np.ndarray) -> tuple[str, ...]:
+    """The additive parts of the total's type whose true numbers are the members' sum."""
+    return tuple(
+        part
+        for part in ADDITIVE[str(cells.types[total])]
+        if not np.isnan(cells.true[part][[total, *members]]).any()
+        and math.isclose(float(cells.true[part][members].sum()), float(cells.true[part][total]), abs_tol=1e-6)
+    )
+
+
+def _period_sets(frame: pd.DataFrame, cells: _Cells) -> list[AdditiveSet]:
+    """Rule 5's sets: (a coarser period's row, the finer rows that tile it, the additive
+    parts that add up), for every indicator, LA, breakdown and group of an output that
+    holds more than one grain."""
+    if not {"grain", "period_end"} <= set(frame.columns) or frame["grain"].nunique() < 2:
+        return []
+    starts = _period_starts(frame)
+    if starts is None:
+        return []
+    ends = pd.to_datetime(frame["period_end"]).to_numpy(dtype="datetime64[D]")
+    grains = frame["grain"].to_numpy(dtype=object)
+    keys = [c for c in ("la_code", "kpi_id", "breakdown", "group_name") if c in frame.columns]
+    rows: dict[tuple[object, ...], dict[str, list[int]]] = {}
+    for i, place in enumerate(zip(*(frame[c].to_numpy(dtype=object) for c in keys), strict=True)):
+        rows.setdefault(place, {}).setdefault(str(grains[i]), []).append(i)
+    out: list[AdditiveSet] = []
+    for by_grain in rows.values():
+        for grain, totals in by_grain.items():
+            for finer in _FINER.get(grain, ()):
+                for total in totals:
+                    inside = _tiling(by_grain.get(finer, []), total, starts, ends)
+                    parts = _adding_up(cells, total, np.asarray(inside)) if inside else ()
+                    if parts:
+                        out.append((total, np.asarray(inside), parts))
+    return out
+
+
+def _secondary(cells: _Cells, sets: list[AdditiveSet]) -> bool:
+    """Rules 4 and 5 once over every additive set; True when something more was hidden."""
     changed = False
-    for total, members in sets:
-        changed |= _protect(cells, total, members)
+    for total, members, parts in sets:
+        changed |= _protect(cells, total, members, parts)
     return changed
 
 
-def _protect(cells: _Cells, total: int, members: np.ndarray) -> bool:
+def _protect(cells: _Cells, total: int, members: np.ndarray, parts: tuple[str, ...]) -> bool:
     changed = False
-    for part in ADDITIVE[str(cells.types[total])]:
+    for part in parts:
         while not cells.hidden[part][total]:
             hidden = [int(i) for i in members if cells.hidden[part][i]]
             if not hidden:
@@ -281,8 +374,8 @@ def disclose(
     # A median is hidden for its count only; its own value (the median) follows the row.
     cells = _Cells(types, true, hidden, np.zeros(len(frame), dtype=bool))
     if threshold > 0:
-        sets = _additive_sets(frame)
-        while _related(cells, frame, rel) | _secondary_breakdowns(cells, sets):
+        sets = _additive_sets(frame, types) + _period_sets(frame, cells)
+        while _related(cells, frame, rel) | _secondary(cells, sets):
             pass
     out = frame.copy()
     whole = np.isin(types, ("count", "median"))

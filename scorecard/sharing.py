@@ -9,6 +9,7 @@ breakdown a file shows; operational rows are as stored.
 from __future__ import annotations
 
 from datetime import date
+from typing import TYPE_CHECKING
 
 import pandas as pd
 from sqlalchemy import Engine
@@ -18,8 +19,10 @@ from metrics.disclosure import OPERATIONAL, SHARING, shared_view
 from metrics.periods import Grain
 from metrics.registry import Registry
 from scorecard.commentary import current_comments
-from scorecard.exports import ExportContext
 from scorecard.formatting import period_label
+
+if TYPE_CHECKING:  # the exports (xlsxwriter, Dash tables) load only where a file is written
+    from scorecard.exports import ExportContext
 
 
 def view_rows(
@@ -71,6 +74,8 @@ def export_context(
     actions: dict[str, str] | None = None,
 ) -> ExportContext:
     """What a file says about itself: suppression, sources, coverage, who and commentary."""
+    from scorecard.exports import ExportContext
+
     comments = {kpi: c.body for kpi, c in current_comments(engine, la_code, grain, period_end).items()}
     return ExportContext(
         threshold=threshold,

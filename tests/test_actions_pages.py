@@ -103,3 +103,65 @@ def test_scorecard_row_shows_commentary_and_action_markers_and_exports_carry_the
     contacts = next(r for r in csv.DictReader(io.StringIO(body)) if r["Indicator id"] == "contacts")
     assert contacts["Commentary"] == "Police contacts up after the new MASH form"
     assert contacts["Actions"].startswith("Review MASH form with police (P. Inspector")
+
+
+def _by_id(component: Any, wanted: str) -> Any:
+    """The component with id ``wanted`` inside a layout tree."""
+    if getattr(component, "id", None) == wanted:
+        return component
+    children = getattr(component, "children", None)
+    for child in children if isinstance(children, list) else [children]:
+        if child is not None and not isinstance(child, str | int | float):
+            found = _by_id(child, wanted)
+            if found is not None:
+                return found
+    return None
+
+
+def _sync_url(script: str, values: list[Any], keys: list[str]) -> str:
+    """Run the browser-side ``scorecard.syncUrl`` (scorecard/assets/scorecard.js) in Node
+    with the values Dash would pass it; the URL it writes with ``replaceState``."""
+    import json
+    import shutil
+    import subprocess
+
+    node = shutil.which("node") or shutil.which("nodejs")
+    assert node, "Node.js runs the page's own script (apt: nodejs)"
+    harness = (
+        "var written = null; global.window = {location: {pathname: '/actions', search: ''},"
+        " history: {state: null, replaceState: function (s, t, url) { written = url; }}};"
+        " global.document = {addEventListener: function () {}, querySelectorAll: function () { return []; },"
+        " documentElement: {}};"
+        " global.MutationObserver = function () { this.observe = function () {}; };"
+        f"{script}\n"
+        f"window.dash_clientside.scorecard.syncUrl.apply(null, {json.dumps([*values, keys])});"
+        " console.log(written);"
+    )
+    done = subprocess.run([node, "-e", harness], capture_output=True, text=True, timeout=60, check=True)
+    return done.stdout.strip()
+
+
+def test_the_actions_filters_are_written_to_and_read_from_the_url(dash_app: Any, app_ctx: Any) -> None:
+    from pathlib import Path
+    from urllib.parse import parse_qsl, urlsplit
+
+    actions = page("actions")
+    # The registered sync: the three filter controls in URL_KEYS order, and the keys the layout keeps.
+    sync = dash_app.callback_map["actions-url-sync.title"]
+    assert [i["id"] for i in sync["inputs"]] == [f"actions-{k}" for k in actions.URL_KEYS]
+    assert [s["id"] for s in sync["state"]] == ["actions-url-keys"]
+    assert _by_id(actions.layout(), "actions-url-keys").data == list(actions.URL_KEYS)
+    script = (Path(actions.__file__).parents[1] / "assets" / "scorecard.js").read_text("utf-8")
+    keys = list(actions.URL_KEYS)
+    for values, query in (
+        (["J. Lead", "open", True], {"owner": "J. Lead", "status": "open", "overdue": "1"}),
+        (["", "", False], {}),
+        (["", "done", False], {"status": "done"}),
+    ):
+        url = _sync_url(script, values, keys)
+        written = dict(parse_qsl(urlsplit(url).query)) if url != "null" else {}
+        assert written == query, url
+        # Read back: the page built from that URL shows the same filters.
+        view = actions.layout(**written)
+        shown = [_by_id(view, f"actions-{k}").value for k in keys]
+        assert shown == values

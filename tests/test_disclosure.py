@@ -19,7 +19,7 @@ from metrics.disclosure import disclose, load_relations, period_cube, solvable
 from metrics.registry import load_registry
 from metrics.suppression import suppress_frame
 from store.schema import kpi_results
-from tests.attacker import attack
+from tests.attacker import attack, attack_periods
 from tests.dash_fixtures import MAIN_LA, pipeline_store
 
 
@@ -275,3 +275,90 @@ def test_one_indicator_disclosed_with_its_related_closure_hides_what_the_whole_p
         assert len(merged) == len(expected) == len(part)
         for column in ("numerator", "denominator", "value", "status"):
             assert merged[column].astype(str).tolist() == merged[f"{column}_whole"].astype(str).tolist()
+
+
+# --- Rule 5: secondary suppression across periods ----------------------------------------
+
+
+def _quarter(months: list[int], quarter: int | None = None, kpi: str = "referrals") -> pd.DataFrame:
+    """Q1 2024-25 (April to June) and its months, whole LA."""
+    ends = [date(2024, 4, 30), date(2024, 5, 31), date(2024, 6, 30)]
+    total = sum(months) if quarter is None else quarter
+    frame = _frame([(kpi, "all", "all", v, None, v) for v in [total, *months]])
+    frame["grain"] = ["quarter", "month", "month", "month"]
+    frame["period_start"] = [date(2024, 4, 1), date(2024, 4, 1), date(2024, 5, 1), date(2024, 6, 1)]
+    frame["period_end"] = [date(2024, 6, 30), *ends]
+    frame["la_code"] = "394"
+    return frame
+
+
+def test_a_hidden_month_beside_its_quarter_hides_the_smallest_other_month() -> None:
+    # April 3 (hidden), May 9, June 8, the quarter 20: June goes too, or April = 20 - 9 - 8.
+    out = disclose(_quarter([3, 9, 8]))
+    assert out["value"].tolist() == [20, "c", 9, "c"]
+    assert out["suppression"].tolist() == ["", "primary", "", "secondary"]
+
+
+def test_a_quarter_that_is_not_the_sum_of_its_months_protects_nothing_more() -> None:
+    # Distinct children: the quarter (15) is not April + May + June, so nothing subtracts.
+    out = disclose(_quarter([3, 9, 8], quarter=15))
+    assert out["value"].tolist() == [15, "c", 9, 8]
+
+
+def test_months_of_another_quarter_or_a_missing_month_make_no_set() -> None:
+    # With June left out of the output the quarter minus April and May is June plus
+    # April: two unknowns of at least 1 summing to 11, not pinned; the rule needs every month.
+    out = disclose(_quarter([3, 9, 8]).iloc[:3])
+    assert out["value"].tolist() == [20, "c", 9]
+
+
+def test_a_period_each_disclosed_alone_is_what_one_period_outputs_show() -> None:
+    alone = [disclose(_quarter([3, 9, 8]).iloc[[i]])["value"].iloc[0] for i in range(4)]
+    assert alone == [20, "c", 9, 8]
+
+
+def _with_months(engine: Engine, grain: str, period: date) -> list[pd.DataFrame]:
+    """The cube of a coarser period and the cubes of its months."""
+    months = [p for p in _periods(engine, "month") if p <= period][-{"quarter": 3, "year": 12}[grain] :]
+    return [period_cube(engine, MAIN_LA, grain, period)] + [
+        period_cube(engine, MAIN_LA, "month", m) for m in months
+    ]
+
+
+def _true_cells(cubes: list[pd.DataFrame]) -> dict[tuple[str, ...], float]:
+    truth: dict[tuple[str, ...], float] = {}
+    for cube in cubes:
+        for row in cube.to_dict("records"):
+            for part in ("numerator", "denominator", "value"):
+                key = (row["kpi_id"], row["breakdown"], str(row["group_name"]), row["grain"])
+                truth[(*key, str(row["period_end"])[:10], part)] = row[part]
+    return truth
+
+
+def _correct(found: list[Any], truth: dict[tuple[str, ...], float]) -> list[Any]:
+    """The recoveries that are the true number (a wrong guess discloses nothing)."""
+    return [r for r in found if abs(r.value - float(truth[r.cell])) < 1e-6]
+
+
+def test_the_attacker_recovers_months_from_quarters_disclosed_one_period_at_a_time(samples: Engine) -> None:
+    # Teeth: each period disclosed alone and published side by side leaks through the quarter.
+    found = []
+    for quarter in _periods(samples, "quarter")[-4:]:
+        cubes = _with_months(samples, "quarter", quarter)
+        published = pd.concat([disclose(c) for c in cubes], ignore_index=True)
+        found += _correct(attack_periods(_published(published)), _true_cells(cubes))
+    assert found
+
+
+@pytest.mark.parametrize("grain", ["quarter", "year"])
+def test_the_attacker_fails_on_a_coarser_period_published_with_its_months(
+    samples: Engine, grain: str
+) -> None:
+    periods = _periods(samples, grain)[-4:] if grain == "quarter" else _periods(samples, grain)[-2:]
+    for period in periods:
+        cubes = _with_months(samples, grain, period)
+        out = disclose(pd.concat(cubes, ignore_index=True))
+        assert _correct(attack_periods(_published(out)), _true_cells(cubes)) == [], f"{grain} {period}"
+        for (_g, _e), one in out.groupby(["grain", "period_end"]):
+            assert attack(_published(one)) == [], f"{grain} {period}: {_g} {_e}"
+    assert periods

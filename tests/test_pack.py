@@ -13,11 +13,13 @@ from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import pytest
 from pypdf import PdfReader
 from sqlalchemy import Engine
 
 from metrics.benchmarks import load_benchmarks
+from metrics.periods import Grain
 from metrics.registry import load_registry
 from scorecard.cli import main
 from scorecard.formatting import format_fraction, format_target, format_value
@@ -296,3 +298,76 @@ def test_cli_pack_writes_the_pdf_and_names_missing_periods(
     assert "clinic (operational, not for sharing)" in text
     assert main([*args[:5], "--period", "2024-02", "--grain", "year", "--out", str(out)]) == 1
     assert "no year ending 2024-02" in capsys.readouterr().err
+
+
+def test_data_quality_covers_the_loads_that_brought_the_period(store: tuple[Engine, str]) -> None:
+    from scorecard.pack.data import _quality
+
+    engine = store[0]
+    data = gather(engine, REGISTRY, BENCHMARKS, MAIN_LA, "month", PERIOD, "clinic", 5)
+    # The records each load brought for the period are the stored rows of the kind whose
+    # main date falls in it: the denominator of the completeness of any of its fields.
+    completeness = data.quality_rows[data.quality_rows["kpi_id"] == "dq_completeness"]
+    rows_of_kind = {
+        str(g).partition(".")[0]: d
+        for g, d in zip(completeness["group_name"], completeness["denominator"], strict=True)
+    }
+    records = data.quality.groupby("kind")["records"].sum().to_dict()
+    assert records == {k: d for k, d in rows_of_kind.items() if d > 0}
+    assert (data.quality["loads"] >= 1).all() and (data.quality["read"] >= data.quality["records"]).all()
+    # A period before any stored record has no loads; the page says so.
+    assert _quality(engine, MAIN_LA, "month", date(2001, 1, 31)).empty
+    quarter = _quality(engine, MAIN_LA, "quarter", PERIOD).groupby("kind")["records"].sum().to_dict()
+    assert all(quarter[kind] >= n for kind, n in records.items())
+
+
+def test_the_board_pack_leaves_out_the_period_records_per_partner(store: tuple[Engine, str]) -> None:
+    board = gather(store[0], REGISTRY, BENCHMARKS, MAIN_LA, "month", PERIOD, "board", 5)
+    clinic = gather(store[0], REGISTRY, BENCHMARKS, MAIN_LA, "month", PERIOD, "clinic", 5)
+    assert "Records of the period" not in pack_html(board, REGISTRY, "")
+    assert "Records of the period" in pack_html(clinic, REGISTRY, "")
+    assert "Loads that brought the data of Month Mar 2024" in pack_html(board, REGISTRY, "")
+
+
+def _as_published(frame: pd.DataFrame) -> list[dict[str, str]]:
+    """Rows of the whole LA as the attacker reads them (text)."""
+    return [
+        {str(k): ("" if v is None else str(v)) for k, v in row.items()} | {"group": "all"}
+        for row in frame[frame["breakdown"] == "all"].to_dict("records")
+    ]
+
+
+@pytest.mark.parametrize("grain", ["quarter", "year"])
+def test_a_quarter_or_year_pack_charts_no_month_that_the_period_gives_away(
+    store: tuple[Engine, str], grain: Grain
+) -> None:
+    # Whatever the pack charts (any indicator can be an exception), the months drawn and
+    # the period in the table, published together, leave no hidden month to subtract.
+    from metrics.disclosure import disclose, period_cube
+    from scorecard.pack.data import _results
+    from tests.attacker import attack_periods
+
+    engine = store[0]
+    period = date(2024, 3, 31)
+    cube, months = _results(engine, REGISTRY, MAIN_LA, grain, period, True, 5)
+    drawn = months[months["period_end"] >= cube["period_start"].iloc[0]]
+    raw = [period_cube(engine, MAIN_LA, grain, period, with_spc=False)]
+    raw += [
+        period_cube(engine, MAIN_LA, "month", m, with_spc=False) for m in sorted(set(drawn["period_end"]))
+    ]
+    truth: dict[tuple[str, ...], Any] = {}
+    for frame in raw:
+        for row in frame[frame["breakdown"] == "all"].to_dict("records"):
+            for part in ("numerator", "denominator", "value"):
+                truth[(row["kpi_id"], "all", "all", row["grain"], str(row["period_end"]), part)] = row[part]
+
+    def recovered(rows: list[dict[str, str]]) -> list[Any]:
+        return [r for r in attack_periods(rows) if abs(r.value - float(truth[r.cell])) < 1e-6]
+
+    assert recovered(_as_published(pd.concat([cube, drawn], ignore_index=True))) == []
+    assert any(v == "c" for v in drawn["value"])  # the charts do leave months out
+    # Teeth: the period and each month disclosed apart (as the pack did) give some away.
+    apart = [disclose(raw[0], 5, REGISTRY)] + [
+        disclose(f[f["breakdown"] == "all"], 5, REGISTRY) for f in raw[1:]
+    ]
+    assert recovered(_as_published(pd.concat(apart, ignore_index=True)))

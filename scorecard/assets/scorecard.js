@@ -10,8 +10,11 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
       var params = new URLSearchParams();
       keys.forEach(function (key, i) {
         var value = args[i];
-        if (value === null || value === undefined || value === '' || value === 'all') {
+        if (value === null || value === undefined || value === '' || value === 'all' || value === false) {
           return;
+        }
+        if (value === true) {
+          value = '1';  /* a ticked box (the Actions page's "Only overdue") */
         }
         if (key === 'period') {
           value = String(value).slice(0, 7);

@@ -20,9 +20,10 @@ Example::
 from __future__ import annotations
 
 import html as _html
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from dash import dcc
+if TYPE_CHECKING:  # Dash is imported where a component is made: the PDF pack needs none
+    from dash import dcc
 
 
 def text(value: Any) -> str:
@@ -65,6 +66,8 @@ def props(**values: Any) -> dict[str, Any]:
 
 def raw(markup: str, component_id: str | None = None, class_name: str | None = None) -> dcc.Markdown:
     """One Dash component showing the HTML."""
+    from dash import dcc
+
     extra: dict[str, Any] = {"id": component_id} if component_id else {}
     if class_name:
         extra["className"] = class_name

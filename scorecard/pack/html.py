@@ -7,7 +7,9 @@ prints ``c`` exactly as on screen and in the CSV for sharing).
 
 from __future__ import annotations
 
+import math
 from collections import Counter
+from collections.abc import Mapping
 from typing import Any
 
 from metrics.benchmarks import year_label
@@ -301,32 +303,81 @@ def _partners(data: PackData, registry: Registry) -> str:
     return _section("partners", "Partners", *blocks)
 
 
-def _quality(data: PackData) -> str:
+def _quality(data: PackData, registry: Registry) -> str:
+    """Loads and rejects of the period per partner and kind; completeness and recording
+    lag of the period by extract (the reading is in ``scorecard.pack.data``)."""
+    # The period's records per partner are counts of children's records: for sharing they
+    # are left out (a partner's share of a kind is the kind's total minus the others).
+    records = not data.sharing
     rows = [
         [
             str(r["partner"]),
             str(r["kind"]),
             format_number(r["loads"]),
+            *([format_number(r["records"])] if records else []),
             format_number(r["read"]),
             format_number(r["rejected"]),
             f"{r['last']:%d %b %Y}" if not is_missing(r["last"]) else "",
         ]
         for r in data.quality.to_dict("records")
     ]
-    dq = []
-    for kpi in ("dq_rejected_rows", "dq_recording_lag_5wd", "dq_completeness"):
-        row = data.rows.get(kpi)
-        if row is not None:
-            dq.append(f"{kpi}: {format_value(row.get('value'), 'percentage', row.get('note'))}")
-    head = ["Partner", "Extract", "Loads", "Rows read", "Rows rejected", "Last load"]
-    return _section(
-        "quality",
-        "Data quality",
-        _table(head, rows, "Loads and rejects per partner", {2, 3, 4})
-        if rows
-        else tag("p", text("No loads.")),
-        tag("p", text("Completeness and timeliness this period: " + ("; ".join(dq) or "not computed"))),
+    head = ["Partner", "Extract", "Loads", *(["Records of the period"] if records else [])]
+    head += ["Rows read", "Rows rejected", "Last load"]
+    caption = (
+        f"Loads that brought the data of {_period(data)}, per partner (rows read and rejected: whole loads)"
     )
+    loads = (
+        _table(head, rows, caption, set(range(2, len(head) - 1)))
+        if rows
+        else tag("p", text(f"No stored record of LA {data.la_code} falls in {_period(data)}."))
+    )
+    return _section("quality", "Data quality", loads, _extracts_quality(data, registry))
+
+
+def _number(value: Any) -> float:
+    """A shown number, or infinity for a blank or hidden cell (sorts last, never "low")."""
+    return float(value) if isinstance(value, int | float) and not is_missing(value) else math.inf
+
+
+def _extracts_quality(data: PackData, registry: Registry) -> str:
+    """One row per extract kind: recording lag, rows rejected at load, and the optional
+    fields not always completed (lowest first; a field complete in every row is left out
+    to keep the page short, and the count of those is given)."""
+    frame = data.quality_rows
+    if frame.empty or not all(k in registry for k in ("dq_completeness", "dq_recording_lag_5wd")):
+        return tag("p", text("Completeness and recording lag were not computed for the period."))
+
+    def shown(kpi: str, r: Mapping[Any, Any]) -> str:
+        ind = registry[kpi]
+        fraction = format_fraction(ind.type, r["numerator"], r["denominator"])
+        value = format_value(r["value"], ind.type, r.get("note"))
+        return f"{value} ({fraction})" if fraction else value
+
+    by_kind: dict[str, dict[str, Any]] = {}
+    for r in frame.to_dict("records"):
+        kind, _, column = str(r["group_name"]).partition(".")
+        entry = by_kind.setdefault(kind, {"lag": "", "rejected": "", "fields": [], "complete": 0})
+        if r["kpi_id"] == "dq_recording_lag_5wd":
+            entry["lag"] = shown("dq_recording_lag_5wd", r)
+        elif r["kpi_id"] == "dq_rejected_rows":
+            entry["rejected"] = shown("dq_rejected_rows", r)
+        elif column and (r["value"] == "c" or _number(r["value"]) < 100):
+            entry["fields"].append((_number(r["value"]), f"{column} {shown('dq_completeness', r)}"))
+        elif column:
+            entry["complete"] += 1
+    rows = []
+    for kind, entry in sorted(by_kind.items()):
+        fields = [words for _, words in sorted(entry["fields"], key=lambda f: f[0])]
+        if entry["complete"]:
+            fields.append(f"{entry['complete']} other field(s) complete in every row")
+        rows.append([kind, entry["lag"], entry["rejected"], "; ".join(fields)])
+    head = [
+        "Extract",
+        "Entered over 5 working days late",
+        "Rows rejected by the loads made in the period",
+        "Optional fields completed",
+    ]
+    return _table(head, rows, f"Completeness and timeliness by extract, {_period(data)}", set())
 
 
 def _definitions(registry: Registry) -> str:
@@ -364,7 +415,7 @@ def pack_html(data: PackData, registry: Registry, css: str) -> str:
             _scorecard(data, registry),
             *(_exception_page(data, e) for e in data.exceptions),
             _partners(data, registry),
-            _quality(data),
+            _quality(data, registry),
             _definitions(registry),
         ]
     )
@@ -430,8 +481,7 @@ def summary_html(data: PackData, registry: Registry, css: str) -> str:
                 tag(
                     "li",
                     text(
-                        f"{_title(registry, a.scope.kpi_id)}: "
-                        f"{a.body} ({a.owner}, due {a.due_date:%d %b %Y})"
+                        f"{_title(registry, a.scope.kpi_id)}: {a.body} ({a.owner}, due {a.due_date:%d %b %Y})"
                     ),
                 )
                 for a in overdue

@@ -1,8 +1,11 @@
 """Actions: what the clinics agreed to do, filtered by owner, status and overdue (the
 indicator page's panel, where an action is raised, is scorecard/components/actions_panel.py).
 
-The filters are the page's URL query (``?owner=J.%20Lead&status=open&overdue=1``); an
-update (status, owner, due date, note) adds a version, so the history is kept.
+The filters are the page's URL query (``?owner=J.%20Lead&status=open&overdue=1``), read
+by :func:`layout` and written back as they change by the same browser-side sync as the
+other pages' filters (``pagekit.register_url_sync``, ``URL_KEYS``), so a link or a
+reload shows the same list. An update (status, owner, due date, note) adds a version,
+so the history is kept.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from typing import Any
 import dash
 import dash_bootstrap_components as dbc
 import pandas as pd
-from dash import Input, Output, State, ctx, html
+from dash import Input, Output, State, ctx, dcc, html
 
 from scorecard.actions import (
     STATUSES,
@@ -28,8 +31,11 @@ from scorecard.audit import audit_request
 from scorecard.components.actions_panel import author, name_field, visible_actions, write_refused
 from scorecard.components.tables import frame_table
 from scorecard.context import get_context
+from scorecard.pagekit import register_url_sync
 
 PREFIX = "actions"
+URL_KEYS = ("owner", "status", "overdue")
+"""The filters kept in the URL query, in the order of their controls (``actions-<key>``)."""
 PANEL = "indicator-actions"
 COLUMNS = {
     "action_id": "No.",
@@ -70,6 +76,8 @@ def _filters_form(owner: str, status: str, overdue: bool) -> html.Div:
                 className="mb-2",
             ),
             dbc.Checkbox(id=f"{PREFIX}-overdue", label="Only overdue", value=overdue, className="mb-2"),
+            dcc.Store(id=f"{PREFIX}-url-keys", data=list(URL_KEYS)),
+            html.Span(id=f"{PREFIX}-url-sync", hidden=True),
         ],
         className="sc-filters",
     )
@@ -99,8 +107,17 @@ def _update_form(hidden: bool = False) -> html.Section:
     )
 
 
+def query_filters(owner: str = "", status: str = "", overdue: str = "") -> tuple[str, str, bool]:
+    """The filters a URL query gives (an unknown status is no filter).
+
+    >>> query_filters("J. Lead", "open", "1"), query_filters(status="late", overdue="false")
+    (('J. Lead', 'open', True), ('', '', False))
+    """
+    return owner.strip(), status if status in STATUSES else "", overdue.lower() in ("1", "true", "yes")
+
+
 def layout(owner: str = "", status: str = "", overdue: str = "", **_query: Any) -> html.Div:
-    status = status if status in STATUSES else ""
+    owner, status, only_overdue = query_filters(owner, status, overdue)
     return html.Div(
         [
             html.H1("Actions"),
@@ -109,7 +126,7 @@ def layout(owner: str = "", status: str = "", overdue: str = "", **_query: Any) 
                 "when. Raise an action on the indicator's page.",
                 className="sc-lede",
             ),
-            _filters_form(owner, status, overdue in ("1", "true", "yes")),
+            _filters_form(owner, status, only_overdue),
             html.Div(id=f"{PREFIX}-list"),
             html.A("Download these actions (CSV)", id=f"{PREFIX}-csv", className="sc-download"),
             # kept in the layout (the callback reads it) but hidden from those who may not write
@@ -191,3 +208,4 @@ def register(app: dash.Dash) -> None:
         State(f"{PREFIX}-update-note", "value"),
         State(f"{PREFIX}-update-author", "value"),
     )(show_actions)
+    register_url_sync(app, PREFIX, URL_KEYS)

@@ -55,3 +55,21 @@ def test_scorecard_prints_on_a4_without_navigation_or_filters(
     width = page.evaluate("() => document.querySelector('#scorecard-table').scrollWidth")
     fits = page.evaluate("() => document.querySelector('#scorecard-table').parentElement.clientWidth")
     assert width <= fits + 1
+
+
+def test_actions_filters_live_in_the_url(tab: tuple[Any, Watch], server: dict[str, Any]) -> None:
+    page, _ = tab
+    _open(page, server["base"], "/actions?status=open&overdue=1")
+    assert page.locator("#actions-status").input_value() == "open"
+    assert page.locator("#actions-overdue").is_checked()
+    page.select_option("#actions-status", "done")
+    page.uncheck("#actions-overdue")
+    page.fill("#actions-owner", "J. Lead")
+    page.press("#actions-owner", "Enter")
+    page.wait_for_function("() => window.location.search.includes('owner=')", timeout=30_000)
+    query = page.evaluate("() => window.location.search")
+    assert "status=done" in query and "owner=J.+Lead" in query and "overdue" not in query
+    page.reload()
+    assert page.locator("#actions-status").input_value() == "done"
+    assert page.locator("#actions-owner").input_value() == "J. Lead"
+    assert not page.locator("#actions-overdue").is_checked()
