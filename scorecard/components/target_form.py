@@ -25,13 +25,13 @@ from scorecard.websecurity import signed_in_user
 FORM = "indicator-target"
 
 
-def target_form(ind: Indicator) -> html.Section | None:
-    """The form, for a user who may change targets and an indicator that can have one."""
+def target_form(ind: Indicator) -> html.Section:
+    """The form, shown to a user who may change targets on an indicator that can have one
+    (hidden otherwise: its callback's components stay in the page)."""
     user = signed_in_user()
-    if user is None or not user.can("targets") or ind.polarity == "neutral":
-        return None
+    shown = user is not None and user.can("targets") and ind.polarity != "neutral"
     scopes = [{"label": "The LA shown", "value": "la"}]
-    if user.every_la:
+    if user is not None and user.every_la:
         scopes.append({"label": "Every LA", "value": EVERY_LA})
     return html.Section(
         [
@@ -71,6 +71,7 @@ def target_form(ind: Indicator) -> html.Section | None:
             html.Div(id=f"{FORM}-message", role="status", className="mt-2"),
         ],
         className="mt-3",
+        hidden=not shown,
     )
 
 
