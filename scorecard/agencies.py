@@ -22,9 +22,11 @@ against ``shared/spec/extracts.md`` (which extract comes from whom):
   door's ``contact_id`` (a partner's own file would supersede the front door's rows by
   id, and its sources are not checked), so partners see their contacts through the
   records behind the front-door numbers, not by loading them.
-- ``partner_measures`` is added by the workforce branch (issue 10); until it is on
-  this branch it is listed in :data:`KINDS_TO_COME` and accepted in the declaration,
-  while an upload of it is refused as an unknown kind by the loader anyway.
+- ``partner_measures`` rows carry their measure's ``owner``; the loader rejects, row by
+  row, a measure owned by another agency than the partner named on the load
+  (``loaders.partner_rules``; a partner's uploads name its agency), so every agency may
+  upload the kind and sends only its own measures. :data:`KINDS_TO_COME` lists kinds
+  declared here before their branch is merged (none now).
 
 A partner account whose agency matches no declaration sees no rows as its own and may
 upload nothing; ``scorecard users add`` refuses such an agency for a partner.
@@ -36,6 +38,8 @@ Example::
     ('police', ('Schools & education',))
     >>> agencies.may_upload("Police", "contacts"), agencies.may_upload("Children's social care", "contacts")
     (False, True)
+    >>> agencies.kinds_of("Health")
+    ['partner_measures']
     >>> agencies.find("MASH") is None
     True
 """
@@ -49,12 +53,12 @@ from importlib import resources
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from store.codes import EH_LEAD_AGENCY_LABELS, REFERRAL_SOURCE_AGENCY
+from store.codes import AGENCY_LABELS, EH_LEAD_AGENCY_LABELS, REFERRAL_SOURCE_AGENCY
 from store.extracts import EXTRACTS
 
 EVERY_KIND = "*"
-# Kinds declared in agencies.yaml before their branch is merged (issue 10's workforce branch).
-KINDS_TO_COME: frozenset[str] = frozenset({"partner_measures"})
+# Kinds declared in agencies.yaml before the branch adding them is merged (none now).
+KINDS_TO_COME: frozenset[str] = frozenset()
 GROUPS: frozenset[str] = frozenset(REFERRAL_SOURCE_AGENCY.values()) | frozenset(
     EH_LEAD_AGENCY_LABELS.values()
 )
@@ -79,6 +83,13 @@ class Agency(BaseModel):
     groups: tuple[str, ...] = ()
     kinds: tuple[str, ...] = ()
 
+    @field_validator("code")
+    @classmethod
+    def _code_is_an_agency(cls, value: str) -> str:
+        if value not in AGENCY_LABELS:
+            raise ValueError(f"unknown agency code {value!r}: expected one of {', '.join(AGENCY_LABELS)}")
+        return value
+
     @field_validator("groups")
     @classmethod
     def _groups_are_breakdown_labels(cls, value: tuple[str, ...]) -> tuple[str, ...]:
@@ -100,7 +111,7 @@ class Agency(BaseModel):
         return EVERY_KIND in self.kinds or kind in self.kinds
 
     def spellings(self) -> set[str]:
-        return {normalise(t) for t in (self.code, *self.names, *self.groups)}
+        return {normalise(t) for t in (self.code, *self.names)}
 
 
 class Agencies(BaseModel):
@@ -148,7 +159,7 @@ class AgenciesError(ValueError):
 def parse_agencies(text: str, source: str = "agencies.yaml") -> Agencies:
     """The declaration in ``text``, or an error naming the source and the problem.
 
-    >>> parse_agencies("agencies:\\n  - code: x\\n    names: [X]\\n    kinds: [letters]\\n")
+    >>> parse_agencies("agencies:\\n  - code: police\\n    names: [Police]\\n    kinds: [letters]\\n")
     Traceback (most recent call last):
     ...
     scorecard.agencies.AgenciesError: agencies.yaml: agencies.0.kinds: Value error, unknown kind 'letters'...

@@ -364,3 +364,13 @@ def test_a_target_change_is_stored_and_audited_with_old_and_new_values(
     assert [tuple(r) for r in audited] == [
         ("analyst-394", "assessments_45wd, LA 394: target 85 (tolerance 5) -> 90 (tolerance 5)", MAIN_LA)
     ]
+
+
+def test_every_declared_agency_name_is_one_the_loader_reads_as_its_owner_code() -> None:
+    """A partner's uploads name its agency; the loader checks partner measures' owners with
+    store.measures.agency_code, so each name must mean the same agency there."""
+    from scorecard.agencies import default_agencies
+    from store.measures import agency_code
+
+    for agency in default_agencies().agencies:
+        assert {agency_code(n) for n in (agency.code, *agency.names)} == {agency.code}, agency.code
