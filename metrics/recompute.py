@@ -42,7 +42,7 @@ from metrics.registry import Registry, load_registry
 from metrics.snapshot import StoreSnapshot
 from metrics.spc import xmr_frame
 from metrics.status import direction_array, status_array
-from metrics.targets import Targets, load_targets
+from metrics.targets import Targets, load_targets, stored_overrides, with_overrides
 from metrics.wiring import check_wiring
 from store.bulk import insert_new, upsert
 from store.engine import writing
@@ -112,12 +112,13 @@ def recompute(
     clock = time.perf_counter()
     registry = registry or load_registry()
     check_wiring(registry)
-    targets = load_targets(targets_file, registry)
+    file_targets = load_targets(targets_file, registry)
     url = engine.url.render_as_string(hide_password=False)
     written = series_written = 0
     details: list[dict[str, object]] = []
     with writing(engine) as conn:
         plan = make_plan(conn, registry, targets_file, full=full)
+        targets = with_overrides(file_targets, stored_overrides(conn), registry)
         for warning in plan.shared.warnings:
             log.warning(warning)
         _store_plan(conn, plan)
@@ -302,9 +303,7 @@ def add_assessment(computed: pd.DataFrame, registry: Registry, targets: Targets)
     frame = frame.sort_values([*SERIES_KEYS, "period_end"], kind="stable").reset_index(drop=True)
     counted = frame["value"].where(frame["_full"])
     previous = counted.groupby([frame[k] for k in SERIES_KEYS], sort=False).shift(1)
-    frame["direction"] = np.asarray(
-        direction_array(counted, previous, frame["polarity"]), dtype=object
-    )
+    frame["direction"] = np.asarray(direction_array(counted, previous, frame["polarity"]), dtype=object)
     return frame.drop(columns="_full")
 
 

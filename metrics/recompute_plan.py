@@ -56,7 +56,7 @@ from metrics.dependencies import LOADS, affected_indicators
 from metrics.periods import GRAINS, periods_overlapping
 from metrics.registry import Registry, load_registry
 from metrics.snapshot import merge_load_counts
-from metrics.targets import DEFAULT_TARGETS
+from metrics.targets import DEFAULT_TARGETS, TargetOverride, stored_overrides
 from store.bulk import read_frame
 from store.extracts import EVENT_KINDS, EXTRACTS
 from store.schema import (
@@ -132,7 +132,7 @@ def make_plan(conn: Connection, registry: Registry, targets_file: Path | None, *
         spans = pd.concat([old_spans[~np.array(stale, dtype=bool)], fresh], ignore_index=True)
     counts = merge_load_counts(read_frame(conn, load_counts), read_frame(conn, loads))
     shared, eh_span = _shared(spans, counts)
-    fingerprint = _fingerprints(registry, targets_file, shared, eh_span)
+    fingerprint = _fingerprints(registry, targets_file, shared, eh_span, stored_overrides(conn))
     before = _parse(previous)
     if not reason and fingerprint["main"] != before.get("main"):
         reason = "the shared periods or the inputs changed"
@@ -434,9 +434,14 @@ def _targets_text(targets_file: Path | None) -> str:
 
 
 def _fingerprints(
-    registry: Registry, targets_file: Path | None, shared: SharedPeriods, eh_span: Span
+    registry: Registry,
+    targets_file: Path | None,
+    shared: SharedPeriods,
+    eh_span: Span,
+    overrides: list[TargetOverride] | None = None,
 ) -> dict[str, str]:
-    """Digests of what every LA shares: ``main`` (code, registry, targets, calendar and the
+    """Digests of what every LA shares: ``main`` (code, registry, targets and the targets
+    set in the app (``target_overrides``), calendar and the
     main periods: a change means a full recompute), ``loads`` (the periods of
     ``dq_rejected_rows``) and ``eh`` (those of the outcome scores). Periods are whole
     months, so a new date inside a month already covered changes nothing."""
@@ -454,6 +459,7 @@ def _fingerprints(
         "code": code_digest(),
         "registry": registry.model_dump_json(),
         "targets": hashlib.sha256(_targets_text(targets_file).encode()).hexdigest(),
+        "target_overrides": [list(o) for o in overrides or []],
         "calendar": [str(lo), str(hi)],
         "main": main,
     }

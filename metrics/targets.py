@@ -19,6 +19,14 @@ Resolution for an LA: its own ``target`` if set, else the indicator's; its own
 resolved target (5 percentage points for percentages, 10 % of the target for counts,
 rates and medians).
 
+Targets set in the app or with ``scorecard targets set`` are kept in the store
+(``target_overrides``, one row per indicator and scope: every LA, ``*``, or one LA) and
+override the file: :func:`with_overrides` applies them, for every LA over the
+indicator's entry and for one LA over its ``by_la`` entry. An override without a
+tolerance keeps the tolerance the file gives that scope (else the default of kpis.md).
+The recompute applies them, and a change of them recomputes everything (the inputs
+fingerprint of ``metrics.recompute_plan`` includes them).
+
 Validation against the registry: an unknown indicator id, a target on an indicator
 whose polarity is neutral, an entry with no target at all, a negative tolerance, a
 negative target, a percentage target outside 0-100, an unknown key, a key given twice
@@ -39,18 +47,22 @@ Example::
 from __future__ import annotations
 
 import difflib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from sqlalchemy import Connection, select
 
 from metrics.registry import IndicatorType, Registry
 from metrics.status import default_tolerance
+from store.schema import target_overrides
 
 DEFAULT_TARGETS = "targets.yaml"
+EVERY_LA = "*"
 
 
 def _number() -> Any:
@@ -133,6 +145,10 @@ class Targets:
 
     def __contains__(self, kpi_id: object) -> bool:
         return kpi_id in self._entries
+
+    def entry(self, kpi_id: str) -> TargetEntry | None:
+        """The indicator's entry as configured (None when it has none)."""
+        return self._entries.get(kpi_id)
 
     def ids(self) -> list[str]:
         """Indicator ids with an entry, in file order."""
@@ -266,3 +282,64 @@ def load_targets(path: Path | None, registry: Registry) -> Targets:
     except (OSError, UnicodeDecodeError) as exc:
         raise TargetsError(f"{path}: cannot read the targets file: {exc}") from None
     return parse_targets(text, registry, source=str(path))
+
+
+class TargetOverride(NamedTuple):
+    """A target set in the app: for every LA (``la_code`` ``*``) or one LA."""
+
+    kpi_id: str
+    la_code: str
+    target: float
+    tolerance: float | None
+
+
+def stored_overrides(conn: Connection) -> list[TargetOverride]:
+    """Every target set in the app, in a stable order."""
+    c = target_overrides.c
+    query = select(c.kpi_id, c.la_code, c.target, c.tolerance).order_by(c.kpi_id, c.la_code)
+    return [
+        TargetOverride(str(k), str(la), float(t), None if tol is None else float(tol))
+        for k, la, t, tol in conn.execute(query)
+    ]
+
+
+def _overridden(entry: TargetEntry | None, override: TargetOverride) -> TargetEntry:
+    """The entry with the override applied (its tolerance kept when the override gives none)."""
+    base = entry or TargetEntry()
+    if override.la_code == EVERY_LA:
+        tolerance = override.tolerance if override.tolerance is not None else base.tolerance
+        return base.model_copy(update={"target": override.target, "tolerance": tolerance})
+    old = base.by_la.get(override.la_code, LaOverride())
+    tolerance = override.tolerance if override.tolerance is not None else old.tolerance
+    by_la = {**base.by_la, override.la_code: LaOverride(target=override.target, tolerance=tolerance)}
+    return base.model_copy(update={"by_la": by_la})
+
+
+def with_overrides(targets: Targets, overrides: Iterable[TargetOverride], registry: Registry) -> Targets:
+    """``targets`` with the targets set in the app applied (every LA's first, then each LA's),
+    each checked as the file's entries are (an override breaking a rule is a TargetsError).
+
+    >>> from metrics.registry import load_registry
+    >>> reg = load_registry()
+    >>> ours = [TargetOverride("assessments_45wd", "394", 90, None)]
+    >>> t = with_overrides(load_targets(None, reg), ours, reg)
+    >>> [t.for_indicator("assessments_45wd", la).value for la in ("394", "391")]
+    [90.0, 85.0]
+    """
+    entries = {k: e for k in targets.ids() if (e := targets.entry(k)) is not None}
+    problems: list[str] = []
+    for override in sorted(overrides, key=lambda o: (o.la_code != EVERY_LA, o.kpi_id, o.la_code)):
+        if override.kpi_id not in registry:
+            problems.append(f"{override.kpi_id}: unknown indicator id")
+            continue
+        entry = _overridden(entries.get(override.kpi_id), override)
+        found = _entry_problems(override.kpi_id, entry, registry)
+        if found:
+            problems += [f"{override.kpi_id}: {p}" for p in found]
+            continue
+        entries[override.kpi_id] = entry
+    if problems:
+        listed = "\n".join(f"  - {p}" for p in problems)
+        raise TargetsError(f"targets set in the app: {len(problems)} problem(s):\n{listed}")
+    types = {ind.id: ind.type for ind in registry}
+    return Targets(entries, types, f"{targets.source} and the targets set in the app")

@@ -11,10 +11,26 @@ Readings taken where the spec leaves a choice:
   its table and export). The other pages show operational, unsuppressed numbers and
   have no suppressed version, so they are closed to the board rather than shown
   unsuppressed.
-- **partner** sees the aggregate pages of the LAs it is granted, the load history and
-  rejected rows of its own agency's loads (``loads.partner`` is the agency), and the
-  records behind front-door indicators (contacts and referrals) whose source rolls up
-  to its agency. Its uploads are attributed to its agency whatever the form says.
+- **partner**: "operational (unsuppressed) aggregates: own agency's rows" is read as:
+  in a breakdown by agency (the Partners page's front door by source agency and early
+  help by lead agency, an indicator's breakdown by agency, and their downloads) the
+  rows of the partner's own agency (``scorecard.agencies``: ``users.agency`` names an
+  agency, its ``groups`` are its rows) are shown as stored; every other number (other
+  agencies' rows, the LA's totals, localities and teams) is shown as it is shared,
+  after disclosure control (``metrics.disclosure``), so a partner sees no other
+  agency's small numbers and cannot work them out from an unsuppressed total. Hence
+  the permission ``la_operational`` (a whole LA's operational numbers), which partners
+  lack: the scorecard page shows them the board's suppressed version (and exports for
+  sharing only); the indicator page shows the period's numbers as above and not the
+  monthly SPC series (the series of a whole LA or group, unsuppressed, month by month);
+  the Journey and Early help pages, whole-LA operational views with monthly trends and
+  no version for sharing, are closed to partners as they are to the board. The
+  callbacks enforce it (``scorecard.sharing.as_seen_by``), not the layout.
+- **partner** also sees the load history and rejected rows of its own agency's loads
+  (``loads.partner`` is the agency), and the records behind front-door indicators
+  (contacts and referrals) whose source rolls up to its agency. Its uploads are
+  attributed to its agency whatever the form says, and only of the kinds its agency
+  supplies (``scorecard/data/agencies.yaml``), checked at preview and at load.
   Writing commentary "on its own agency's measures" needs partner-owned measures,
   which the store does not have yet: partners read commentary only.
 - **LA scope**: a user sees the LAs granted (``user_las``; ``*`` grants every LA);
@@ -32,8 +48,8 @@ Example::
     ['loads', 'operational', 'records', 'upload', 'view']
     >>> sorted(permissions_for_outputs("..indicator-records-file.data...indicator-content.children.."))
     ['operational', 'records']
-    >>> page_permission("/indicator/referrals"), page_permission("/admin/users")
-    ('operational', 'admin')
+    >>> page_permission("/indicator/referrals"), page_permission("/journey"), page_permission("/admin/users")
+    ('operational', 'la_operational', 'admin')
 """
 
 from __future__ import annotations
@@ -47,7 +63,8 @@ EVERY_LA = "*"
 
 PERMISSIONS: dict[str, str] = {
     "view": "aggregate pages",
-    "operational": "operational (unsuppressed) aggregates",
+    "operational": "operational (unsuppressed) aggregates (a partner: its own agency's rows only)",
+    "la_operational": "operational aggregates of a whole LA (not only one agency's rows)",
     "records": "record lists behind a number and their downloads",
     "loads": "load history and rejected rows",
     "upload": "upload and load extracts",
@@ -60,9 +77,19 @@ PERMISSIONS: dict[str, str] = {
 ROLE_PERMISSIONS: dict[Role, frozenset[str]] = {
     "board": frozenset({"view"}),
     "partner": frozenset({"view", "operational", "records", "loads", "upload"}),
-    "manager": frozenset({"view", "operational", "records", "loads", "comment"}),
+    "manager": frozenset({"view", "operational", "la_operational", "records", "loads", "comment"}),
     "analyst": frozenset(
-        {"view", "operational", "records", "loads", "upload", "retract", "comment", "targets"}
+        {
+            "view",
+            "operational",
+            "la_operational",
+            "records",
+            "loads",
+            "upload",
+            "retract",
+            "comment",
+            "targets",
+        }
     ),
     "admin": frozenset(PERMISSIONS),
 }
@@ -122,8 +149,14 @@ class User:
 
     @property
     def always_suppressed(self) -> bool:
-        """The board sees suppressed numbers only."""
-        return not self.can("operational")
+        """The board and partners see a whole LA's numbers suppressed only (a partner's own
+        agency's rows are the exception: :attr:`own_rows_only`)."""
+        return not self.can("la_operational")
+
+    @property
+    def own_rows_only(self) -> bool:
+        """A partner: operational numbers for its own agency's rows, the rest as shared."""
+        return self.can("operational") and not self.can("la_operational")
 
 
 # Pages by path prefix (longest first wins); a path not listed needs "operational".
@@ -132,9 +165,9 @@ PAGE_PERMISSIONS: dict[str, str] = {
     "/loads": "loads",
     "/data-quality": "loads",
     "/indicator": "operational",
-    "/journey": "operational",
+    "/journey": "la_operational",
     "/partners": "operational",
-    "/early-help": "operational",
+    "/early-help": "la_operational",
     # Clinic actions are read by everyone who sees operational numbers and written by those
     # who may write commentary (SECURITY.md); the callbacks check "comment" before a write.
     "/actions": "operational",
@@ -153,9 +186,10 @@ CALLBACK_PERMISSIONS: dict[str, str] = {
     "indicator-records-file": "records",
     "indicator-actions-list": "operational",
     "indicator-actions-message": "operational",
-    "journey-content": "operational",
+    "indicator-target-message": "targets",
+    "journey-content": "la_operational",
     "partners-content": "operational",
-    "early-help-content": "operational",
+    "early-help-content": "la_operational",
     "data-quality-content": "loads",
     "data-quality-loads": "loads",
     "data-quality-rejects": "loads",
@@ -177,9 +211,9 @@ CALLBACK_PERMISSIONS: dict[str, str] = {
 # Prefixes of whole pages' callbacks (filter controls included).
 CALLBACK_PREFIXES: dict[str, str] = {
     "indicator-": "operational",
-    "journey-": "operational",
+    "journey-": "la_operational",
     "partners-": "operational",
-    "early-help-": "operational",
+    "early-help-": "la_operational",
     "data-quality-": "loads",
     "loads-": "upload",
     "actions-": "operational",

@@ -45,6 +45,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Connection, Engine, and_, delete, func, insert, select, update
 
 from scorecard.access import EVERY_LA, ROLES, Role, User
+from scorecard.agencies import default_agencies
 from store.schema import login_attempts, signin_tokens, user_las, users, web_sessions
 from store.times import utc_now
 
@@ -146,6 +147,12 @@ def _check_agency(role: Role, agency: str | None) -> str | None:
     agency = (agency or "").strip() or None
     if role == "partner" and agency is None:
         raise AccountError("A partner account needs its agency (e.g. --agency Police).")
+    if role == "partner" and default_agencies().find(agency) is None:
+        names = ", ".join(a.names[0] for a in default_agencies().agencies)
+        raise AccountError(
+            f"Unknown agency {agency!r} for a partner account: expected one of {names} "
+            "(scorecard/data/agencies.yaml declares them and what each may see and load)."
+        )
     return agency if role == "partner" else None
 
 

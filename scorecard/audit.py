@@ -42,6 +42,7 @@ ACTIONS = (
     "records.download",
     "export",
     "upload.preview",
+    "upload.refused",
     "load",
     "retract",
     "comment",

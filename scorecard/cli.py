@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from metrics.periods import GRAINS
-from scorecard import cli_meetings
+from scorecard import cli_meetings, cli_targets
 from scorecard.access import ROLES
 
 if TYPE_CHECKING:
@@ -236,6 +236,7 @@ def _parser() -> argparse.ArgumentParser:
     )
 
     cli_meetings.add_parsers(sub, common)
+    cli_targets.add_parsers(sub, common)
     return parser
 
 
@@ -263,6 +264,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "users": _users,
         "audit": _audit,
         **cli_meetings.HANDLERS,
+        **cli_targets.HANDLERS,
     }
     try:
         return handlers[args.command](args)
@@ -296,11 +298,15 @@ def _user_errors() -> tuple[type[BaseException], ...]:
     from loaders.pseudonym import PseudonymKeyError
     from loaders.retract import RetractError
     from metrics.calendar import CalendarRangeError
+    from metrics.targets import TargetsError
     from scorecard.accounts import AccountError
+    from scorecard.target_changes import TargetChangeError
     from store.engine import StoreError
     from store.measures import MeasuresFileError
 
     return (
+        TargetsError,
+        TargetChangeError,
         OSError,
         OperationalError,
         PseudonymKeyError,

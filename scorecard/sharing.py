@@ -4,6 +4,23 @@ Every output that leaves the page (the scorecard's CSV and Excel, the board pack
 reads its rows here: for sharing, the whole period goes through
 ``metrics.disclosure`` first, so the same cells are hidden whichever group or
 breakdown a file shows; operational rows are as stored.
+
+A partner sees the operational numbers of its own agency's rows only (the reading is
+in ``scorecard.access``): :func:`as_seen_by` turns a page's operational rows into what a
+user may see, and :func:`partner_rows` does it for a partner. A number hidden for
+sharing becomes missing with the note ``c``, so the pages' formatting shows "c" and
+their charts leave the bar out, as for any missing value.
+
+Example::
+
+    >>> nan = float("nan")
+    >>> stored = pd.DataFrame({"kpi_id": ["contacts"] * 3, "breakdown": ["all", "agency", "agency"],
+    ...     "group_name": ["all", "Police", "Health"], "numerator": [nan] * 3,
+    ...     "denominator": [nan] * 3, "value": [40.0, 3.0, 2.0], "note": [None] * 3})
+    >>> shared = stored.assign(value=[40, "c", "c"], numerator="", denominator="")
+    >>> seen = partner_rows(stored, shared, frozenset({"Police"}))
+    >>> seen["value"].tolist(), seen["note"].tolist()
+    ([40.0, 3.0, nan], [None, None, 'c'])
 """
 
 from __future__ import annotations
@@ -15,9 +32,12 @@ import pandas as pd
 from sqlalchemy import Engine
 
 from metrics import results
-from metrics.disclosure import OPERATIONAL, SHARING, shared_view
+from metrics.disclosure import DESCRIBING, OPERATIONAL, PARTS, SHARING, shared_view
 from metrics.periods import Grain
 from metrics.registry import Registry
+from metrics.suppression import BLANK, SUPPRESSED
+from scorecard.access import User
+from scorecard.agencies import default_agencies
 from scorecard.commentary import current_comments
 from scorecard.formatting import period_label
 
@@ -85,3 +105,64 @@ def export_context(
         comments=comments,
         actions=actions or {},
     )
+
+
+_ROW_KEY = ["kpi_id", "breakdown", "group_name"]
+
+
+def _number(value: object) -> float:
+    """A disclosed cell as a number: "c" and blank are missing."""
+    if value is None or value in (SUPPRESSED, BLANK):
+        return float("nan")
+    return float(value)  # type: ignore[arg-type]
+
+
+def partner_rows(frame: pd.DataFrame, shared: pd.DataFrame, own_groups: frozenset[str]) -> pd.DataFrame:
+    """``frame`` (operational rows of ``kpi_results``) as a partner sees it: the rows of its
+    own agency in a breakdown by agency as stored, every other row as in ``shared`` (the
+    same period after disclosure control); a row missing from ``shared`` is hidden."""
+    if frame.empty:
+        return frame
+    out = frame.reset_index(drop=True).copy()
+    own = ((out["breakdown"] == "agency") & out["group_name"].isin(sorted(own_groups))).to_numpy()
+    found = shared.drop_duplicates(_ROW_KEY).set_index(_ROW_KEY)
+    keys = pd.MultiIndex.from_frame(out[_ROW_KEY])
+    present = keys.isin(found.index)
+    matched = found.reindex(keys)
+    hidden = (
+        ~present
+        | (matched["value"] == SUPPRESSED).to_numpy()
+        | (matched["numerator"] == SUPPRESSED).to_numpy()
+    )
+    for part in PARTS:
+        shown = [_number(v) if ok else float("nan") for v, ok in zip(matched[part], present, strict=True)]
+        out[part] = out[part].astype("float64").where(own, pd.Series(shown, dtype="float64"))
+    out["note"] = out["note"].astype(object).where(own | ~hidden, SUPPRESSED)
+    for column in DESCRIBING:
+        if column in out.columns:
+            out[column] = out[column].astype(object).where(own | ~hidden, None)
+    return out
+
+
+def as_seen_by(
+    user: User | None,
+    engine: Engine,
+    registry: Registry,
+    threshold: int,
+    frame: pd.DataFrame,
+    period: tuple[str, Grain, date],
+) -> pd.DataFrame:
+    """A page's operational rows of one LA and period (``period``: LA, grain, end) as the
+    user may see them: as stored for whoever sees a whole LA operationally, the partner's
+    view (:func:`partner_rows`) for a partner, suppressed for sharing for anyone else."""
+    if user is not None and not user.always_suppressed:
+        return frame
+    if frame.empty:
+        return frame
+    la_code, grain, period_end = period
+    kpi_ids = sorted(set(frame["kpi_id"]))
+    shared = shared_view(engine, la_code, grain, period_end, SHARING, threshold, registry, kpi_ids)
+    groups = (
+        default_agencies().groups_of(user.agency) if user is not None and user.own_rows_only else frozenset()
+    )
+    return partner_rows(frame, shared, groups)

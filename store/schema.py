@@ -510,3 +510,18 @@ clinic_action_versions = Table(
     Column("created_at", UTCDateTime, nullable=False),
     Index("ix_clinic_action_versions_action", "action_id"),
 )
+
+# Targets set in the app or with `scorecard targets set` (scorecard/target_changes.py):
+# they override the targets file (metrics/targets.py) per indicator, for every LA
+# (la_code "*") or one LA. One row per indicator and scope, replaced by the next
+# change; the audit log keeps every change with its old and new values.
+target_overrides = Table(
+    "target_overrides",
+    metadata,
+    Column("kpi_id", String(64), primary_key=True),
+    Column("la_code", String(16), primary_key=True),
+    Column("target", Float, nullable=False),
+    Column("tolerance", Float, nullable=True),
+    Column("set_by", String(200), nullable=False),
+    Column("set_at", UTCDateTime, nullable=False),
+)

@@ -105,3 +105,29 @@ def test_the_audit_log_is_append_only(engine: Engine) -> None:
 def test_an_unknown_audit_action_is_refused(engine: Engine) -> None:
     with pytest.raises(ValueError, match="unknown audit action"):
         record(engine, "deleted everything", None, None)
+
+
+def test_a_target_change_is_stored_over_the_file_and_audited(engine: Engine) -> None:
+    from metrics.registry import load_registry
+    from metrics.targets import load_targets, stored_overrides, with_overrides
+    from scorecard.target_changes import set_target
+
+    registry = load_registry()
+    first = set_target(engine, registry, None, "icpc_15wd", 75, None, "394", "sam", "10.0.0.1")
+    again = set_target(engine, registry, None, "icpc_15wd", 70, 2, "394", "sam", "10.0.0.1")
+    assert first.describe() == "icpc_15wd, LA 394: target 80 (tolerance 5) -> 75 (tolerance 5)"
+    assert again.describe() == "icpc_15wd, LA 394: target 75 (tolerance 5) -> 70 (tolerance 2)"
+    with engine.connect() as conn:
+        overrides = stored_overrides(conn)
+        targets = with_overrides(load_targets(None, registry), overrides, registry)
+    assert [tuple(o) for o in overrides] == [("icpc_15wd", "394", 70.0, 2.0)]
+    assert targets.for_indicator("icpc_15wd", "394").value == 70.0
+    assert targets.for_indicator("icpc_15wd", "391").value == 80.0
+    rows = [r for r in read_audit(engine) if r["action"] == "target"]
+    assert [(r["username"], r["la_code"], r["address"]) for r in rows] == [("sam", "394", "10.0.0.1")] * 2
+
+
+def test_a_partner_account_names_a_declared_agency(engine: Engine) -> None:
+    with pytest.raises(accounts.AccountError, match="Unknown agency 'MASH'"):
+        accounts.add_user(engine, "p", "partner", agency="MASH")
+    assert accounts.add_user(engine, "p", "partner", agency="schools", las=["394"]).agency == "schools"

@@ -16,6 +16,7 @@ from metrics.benchmarks import comparable, year_label
 from metrics.disclosure import SHARING, shared_view
 from metrics.records import describe_records, records_for
 from metrics.registry import Indicator, load_registry
+from scorecard.agencies import default_agencies
 from scorecard.audit import RecordView, audit_request, current_viewer, log_record_view
 from scorecard.commentary import (
     CommentError,
@@ -50,6 +51,7 @@ from scorecard.components.spc import (
 )
 from scorecard.components.status import direction_html, status_badge
 from scorecard.components.tables import csv_bytes, frame_table
+from scorecard.components.target_form import register_form, target_form
 from scorecard.context import AppContext, get_context
 from scorecard.formatting import (
     format_number,
@@ -69,6 +71,7 @@ from scorecard.pagekit import (
     rows_by_kpi,
     window_note,
 )
+from scorecard.sharing import partner_rows
 from scorecard.state import FILTER_KEYS, Filters, resolve
 from scorecard.websecurity import signed_in_user
 from store.times import uk_time
@@ -77,6 +80,14 @@ PREFIX = "indicator"
 INCLUDE = FILTER_KEYS
 RECORDS_SHOWN = 100
 BREAKDOWN_TITLES = {"locality": "locality", "team": "team", "agency": "agency"}
+NO_SERIES = html.Section(
+    html.P(
+        "The monthly series and its control chart show a whole LA's numbers unsuppressed, month "
+        "by month; partners see the period's numbers as shared, with their own agency's rows in full.",
+        className="form-text",
+    ),
+    id=f"{PREFIX}-no-series",
+)
 
 
 def page_title(kpi_id: str | None = None) -> str:
@@ -125,6 +136,7 @@ def layout(kpi_id: str | None = None, **query: Any) -> html.Div:
                 delay_show=300,
             ),
             commentary_section(),
+            target_form(ind),
             actions_panel(),
             records_section(ind.id),
             definition_section(ind),
@@ -362,13 +374,17 @@ def indicator_view(app: AppContext, kpi_id: str, filters: Filters) -> list[Any] 
     shared = shared_view(
         app.engine, filters.la, filters.grain, filters.period_end, SHARING, threshold, app.registry, [kpi_id]
     )
+    user = signed_in_user()
+    if user is not None and user.always_suppressed:  # a partner: its own agency's rows only
+        frame = (partner_rows(f, shared, default_agencies().groups_of(user.agency)) for f in frame)
+        row = rows_by_kpi(partner_rows(period_rows, shared, frozenset())).get(kpi_id)
     sections = [
         breakdown_section(ind, f, b, filters, shared, threshold) for f, b in zip(frame, others, strict=True)
     ]
     return [
         window_note(app, filters),
         headline(app, ind, row, filters),
-        spc_section(app, ind, filters),
+        spc_section(app, ind, filters) if user is None or not user.always_suppressed else NO_SERIES,
         html.H2("Breakdowns") if any(sections) else None,
         *[s for s in sections if s is not None],
     ]
@@ -484,13 +500,15 @@ def fetch_records(app: AppContext, view: RecordView) -> pd.DataFrame:
 
 
 def agency_rows(frame: pd.DataFrame, agency: str | None) -> pd.DataFrame:
-    """Only the front-door records (contacts, referrals) whose source rolls up to the agency."""
+    """Only the front-door records (contacts, referrals) whose source rolls up to the agency
+    (its groups in ``scorecard/data/agencies.yaml``)."""
     from metrics.records.request import agency_labels
 
+    own = sorted(default_agencies().groups_of(agency))
     for column, kind in (("contact_source", "contacts"), ("referral_source", "referrals")):
         if column in frame.columns:
             labels = agency_labels(frame[column].astype("str"), kind)
-            return frame[(labels == agency).to_numpy()]
+            return frame[labels.isin(own).to_numpy()]
     return frame.iloc[0:0]
 
 
@@ -540,8 +558,10 @@ def show_or_save_comment(_save: int | None, *args: Any) -> tuple[Any, Any, Any]:
     if ctx.triggered_id == f"{PREFIX}-comment-save":
         user = signed_in_user()
         if user is None or not user.can("comment"):
-            return dash.no_update, dash.no_update, dbc.Alert(
-                "Your role may read commentary but not write it.", color="danger"
+            return (
+                dash.no_update,
+                dash.no_update,
+                dbc.Alert("Your role may read commentary but not write it.", color="danger"),
             )
         try:
             saved = save_comment(app.engine, key, body, user.username)
@@ -596,6 +616,7 @@ def register(app: dash.Dash) -> None:
     )
     register_filter_controls(app, PREFIX, INCLUDE, update_filter_options)
     register_panel(app)
+    register_form(app)
     app.callback(
         Output(f"{PREFIX}-content", "children"),
         *filter_inputs(PREFIX, INCLUDE),

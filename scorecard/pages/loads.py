@@ -24,6 +24,7 @@ from dash import Input, Output, State, ctx, dcc, html
 
 from metrics import results
 from metrics.recompute import recompute
+from scorecard.agencies import default_agencies
 from scorecard.audit import audit_request, current_viewer
 from scorecard.components.load_tables import loads_table
 from scorecard.components.markup import props
@@ -99,9 +100,12 @@ def prepare_all(app: AppContext, files: list[tuple[str, bytes]], options: Any) -
     the user is not granted is refused (a load replaces that LA's records)."""
     from loaders.pipeline import prepare_bytes
 
-    prepared = [prepare_bytes(app.engine, name, data, options) for name, data in files]
     user = signed_in_user()
+    if options.kind is not None:
+        refuse_other_kinds(app, user, {options.kind}, ", ".join(n for n, _ in files), options.default_la)
+    prepared = [prepare_bytes(app.engine, name, data, options) for name, data in files]
     for p in prepared:
+        refuse_other_kinds(app, user, {t.kind for t in p.tables}, p.outcome.file, options.default_la)
         outside = sorted(la for la in las_of(p) if user is None or not user.may_see_la(la))
         if outside:
             raise UserFacingError(
@@ -109,6 +113,30 @@ def prepare_all(app: AppContext, files: list[tuple[str, bytes]], options: Any) -
                 "granted; nothing was loaded. Ask an administrator, or remove those rows."
             )
     return prepared
+
+
+def refuse_other_kinds(app: AppContext, user: Any, kinds: set[str], what: str, la: str | None) -> None:
+    """Refuse (audited) a partner's file of a kind its agency does not supply
+    (``scorecard/data/agencies.yaml``; the reading is in ``scorecard.agencies``)."""
+    if user is None or user.role != "partner":
+        return
+    agencies = default_agencies()
+    others = sorted(k for k in kinds if not agencies.may_upload(user.agency, k))
+    if not others:
+        return
+    mine = agencies.kinds_of(user.agency)
+    audit_request(
+        app.engine, "upload.refused", f"{what}: kind {', '.join(others)} (agency {user.agency})", la
+    )
+    raise UserFacingError(
+        f"{what}: a {', '.join(others)} extract is not one {user.agency} supplies; nothing was loaded. "
+        + (
+            f"Partner accounts of {user.agency} may load: {', '.join(mine)}."
+            if mine
+            else f"Partner accounts of {user.agency} may load no extract kind on this installation."
+        )
+        + " Ask the partnership's analysts to load it."
+    )
 
 
 def las_of(prepared: Any) -> set[str]:

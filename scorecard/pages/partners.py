@@ -26,7 +26,9 @@ from scorecard.pagekit import (
     register_content,
     register_filter_controls,
 )
+from scorecard.sharing import as_seen_by
 from scorecard.state import Filters
+from scorecard.websecurity import signed_in_user
 
 PREFIX = "partners"
 INCLUDE = PERIOD_KEYS
@@ -140,6 +142,10 @@ def partners_view(app: AppContext, filters: Filters) -> Any:
     )
     stem = f"LA{filters.la}_{filters.grain}_{filters.period_end:%Y-%m}"
     threshold = app.settings.suppression_threshold
+    # A partner: its own agency's rows as stored, the others as shared (scorecard.access).
+    user, period_key = signed_in_user(), (filters.la, filters.grain, filters.period_end)
+    front = as_seen_by(user, app.engine, app.registry, threshold, front, period_key)
+    early = as_seen_by(user, app.engine, app.registry, threshold, early, period_key)
     cube = shared_view(
         app.engine,
         filters.la,

@@ -15,8 +15,6 @@ import csv
 import io
 import json
 import re
-import socket
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -24,28 +22,17 @@ from typing import Any
 import openpyxl
 import pytest
 from sqlalchemy import func, select
-from werkzeug.serving import make_server
 
 from store.engine import open_store
 from store.schema import comments, loads
-from tests.browser.conftest import sign_in
-from tests.dash_fixtures import MAIN_LA, build_store, settings_for
+from tests.browser.conftest import needs_chromium, serve_app, sign_in
+from tests.dash_fixtures import MAIN_LA, build_store
 
 pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = Path("/usr/bin/chromium")
 AXE = ROOT / ".tools" / "node_modules" / "axe-core" / "axe.min.js"
 SHOTS = ROOT / "test-artifacts" / "screenshots"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--headless",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 PAGES = {
     "scorecard": "/",
     "journey": "/journey",
@@ -75,49 +62,19 @@ PENDING_SCRIPT = """
 """
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     """The dashboard on a fresh store, served from a thread."""
-    if not CHROMIUM.exists():
-        pytest.skip(
-            "Debian's chromium is not installed "
-            "(make test installs it: scripts/ensure-system-deps.sh)"
-        )
+    needs_chromium()
     if not AXE.exists():
         pytest.skip(
             "axe-core is not installed in .tools "
             "(make test installs it: scripts/ensure-system-deps.sh)"
         )
-    from scorecard.app import create_app
-
     url = f"sqlite:///{tmp_path_factory.mktemp('browser') / 'scorecard.db'}"
     build_store(url).dispose()
-    app = create_app(settings_for(url))
-    port = _free_port()
-    httpd = make_server("127.0.0.1", port, app.server, threaded=True)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield {"base": f"http://127.0.0.1:{port}", "db": url}
-    finally:
-        httpd.shutdown()
-        thread.join(timeout=10)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
+    with serve_app(url) as served:
+        yield served
 
 
 class Watch:

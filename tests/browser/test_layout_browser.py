@@ -22,9 +22,9 @@ from tests.browser.test_dashboard_browser import (
     expect_text,
 )
 
-# The same served app and browser as the other browser tests (module-scoped fixtures).
+# The same served app as the dashboard tests (a module-scoped fixture); ``browser`` is
+# conftest.py's.
 server = base.server
-browser = base.browser
 
 pytestmark = pytest.mark.browser
 

@@ -12,10 +12,10 @@ from typing import Any
 import pytest
 from pypdf import PdfReader
 
-from tests.browser.test_dashboard_browser import Watch, _open, browser, server, tab
+from tests.browser.test_dashboard_browser import Watch, _open, server, tab
 
 pytestmark = pytest.mark.browser
-__all__ = ["browser", "server", "tab"]  # the fixtures, used by name
+__all__ = ["server", "tab"]  # the fixtures, used by name (``browser`` is conftest.py's)
 
 
 def _download(page: Any, button: str) -> tuple[str, bytes]:

@@ -1,6 +1,6 @@
 """Each role in a real browser: what it sees, what it cannot reach, and no CSP errors.
 
-One app is served from a thread (as in test_dashboard_browser.py). Every role signs in
+One app is served from a thread (``serve_app`` and ``browser`` in conftest.py). Every role signs in
 through the sign-in form, opens every page and is shown either the page or "Not
 available"; the navigation offers only its pages. Any console error (a Content-Security-
 Policy violation is one) fails the test.
@@ -8,24 +8,14 @@ Policy violation is one) fails the test.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from werkzeug.serving import make_server
 
-from tests.browser.conftest import sign_in
-from tests.browser.test_dashboard_browser import (
-    CHROMIUM,
-    CHROMIUM_ARGS,
-    PENDING_SCRIPT,
-    TIMEOUT,
-    Watch,
-    _free_port,
-    _settled,
-)
-from tests.dash_fixtures import build_store, settings_for
+from tests.browser.conftest import needs_chromium, serve_app, sign_in
+from tests.browser.test_dashboard_browser import PENDING_SCRIPT, TIMEOUT, Watch, _settled
+from tests.dash_fixtures import build_store
 
 pytestmark = pytest.mark.browser
 
@@ -43,7 +33,8 @@ PAGES = {
 }
 REACHES = {
     "board": {"/"},
-    "partner": set(PAGES) - {"/admin/users", "/admin/audit"},
+    # a whole LA's operational pages are closed to partners (scorecard/access.py)
+    "partner": set(PAGES) - {"/admin/users", "/admin/audit", "/journey", "/early-help"},
     "manager": set(PAGES) - {"/admin/users", "/admin/audit"},
     "analyst": set(PAGES) - {"/admin/users", "/admin/audit"},
     "admin": set(PAGES),
@@ -52,32 +43,11 @@ REACHES = {
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
-    if not CHROMIUM.exists():
-        pytest.skip("Debian's chromium is not installed (make test installs it)")
-    from scorecard.app import create_app
-
+    needs_chromium()
     url = f"sqlite:///{tmp_path_factory.mktemp('roles') / 'scorecard.db'}"
     build_store(url).dispose()
-    app = create_app(settings_for(url))
-    port = _free_port()
-    httpd = make_server("127.0.0.1", port, app.server, threaded=True)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield {"base": f"http://127.0.0.1:{port}", "db": url}
-    finally:
-        httpd.shutdown()
-        thread.join(timeout=10)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
+    with serve_app(url) as served:
+        yield served
 
 
 def _tab(browser: Any, base: str) -> tuple[Any, Any, Watch]:
