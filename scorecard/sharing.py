@@ -18,6 +18,7 @@ from metrics import results
 from metrics.disclosure import OPERATIONAL, SHARING, shared_view
 from metrics.periods import Grain
 from metrics.registry import Registry
+from metrics.wording import kind_words, plural
 from scorecard.commentary import current_comments
 from scorecard.formatting import period_label
 
@@ -49,8 +50,8 @@ def sources(engine: Engine, la_code: str) -> list[str]:
     """One line per partner and kind loaded for the LA: loads and rows."""
     frame = results.load_counts_by_partner(engine, la_code)
     return [
-        f"{row['partner']}: {row['kind']}, {int(row['loads'])} load(s), "
-        f"{int(row['rows_loaded']):,} rows loaded, {int(row['rows_rejected']):,} rejected"
+        f"{row['partner']}: {kind_words(row['kind'])}, {plural(int(row['loads']), 'load')}, "
+        f"{plural(int(row['rows_loaded']), 'row')} loaded, {int(row['rows_rejected']):,} rejected"
         for row in frame.to_dict("records")
     ]
 
