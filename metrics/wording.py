@@ -109,13 +109,16 @@ def wording() -> Wording:
 
 
 def column_words(kind: str | None, column: str, quoted: bool = False) -> str:
-    """A column's words in ``kind`` (else its words in another kind, or as a records
-    column); unknown names come back as they are, so a file's stray header is still named."""
+    """A column's words in ``kind`` (else as a records column, else in another kind);
+    unknown names come back as they are, so a file's stray header is still named."""
     table = wording()
-    found = table.columns.get(kind or "", {}).get(column) or table.columns[COMMON].get(column)
+    found = (
+        table.columns.get(kind or "", {}).get(column)
+        or table.columns[COMMON].get(column)
+        or table.records.get(column)
+    )
     if found is None:
         found = next((words[column] for words in table.columns.values() if column in words), None)
-    found = found or table.records.get(column)
     if found is None:
         return column
     return f"{found} ({column})" if quoted else found

@@ -151,7 +151,7 @@ def lane_line(ind: Indicator, row: dict[str, Any] | None) -> str:
     """One line of the early help lane: "Step-up: 12.5% of ... (3 episodes)", "(1 episode)".
 
     >>> from metrics.registry import load_registry
-    >>> lane_line(load_registry()["eh_stepped_up"], {"value": 100.0, "numerator": 1.0})[-12:]
+    >>> lane_line(load_registry()["eh_stepped_up"], {"value": 100.0, "numerator": 1.0})[-11:]
     '(1 episode)'
     """
     assert ind.journey is not None  # the registry requires it with the tag
