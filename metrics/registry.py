@@ -39,7 +39,13 @@ Polarity = Literal["up", "down", "neutral"]
 Breakdown = Literal["all", "locality", "team", "agency", "theme", "kind", "column"]
 # The page sections that select indicators (see the head of indicators.yaml).
 Tag = Literal[
-    "front_door", "early_help", "journey_step", "journey_edge", "journey_early_help", "agency_chart"
+    "front_door",
+    "early_help",
+    "early_help_tile",
+    "journey_step",
+    "journey_edge",
+    "journey_early_help",
+    "agency_chart",
 ]
 JOURNEY_TAGS: tuple[Tag, ...] = ("journey_step", "journey_edge", "journey_early_help")
 
@@ -98,8 +104,44 @@ class Journey(BaseModel):
     label: str
     part: Literal["value", "denominator"] = "value"
     note: str = ""
-    # In the early help lane: what the numerator counts ("children"), or nothing.
+    # In the early help lane: what the numerator counts, singular ("child"), or nothing.
     counted: str = ""
+
+
+class Tile(BaseModel):
+    """A headline tile of the Early help page (tag ``early_help_tile``): its label, the
+    figure it shows (the value, or the denominator: "Episodes closed"), the words under
+    it (``{numerator}`` and ``{denominator}`` stand for those counts, and ``noun``, singular,
+    follows in the number of the last of them: "1 of 1 closure"), whether it is a
+    series of the page's count chart, and its words in the page's heading (after the
+    figure; blank: not in the heading).
+
+    >>> Tile(label="Starts", detail="{numerator} of {total}")
+    Traceback (most recent call last):
+    ...
+    pydantic_core._pydantic_core.ValidationError: 1 validation error for Tile
+    ...
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    label: str
+    show: Literal["value", "denominator"] = "value"
+    detail: str = ""
+    noun: str = ""
+    trend: bool = False
+    headline: str = ""
+
+    @model_validator(mode="after")
+    def _known_placeholders(self) -> Tile:
+        try:
+            self.detail.format(numerator="", denominator="")
+        except (KeyError, IndexError, ValueError) as exc:
+            raise ValueError(
+                f"tile {self.label!r}: detail {self.detail!r} may use only {{numerator}} and "
+                f"{{denominator}} ({exc})"
+            ) from exc
+        return self
 
 
 class Indicator(BaseModel):
@@ -125,6 +167,7 @@ class Indicator(BaseModel):
     nothing_qualifies: str | None = None
     tags: dict[Tag, int] = Field(default_factory=dict)
     journey: Journey | None = None
+    tiles: tuple[Tile, ...] = ()
     records: RecordList
 
     @model_validator(mode="after")
@@ -133,11 +176,12 @@ class Indicator(BaseModel):
         if ratio_like != (self.nothing_qualifies is not None):
             raise ValueError(
                 f"{self.id}: nothing_qualifies is the note of a percentage or median with nothing "
-                f"in the denominator; a {self.type} "
-                + ("needs one" if ratio_like else "has none")
+                f"in the denominator; a {self.type} " + ("needs one" if ratio_like else "has none")
             )
         if (self.journey is not None) != any(t in self.tags for t in JOURNEY_TAGS):
             raise ValueError(f"{self.id}: journey (its words) goes with a journey_* tag")
+        if bool(self.tiles) != ("early_help_tile" in self.tags):
+            raise ValueError(f"{self.id}: tiles (their words) go with the early_help_tile tag")
         if "agency_chart" in self.tags and "agency" not in self.breakdowns:
             raise ValueError(f"{self.id}: an agency_chart needs breakdown agency")
         if self.source not in EXTRACTS and self.source not in ("loads", "each kind"):

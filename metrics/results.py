@@ -27,11 +27,13 @@ from datetime import date, datetime
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Date, Engine, Select, String, and_, column, func, select, text
+from sqlalchemy import Date, Engine, Select, String, and_, column, func, literal, select, text
 
 from metrics.periods import Grain, Period, period_for
 from metrics.registry import load_registry
+from store.extracts import EVENT_KINDS, EXTRACTS
 from store.schema import (
+    KIND_TABLES,
     eh_outcome_scores,
     kpi_results,
     kpi_runs,
@@ -416,6 +418,50 @@ def load_counts_by_partner(engine: Engine, la_code: str | None = None) -> pd.Dat
     if la_code is not None:
         query = query.where(lc.la_code == la_code)
     return _frame(engine, query)
+
+
+def latest_events_by_load(engine: Engine, la_code: str) -> pd.DataFrame:
+    """Per load that holds stored rows of the LA: its partner, kind, when it finished, and
+    the latest main date among the rows it wrote that are stored now (a row superseded
+    by a later load counts for the later load). Retracted loads hold no rows.
+
+    Columns: load_id, partner ("Not recorded" when the load named none), loaded_at, kind
+    (of the rows: a workbook's load holds several), latest_event (a date).
+    """
+    parts = []
+    for kind in EVENT_KINDS:
+        table, main = KIND_TABLES[kind], EXTRACTS[kind].main_date
+        assert main is not None
+        parts.append(
+            select(
+                table.c.load_id,
+                literal(kind).label("kind"),
+                func.max(table.c[main]).label("latest_event"),
+            )
+            .where(table.c.la_code == la_code)
+            .group_by(table.c.load_id)
+        )
+    with engine.connect() as conn:
+        latest = pd.DataFrame(
+            [(int(i), k, d) for part in parts for i, k, d in conn.execute(part)],
+            columns=["load_id", "kind", "latest_event"],
+        )
+        ld = loads.c
+        partner = func.coalesce(ld.partner, "Not recorded").label("partner")
+        found = pd.DataFrame(
+            [
+                tuple(r)
+                for r in conn.execute(
+                    select(ld.load_id, partner, ld.finished_at.label("loaded_at")).where(
+                        ld.load_id.in_(sorted(set(latest["load_id"])))
+                    )
+                )
+            ],
+            columns=["load_id", "partner", "loaded_at"],
+        )
+    out = found.merge(latest, on="load_id", how="inner")
+    out["latest_event"] = [d.date() if isinstance(d, datetime) else d for d in out["latest_event"]]
+    return out.sort_values(["partner", "kind", "load_id"]).reset_index(drop=True)
 
 
 REJECT_COLUMNS: tuple[str, ...] = (

@@ -22,6 +22,7 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from metrics import wording
 from metrics.periods import GRAIN_LABELS, Grain, period_for
 from metrics.status import direction_label
 from store.local_authorities import la_name
@@ -106,9 +107,9 @@ def month_key(period_end: date) -> str:
     return f"{period_end:%Y-%m}"
 
 
-def plural(n: int, word: str, many: str | None = None) -> str:
-    """ "1 file", "3 files", with thousands separators."""
-    return f"{n:,} {word if n == 1 else (many or word + 's')}"
+def plural(n: float, word: str, many: str | None = None) -> str:
+    """ "1 file", "3 files", "2 children", with thousands separators (metrics.wording)."""
+    return wording.plural(n, word, many)
 
 
 def direction_words(direction: Any, polarity: str) -> tuple[str, str]:

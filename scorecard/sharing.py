@@ -36,6 +36,7 @@ from metrics.disclosure import DESCRIBING, OPERATIONAL, PARTS, SHARING, shared_v
 from metrics.periods import Grain
 from metrics.registry import Registry
 from metrics.suppression import BLANK, SUPPRESSED
+from metrics.wording import kind_words, plural
 from scorecard.access import User
 from scorecard.agencies import default_agencies
 from scorecard.commentary import current_comments
@@ -69,8 +70,8 @@ def sources(engine: Engine, la_code: str) -> list[str]:
     """One line per partner and kind loaded for the LA: loads and rows."""
     frame = results.load_counts_by_partner(engine, la_code)
     return [
-        f"{row['partner']}: {row['kind']}, {int(row['loads'])} load(s), "
-        f"{int(row['rows_loaded']):,} rows loaded, {int(row['rows_rejected']):,} rejected"
+        f"{row['partner']}: {kind_words(row['kind'])}, {plural(int(row['loads']), 'load')}, "
+        f"{plural(int(row['rows_loaded']), 'row')} loaded, {int(row['rows_rejected']):,} rejected"
         for row in frame.to_dict("records")
     ]
 

@@ -25,6 +25,7 @@ import pandas as pd
 import pytest
 from sqlalchemy import Engine, insert
 
+from metrics.compute.data_quality import completeness_groups
 from metrics.periods import GRAINS, Grain, Period, month_end, periods_ending
 from metrics.registry import Indicator, load_registry
 from store.bulk import upsert
@@ -210,7 +211,7 @@ def _groups(ind: Indicator, teams: tuple[str, ...], localities: tuple[str, ...])
         elif breakdown == "kind":
             out += [("kind", k) for k in EVENT_KINDS]
         elif breakdown == "column":
-            out += [("column", f"{k}.{c}") for k in EVENT_KINDS for c in EXTRACTS[k].optional_columns]
+            out += [("column", f"{k}.{c}") for k, c in completeness_groups()]
     return out
 
 
@@ -327,7 +328,7 @@ def _series(
                     float("nan"),
                     float("nan"),
                     None,
-                    "n/a: no early_help extract loaded for this LA",
+                    "n/a: no early help episodes loaded for this LA",
                 )
             rows.append(
                 {

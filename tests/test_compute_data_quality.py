@@ -89,11 +89,12 @@ def test_completeness_of_optional_columns_counts_stored_rows() -> None:
 
     assert filled("team") == (1, 3, 100 / 3)  # "A"; spaces are blank
     assert filled("primary_need") == (1, 3, 100 / 3)
-    assert filled("closure_date") == (1, 3, 100 / 3)
     assert filled("sex") == (1, 3, 100 / 3)
     assert filled("ethnicity") == (0, 3, 0.0)
-    # Every event kind's optional columns and the common ones, never la_code or required ones.
-    expected = sorted(f"{k}.{c}" for k in EVENT_KINDS for c in EXTRACTS[k].optional_columns)
+    # Every event kind's optional columns and the common ones, never la_code or required ones,
+    # nor the end dates of plans and staff spells (blank by design: metrics/data/wording.yaml).
+    never = {"cp_plans.end_date", "cin_plans.end_date", "workforce.end_date"}
+    expected = sorted({f"{k}.{c}" for k in EVENT_KINDS for c in EXTRACTS[k].optional_columns} - never)
     assert groups(out, "dq_completeness", "column") == expected
     assert "referrals.la_code" not in expected and "referrals.referral_date" not in expected
     assert {"contacts.recorded_date", "contacts.date_of_birth", "early_help.outcome_score_end"} <= set(
@@ -102,3 +103,43 @@ def test_completeness_of_optional_columns_counts_stored_rows() -> None:
     # No contacts for this LA: blank with the reason.
     blank = result(out, "dq_completeness", "2024-05-31", breakdown="column", group="contacts.team")
     assert (nums(blank), blank["note"]) == ((None, None, None), "no contacts loaded for this LA")
+
+
+def test_completeness_leaves_out_blanks_that_are_blank_by_design() -> None:
+    """Open plans and episodes have a blank end date by design: not a gap in the data."""
+    snap = build_snapshot(
+        cin_plans=[
+            {"start_date": "2024-05-01"},  # open
+            {"start_date": "2024-05-02", "end_date": "2024-05-20"},
+        ],
+        early_help=[
+            # Open: blank end date and closure reason are both as they should be.
+            {"start_date": "2024-05-01"},
+            # Closed with a reason: both expected and both filled.
+            {"start_date": "2024-05-02", "end_date": "2024-05-25", "closure_reason": "other"},
+            # Ended without a reason: the reason is missing.
+            {"start_date": "2024-05-03", "end_date": "2024-05-26"},
+            # A reason without an end date: the end date is missing.
+            {"start_date": "2024-05-04", "closure_reason": "declined"},
+        ],
+        referrals=[
+            {"referral_date": "2024-05-01"},  # open
+            {"referral_date": "2024-05-02", "closure_date": "2024-05-10", "closure_reason": "RC1"},
+            {"referral_date": "2024-05-03", "closure_date": "2024-05-10"},  # reason missing
+        ],
+    )
+    out = compute(snap, "dq_completeness")
+
+    def filled(group: str) -> tuple[float | None, float | None, float | None]:
+        return nums(result(out, "dq_completeness", "2024-05-31", breakdown="column", group=group))
+
+    shown = groups(out, "dq_completeness", "column")
+    assert "cin_plans.end_date" not in shown and "cp_plans.end_date" not in shown
+    assert filled("cin_plans.team") == (0, 2, 0.0)  # other columns still count every row
+    # End date expected on the 2 episodes with a closure reason; 1 has it.
+    assert filled("early_help.end_date") == (1, 2, 50.0)
+    # Closure reason expected on the 2 ended episodes; 1 has it.
+    assert filled("early_help.closure_reason") == (1, 2, 50.0)
+    assert filled("early_help.team") == (0, 4, 0.0)
+    assert filled("referrals.closure_date") == (1, 1, 100.0)
+    assert filled("referrals.closure_reason") == (1, 2, 50.0)

@@ -10,6 +10,7 @@ from metrics.periods import GRAINS
 from metrics.registry import load_registry, parse_registry
 from metrics.snapshot_builder import build_snapshot, combine, compute
 from metrics.wiring import WiringError, check_wiring, measure, wiring_problems
+from metrics.wording import kind_in_text
 from store.extracts import EVENT_KINDS
 
 RESULT_COLUMNS = [
@@ -216,7 +217,7 @@ def test_blank_rows_where_the_la_has_no_rows_of_the_source(indicator: object) ->
         assert mine["numerator"].notna().all()
     else:
         assert mine[["numerator", "denominator", "value"]].isna().all().all()
-        assert set(mine["note"]) == {f"no {indicator.source} loaded for this LA"}
+        assert set(mine["note"]) == {f"no {kind_in_text(indicator.source)} loaded for this LA"}
         # The other LA has values (a median's count: nothing was completed to take it of).
         counted = "denominator" if indicator.type == "median" else "numerator"
         if indicator.id == "sw_vacancy_rate":  # a value only where the period ends in a snapshot's month

@@ -147,7 +147,7 @@ def test_scorecard_links_carry_the_view_and_notes_replace_missing_values(app_ctx
     view = page("scorecard").scorecard_view(app_ctx, filters)
     text = text_of(view)
     _no_nan(text)
-    assert "n/a: no early_help extract loaded for this LA" in text
+    assert "n/a: no early help episodes loaded for this LA" in text
     assert "Not broken down by locality" in text  # rates have no locality rows
     as_json = html.unescape(_json(view))
     assert "/indicator/contacts?la=391&grain=quarter&period=2025-03&locality=North" in as_json
@@ -337,7 +337,7 @@ def test_records_are_shown_downloaded_and_logged(app_ctx: Any, monkeypatch: pyte
         "rereferrals_12m",
     )
     content = base64.b64decode(data["content"]).decode("utf-8-sig")
-    assert "RAW1" not in content and "'=R2" in content and "child_key" in content
+    assert "RAW1" not in content and "'=R2" in content and "Child (pseudonym)" in content
     with app_ctx.engine.connect() as conn:
         actions = conn.execute(
             select(record_views.c.action, record_views.c.rows, record_views.c.kpi_id)
@@ -438,7 +438,7 @@ def test_early_help_tiles_and_trends(app_ctx: Any) -> None:
     ):
         assert label in text
     missing = text_of(page("early_help").show_early_help(SECOND_LA, "year", ISO_END))
-    assert "no early_help extract loaded" in missing
+    assert "no early help episodes loaded" in missing
 
 
 def test_early_help_outcome_score_tile_never_shows_nan(app_ctx: Any) -> None:
@@ -657,7 +657,9 @@ def test_every_page_renders_on_the_real_pipeline(tmp_path: Any) -> None:
             page("indicator").download_records, "indicator-records-download.n_clicks", 1, *args
         )
         header = base64.b64decode(data["content"]).decode("utf-8-sig").splitlines()[0]
-        assert header.startswith("child,") and "in_numerator" in header
+        # Headers in words (metrics/data/wording.yaml), never the stored column names.
+        assert header.startswith("Child (pseudonym),") and "In the numerator" in header
+        assert "in_numerator" not in header and "child_key" not in header
         with ctx.engine.connect() as conn:
             logged = conn.execute(select(record_views.c.action)).scalars().all()
         assert sorted(logged) == ["download", "view"]

@@ -16,7 +16,12 @@ the period of its kind's main date.
 - ``dq_completeness`` (breakdown ``column``, group ``kind.column``): per optional
   column of each event kind (its own and the common team, locality, recorded_date,
   date_of_birth, sex, ethnicity; not la_code), non-blank cells ÷ rows. Text made
-  only of spaces is blank.
+  only of spaces is blank. Columns blank by design (``blank_by_design`` in
+  metrics/data/wording.yaml) are read as declared there: an end date of a plan has no
+  completeness (its blank is the only sign that the plan is open: kpis.md's "open
+  episode"), and a column expected only once the record has ended (an early help
+  episode's closure reason, its end date once a closure reason is given) counts only
+  the rows where the ``when`` columns are filled, in numerator and denominator alike.
 
 Groups are every event kind (population is reference data, not an extract) for
 every LA; a kind the LA has no rows of (for the rejected rows: no loads of) gives
@@ -31,6 +36,8 @@ Example::
     >>> i = m.cells.group.tolist().index("s47.team")
     >>> m.numerator[i, 0], m.denominator[i, 0]
     (np.float64(0.0), np.float64(2.0))
+    >>> "cp_plans.end_date" in m.cells.group.tolist()
+    False
 """
 
 from __future__ import annotations
@@ -43,6 +50,7 @@ from metrics.compute.axis import Bools, Days, Objects
 from metrics.compute.core import Cells, Context, Floats, Measure, notes_where
 from metrics.compute.measures import undecided_dates, working_day_test
 from metrics.wiring import measure
+from metrics.wording import blank_by_design, kind_in_text
 from store.extracts import EVENT_KINDS, EXTRACTS
 
 
@@ -55,7 +63,7 @@ def _cells(las: Objects, index: np.ndarray, groups: list[str]) -> Cells:
 
 
 def _kind_blank(has: Bools, kind: str, what: str) -> Objects:
-    return notes_where(~has, f"no {kind} {what} for this LA")
+    return notes_where(~has, f"no {kind_in_text(kind)} {what} for this LA")
 
 
 @measure("dq_recording_lag_5wd")
@@ -96,7 +104,18 @@ def _filled(ctx: Context, kind: str, column: str) -> Bools:
 
 def completeness_groups() -> list[tuple[str, str]]:
     """Every (kind, column) whose completeness is measured, in display order."""
-    return [(kind, col) for kind in EVENT_KINDS for col in EXTRACTS[kind].optional_columns]
+    never = {(b.kind, b.column) for b in blank_by_design() if not b.when}
+    return [
+        (kind, col)
+        for kind in EVENT_KINDS
+        for col in EXTRACTS[kind].optional_columns
+        if (kind, col) not in never
+    ]
+
+
+def expected_when(kind: str, column: str) -> tuple[str, ...]:
+    """The columns that must be filled for ``column`` to be expected (none: every row)."""
+    return next((b.when for b in blank_by_design() if (b.kind, b.column) == (kind, column)), ())
 
 
 @measure("dq_completeness")
@@ -119,8 +138,15 @@ def dq_completeness(ctx: Context, breakdown: str) -> Measure:
             if group_kind != kind:
                 continue
             filled = _filled(ctx, kind, column)
-            num[j::g] = counts_in_periods(ctx.periods, rows.la_index, month, n_las, filled)
-            den[j::g] = rows_in
+            expected = np.ones(len(filled), dtype=bool)
+            for other in expected_when(kind, column):
+                expected &= _filled(ctx, kind, other)
+            num[j::g] = counts_in_periods(ctx.periods, rows.la_index, month, n_las, filled & expected)
+            den[j::g] = (
+                counts_in_periods(ctx.periods, rows.la_index, month, n_las, expected)
+                if expected_when(kind, column)
+                else rows_in
+            )
             blank[j::g] = _kind_blank(ctx.has_rows(kind), kind, "loaded")
     return Measure(cells, num, den, None, blank)
 

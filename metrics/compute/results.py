@@ -27,6 +27,7 @@ import pandas as pd
 from metrics.compute.axis import Days, Ints, Objects
 from metrics.compute.core import Context, Floats, Measure, notes_where
 from metrics.registry import Indicator
+from metrics.wording import kind_in_text
 
 RESULT_COLUMNS: tuple[str, ...] = (
     "kpi_id",
@@ -87,7 +88,7 @@ def _blank_notes(ctx: Context, indicator: Indicator, measure: Measure) -> Object
     if measure.blank is not None:
         return measure.blank
     has = ctx.has_rows(indicator.source)[measure.cells.la_index]
-    return notes_where(~has, f"no {indicator.source} loaded for this LA")
+    return notes_where(~has, f"no {kind_in_text(indicator.source)} loaded for this LA")
 
 
 def _checked_shape(indicator: Indicator, measure: Measure) -> None:

@@ -7,8 +7,9 @@ de-duplication), each in the period of its kind's main date. The group is the ki
 
 - ``dq_recording_lag_5wd``: rows with a recorded_date; numerator working days(main
   date, recorded_date) > 5 (a recorded_date before the event is not late).
-- ``dq_completeness``: the kind's rows; numerator the column is filled (text made
-  only of spaces is blank). The column's value is not shown: it may be about the
+- ``dq_completeness``: the kind's rows (only those where the column is expected, for
+  a column blank by design until its ``when`` columns are filled); numerator the
+  column is filled (text made only of spaces is blank). The column's value is not shown: it may be about the
   child's identity (date of birth, sex, ethnicity).
 - ``dq_rejected_rows``: the loads whose load time (when the load finished) falls in
   the period. A row rejected by a load that was committed is one record (``rows`` =
@@ -19,7 +20,7 @@ de-duplication), each in the period of its kind's main date. The group is the ki
 Example::
 
     >>> [g for g in completeness_group_names() if g.startswith("cin_plans.")][:3]
-    ['cin_plans.end_date', 'cin_plans.team', 'cin_plans.locality']
+    ['cin_plans.team', 'cin_plans.locality', 'cin_plans.recorded_date']
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from typing import Any
 import pandas as pd
 from sqlalchemy import Select, select
 
-from metrics.compute.data_quality import completeness_groups
+from metrics.compute.data_quality import completeness_groups, expected_when
 from metrics.records.request import Request, flags, labels, working_day_test, working_days
 from metrics.wiring import records
 from store.extracts import EVENT_KINDS, EXTRACTS
@@ -102,11 +103,15 @@ def dq_completeness(req: Request) -> pd.DataFrame:
         by_kind.setdefault(kind, []).append(column)
     parts = []
     for kind, columns in by_kind.items():
-        frame, read = _stored_rows(req, kind, columns)
+        needed = sorted({*columns, *(w for c in columns for w in expected_when(kind, c))})
+        frame, read = _stored_rows(req, kind, needed)
         for column in columns:
-            parts.append(
-                frame.assign(in_numerator=flags(_filled(read[column])), group_name=f"{kind}.{column}")
-            )
+            expected = pd.Series(True, index=read.index)
+            for other in expected_when(kind, column):
+                expected &= _filled(read[other])
+            rows = frame[expected.to_numpy(bool)]
+            filled = _filled(read[column])[expected.to_numpy(bool)]
+            parts.append(rows.assign(in_numerator=flags(filled), group_name=f"{kind}.{column}"))
     return pd.concat(parts, ignore_index=True)
 
 

@@ -32,6 +32,7 @@ import pandas as pd
 from dash import html
 
 from metrics.registry import Indicator, Registry
+from metrics.wording import plural, plural_of
 from scorecard.components.markup import props
 from scorecard.formatting import format_number, format_value, is_missing
 
@@ -147,15 +148,22 @@ def flow(registry: Registry, rows: dict[str, dict[str, Any]]) -> html.Ol:
 
 
 def lane_line(ind: Indicator, row: dict[str, Any] | None) -> str:
-    """One line of the early help lane: "Step-up: 12.5% of ... (3 episodes)"."""
+    """One line of the early help lane: "Step-up: 12.5% of ... (3 episodes)", "(1 episode)".
+
+    >>> from metrics.registry import load_registry
+    >>> lane_line(load_registry()["eh_stepped_up"], {"value": 100.0, "numerator": 1.0})[-11:]
+    '(1 episode)'
+    """
     assert ind.journey is not None  # the registry requires it with the tag
     words = ind.journey
     value = format_value(row.get("value"), ind.type, row.get("note")) if row else "n/a"
     line = f"{words.label}: {value}" + (f" {words.note}" if words.note else "")
     if words.counted:
-        counted = row.get("numerator") if row else None
-        number = format_number(counted) if row and not is_missing(counted) else "n/a"
-        line += f" ({number} {words.counted})"
+        counted: Any = row.get("numerator") if row else None
+        if not is_missing(counted):
+            line += f" ({plural(float(counted), words.counted)})"
+        else:
+            line += f" (n/a {plural_of(words.counted)})"
     return line
 
 

@@ -13,13 +13,13 @@ from typing import Any
 
 import pandas as pd
 
+from metrics.wording import column_words, kind_words, name_columns
 from scorecard.formatting import format_number, format_value, is_missing
-from store.extracts import EXTRACTS
 from store.times import uk_time
 
 
 def kind_title(kind: Any) -> str:
-    return EXTRACTS[kind].title if kind in EXTRACTS else str(kind)
+    return kind_words(kind)
 
 
 def count_text(value: Any) -> str:
@@ -65,6 +65,36 @@ def partner_table(counts: pd.DataFrame) -> pd.DataFrame:
     )
 
 
+def freshness_table(by_load: pd.DataFrame) -> pd.DataFrame:
+    """Per partner and extract: the latest event date its stored rows hold, and when it
+    last loaded rows of them (``metrics.results.latest_events_by_load``, already scoped).
+
+    >>> from datetime import date, datetime, timezone
+    >>> by_load = pd.DataFrame({"load_id": [1, 2, 3], "partner": ["Police", "Police", "MASH"],
+    ...     "kind": ["contacts", "contacts", "contacts"],
+    ...     "loaded_at": [datetime(2026, 4, 2, 9, tzinfo=timezone.utc),
+    ...                   datetime(2026, 3, 1, 9, tzinfo=timezone.utc),
+    ...                   datetime(2026, 4, 3, 9, tzinfo=timezone.utc)],
+    ...     "latest_event": [date(2026, 2, 27), date(2026, 3, 31), date(2026, 3, 30)]})
+    >>> freshness_table(by_load).values.tolist()  # doctest: +NORMALIZE_WHITESPACE
+    [['MASH', 'Contacts', '30 Mar 2026', '03 Apr 2026 10:00'],
+     ['Police', 'Contacts', '31 Mar 2026', '02 Apr 2026 10:00']]
+    """
+    grouped = (
+        by_load.groupby(["partner", "kind"], sort=True)
+        .agg(latest_event=("latest_event", "max"), loaded_at=("loaded_at", "max"))
+        .reset_index()
+    )
+    return pd.DataFrame(
+        {
+            "Partner": grouped["partner"],
+            "Extract": [kind_title(k) for k in grouped["kind"]],
+            "Latest event": [f"{d:%d %b %Y}" for d in grouped["latest_event"]],
+            "Loaded": [f"{uk_time(t):%d %b %Y %H:%M}" for t in grouped["loaded_at"]],
+        }
+    )
+
+
 def rejects_table(rejects: pd.DataFrame) -> pd.DataFrame:
     """Rejected rows: where, which column and value, and why (child ids already masked)."""
     return pd.DataFrame(
@@ -73,9 +103,12 @@ def rejects_table(rejects: pd.DataFrame) -> pd.DataFrame:
             "File": rejects["file_name"],
             "Extract": [kind_title(k) for k in rejects["kind"]],
             "Row": [("whole file" if is_missing(v) else str(int(v))) for v in rejects["row_number"]],
-            "Column": [c if isinstance(c, str) else "" for c in rejects["column_name"]],
+            "Column": [
+                column_words(k, c, quoted=True) if isinstance(c, str) else ""
+                for k, c in zip(rejects["kind"], rejects["column_name"], strict=True)
+            ],
             "Value": [v if isinstance(v, str) else "" for v in rejects["value"]],
-            "Reason": rejects["reason"],
+            "Reason": [name_columns(r, k) for k, r in zip(rejects["kind"], rejects["reason"], strict=True)],
             "Code": [
                 c if isinstance(c, str) else "" for c in rejects.get("reason_code", rejects["reason"] * 0)
             ],

@@ -13,6 +13,7 @@ import dash_bootstrap_components as dbc
 import pandas as pd
 from dash import Input, Output, html
 
+from metrics.wording import plural
 from scorecard.audit import read_audit
 from scorecard.components.tables import download_link, frame_table
 from scorecard.context import AppContext, get_context
@@ -45,7 +46,7 @@ def audit_view(app: AppContext, username: str | None, since: str | None) -> Any:
     frame["When"] = [f"{uk_time(t):%Y-%m-%d %H:%M:%S}" for t in frame["When"]]
     frame = frame.fillna("")
     return [
-        frame_table(frame, caption=f"The latest {len(frame)} rows, newest first"),
+        frame_table(frame, caption=f"The latest {plural(len(frame), 'row')}, newest first"),
         download_link(frame, "audit_log.csv", "Download these rows (CSV)"),
     ]
 

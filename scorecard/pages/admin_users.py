@@ -14,6 +14,7 @@ import dash_bootstrap_components as dbc
 import pandas as pd
 from dash import Input, Output, State, html
 
+from metrics.wording import plural
 from scorecard import accounts
 from scorecard.access import ROLE_TEXT, ROLES
 from scorecard.audit import audit_request
@@ -51,7 +52,7 @@ def users_view(app: AppContext) -> Any:
             ],
         }
     )
-    return frame_table(table, caption=f"{len(rows)} accounts")
+    return frame_table(table, caption=plural(len(rows), "account"))
 
 
 def _field(label: str, component: Any, name: str) -> dbc.Col:

@@ -12,11 +12,13 @@ import pandas as pd
 from dash import Input, Output, dcc, html
 
 from metrics import results
+from metrics.wording import blank_by_design, column_words, name_columns, plural
 from scorecard.audit import audit_request
 from scorecard.components.charts import bar_chart, chart_section, group_bars
 from scorecard.components.filters import filters_bar, notices
 from scorecard.components.load_tables import (
     count_text,
+    freshness_table,
     kind_title,
     loads_table,
     partner_table,
@@ -84,7 +86,7 @@ def completeness_section(part: pd.DataFrame, filters: Filters, period: str) -> h
     for group in part["group_name"]:
         kind, _, column = str(group).partition(".")
         kinds.append(kind_title(kind))
-        columns.append(column)
+        columns.append(column_words(kind, column))
     values = [None if is_missing(v) else float(v) for v in part["value"]]
     table = pd.DataFrame(
         {
@@ -124,6 +126,7 @@ def completeness_section(part: pd.DataFrame, filters: Filters, period: str) -> h
                 f"completeness_least_LA{filters.la}.csv",
                 numeric=("Completed", "Filled in", "Rows"),
             ),
+            html.P(blank_by_design_text(), className="form-text"),
             html.Details(
                 [
                     html.Summary(f"Every optional field ({len(table)})"),
@@ -140,6 +143,18 @@ def completeness_section(part: pd.DataFrame, filters: Filters, period: str) -> h
                 className="sc-table-alt",
             ),
         ]
+    )
+
+
+def blank_by_design_text() -> str:
+    """Which fields completeness leaves out or counts only on some rows, and why."""
+    never = [b for b in blank_by_design() if not b.when]
+    some = [b for b in blank_by_design() if b.when]
+    left_out = "; ".join(f"{kind_title(b.kind)}: {column_words(b.kind, b.column)} ({b.why})" for b in never)
+    counted = "; ".join(f"{kind_title(b.kind)}: {column_words(b.kind, b.column)} ({b.why})" for b in some)
+    return (
+        f"Blank by design, so not counted as missing. Left out: {left_out}. "
+        f"Counted only on the rows where it is expected: {counted}."
     )
 
 
@@ -168,7 +183,7 @@ def load_sections(app: AppContext, la: str | None) -> list[Any]:
     out += [
         frame_table(
             shown,
-            caption=f"The latest {len(shown)} loads, newest first",
+            caption=f"The latest {plural(len(shown), 'load')}, newest first",
             numeric=("Rows read", "Loaded", "Rejected"),
         ),
         download_link(shown, "loads.csv", "Download the load history (CSV)"),
@@ -186,7 +201,24 @@ def load_sections(app: AppContext, la: str | None) -> list[Any]:
             ),
             download_link(table, "rows_by_partner.csv", "Download this table (CSV)"),
         ]
+    if la is not None:
+        out += freshness_section(app, la, allowed)
     return out
+
+
+def freshness_section(app: AppContext, la: str, allowed: set[int] | None) -> list[Any]:
+    """How current each partner's extracts are for the LA: of the loads the user may see,
+    the latest event date of the rows they hold and when they were loaded."""
+    by_load = visible_loads(results.latest_events_by_load(app.engine, la), allowed)
+    heading = html.H2(f"How current each partner's data is ({la_name(la)})")
+    if by_load.empty:
+        return [heading, html.P("No stored rows of this LA come from loads you may see.")]
+    table = freshness_table(by_load)
+    return [
+        heading,
+        frame_table(table, caption="Latest event date and date loaded, by partner and extract"),
+        download_link(table, f"data_currency_LA{la}.csv", "Download this table (CSV)"),
+    ]
 
 
 def _allowed(app: AppContext) -> set[int] | None:
@@ -232,9 +264,17 @@ def rejects_view(app: AppContext, load: str | None) -> Any:
     reasons_table = pd.DataFrame(
         {
             "Extract": [kind_title(k) for k in reasons["kind"]],
-            "Column": [c if isinstance(c, str) else "" for c in reasons["column_name"]],
-            "Code": reasons["reason_code"],
-            "Reason (an example)": reasons["reason"],
+            "Column": [
+                column_words(k, c, quoted=True) if isinstance(c, str) else ""
+                for k, c in zip(reasons["kind"], reasons["column_name"], strict=True)
+            ],
+            # Rows stored before codes existed are grouped by their sentence: no code to show.
+            "Code": [
+                "" if c == r else c for c, r in zip(reasons["reason_code"], reasons["reason"], strict=True)
+            ],
+            "Reason (an example)": [
+                name_columns(r, k) for k, r in zip(reasons["kind"], reasons["reason"], strict=True)
+            ],
             "Rows": [format_number(v) for v in reasons["rows"]],
         }
     )

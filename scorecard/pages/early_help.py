@@ -12,7 +12,8 @@ from dash import html
 
 from metrics import results
 from metrics.periods import month_end, shift_month
-from metrics.registry import Registry
+from metrics.registry import Indicator, Registry, Tile
+from metrics.wording import plural, plural_of
 from scorecard.components.charts import chart_section, line_chart
 from scorecard.components.tiles import tile, tile_row
 from scorecard.context import AppContext
@@ -43,58 +44,66 @@ def rate_trends(registry: Registry) -> tuple[str, ...]:
     return tuple(i.id for i in registry.tagged("early_help") if i.type == "percentage")
 
 
-def _value(rows: dict[str, dict[str, Any]], kpi_id: str, kind: str) -> str:
-    row = rows.get(kpi_id)
-    return format_value(row.get("value"), kind, row.get("note")) if row else "n/a"
+def tiles_by_tag(registry: Registry) -> list[tuple[Indicator, Tile]]:
+    """The headline tiles: those of the indicators tagged ``early_help_tile``, in order."""
+    return [(ind, t) for ind in registry.tagged("early_help_tile") for t in ind.tiles]
 
 
-def _part(rows: dict[str, dict[str, Any]], kpi_id: str, part: str) -> str:
-    row = rows.get(kpi_id)
+def _count(row: dict[str, Any] | None, part: str) -> str:
     return format_number(row.get(part)) if row and not is_missing(row.get(part)) else "n/a"
 
 
-def _of(rows: dict[str, dict[str, Any]], kpi_id: str, what: str) -> str:
-    """ "90 of 124 closures": the numerator and denominator in words."""
-    return f"{_part(rows, kpi_id, 'numerator')} of {_part(rows, kpi_id, 'denominator')} {what}"
+def tile_figure(ind: Indicator, tile_words: Tile, row: dict[str, Any] | None) -> str:
+    """The figure a tile shows: the indicator's value, or its denominator."""
+    if tile_words.show == "denominator":
+        return _count(row, "denominator")
+    return format_value(row.get("value"), ind.type, row.get("note")) if row else "n/a"
 
 
-def headline_tiles(rows: dict[str, dict[str, Any]], scores: dict[str, Any] | None) -> Any:
+def tile_detail(tile_words: Tile, row: dict[str, Any] | None) -> str:
+    """The words under the figure, with the numerator and denominator filled in and the
+    noun agreeing with the last of them ("3 of 4 closures", "1 of 1 closure").
+
+    >>> tile_detail(Tile(label="x", detail="{numerator} of {denominator}", noun="closure"),
+    ...             {"numerator": 1.0, "denominator": 1.0})
+    '1 of 1 closure'
+    >>> tile_detail(Tile(label="x", detail="{numerator}", noun="child supported"), {"numerator": 900.0})
+    '900 children supported'
+    """
+    template = tile_words.detail
+    text = template.format(numerator=_count(row, "numerator"), denominator=_count(row, "denominator"))
+    if not tile_words.noun:
+        return text
+    last = "denominator" if template.rfind("{denominator}") > template.rfind("{numerator}") else "numerator"
+    count = row.get(last) if row else None
+    return f"{text} {tile_words.noun if count == 1 else plural_of(tile_words.noun)}"
+
+
+def headline_tiles(registry: Registry, rows: dict[str, dict[str, Any]], scores: dict[str, Any] | None) -> Any:
     """Each early help measure as a headline figure with what it is made of."""
     tiles = [
-        tile(
-            "Reach per 10,000 children",
-            _value(rows, "eh_reach", "rate"),
-            f"{_part(rows, 'eh_reach', 'numerator')} children supported",
-        ),
-        tile("Episodes started", _value(rows, "eh_started", "count")),
-        tile(
-            "Episodes closed",
-            _part(rows, "eh_outcomes_achieved", "denominator"),
-            "closures in the period",
-        ),
-        tile(
-            "Closed with outcomes achieved",
-            _value(rows, "eh_outcomes_achieved", "percentage"),
-            _of(rows, "eh_outcomes_achieved", "closures"),
-        ),
-        tile(
-            "Stepped up to social care",
-            _value(rows, "eh_stepped_up", "percentage"),
-            _of(rows, "eh_stepped_up", "closures"),
-        ),
-        tile(
-            "Stepped down from social care",
-            _value(rows, "step_down_to_eh", "percentage"),
-            _of(rows, "step_down_to_eh", "social care closures"),
-        ),
-        tile(
-            "Repeat episodes within 12 months",
-            _value(rows, "eh_repeat_12m", "percentage"),
-            _of(rows, "eh_repeat_12m", "starts"),
-        ),
+        tile(t.label, tile_figure(ind, t, rows.get(ind.id)), tile_detail(t, rows.get(ind.id)))
+        for ind, t in tiles_by_tag(registry)
     ]
     tiles.append(score_change_tile(scores))
     return tile_row(tiles)
+
+
+def headline_text(registry: Registry, rows: dict[str, dict[str, Any]]) -> str:
+    """The figures of the tiles that have heading words: "140 early help episodes started, ..."."""
+    return ", ".join(
+        _headline_part(ind, t, rows.get(ind.id)) for ind, t in tiles_by_tag(registry) if t.headline
+    )
+
+
+def _headline_part(ind: Indicator, tile_words: Tile, row: dict[str, Any] | None) -> str:
+    """ "140 early help episodes started", "1 early help episode started", "68.0% of ..."."""
+    figure = tile_figure(ind, tile_words, row)
+    counted = ind.type == "count" or tile_words.show == "denominator"
+    if not counted or row is None:
+        return f"{figure} {tile_words.headline}"
+    number = row.get("value") if tile_words.show == "value" else row.get("denominator")
+    return f"{figure} {tile_words.headline if number == 1 else plural_of(tile_words.headline)}"
 
 
 def score_change_tile(scores: dict[str, Any] | None) -> Any:
@@ -104,14 +113,14 @@ def score_change_tile(scores: dict[str, Any] | None) -> Any:
         return tile(
             "Outcome-score change",
             "n/a",
-            f"no closure in the period has both scores recorded ({closed} closures)",
+            f"no closure in the period has both scores recorded ({plural(closed, 'closure')})",
         )
     change = float(scores["mean_change"])
     episodes = int(scores["episodes"])
     return tile(
         "Outcome-score change",
         f"{'+' if change >= 0 else ''}{format_number(change, 1)} points",
-        f"mean change over {episodes:,} closures with both scores; "
+        f"mean change over {plural(episodes, 'closure')} with both scores; "
         f"{int(scores['improved']):,} improved (mean {format_number(scores['mean_start'], 1)} → "
         f"{format_number(scores['mean_end'], 1)})",
     )
@@ -128,16 +137,14 @@ def trend_sections(app: AppContext, filters: Filters) -> list[Any]:
     assert filters.la is not None and filters.period_end is not None
     last = month_end(filters.period_end)
     trends = rate_trends(app.registry)
-    kpis = ("eh_started", *trends)
+    counted = [(ind, t) for ind, t in tiles_by_tag(app.registry) if t.trend]
+    kpis = (*dict.fromkeys(ind.id for ind, _ in counted), *trends)
     monthly = results.monthly_values(app.engine, filters.la, "all", "all", shift_month(last, -23), last, kpis)
     if monthly.empty:
         return [html.P("No monthly early help results are stored.")]
     months = sorted(set(monthly["period_end"]))
     labels = [period_label("month", m) for m in months]
-    counts = {
-        "Episodes started": _series(monthly, "eh_started", months),
-        "Episodes closed": _series(monthly, "eh_outcomes_achieved", months, "denominator"),
-    }
+    counts = {t.label: _series(monthly, ind.id, months, t.show) for ind, t in counted}
     counts_table = pd.DataFrame(
         {"Month": labels, **{k: [format_number(v) for v in vs] for k, vs in counts.items()}}
     )
@@ -148,12 +155,12 @@ def trend_sections(app: AppContext, filters: Filters) -> list[Any]:
             **{k: [format_value(v, "percentage") for v in vs] for k, vs in shares.items()},
         }
     )
-    started, closed = counts["Episodes started"], counts["Episodes closed"]
     count_summary = (
-        f"In {labels[-1]}, {format_number(started[-1])} episodes started and "
-        f"{format_number(closed[-1])} closed; over the two years "
-        f"{format_number(sum(v or 0 for v in started))} started and "
-        f"{format_number(sum(v or 0 for v in closed))} closed."
+        f"In {labels[-1]}: "
+        + "; ".join(f"{k.lower()} {format_number(v[-1])}" for k, v in counts.items())
+        + ". Over the two years: "
+        + "; ".join(f"{k.lower()} {format_number(sum(x or 0 for x in v))}" for k, v in counts.items())
+        + "."
     )
     share_summary = (
         "In the latest month: "
@@ -193,13 +200,8 @@ def early_help_view(app: AppContext, filters: Filters) -> Any:
     rows = rows_by_kpi(frame)
     period = period_label(filters.grain, filters.period_end)
     return [
-        html.H2(
-            f"{la_name(filters.la)}, {period}: {_value(rows, 'eh_started', 'count')} early help "
-            f"episodes started, {_value(rows, 'eh_outcomes_achieved', 'percentage')} of "
-            "closures with outcomes achieved",
-            className="h4",
-        ),
-        headline_tiles(rows, scores),
+        html.H2(f"{la_name(filters.la)}, {period}: {headline_text(app.registry, rows)}", className="h4"),
+        headline_tiles(app.registry, rows, scores),
         *trend_sections(app, filters),
     ]
 

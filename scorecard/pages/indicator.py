@@ -16,6 +16,7 @@ from metrics.benchmarks import comparable, year_label
 from metrics.disclosure import SHARING, shared_view
 from metrics.records import describe_records, records_for
 from metrics.registry import Indicator, load_registry
+from metrics.wording import kind_in_text, plural
 from scorecard.agencies import default_agencies
 from scorecard.audit import RecordView, audit_request, current_viewer, log_record_view
 from scorecard.commentary import (
@@ -147,6 +148,15 @@ def layout(kpi_id: str | None = None, **query: Any) -> html.Div:
 # --- Pure builders -------------------------------------------------------------------
 
 
+def _source_words(source: str) -> str:
+    """The extract an indicator counts, in words ("the child protection plans extract")."""
+    if source == "loads":
+        return "the load records"
+    if source == "each kind":
+        return "every extract"
+    return f"the {kind_in_text(source)} extract"
+
+
 def definition_section(ind: Indicator) -> html.Section:
     items: list[Any] = [html.Dt("Definition"), html.Dd(ind.definition)]
     if ind.numerator:
@@ -159,7 +169,7 @@ def definition_section(ind: Indicator) -> html.Section:
         html.Dt("Polarity"),
         html.Dd(polarity_text(ind.polarity)),
         html.Dt("Computed from"),
-        html.Dd(f"the {ind.source} extract" if ind.source not in ("loads", "each kind") else ind.source),
+        html.Dd(_source_words(ind.source)),
         html.Dt("Breakdowns"),
         html.Dd(", ".join(ind.breakdowns)),
         html.Dt("Indicator id"),
@@ -239,7 +249,7 @@ def limits_text(limits: dict[str, Any], kind: str, points: int) -> str:
     )
     return (
         f"Mean {format_value(limits['mean'], kind)}, control limits "
-        f"{format_value(low, kind)} to {format_value(high, kind)} over {points} months."
+        f"{format_value(low, kind)} to {format_value(high, kind)} over {plural(points, 'month')}."
     )
 
 
@@ -524,7 +534,7 @@ def records_view(app: AppContext, kpi_id: str, filters: Filters) -> Any:
     caption = f"Records behind the number: {records_summary(frame)}"
     if len(frame) > RECORDS_SHOWN:
         caption += f" The first {RECORDS_SHOWN} are shown; the download has every one."
-    shown = records_display(frame.head(RECORDS_SHOWN))
+    shown = records_display(frame.head(RECORDS_SHOWN), app.registry[kpi_id].source)
     numeric = [
         title
         for name, title in zip(frame.columns, shown.columns, strict=True)
@@ -600,7 +610,7 @@ def download_records(_n: int | None, *args: Any) -> tuple[Any, Any]:
     frame = fetch_records(app, view)
     log_record_view(app.engine, view, "download", rows=len(frame), viewer=current_viewer())
     filename = f"records_{kpi_id}_LA{view.la_code}_{view.grain}_{view.period_end:%Y-%m}.csv"
-    content = csv_bytes(records_for_download(frame))
+    content = csv_bytes(records_for_download(frame, app.registry[kpi_id].source))
     return dcc.send_bytes(content, filename, type="text/csv"), dash.no_update
 
 

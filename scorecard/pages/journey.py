@@ -15,6 +15,7 @@ from dash import html
 
 from metrics import results
 from metrics.periods import month_end, shift_month
+from metrics.wording import plural, plural_of
 from scorecard.components.charts import chart_section, line_chart
 from scorecard.components.journey_flow import (
     early_help_lane,
@@ -27,7 +28,7 @@ from scorecard.components.journey_flow import (
 )
 from scorecard.components.tables import download_link, frame_table
 from scorecard.context import AppContext
-from scorecard.formatting import format_number, format_value, is_missing, la_name, period_label
+from scorecard.formatting import format_value, is_missing, la_name, period_label
 from scorecard.pagekit import (
     PERIOD_KEYS,
     content_callback,
@@ -82,6 +83,11 @@ def trend_section(app: AppContext, filters: Filters) -> html.Section | None:
     )
 
 
+def _counted(n: Any, noun: str) -> str:
+    """ "1 contact", "3 contacts"; "n/a contacts" when there is no count."""
+    return f"n/a {plural_of(noun)}" if is_missing(n) else plural(float(n), noun)
+
+
 def journey_view(app: AppContext, filters: Filters) -> Any:
     if filters.la is None or filters.period_end is None:
         return no_results()
@@ -94,8 +100,8 @@ def journey_view(app: AppContext, filters: Filters) -> Any:
     contacts = step_count(steps[0], rows)
     plans = step_count(steps[-1], rows)
     message = (
-        f"{la_name(filters.la)}, {period}: {format_number(contacts)} contacts and "
-        f"{format_number(plans)} child protection plans started"
+        f"{la_name(filters.la)}, {period}: {_counted(contacts, 'contact')} and "
+        f"{_counted(plans, 'child protection plan')} started"
     )
     table = journey_table(app.registry, rows)
     return [

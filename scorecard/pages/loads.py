@@ -24,6 +24,7 @@ from dash import Input, Output, State, ctx, dcc, html
 
 from metrics import results
 from metrics.recompute import recompute
+from metrics.wording import column_words, name_columns
 from scorecard.agencies import default_agencies
 from scorecard.audit import audit_request, current_viewer
 from scorecard.components.load_tables import loads_table
@@ -172,15 +173,18 @@ PAGE_CONTROLS: tuple[tuple[str, str], ...] = (
 )
 
 
-def page_words(message: str) -> str:
-    """A loader's message with the command-line options replaced by this page's controls.
+def page_words(message: str, kind: str | None = None) -> str:
+    """A loader's message with the command-line options replaced by this page's controls,
+    and the column and kind names it quotes given their words (metrics.wording).
 
-    >>> page_words("cannot tell which extract x.csv is: ... or give the kind (--kind KIND); kinds: contacts")
-    'cannot tell which extract x.csv is: ... or choose it under "Extract kind" above; kinds: contacts'
+    >>> page_words("cannot tell which extract x.csv is: or give the kind (--kind KIND); kinds: cp_plans")
+    ... # doctest: +NORMALIZE_WHITESPACE
+    'cannot tell which extract x.csv is: or choose it under "Extract kind" above;
+     kinds: Child protection plans (cp_plans)'
     """
     for cli, page in PAGE_CONTROLS:
         message = message.replace(cli, page)
-    return message
+    return name_columns(message, kind)
 
 
 def file_card(prepared: Any) -> html.Div:
@@ -199,11 +203,11 @@ def file_card(prepared: Any) -> html.Div:
         ),
     ]
     if out.message:
-        facts.append(html.P(page_words(out.message), className="mb-1"))
+        facts.append(html.P(page_words(out.message, out.kind), className="mb-1"))
     for warning in out.warnings:
-        facts.append(html.P(f"Warning: {warning}", className="mb-1 sc-note"))
+        facts.append(html.P(f"Warning: {page_words(warning, out.kind)}", className="mb-1 sc-note"))
     if out.next_step:
-        facts.append(html.P(f"Next: {out.next_step}", className="mb-1"))
+        facts.append(html.P(f"Next: {page_words(out.next_step, out.kind)}", className="mb-1"))
     if len(out.by_kind) > 1:
         by_kind = pd.DataFrame(
             [
@@ -223,15 +227,18 @@ def file_card(prepared: Any) -> html.Div:
         table = pd.DataFrame(
             {
                 "Row": ["" if pd.isna(v) else str(int(v)) for v in shown["row_number"]],
-                "Column": shown["column_name"].fillna(""),
+                "Column": [
+                    column_words(out.kind, c, quoted=True) if isinstance(c, str) and c else ""
+                    for c in shown["column_name"]
+                ],
                 "Value": shown["value"].fillna(""),
-                "Reason": shown["reason"].fillna(""),
+                "Reason": [page_words(r, out.kind) for r in shown["reason"].fillna("")],
             }
         )
         caption = "Rejected rows" + (
             f" (the first {REJECTS_PREVIEW} of {len(rejects):,})" if len(rejects) > REJECTS_PREVIEW else ""
         )
-        everything = rejects.fillna("")
+        everything = rejects.fillna("").rename(columns=lambda c: column_words(out.kind, c))
         facts += [
             frame_table(table, caption=caption),
             download_link(
@@ -290,7 +297,7 @@ def history_view(app: AppContext) -> Any:
     return [
         frame_table(
             table,
-            caption=f"The latest {len(table)} loads, newest first",
+            caption=f"The latest {plural(len(table), 'load')}, newest first",
             numeric=("Rows read", "Loaded", "Rejected"),
         ),
         download_link(table, "load_history.csv", "Download the load history (CSV)"),
