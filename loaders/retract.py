@@ -77,6 +77,8 @@ def keep_superseded(conn: Connection, kind: str, frame: pd.DataFrame, load_id: i
     kept = 0
     # Only the stored records with an incoming key are read, through the primary key (a
     # month's load into a large LA reads its few corrections, not the LA's whole table).
+    if len(pk) != 2:
+        return _keep_superseded_by_merge(conn, kind, frame, load_id)
     la_column, id_column = pk
     for la in sorted(frame["la_code"].astype(str).unique()):
         ids = frame.loc[frame["la_code"].astype(str) == la, id_column].drop_duplicates().tolist()
@@ -87,6 +89,21 @@ def keep_superseded(conn: Connection, kind: str, frame: pd.DataFrame, load_id: i
             )
             if len(old):
                 kept += upsert(conn, VERSION_TABLES[kind], old.assign(superseded_by=load_id))
+    return kept
+
+
+def _keep_superseded_by_merge(conn: Connection, kind: str, frame: pd.DataFrame, load_id: int) -> int:
+    """``keep_superseded`` for a key of more than (la_code, id): the LA's rows, merged."""
+    table, pk = kind_table(kind), _pk(kind)
+    kept = 0
+    for la in sorted(frame["la_code"].astype(str).unique()):
+        stored = read_frame(conn, table, where_sql="la_code = :la", params={"la": la})
+        if stored.empty:
+            continue
+        incoming = frame.loc[frame["la_code"].astype(str) == la, pk].astype(stored[pk].dtypes.to_dict())
+        old = stored.merge(incoming, on=pk, how="inner")
+        if len(old):
+            kept += upsert(conn, VERSION_TABLES[kind], old.assign(superseded_by=load_id))
     return kept
 
 
