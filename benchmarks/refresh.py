@@ -10,6 +10,12 @@ printed beside its floor measured in the same run:
    pandas once, ``metrics.snapshot.read_snapshot``), and again in one process;
 3. loads the kept month and recomputes incrementally (against the full recompute).
 
+Each figure is wall time with the CPU time of this process and its workers (user + sys)
+and the load average beside it: the machine is shared, and CPU time is what the load
+inflates least. ``--month-only`` starts again from a copy of the store saved just
+after the full recompute (``store-base.db``, SQLite only): the read floor, a full
+recompute, then the monthly refresh beside them (the month's load beside its own floor).
+
 Peak RSS is the largest of this process and its worker processes. The region runs of
 the issue are ``--las 8 --children 300000 --years 5`` (8 large LAs, 6.8M rows) and
 ``--las 33`` at the generator's default size; ``--db postgresql://...`` runs on
@@ -17,11 +23,13 @@ PostgreSQL (the store's tables are dropped first).
 
     .venv/bin/python benchmarks/refresh.py --las 1 --children 300000 --years 5
     .venv/bin/python benchmarks/refresh.py --las 4 --children 20000 --years 3 --jobs 2
+    .venv/bin/python benchmarks/refresh.py --las 1 --children 300000 --years 5 --month-only
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import resource
 import shutil
 import sys
@@ -92,24 +100,55 @@ def peak_rss_mb() -> float:
     return max(own, children) / 1024
 
 
-def line(label: str, seconds: float, floor_label: str, floor_seconds: float) -> None:
-    ratio = seconds / floor_seconds if floor_seconds else float("nan")
-    print(f"  {label:<44} {seconds:7.2f} s   {floor_label} {floor_seconds:6.2f} s   ratio {ratio:4.2f}x")
+def cpu_seconds() -> float:
+    """User + system CPU of this process and of its finished worker processes."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
-def monthly_refresh(engine: Engine, month: Path, la: str, jobs: int, full_s: float) -> None:
-    """The kept month loaded, then an incremental recompute, beside the full recompute."""
-    t = time.perf_counter()
-    month_files = load_paths(engine, [month], LoadOptions(key=KEY))
-    loaded = time.perf_counter() - t
-    t = time.perf_counter()
-    refresh = recompute(engine, jobs=jobs)
-    refresh_s = time.perf_counter() - t
+class Timed:
+    """Wall and CPU seconds of a ``with`` block."""
+
+    def __enter__(self) -> Timed:
+        self.wall, self.cpu = time.perf_counter(), cpu_seconds()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.wall = time.perf_counter() - self.wall
+        self.cpu = cpu_seconds() - self.cpu
+
+
+def line(label: str, t: Timed, floor_label: str, floor: Timed) -> None:
+    ratio = t.wall / floor.wall if floor.wall else float("nan")
+    cpu_ratio = t.cpu / floor.cpu if floor.cpu else float("nan")
+    print(
+        f"  {label:<34} {t.wall:7.2f} s (CPU {t.cpu:6.2f} s)   {floor_label} {floor.wall:6.2f} s "
+        f"(CPU {floor.cpu:6.2f} s)   ratio {ratio:4.2f}x (CPU {cpu_ratio:4.2f}x)   "
+        f"load average {os.getloadavg()[0]:.1f}",
+        flush=True,
+    )
+
+
+def monthly_refresh(engine: Engine, month: Path, la: str, jobs: int, full: Timed, read_floor: Timed) -> None:
+    """The kept month loaded, then an incremental recompute, beside the full recompute
+    and the read floor, and the load beside its own floor."""
+    files = expand_paths([month])
+    load_floor = Timed()
+    with load_floor:
+        floor(files)
+    with Timed() as loaded:
+        month_files = load_paths(engine, [month], LoadOptions(key=KEY))
+    with Timed() as refresh_t:
+        refresh = recompute(engine, jobs=jobs)
+    both = Timed()
+    both.wall, both.cpu = loaded.wall + refresh_t.wall, loaded.cpu + refresh_t.cpu
     month_rows = sum(o.rows_loaded for o in month_files)
     print(f"  LA {la}'s last month: {month_rows:,} rows; {refresh}")
-    line("month: load", loaded, "full recompute", full_s)
-    line("month: incremental recompute", refresh_s, "full recompute", full_s)
-    line("month: load + recompute", loaded + refresh_s, "full recompute", full_s)
+    line("month: load", loaded, "its floor (read_csv + executemany)", load_floor)
+    line("month: incremental recompute", refresh_t, "full recompute", full)
+    line("month: incremental recompute", refresh_t, "read floor", read_floor)
+    line("month: load + recompute", both, "full recompute", full)
     print(f"  peak RSS {peak_rss_mb():,.0f} MB")
 
 
@@ -123,43 +162,78 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=default_jobs())
     parser.add_argument("--db", help="database URL (default: a new SQLite file under data/bench)")
     parser.add_argument("--skip-one-process", action="store_true", help="no one-process full recompute")
+    parser.add_argument(
+        "--month-only", action="store_true", help="only the monthly refresh, from the saved store"
+    )
     args = parser.parse_args()
     base, month, la = dataset(args.las, args.children, args.years)
     url = args.db or f"sqlite:///{base.parent / 'store.db'}"
+    saved = base.parent / "store-base.db"
+    print(f"{date.today()}  {machine()}  load average {os.getloadavg()[0]:.1f} at the start")
+    print(f"store {describe_url(url)}; {args.las} LA(s) of {args.children:,} children, {args.years} years")
+    if args.month_only:
+        if args.db or not saved.exists():
+            raise SystemExit("--month-only needs a SQLite store saved by an earlier run (store-base.db)")
+        path = Path(url.removeprefix("sqlite:///"))
+        for suffix in ("-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+        shutil.copy(saved, path)
+        _month_only(url, month, la, args.jobs)
+        return
     if not args.db:
         Path(url.removeprefix("sqlite:///")).unlink(missing_ok=True)
     engine = open_store(url, create=False)
     metadata.drop_all(engine)
     engine = open_store(url)
     files = expand_paths([base])
-    print(f"{date.today()}  {machine()}")
-    print(f"store {describe_url(url)}; {args.las} LA(s) of {args.children:,} children, {args.years} years")
 
-    floor_load = sum(floor(files).values())
-    t = time.perf_counter()
-    outcomes = load_paths(engine, [base], LoadOptions(key=KEY))
-    load_s = time.perf_counter() - t
-    rows = sum(o.rows_loaded for o in outcomes)
-    print(f"  {rows:,} rows loaded")
-    line("load", load_s, "floor (read_csv + executemany)", floor_load)
+    with Timed() as floor_load:
+        floor(files)
+    with Timed() as load_t:
+        outcomes = load_paths(engine, [base], LoadOptions(key=KEY))
+    print(f"  {sum(o.rows_loaded for o in outcomes):,} rows loaded")
+    line("load", load_t, "floor (read_csv + executemany)", floor_load)
 
-    t = time.perf_counter()
-    read_snapshot(engine)
-    read_floor = time.perf_counter() - t
-    t = time.perf_counter()
-    full = recompute(engine, full=True, jobs=args.jobs)
-    full_s = time.perf_counter() - t
-    line(f"full recompute, {args.jobs} job(s)", full_s, "read floor (read_snapshot)", read_floor)
+    with Timed() as read_floor:
+        read_snapshot(engine)
+    with Timed() as full_t:
+        full = recompute(engine, full=True, jobs=args.jobs)
+    line(f"full recompute, {args.jobs} job(s)", full_t, "read floor (read_snapshot)", read_floor)
     print(f"    {full.results:,} results; peak RSS so far {peak_rss_mb():,.0f} MB")
-    for d in sorted(full.details, key=lambda d: -float(str(d["seconds"])))[:3]:
+    _slowest(full.details)
+    if not args.skip_one_process and args.jobs > 1:
+        _one_process(engine, read_floor)
+    if not args.db:
+        engine.dispose()
+        with open_store(url).connect() as conn:
+            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        shutil.copy(Path(url.removeprefix("sqlite:///")), saved)
+        engine = open_store(url)
+    monthly_refresh(engine, month, la, args.jobs, full_t, read_floor)
+
+
+def _slowest(details: list[dict[str, object]]) -> None:
+    for d in sorted(details, key=lambda d: -float(str(d["seconds"])))[:3]:
         peak = d["peak_rss_mb"]
         print(f"    LA {d['la']}: {d['rows']:,} rows read, {d['seconds']} s, worker peak RSS {peak} MB")
-    if not args.skip_one_process and args.jobs > 1:
-        t = time.perf_counter()
-        recompute(engine, full=True, jobs=1)
-        line("full recompute, one process", time.perf_counter() - t, "read floor (read_snapshot)", read_floor)
 
-    monthly_refresh(engine, month, la, args.jobs, full_s)
+
+def _one_process(engine: Engine, read_floor: Timed) -> None:
+    with Timed() as one:
+        recompute(engine, full=True, jobs=1)
+    line("full recompute, one process", one, "read floor (read_snapshot)", read_floor)
+
+
+def _month_only(url: str, month: Path, la: str, jobs: int) -> None:
+    """From the saved store: the read floor, a full recompute (the code may have changed
+    since the store was saved), then the month."""
+    engine = open_store(url)
+    with Timed() as read_floor:
+        read_snapshot(engine)
+    with Timed() as full:
+        recompute(engine, full=True, jobs=jobs)
+    line(f"full recompute, {jobs} job(s)", full, "read floor (read_snapshot)", read_floor)
+    monthly_refresh(engine, month, la, jobs, full, read_floor)
 
 
 if __name__ == "__main__":

@@ -73,8 +73,11 @@ GRAIN_MONTHS: dict[Grain, int] = {"month": 1, "quarter": 3, "year": 12, "r12": 1
 
 def _month_index(values: pd.Series | np.ndarray) -> np.ndarray:
     """Months since 1970 (NaT becomes a very large negative number, never inside a window)."""
-    months = pd.to_datetime(pd.Series(np.asarray(values, dtype=object))).to_numpy("datetime64[ns]")
-    months = months.astype("datetime64[M]")
+    series = values if isinstance(values, pd.Series) else pd.Series(values)
+    if not pd.api.types.is_datetime64_any_dtype(series.dtype):
+        # Dates as objects (or text): through pandas once; typed columns go straight to numpy.
+        series = pd.to_datetime(pd.Series(np.asarray(series, dtype=object)))
+    months = series.to_numpy("datetime64[ns]").astype("datetime64[M]")
     out = months.astype("int64")
     out[np.isnat(months)] = np.iinfo("int64").min // 2
     return out

@@ -38,6 +38,7 @@ from metrics.coverage import indicator_windows, kind_starts, period_coverage
 from metrics.executors import Executor, run_tasks
 from metrics.recompute_la import LaResult, LaTask
 from metrics.recompute_plan import FINGERPRINT_KEY, Plan, make_plan
+from metrics.recompute_tail import EVERY_PERIOD
 from metrics.registry import Registry, load_registry
 from metrics.snapshot import StoreSnapshot
 from metrics.spc import xmr_frame
@@ -134,6 +135,7 @@ def recompute(
                 plan.eh_span,
                 registry,
                 targets,
+                w.tail,
             )
             for w in plan.work
         ]
@@ -153,6 +155,7 @@ def recompute(
                 {
                     "la": done.la_code,
                     "kpis": None if done.kpi_ids is None else len(done.kpi_ids),
+                    "from": None if done.from_date is None else str(done.from_date),
                     "rows": done.rows_read,
                     "seconds": round(done.seconds, 2),
                     "peak_rss_mb": round(done.peak_rss_mb),
@@ -251,7 +254,10 @@ def add_coverage(
     if computed.empty:
         return computed.assign(coverage=[], months_covered=[])
     main_dates = {k: EXTRACTS[k].main_date for k in EVENT_KINDS if EXTRACTS[k].main_date}
-    starts = kind_starts(snapshot.tables, main_dates)  # type: ignore[arg-type]
+    if snapshot.whole is not None:
+        starts = snapshot.whole.kind_starts
+    else:
+        starts = kind_starts(snapshot.tables, main_dates)  # type: ignore[arg-type]
     sources = {i.id: i.source for i in registry}
     windows = windows if len(windows) else pd.DataFrame(columns=["la_code", "window_start", "window_end"])
     per_indicator = indicator_windows(windows, starts, sources)
@@ -369,7 +375,12 @@ def _store_la(conn: Connection, done: LaResult, *, replace: bool) -> None:
             where = table.c.la_code == done.la_code
             if done.kpi_ids is not None:
                 where &= table.c.kpi_id.in_(done.kpi_ids)
+            if table is kpi_results and done.from_date is not None:
+                # Only the periods from from_date on, and the indicators kept whole.
+                where &= (table.c.period_end >= done.from_date) | table.c.kpi_id.in_(sorted(EVERY_PERIOD))
             conn.execute(delete(table).where(where))
+        if done.spc_updates is not None and len(done.spc_updates):
+            _update_spc(conn, done.spc_updates)
         if done.scores is not None:
             conn.execute(delete(eh_outcome_scores).where(eh_outcome_scores.c.la_code == done.la_code))
     if len(done.results):
@@ -383,6 +394,22 @@ def _store_la(conn: Connection, done: LaResult, *, replace: bool) -> None:
         insert_new(conn, kpi_spc, done.series[[c.name for c in kpi_spc.columns]])
     if done.scores is not None and len(done.scores):
         insert_new(conn, eh_outcome_scores, done.scores)
+
+
+def _update_spc(conn: Connection, rows: pd.DataFrame) -> None:
+    """New SPC classes of stored monthly rows (a new month moves every series' limits),
+    through the driver's ``executemany`` (SQLAlchemy's per-row parameter handling took
+    longer than the updates)."""
+    keys = [c.name for c in kpi_results.primary_key.columns]
+    mark = "?" if conn.dialect.name == "sqlite" else "%s"
+    where = " AND ".join(f"{k} = {mark}" for k in keys)
+    sql = f"UPDATE kpi_results SET spc = {mark} WHERE {where}"
+    ends = pd.to_datetime(rows["period_end"]).dt.date
+    if conn.dialect.name == "sqlite":
+        ends = ends.map(lambda d: d.isoformat())
+    columns = [ends.tolist() if k == "period_end" else rows[k].astype(str).tolist() for k in keys]
+    spc = rows["spc"].astype(object).where(rows["spc"].notna(), None).tolist()
+    conn.exec_driver_sql(sql, list(zip(spc, *columns, strict=True)))
 
 
 def _finish(conn: Connection, plan: Plan, started: datetime) -> None:

@@ -30,7 +30,7 @@ from __future__ import annotations
 import os
 import resource
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import cache
 
@@ -41,6 +41,7 @@ from metrics.compute import compute_indicators
 from metrics.compute.core import SharedPeriods
 from metrics.dependencies import LOADS, kinds_to_read
 from metrics.outcome_scores import outcome_score_changes
+from metrics.recompute_tail import TailSpec
 from metrics.registry import Registry
 from metrics.snapshot import StoreSnapshot, computed_columns, merge_load_counts
 from metrics.targets import Targets
@@ -64,6 +65,8 @@ class LaTask:
     eh_span: tuple[date, date] | None = field(repr=False)
     registry: Registry = field(repr=False)
     targets: Targets = field(repr=False)
+    # Only the periods from tail.from_date on (``metrics.recompute_tail``); None: every period.
+    tail: TailSpec | None = None
 
 
 @dataclass
@@ -79,6 +82,10 @@ class LaResult:
     seconds: float
     peak_rss_mb: float
     pid: int
+    # Set for a refresh of the periods from this date on (the indicators of
+    # ``EVERY_PERIOD`` whole): the stored monthly rows before it whose SPC class changed.
+    from_date: date | None = None
+    spc_updates: pd.DataFrame | None = None
 
 
 @cache
@@ -94,12 +101,23 @@ def compute_la(task: LaTask, conn: Connection | None = None) -> LaResult:
     clock = time.perf_counter()
     if conn is None:
         with _engine(task.url).connect() as own:
-            snapshot = read_la_snapshot(own, task)
+            result = _compute_la(task, own)
     else:
-        snapshot = read_la_snapshot(conn, task)
-    result = compute_from_snapshot(snapshot, task)
+        result = _compute_la(task, conn)
     result.seconds = time.perf_counter() - clock
     return result
+
+
+def _compute_la(task: LaTask, conn: Connection) -> LaResult:
+    if task.tail is not None:
+        from metrics.recompute_tail import compute_tail
+
+        found = compute_tail(task, conn)
+        if found is not None:
+            return found
+        # A group appeared or went: its rows reach every period.
+        task = replace(task, tail=None)
+    return compute_from_snapshot(read_la_snapshot(conn, task), task)
 
 
 def compute_from_snapshot(snapshot: StoreSnapshot, task: LaTask) -> LaResult:
@@ -109,47 +127,84 @@ def compute_from_snapshot(snapshot: StoreSnapshot, task: LaTask) -> LaResult:
     computed = compute_indicators(
         snapshot, task.registry, kpi_ids=task.kpi_ids, la_codes=[task.la_code], shared=task.shared
     )
-    windows = pd.DataFrame(
-        [(task.la_code, *task.window)] if task.window else [],
-        columns=["la_code", "window_start", "window_end"],
-    )
-    for col in ("window_start", "window_end"):
-        windows[col] = pd.to_datetime(windows[col]).astype("datetime64[s]")
+    windows = task_windows(task)
     computed = add_coverage(computed, snapshot, windows, task.registry)
     results, series = add_spc(add_assessment(computed, task.registry, task.targets), windows)
     scores = outcome_score_changes(snapshot, task.eh_span) if task.scores else None
+    return la_result(task, results, series, scores, sum(len(t) for t in snapshot.tables.values()))
+
+
+def la_result(
+    task: LaTask,
+    results: pd.DataFrame,
+    series: pd.DataFrame,
+    scores: pd.DataFrame | None,
+    rows_read: int,
+    from_date: date | None = None,
+    spc_updates: pd.DataFrame | None = None,
+) -> LaResult:
+    """The finished rows, with this worker's process id and peak RSS."""
     return LaResult(
         la_code=task.la_code,
         kpi_ids=task.kpi_ids,
         results=results,
         series=series,
         scores=scores,
-        rows_read=sum(len(t) for t in snapshot.tables.values()),
+        rows_read=rows_read,
         seconds=0.0,
         peak_rss_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         pid=os.getpid(),
+        from_date=from_date,
+        spc_updates=spc_updates,
     )
 
 
+def task_windows(task: LaTask) -> pd.DataFrame:
+    """The LA's reporting window as the coverage and SPC steps take it."""
+    windows = pd.DataFrame(
+        [(task.la_code, *task.window)] if task.window else [],
+        columns=["la_code", "window_start", "window_end"],
+    )
+    for col in ("window_start", "window_end"):
+        windows[col] = pd.to_datetime(windows[col]).astype("datetime64[s]")
+    return windows
+
+
 def read_la_snapshot(conn: Connection, task: LaTask) -> StoreSnapshot:
-    """The LA's rows of the kinds its indicators read; every other table empty but typed."""
+    """The LA's rows of the kinds its indicators read; every other table empty but typed.
+
+    With ``task.tail``, the kinds ``metrics.recompute_tail`` reads in part hold only the
+    rows the periods from ``tail.from_date`` on can need, and the snapshot says what the
+    whole tables would have told."""
+    from metrics.recompute_tail import filter_sql, whole_tables
+
     needed = kinds_to_read(task.registry, task.kpi_ids)
     if task.scores:
         needed |= {"early_help"}
     params = {f"la{i}": code for i, code in enumerate(task.raw_codes)}
     mine = "la_code IN (" + ", ".join(f":{name}" for name in params) + ")"
     tables = {}
+    in_part: set[str] = set()
     for kind in EXTRACTS:
         wanted = kind in needed
+        where, extra = mine, dict(params)
+        if wanted and task.tail is not None and not (kind == "early_help" and task.scores):
+            condition, values = filter_sql(conn, kind, task.tail.from_date)
+            if condition:
+                where, extra = f"{mine} AND {condition}", {**params, **values}
+                in_part.add(kind)
         tables[kind] = read_frame(
             conn,
             kind_table(kind),
             computed_columns(kind),
-            where_sql=mine if wanted else "1 = 0",
-            params=params if wanted else None,
+            where_sql=where if wanted else "1 = 0",
+            params=extra if wanted else None,
         )
     where_counts = "" if LOADS in needed else "1 = 0"
     counts = merge_load_counts(
         read_frame(conn, load_counts, where_sql=where_counts), read_frame(conn, loads, where_sql=where_counts)
     )
-    return StoreSnapshot(tables=tables, load_counts=counts)
+    whole = None
+    if task.tail is not None:
+        whole = whole_tables(conn, task.raw_codes, task.la_code, task.tail, in_part)
+    return StoreSnapshot(tables=tables, load_counts=counts, whole=whole)

@@ -54,6 +54,7 @@ from metrics.compute.axis import build_period_table, clipped_span
 from metrics.compute.core import SharedPeriods, recent_span
 from metrics.dependencies import LOADS, affected_indicators
 from metrics.periods import GRAINS, periods_overlapping
+from metrics.recompute_tail import TailSpec, earliest_change
 from metrics.registry import Registry, load_registry
 from metrics.snapshot import merge_load_counts
 from metrics.targets import DEFAULT_TARGETS, TargetOverride, stored_overrides
@@ -93,6 +94,8 @@ class LaWork:
     kpi_ids: tuple[str, ...] | None
     scores: bool
     window: tuple[date, date] | None
+    # Only the periods ending on or after tail.from_date (``metrics.recompute_tail``).
+    tail: TailSpec | None = None
 
 
 @dataclass
@@ -134,10 +137,13 @@ def make_plan(conn: Connection, registry: Registry, targets_file: Path | None, *
     shared, eh_span = _shared(spans, counts)
     fingerprint = _fingerprints(registry, targets_file, shared, eh_span, stored_overrides(conn))
     before = _parse(previous)
+    new_months = None
     if not reason and fingerprint["main"] != before.get("main"):
-        reason = "the shared periods or the inputs changed"
-        spans = _read_spans(conn, raw, None)
-        shared, eh_span = _shared(spans, counts)
+        new_months = _later_months(before, fingerprint)
+        if new_months is None:
+            reason = "the shared periods or the inputs changed"
+            spans = _read_spans(conn, raw, None)
+            shared, eh_span = _shared(spans, counts)
     windows = windows_from_spans(spans)
     load_ids = list(pending.attrs["load_ids"])
     stored = json.dumps(fingerprint, sort_keys=True)
@@ -145,29 +151,58 @@ def make_plan(conn: Connection, registry: Registry, targets_file: Path | None, *
         las = sorted(set(shared.event_las) | _load_record_las(counts))
         work = [_work(la, raw, windows, None, True) for la in las]
         return Plan(True, reason, shared, eh_span, windows, work, load_ids, stored, spans, las)
-    old_windows = read_frame(conn, la_windows)
-    todo: dict[str, tuple[set[str] | None, bool]] = {}
-    for la, kinds in touched.items():
-        moved = _window_of(old_windows, la) != _window_of(windows, la)
-        ids = None if moved else set(affected_indicators(registry, kinds | {LOADS}))
-        todo[la] = (ids, "early_help" in kinds or moved)
+    todo, starts = _touched_work(conn, registry, touched, raw, old_spans, windows, pending, counts)
+    if new_months is not None:
+        # The shared range grew by later months: every LA gains those periods.
+        for la in shared.event_las:
+            ids, scores = todo.get(la, (None, False))
+            todo[la] = (None, scores)
+            mine = starts.get(la, new_months)
+            starts[la] = None if mine is None else min(mine, new_months)
     if fingerprint["loads"] != before.get("loads"):
         # The load dates reached a new month: dq_rejected_rows gains periods in every LA.
         by_loads = set(affected_indicators(registry, [LOADS]))
         for la in set(shared.event_las) | _load_record_las(counts):
             ids, scores = todo.get(la, (set(), False))
             todo[la] = (None if ids is None else ids | by_loads, scores)
+            if la not in touched:
+                starts[la] = None
     if fingerprint["eh"] != before.get("eh"):
         # The early help closures reached a new month: every LA's outcome-score periods.
         for la in _las_with(spans, "early_help", "end_date"):
             ids, _ = todo.get(la, (set(), False))
             todo[la] = (ids, True)
     work = [
-        _work(la, raw, windows, None if ids is None else _in_order(registry, ids), scores)
+        _work(
+            la, raw, windows, None if ids is None else _in_order(registry, ids), scores, starts.get(la), spans
+        )
         for la, (ids, scores) in sorted(todo.items())
     ]
     fresh_spans = spans[spans["la_code"].isin(list(touched))]
     return Plan(False, "", shared, eh_span, windows, work, load_ids, stored, fresh_spans, sorted(touched))
+
+
+def _touched_work(
+    conn: Connection,
+    registry: Registry,
+    touched: dict[str, set[str]],
+    raw: dict[str, set[str]],
+    old_spans: pd.DataFrame,
+    windows: pd.DataFrame,
+    pending: pd.DataFrame,
+    counts: pd.DataFrame,
+) -> tuple[dict[str, tuple[set[str] | None, bool]], dict[str, date | None]]:
+    """Per touched LA: the indicators to redo (None: all), whether its outcome scores are
+    redone, and the first day of the periods to redo (None: every period)."""
+    old_windows = read_frame(conn, la_windows)
+    todo: dict[str, tuple[set[str] | None, bool]] = {}
+    starts: dict[str, date | None] = {}
+    for la, kinds in touched.items():
+        moved = _window_of(old_windows, la) != _window_of(windows, la)
+        ids = None if moved else set(affected_indicators(registry, kinds | {LOADS}))
+        todo[la] = (ids, "early_help" in kinds or moved)
+        starts[la] = _from_date(conn, la, kinds, raw, old_spans, old_windows, windows, pending, counts)
+    return todo, starts
 
 
 def _in_order(registry: Registry, ids: set[str]) -> tuple[str, ...]:
@@ -188,9 +223,68 @@ def _parse(stored: str | None) -> dict[str, str]:
 
 
 def _work(
-    la: str, raw: dict[str, set[str]], windows: pd.DataFrame, ids: tuple[str, ...] | None, scores: bool
+    la: str,
+    raw: dict[str, set[str]],
+    windows: pd.DataFrame,
+    ids: tuple[str, ...] | None,
+    scores: bool,
+    from_date: date | None = None,
+    spans: pd.DataFrame | None = None,
 ) -> LaWork:
-    return LaWork(la, tuple(sorted(raw.get(la, {la}))), ids, scores, _window_of(windows, la))
+    tail = None if from_date is None or spans is None else _tail_spec(la, from_date, spans)
+    return LaWork(la, tuple(sorted(raw.get(la, {la}))), ids, scores, _window_of(windows, la), tail)
+
+
+def _next_month(day: date) -> date:
+    return date(day.year + day.month // 12, day.month % 12 + 1, 1)
+
+
+def _tail_spec(la: str, from_date: date, spans: pd.DataFrame) -> TailSpec:
+    """The LA's first main date of each kind and the kinds it has rows of, from the spans."""
+    main = _main_rows(spans)
+    mine = main[(main["la_code"] == la) & main["first_date"].notna()]
+    firsts = tuple(
+        (str(k), pd.Timestamp(d).date()) for k, d in zip(mine["kind"], mine["first_date"], strict=True)
+    )
+    counted = spans[(spans["la_code"] == la) & (pd.to_numeric(spans["rows"]) > 0)]
+    return TailSpec(from_date, firsts, frozenset(counted["kind"].astype(str)))
+
+
+def _from_date(
+    conn: Connection,
+    la: str,
+    kinds: set[str],
+    raw: dict[str, set[str]],
+    old_spans: pd.DataFrame,
+    old_windows: pd.DataFrame,
+    windows: pd.DataFrame,
+    pending: pd.DataFrame,
+    counts: pd.DataFrame,
+) -> date | None:
+    """The first day of the earliest month whose periods the pending loads can change for
+    this LA, or None for every period (``metrics.recompute_tail`` says when and why)."""
+    old, new = _window_of(old_windows, la), _window_of(windows, la)
+    had = set(old_spans.loc[(old_spans["la_code"] == la) & (pd.to_numeric(old_spans["rows"]) > 0), "kind"])
+    if (
+        "population" in kinds
+        or old is None
+        or new is None
+        or old[0] != new[0]
+        or not (kinds - {LOADS}) <= had
+    ):
+        return None
+    ids = sorted(int(i) for i in pending.loc[pending["la_code"].astype(str).str.strip() == la, "load_id"])
+    earliest = earliest_change(conn, tuple(sorted(raw.get(la, {la}))), kinds, ids)
+    if earliest is None:
+        return None
+    candidates = [earliest]
+    if old[1] != new[1]:
+        # The months after the old window end become covered (metrics/coverage.py).
+        candidates.append(_next_month(old[1]))
+    mine = counts[counts["load_id"].isin(ids) & counts["loaded_at"].notna()]
+    candidates += [pd.Timestamp(t).date() for t in mine["loaded_at"]]
+    first = min(candidates)
+    return date(first.year, first.month, 1)
 
 
 def _window_of(windows: pd.DataFrame, la: str) -> tuple[date, date] | None:
@@ -461,9 +555,34 @@ def _fingerprints(
         "targets": hashlib.sha256(_targets_text(targets_file).encode()).hexdigest(),
         "target_overrides": [list(o) for o in overrides or []],
         "calendar": [str(lo), str(hi)],
-        "main": main,
     }
-    return {"main": _digest(inputs), "loads": _digest(by_loads), "eh": _digest(eh)}
+    span = [str(shared.main_span[0])[:7], str(shared.main_span[1])[:7]] if shared.main_span else []
+    return {
+        "inputs": _digest(inputs),
+        "main": _digest({**inputs, "main": main}),
+        "main_months": json.dumps(span),
+        "loads": _digest(by_loads),
+        "eh": _digest(eh),
+    }
+
+
+def _later_months(before: dict[str, str], now: dict[str, str]) -> date | None:
+    """The first new month when the shared main range only grew at its end (same inputs,
+    same first month): the periods before it are the same for every LA. None otherwise.
+
+    >>> was = {"inputs": "x", "main_months": '["2024-04", "2026-02"]'}
+    >>> _later_months(was, {"inputs": "x", "main_months": '["2024-04", "2026-03"]'})
+    datetime.date(2026, 3, 1)
+    >>> _later_months(was, {"inputs": "x", "main_months": '["2024-03", "2026-03"]'}) is None
+    True
+    """
+    if before.get("inputs") != now["inputs"] or "main_months" not in before:
+        return None
+    old, new = json.loads(before["main_months"]), json.loads(now["main_months"])
+    if len(old) != 2 or len(new) != 2 or old[0] != new[0] or new[1] <= old[1]:
+        return None
+    year, month = (int(x) for x in old[1].split("-"))
+    return _next_month(date(year, month, 1))
 
 
 def _digest(value: object) -> str:

@@ -46,11 +46,28 @@ LOAD_COUNT_COLUMNS: tuple[str, ...] = (
 
 
 @dataclass(frozen=True)
+class WholeTables:
+    """What a snapshot read only in part (the recent rows of some kinds, for a monthly
+    refresh: ``metrics.recompute_tail``) still knows of the whole tables: each LA's
+    groups (``groups[(kind, column)]``: la_code and value, distinct, as stored), the LAs
+    with any row of each kind (trimmed), and each kind's first main date per LA
+    (la_code, kind, kind_start)."""
+
+    groups: dict[tuple[str, str], pd.DataFrame]
+    has_rows: dict[str, frozenset[str]]
+    kind_starts: pd.DataFrame
+
+
+@dataclass(frozen=True)
 class StoreSnapshot:
-    """Every kind table (including ``population``) and the load counts, as typed frames."""
+    """Every kind table (including ``population``) and the load counts, as typed frames.
+
+    ``whole`` is None for a snapshot of every row; otherwise what the rows left out
+    would have told (:class:`WholeTables`)."""
 
     tables: dict[str, pd.DataFrame]
     load_counts: pd.DataFrame
+    whole: WholeTables | None = None
 
 
 def read_snapshot(engine: Engine) -> StoreSnapshot:

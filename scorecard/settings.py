@@ -11,6 +11,8 @@ Environment variables, each optional:
 - ``SCORECARD_MEASURES_FILE``: the partnership's own measures (YAML; default the shipped
   example ``store/data/partner_measures.yaml``), checked at start-up.
 - ``SCORECARD_BENCHMARKS_FILE``: extra benchmark rows (statistical neighbours), CSV.
+- ``SCORECARD_SAMPLES_DIR``: the extracts an empty store is filled from on first run
+  (default ``data/samples``; ``make run`` points it at the generated demo, ``data/demo``).
 - ``SCORECARD_SUPPRESSION_THRESHOLD``: counts from 1 to this are shown as ``c`` (default 5).
 - ``SCORECARD_MAX_SHEET_CELLS``, ``SCORECARD_MAX_DECOMPRESSED_MB``, ``SCORECARD_MAX_FIELD_CHARS``:
   how much one file may hold once opened (``loaders/limits.py`` gives the defaults and why).
@@ -105,6 +107,7 @@ class Settings(BaseModel):
             "targets_file": "SCORECARD_TARGETS_FILE",
             "measures_file": "SCORECARD_MEASURES_FILE",
             "benchmarks_file": "SCORECARD_BENCHMARKS_FILE",
+            "samples_dir": "SCORECARD_SAMPLES_DIR",
             "suppression_threshold": "SCORECARD_SUPPRESSION_THRESHOLD",
             "max_sheet_cells": "SCORECARD_MAX_SHEET_CELLS",
             "max_decompressed_mb": "SCORECARD_MAX_DECOMPRESSED_MB",

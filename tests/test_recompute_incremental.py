@@ -50,6 +50,8 @@ from tests.conftest import TEST_KEY, _postgres_database
 LAS = ["394", "390"]
 DERIVED = (kpi_results, kpi_spc, la_windows, eh_outcome_scores, recompute_spans)
 CUT = "2023-04-01"
+# The generated extracts end in March 2024: their last month is a monthly refresh.
+LAST_MONTH = "2024-03-01"
 OPTS = LoadOptions(key=TEST_KEY)
 
 
@@ -65,8 +67,10 @@ def _pieces(folder: Path) -> dict[str, tuple[str, bytes]]:
                 continue
             main = str(EXTRACTS[kind].main_date)
             early = mine[main] < CUT
+            last = mine[main] >= LAST_MONTH
             out[f"{la}-{kind}-early"] = (f"{kind}.csv", _csv(mine[early]))
-            out[f"{la}-{kind}-late"] = (f"{kind}.csv", _csv(mine[~early]))
+            out[f"{la}-{kind}-late"] = (f"{kind}.csv", _csv(mine[~early & ~last]))
+            out[f"{la}-{kind}-last"] = (f"{kind}.csv", _csv(mine[last]))
             if kind in ("referrals", "cp_plans"):
                 fixed = mine.head(40).copy()
                 for col in ("team", "locality"):
@@ -112,7 +116,9 @@ def _load(engine: Engine, piece: tuple[str, bytes]) -> None:
 
 
 def _steps() -> st.SearchStrategy[list[tuple[str, bool]]]:
-    names = [f"{la}-{kind}-{part}" for la in LAS for kind in EVENT_KINDS for part in ("early", "late")]
+    names = [
+        f"{la}-{kind}-{part}" for la in LAS for kind in EVENT_KINDS for part in ("early", "late", "last")
+    ]
     names += [f"{la}-population" for la in LAS] + [
         f"{la}-{k}-fix" for la in LAS for k in ("referrals", "cp_plans")
     ]
@@ -156,6 +162,81 @@ def test_incremental_recompute_equals_a_full_one_on_postgres(
     url = next(databases)
     try:
         _check_sequence(url, pieces, steps)
+    finally:
+        databases.close()
+
+
+def _month_steps() -> st.SearchStrategy[list[tuple[str, bool]]]:
+    """A later month's extracts, kind by kind, in any order, recomputing after some."""
+    names = [f"{la}-{kind}-last" for la in LAS for kind in EVENT_KINDS]
+    return st.lists(st.tuples(st.sampled_from(names), st.booleans()), min_size=1, max_size=8)
+
+
+def _before_last(pieces: dict[str, tuple[str, bytes]]) -> list[str]:
+    """Every piece before the last month (the corrections hold rows of any month)."""
+    return sorted(n for n in pieces if not n.endswith(("-last", "-fix")))
+
+
+@pytest.fixture(scope="module")
+def before_last_month(tmp_path_factory: pytest.TempPathFactory, pieces: dict[str, tuple[str, bytes]]) -> Path:
+    """Everything but the last month loaded and recomputed, in a SQLite file to copy."""
+    path = tmp_path_factory.mktemp("before_last") / "store.db"
+    engine = open_store(f"sqlite:///{path}")
+    for name in _before_last(pieces):
+        _load(engine, pieces[name])
+    recompute(engine)
+    with engine.connect() as conn:
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    engine.dispose()
+    return path
+
+
+def _check_later_month(url: str, pieces: dict[str, tuple[str, bytes]], steps: list[tuple[str, bool]]) -> None:
+    engine = open_store(url)
+    try:
+        modes = []
+        for name, recompute_now in steps:
+            _load(engine, pieces[name])
+            if recompute_now:
+                modes.append(recompute(engine).mode)
+        modes.append(recompute(engine).mode)
+        incremental = derived(engine)
+        recompute(engine, full=True)
+        assert_same(incremental, derived(engine))
+        # The month's periods only: no fall-back to a full recompute.
+        assert set(modes) == {"incremental"}
+    finally:
+        engine.dispose()
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(steps=_month_steps())
+def test_a_later_month_recomputed_from_its_periods_equals_a_full_recompute_on_sqlite(
+    tmp_path_factory: pytest.TempPathFactory,
+    pieces: dict[str, tuple[str, bytes]],
+    before_last_month: Path,
+    steps: list[tuple[str, bool]],
+) -> None:
+    path = tmp_path_factory.mktemp("month") / "store.db"
+    shutil.copy(before_last_month, path)
+    _check_later_month(f"sqlite:///{path}", pieces, steps)
+
+
+@pytest.mark.postgres
+@settings(max_examples=3, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(steps=_month_steps())
+def test_a_later_month_recomputed_from_its_periods_equals_a_full_recompute_on_postgres(
+    pieces: dict[str, tuple[str, bytes]], steps: list[tuple[str, bool]]
+) -> None:
+    databases = _postgres_database()
+    url = next(databases)
+    try:
+        engine = open_store(url)
+        for name in _before_last(pieces):
+            _load(engine, pieces[name])
+        recompute(engine)
+        engine.dispose()
+        _check_later_month(url, pieces, steps)
     finally:
         databases.close()
 
@@ -282,6 +363,7 @@ def test_every_computation_reads_only_the_kinds_its_indicator_declares() -> None
 
     class TracedSnapshot:
         tables = Traced(snapshot.tables)
+        whole = None
 
         @property
         def load_counts(self) -> pd.DataFrame:
@@ -319,3 +401,23 @@ def test_load_dates_in_a_new_month_redo_the_rejected_rows_of_every_la(
     before = derived(sqlite_engine)
     recompute(sqlite_engine, full=True)
     assert_same(before, derived(sqlite_engine))
+
+
+def test_a_later_month_redoes_only_the_periods_from_that_month(
+    tmp_path: Path, pieces: dict[str, tuple[str, bytes]], before_last_month: Path
+) -> None:
+    path = tmp_path / "store.db"
+    shutil.copy(before_last_month, path)
+    engine = open_store(f"sqlite:///{path}")
+    try:
+        for kind in ("contacts", "referrals"):
+            _load(engine, pieces[f"394-{kind}-last"])
+        summary = recompute(engine)
+        # LA 390 gains the new month's periods too (the shared range grew): both from March.
+        assert summary.mode == "incremental"
+        assert {d["la"]: d["from"] for d in summary.details} == {"390": LAST_MONTH, "394": LAST_MONTH}
+        incremental = derived(engine)
+        recompute(engine, full=True)
+        assert_same(incremental, derived(engine))
+    finally:
+        engine.dispose()

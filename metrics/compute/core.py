@@ -112,6 +112,14 @@ def notes_where(missing: Bools, note: str) -> Objects:
     return out
 
 
+def _label(value: str, roll_up: dict[str, str] | None) -> str:
+    """A group's label: blank is "Not recorded"; an agency code outside the roll-up is
+    shown as written rather than hidden in another group."""
+    if not value:
+        return NOT_RECORDED
+    return value if roll_up is None else roll_up.get(value, value)
+
+
 def _trimmed(values: pd.Series) -> tuple[Ints, list[str]]:
     """Codes and trimmed unique values of a text column (factorised: strip uniques only)."""
     codes, uniques = pd.factorize(values)
@@ -282,6 +290,8 @@ class Context:
             la_index[kind] = idx
         if shared is not None:
             return cls(tables, la_index, las, snapshot, shared.table(), warnings, wanted)
+        if snapshot.whole is not None:
+            raise ValueError("a snapshot read in part needs the shared periods")
         main_span = clipped_span(np.concatenate(main_dates), "main dates", warnings)
         event_loads = snapshot.load_counts["kind"].isin(EVENT_KINDS).to_numpy(bool)
         load_span = clipped_span(
@@ -309,7 +319,12 @@ class Context:
         return self.cached(("rows", kind), build)
 
     def has_rows(self, kind: str) -> Bools:
-        """Per LA of ``self.las``: whether it has any loaded row of the kind."""
+        """Per LA of ``self.las``: whether it has any loaded row of the kind (in the whole
+        table, for a snapshot read in part)."""
+        whole = self.snapshot.whole
+        if whole is not None:
+            known = whole.has_rows.get(kind, frozenset())
+            return self.cached(("has_rows", kind), lambda: np.array([la in known for la in self.las], bool))
         return self.cached(
             ("has_rows", kind),
             lambda: np.bincount(self._la_index[kind], minlength=len(self.las)) > 0,
@@ -325,15 +340,17 @@ class Context:
             n = len(self.las)
             cells = Cells(self.las, np.full(n, ALL_GROUP, dtype=object), np.arange(n))
             return cells, la_idx
-        labels = self._group_labels(kind, breakdown)
-        codes, label_values = labels
+        codes, label_values, extra_la, extra_codes = self._group_labels(kind, breakdown)
         # Sorted label ids, so that cells come out ordered by (LA, group).
         order = np.argsort(np.array(label_values, dtype=object)) if label_values else np.zeros(0)
         rank = np.empty(len(label_values), np.int64)
         rank[order.astype(np.int64)] = np.arange(len(label_values))
         n_labels = max(len(label_values), 1)
         key = la_idx * n_labels + rank[codes] if len(codes) else np.zeros(0, np.int64)
-        unique_keys, row_cell = np.unique(key, return_inverse=True)
+        # Groups of rows left out of a snapshot read in part still get their cells.
+        extra = extra_la * n_labels + rank[extra_codes] if len(extra_codes) else np.zeros(0, np.int64)
+        unique_keys, every_cell = np.unique(np.concatenate([key, extra]), return_inverse=True)
+        row_cell = every_cell[: len(key)]
         sorted_labels = np.array(label_values, dtype=object)[order.astype(np.int64)]
         cells = Cells(
             la=self.las[unique_keys // n_labels],
@@ -342,21 +359,35 @@ class Context:
         )
         return cells, row_cell.astype(np.int64)
 
-    def _group_labels(self, kind: str, breakdown: str) -> tuple[Ints, list[str]]:
-        """Each row's group label, as codes into a list of distinct labels."""
+    def _group_labels(self, kind: str, breakdown: str) -> tuple[Ints, list[str], Ints, Ints]:
+        """Each row's group label, as codes into a list of distinct labels; and the LA
+        (index) and label code of each group known only from rows left out of the snapshot."""
         if breakdown in ("locality", "team") or (breakdown, kind) == ("theme", "audits"):
-            codes, uniques = self.text_codes(kind, breakdown)
-            labels = [u if u else NOT_RECORDED for u in uniques] + [NOT_RECORDED]
+            column, roll_up = breakdown, None
         elif breakdown == "agency" and kind in AGENCY_COLUMNS:
             column, roll_up = AGENCY_COLUMNS[kind]
-            codes, uniques = self.text_codes(kind, column)
-            # An unmapped code is shown as written rather than hidden in another group.
-            labels = [roll_up.get(u, u) if u else NOT_RECORDED for u in uniques] + [NOT_RECORDED]
         else:
             raise ValueError(f"{kind} has no breakdown {breakdown!r}")
+        codes, uniques = self.text_codes(kind, column)
+        extra_la, extra_values = self._whole_groups(kind, column)
+        labels = [_label(u, roll_up) for u in [*uniques, "", *extra_values]]
         label_codes, distinct = pd.factorize(np.array(labels, dtype=object))
-        # codes == -1 (blank) picks the trailing NOT_RECORDED entry.
-        return label_codes.astype(np.int64)[codes], [str(v) for v in distinct]
+        label_codes = label_codes.astype(np.int64)
+        # codes == -1 (blank) picks the NOT_RECORDED entry after the uniques.
+        row_labels = label_codes[: len(uniques) + 1][codes]
+        return row_labels, [str(v) for v in distinct], extra_la, label_codes[len(uniques) + 1 :]
+
+    def _whole_groups(self, kind: str, column: str) -> tuple[Ints, list[str]]:
+        """The (LA index, trimmed value) pairs of the whole table, for a snapshot read in part."""
+        whole = self.snapshot.whole
+        found = None if whole is None else whole.groups.get((kind, column))
+        if found is None or found.empty:
+            return np.zeros(0, np.int64), []
+        position = {la: i for i, la in enumerate(self.las)}
+        la = [position.get(str(code).strip(), -1) for code in found["la_code"]]
+        values = ["" if pd.isna(v) else str(v).strip() for v in found["value"]]
+        keep = [i for i, p in enumerate(la) if p >= 0]
+        return np.array([la[i] for i in keep], np.int64), [values[i] for i in keep]
 
     def text_codes(self, kind: str, column: str) -> tuple[Ints, list[str]]:
         """A text column of a kind factorised: codes (−1 blank) and trimmed distinct values."""

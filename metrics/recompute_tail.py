@@ -1,0 +1,273 @@
+"""A monthly refresh: recompute only the periods a load can have changed.
+
+A partner's new month adds rows dated in that month, so only the periods that end on
+or after it can change (the new month, the quarter, year and rolling year holding it),
+and the monthly SPC series (their limits come from every point). The plan
+(``metrics.recompute_plan``) gives such an LA a ``from_date``: the first day of the
+month of the earliest date any changed row carries (the rows the pending loads wrote
+and the versions they superseded; ``date_of_birth`` is not an event date), moved back
+to the month of the LA's old window end when the window grew, since the coverage of
+the periods after it changes. The worker then:
+
+- reads only the rows those periods can need (:data:`FILTERED`): every row with any
+  event date on or after ``from_date`` less 11 months (the earliest start of a period
+  ending on or after it), with early help a further 13 months back for the repeat
+  look-back and its open episodes; referrals, assessments, plans, reviews and the
+  population whole (links, first plans and re-referrals reach back without bound);
+- still knows what the whole tables would have told (groups, which kinds the LA has,
+  each kind's first date: ``metrics.snapshot.WholeTables``);
+- keeps the computed rows of periods ending on or after ``from_date``, except for the
+  indicators of :data:`EVERY_PERIOD`, kept whole: a referral's "assessed" can change
+  when a later assessment links to it;
+- adds direction and SPC over those rows and the stored rows before them (the previous
+  period of each series, every month), and hands back the new rows, the stored monthly
+  rows whose SPC class changed, and the series.
+
+Falls back to every period (``from_date`` None) when the load touched the population,
+gave the LA its first rows of a kind, moved the window's start, or when a group
+appears or disappears (its zero rows would reach every period): the worker sees that
+last case and recomputes the LA's indicators over every period itself.
+``tests/test_recompute_incremental.py`` compares every stored row with a full
+recompute after random loads, a later month among them.
+
+Example::
+
+    >>> cut_for("contacts", date(2026, 3, 1)), cut_for("early_help", date(2026, 3, 1))
+    (datetime.date(2025, 4, 1), datetime.date(2024, 3, 1))
+    >>> cut_for("referrals", date(2026, 3, 1)) is None
+    True
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import Connection, func, select
+
+from metrics.calendar import add_months
+from metrics.snapshot import WholeTables
+from store.bulk import read_frame
+from store.extracts import EVENT_KINDS, EXTRACTS
+from store.schema import VERSION_TABLES, kind_table, kpi_results
+
+__all__ = ["EVERY_PERIOD", "FILTERED", "TailSpec", "cut_for", "earliest_change", "whole_tables"]
+
+# Kinds read in part: how many months before ``from_date`` their rows are still needed,
+# and the column whose blank means "still open" (such rows are always needed).
+FILTERED: dict[str, tuple[int, str | None]] = {
+    "contacts": (11, None),
+    "cp_visits": (11, None),
+    "s47": (11, None),
+    "cin_plans": (11, "end_date"),
+    "early_help": (24, "end_date"),
+}
+# Indicators whose value for a period can change with rows dated after it.
+EVERY_PERIOD = frozenset({"referral_to_assessment"})
+GROUP_COLUMNS = ("locality", "team", "contact_source", "referral_source", "lead_agency")
+
+
+@dataclass(frozen=True)
+class TailSpec:
+    """What a worker needs to recompute one LA from ``from_date`` on."""
+
+    from_date: date
+    # (kind, first main date) of the LA's whole tables, and the kinds it has rows of.
+    kind_starts: tuple[tuple[str, date], ...]
+    kinds_with_rows: frozenset[str]
+
+
+def event_dates(kind: str) -> list[str]:
+    """The kind's date columns that date an event (``date_of_birth`` does not)."""
+    return [c.name for c in EXTRACTS[kind].all_columns if c.type == "date" and c.name != "date_of_birth"]
+
+
+def cut_for(kind: str, from_date: date) -> date | None:
+    """The earliest event date a row of ``kind`` needs to be read (None: read it all)."""
+    if kind not in FILTERED:
+        return None
+    months, _ = FILTERED[kind]
+    return add_months_date(from_date, -months)
+
+
+def add_months_date(day: date, months: int) -> date:
+    """``day`` moved by whole months (the first of a month stays the first).
+
+    >>> add_months_date(date(2026, 3, 1), -11)
+    datetime.date(2025, 4, 1)
+    """
+    import numpy as np
+
+    moved = add_months(np.array([day], dtype="datetime64[D]"), months)[0]
+    return date.fromisoformat(str(moved))
+
+
+def _param(conn: Connection, day: date) -> Any:
+    # SQLite keeps dates as ISO text; PostgreSQL as dates.
+    return day.isoformat() if conn.dialect.name == "sqlite" else day
+
+
+def earliest_change(
+    conn: Connection, raw_codes: tuple[str, ...], kinds: set[str], loads: list[int]
+) -> date | None:
+    """The earliest event date of the LA's rows written by ``loads`` or superseded by them."""
+    found: list[date] = []
+    for kind in sorted(kinds & set(EVENT_KINDS)):
+        for table, by in ((kind_table(kind), "load_id"), (VERSION_TABLES[kind], "superseded_by")):
+            # One pass over the table for every date column.
+            query = select(*(func.min(table.c[c]) for c in event_dates(kind))).where(
+                table.c.la_code.in_(raw_codes), table.c[by].in_(loads)
+            )
+            for value in conn.execute(query).one():
+                if value is not None:
+                    found.append(value if isinstance(value, date) else date.fromisoformat(str(value)[:10]))
+    return min(found) if found else None
+
+
+def filter_sql(conn: Connection, kind: str, from_date: date) -> tuple[str, dict[str, Any]]:
+    """The SQL condition (beyond the LA) a kind's rows must meet to be read."""
+    cut = cut_for(kind, from_date)
+    if cut is None:
+        return "", {}
+    _, open_column = FILTERED[kind]
+    terms = [f"{column} >= :cut" for column in event_dates(kind)]
+    if open_column:
+        terms.append(f"{open_column} IS NULL")
+    return "(" + " OR ".join(terms) + ")", {"cut": _param(conn, cut)}
+
+
+def whole_tables(
+    conn: Connection, raw_codes: tuple[str, ...], la_code: str, spec: TailSpec, read_in_part: set[str]
+) -> WholeTables:
+    """What the kinds read in part would have told whole: groups, rows, first dates."""
+    groups: dict[tuple[str, str], pd.DataFrame] = {}
+    for kind in sorted(read_in_part):
+        table = kind_table(kind)
+        columns = [c for c in GROUP_COLUMNS if c in table.c]
+        # One pass over the table: the distinct combinations, then each column's values.
+        query = select(table.c.la_code, *(table.c[c] for c in columns)).distinct()
+        combos = pd.DataFrame(
+            [tuple(r) for r in conn.execute(query.where(table.c.la_code.in_(raw_codes)))],
+            columns=["la_code", *columns],
+        )
+        for column in columns:
+            pairs = combos[["la_code", column]].drop_duplicates()
+            groups[(kind, column)] = pairs.rename(columns={column: "value"}).reset_index(drop=True)
+    starts = pd.DataFrame(
+        [(la_code, kind, pd.Timestamp(day)) for kind, day in spec.kind_starts],
+        columns=["la_code", "kind", "kind_start"],
+    )
+    starts["kind_start"] = starts["kind_start"].astype("datetime64[s]")
+    has_rows = {kind: frozenset({la_code}) for kind in spec.kinds_with_rows}
+    return WholeTables(groups=groups, has_rows=has_rows, kind_starts=starts)
+
+
+# What direction and SPC read of a stored row (and its SPC class, to see it change).
+STORED_COLUMNS = [
+    *(c.name for c in kpi_results.primary_key.columns),
+    "period_start",
+    "denominator",
+    "value",
+    "coverage",
+    "spc",
+]
+
+
+def stored_context(
+    conn: Connection, la_code: str, kpi_ids: tuple[str, ...] | None, from_date: date
+) -> pd.DataFrame:
+    """The LA's stored rows the direction and SPC of the new rows need: every month,
+    and the rows of the 13 months before ``from_date`` (each grain's previous period)."""
+    earlier = add_months_date(from_date, -13)
+    where = "la_code = :la AND period_end < :from_date AND (grain = 'month' OR period_end >= :earlier)"
+    params: dict[str, Any] = {
+        "la": la_code,
+        "from_date": _param(conn, from_date),
+        "earlier": _param(conn, earlier),
+    }
+    if kpi_ids is not None:
+        names = {f"k{i}": k for i, k in enumerate(kpi_ids)}
+        where += " AND kpi_id IN (" + ", ".join(f":{n}" for n in names) + ")"
+        params.update(names)
+    return read_frame(conn, kpi_results, STORED_COLUMNS, where_sql=where, params=params)
+
+
+SERIES_GROUP = ["kpi_id", "breakdown", "group_name"]
+
+
+def compute_tail(task: Any, conn: Connection) -> Any:
+    """The LA's rows from ``task.tail.from_date`` on (``metrics.recompute_la.LaResult``), or
+    None when a group appeared or went (then every period must be recomputed)."""
+    from metrics.compute import compute_indicators
+    from metrics.outcome_scores import outcome_score_changes
+    from metrics.recompute import add_assessment, add_coverage, add_spc
+    from metrics.recompute_la import la_result, read_la_snapshot, task_windows
+
+    spec: TailSpec = task.tail
+    snapshot = read_la_snapshot(conn, task)
+    stored = stored_context(conn, task.la_code, task.kpi_ids, spec.from_date)
+    computed = compute_indicators(
+        snapshot, task.registry, kpi_ids=task.kpi_ids, la_codes=[task.la_code], shared=task.shared
+    )
+    windows = task_windows(task)
+    computed = add_coverage(computed, snapshot, windows, task.registry)
+    whole = computed["kpi_id"].isin(list(EVERY_PERIOD)).to_numpy(bool)
+    fresh = computed[whole | (computed["period_end"].to_numpy("datetime64[D]") >= _day(spec.from_date))]
+    before = stored[~stored["kpi_id"].isin(list(EVERY_PERIOD))]
+    if not _same_groups(before, fresh[~fresh["kpi_id"].isin(list(EVERY_PERIOD))]):
+        return None
+    kept = _like(before.drop(columns=["spc"]), fresh)
+    both = pd.concat([kept.assign(_stored=True), fresh.assign(_stored=False)], ignore_index=True)
+    assessed, series = add_spc(add_assessment(both, task.registry, task.targets), windows)
+    was_stored = assessed["_stored"].to_numpy(bool)
+    results = assessed[~was_stored].drop(columns="_stored").reset_index(drop=True)
+    updates = _changed_spc(assessed[was_stored], before)
+    scores = outcome_score_changes(snapshot, task.eh_span) if task.scores else None
+    read = sum(len(t) for t in snapshot.tables.values()) + len(stored)
+    return la_result(task, results, series, scores, read, spec.from_date, updates)
+
+
+def _day(day: date) -> Any:
+    import numpy as np
+
+    return np.datetime64(day, "D")
+
+
+def _same_groups(stored: pd.DataFrame, fresh: pd.DataFrame) -> bool:
+    """Whether every indicator has the same breakdown groups before and after."""
+    old = stored[SERIES_GROUP].drop_duplicates()
+    new = fresh[SERIES_GROUP].drop_duplicates()
+    if len(old) != len(new):
+        return False
+    merged = old.merge(new, on=SERIES_GROUP, how="outer", indicator=True)
+    return bool((merged["_merge"] == "both").all())
+
+
+def _like(stored: pd.DataFrame, fresh: pd.DataFrame) -> pd.DataFrame:
+    """The stored rows with the computed frame's columns and types (the columns not read,
+    such as the numerator and note, blank: direction and SPC do not use them)."""
+    out = stored.reindex(columns=list(fresh.columns))
+    for column in fresh.columns:
+        if column not in stored.columns and pd.api.types.is_integer_dtype(fresh[column].dtype):
+            out[column] = 0  # never read back: only keeps the column's type
+        if out[column].dtype != fresh[column].dtype:
+            out[column] = out[column].astype(fresh[column].dtype)
+    return out
+
+
+KEY_COLUMNS = [c.name for c in kpi_results.primary_key.columns]
+
+
+def _changed_spc(assessed: pd.DataFrame, stored: pd.DataFrame) -> pd.DataFrame:
+    """The stored rows whose SPC class is no longer what was stored: keys and new class."""
+    monthly = assessed[assessed["grain"] == "month"]
+    old = stored[stored["grain"] == "month"][[*KEY_COLUMNS, "spc"]]
+    old = old.assign(period_end=old["period_end"].to_numpy("datetime64[D]"))
+    new = monthly[[*KEY_COLUMNS, "spc"]]
+    new = new.assign(period_end=new["period_end"].to_numpy("datetime64[D]"))
+    merged = new.merge(old, on=KEY_COLUMNS, how="left", suffixes=("", "_was"), validate="one_to_one")
+    same = merged["spc"].fillna("\0").astype(str) == merged["spc_was"].fillna("\0").astype(str)
+    changed = merged[~same.to_numpy(bool)]
+    return changed[[*KEY_COLUMNS, "spc"]].reset_index(drop=True)
