@@ -371,3 +371,13 @@ def test_a_quarter_or_year_pack_charts_no_month_that_the_period_gives_away(
         disclose(f[f["breakdown"] == "all"], 5, REGISTRY) for f in raw[1:]
     ]
     assert recovered(_as_published(pd.concat(apart, ignore_index=True)))
+
+
+def test_the_pack_names_extracts_and_fields_in_words(board: PdfReader) -> None:
+    """The pack is read by people too: no stored kind or column name, no "1 <plural>"
+    (the same scan as the pages' in tests/test_plain_english.py)."""
+    from tests.test_plain_english import _problems
+
+    text = " ".join(p.extract_text() for p in board.pages)
+    assert "Child protection plans" in text or "child protection plans" in text
+    assert _problems(text) == []

@@ -14,6 +14,7 @@ from typing import Any
 
 from metrics.benchmarks import year_label
 from metrics.registry import Indicator, Registry
+from metrics.wording import column_words, kind_in_text, kind_words, plural
 from scorecard.actions import Action, is_overdue
 from scorecard.components.markup import tag, text
 from scorecard.components.spc import assurance_text, variation_text
@@ -134,7 +135,8 @@ def scorecard_rows(data: PackData, registry: Registry) -> list[list[str]]:
 
 def _cover(data: PackData) -> str:
     data_to = (
-        ", ".join(f"{kind} {day:%d %b %Y}" for kind, day in sorted(data.data_to.items())) or "no extracts"
+        ", ".join(f"{kind_in_text(kind)} {day:%d %b %Y}" for kind, day in sorted(data.data_to.items()))
+        or "no extracts"
     )
     facts = [
         ("Local authority", data.la_code),
@@ -312,7 +314,7 @@ def _quality(data: PackData, registry: Registry) -> str:
     rows = [
         [
             str(r["partner"]),
-            str(r["kind"]),
+            kind_words(str(r["kind"])),
             format_number(r["loads"]),
             *([format_number(r["records"])] if records else []),
             format_number(r["read"]),
@@ -362,15 +364,17 @@ def _extracts_quality(data: PackData, registry: Registry) -> str:
         elif r["kpi_id"] == "dq_rejected_rows":
             entry["rejected"] = shown("dq_rejected_rows", r)
         elif column and (r["value"] == "c" or _number(r["value"]) < 100):
-            entry["fields"].append((_number(r["value"]), f"{column} {shown('dq_completeness', r)}"))
+            words = column_words(kind, column)
+            entry["fields"].append((_number(r["value"]), f"{words} {shown('dq_completeness', r)}"))
         elif column:
             entry["complete"] += 1
     rows = []
     for kind, entry in sorted(by_kind.items()):
         fields = [words for _, words in sorted(entry["fields"], key=lambda f: f[0])]
         if entry["complete"]:
-            fields.append(f"{entry['complete']} other field(s) complete in every row")
-        rows.append([kind, entry["lag"], entry["rejected"], "; ".join(fields)])
+            others = plural(entry["complete"], "other field")
+            fields.append(f"{others} complete in every row")
+        rows.append([kind_words(kind), entry["lag"], entry["rejected"], "; ".join(fields)])
     head = [
         "Extract",
         "Entered over 5 working days late",
