@@ -150,6 +150,8 @@ class Tile(BaseModel):
                 f"{{denominator}} ({exc})"
             ) from exc
         return self
+
+
 class PartnerMeasure(BaseModel):
     """What a ``pm_*`` indicator computes from (``metrics.registry_measures``)."""
 
