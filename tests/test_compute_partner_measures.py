@@ -122,7 +122,7 @@ def test_an_la_without_partner_figures_has_a_blank_row() -> None:
     out = compute(combine(build_snapshot(partner_measures=FIGURES), other), f"pm_{POLICE}")
     row = result(out, f"pm_{POLICE}", "2024-05-31", la_code="E09000002")
     assert nums(row) == (None, None, None)
-    assert row["note"] == "no partner_measures loaded for this LA"
+    assert row["note"] == "no partner measures loaded for this LA"
     assert set(out["breakdown"]) == {"all"}
 
 
