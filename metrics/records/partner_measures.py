@@ -21,7 +21,7 @@ def partner_measure(req: Request, indicator: Indicator) -> pd.DataFrame:
     assert indicator.partner is not None, f"{indicator.id} is not a partner measure"
     frame = req.read(
         "partner_measures",
-        list(RECORD_COLUMNS),
+        [*RECORD_COLUMNS, "team", "locality"],  # the group labels read them
         "measure_id = :measure AND period_start BETWEEN :start AND :end",
         measure=indicator.partner.measure_id,
     )
