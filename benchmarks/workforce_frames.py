@@ -16,6 +16,8 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
+from store.measures import default_measures
+
 FIRST = np.datetime64("2020-04-01")
 MONTHS = 60
 TEAMS = np.array([f"Team {i:02d}" for i in range(15)], dtype=object)
@@ -115,9 +117,16 @@ def workforce_frames(
         },
         a,
     )
-    ids = np.repeat(np.array([f"measure{i}" for i in range(5)]), MONTHS)
-    ps = np.tile(months, 5)
-    pe = (np.tile(FIRST.astype("datetime64[M]") + np.arange(1, MONTHS + 1), 5)).astype("datetime64[D]") - 1
+    # The shipped example's five measures (pm_* of the registry): the monthly ones every
+    # month, the quarterly ones every quarter.
+    ids_l, ps_l, pe_l = [], [], []
+    for measure in default_measures().measures:
+        step = 3 if measure.grain == "quarter" else 1
+        starts = FIRST.astype("datetime64[M]") + np.arange(0, MONTHS, step)
+        ids_l.append(np.full(len(starts), measure.id, dtype=object))
+        ps_l.append(starts.astype("datetime64[D]"))
+        pe_l.append((starts + step).astype("datetime64[D]") - 1)
+    ids, ps, pe = np.concatenate(ids_l), np.concatenate(ps_l), np.concatenate(pe_l)
     den = rng.poisson(40, len(ids)).astype(float) + 1
     out["partner_measures"] = frame(
         "partner_measures",

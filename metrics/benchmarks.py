@@ -2,7 +2,14 @@
 
 The shipped file ``metrics/data/benchmarks.csv`` (a copy of
 ``shared/reference/benchmarks_england.csv``) holds DfE Children in need figures for
-England and the North East. A partnership adds its own rows, usually its statistical
+England and the North East, and (added for issue 10, not in that reference file) DfE
+Children's social work workforce figures for England and the North East, reporting
+year 2023: the agency, turnover and vacancy rates (FTE) and the caseload per
+case-holder FTE, the same definitions as ``sw_agency_rate``, ``sw_turnover_12m``,
+``sw_vacancy_rate`` and ``sw_caseload`` but measured at 30 September (turnover: the
+year to 30 September), which their ``source`` says beside the figure; their
+``year_ending`` is 2023-09-30. ``sw_in_post_fte`` has none: England's total FTE does not
+compare with one LA's. A partnership adds its own rows, usually its statistical
 neighbours, in a CSV of the same format named by the ``SCORECARD_BENCHMARKS_FILE``
 setting; the caller passes the path in.
 

@@ -41,6 +41,8 @@ READS_BEYOND_SOURCE: dict[str, tuple[str, ...]] = {
     "cp_reviews_timely": ("cp_reviews",),
     # The vacancy rate divides by vacant + in-post FTE, the latter from the workforce spells.
     "sw_vacancy_rate": ("workforce",),
+    # Cases per FTE: the FTE (and the team) of the case-holders come from their spells.
+    "sw_caseload": ("workforce",),
 }
 
 

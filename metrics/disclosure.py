@@ -83,6 +83,7 @@ ADDITIVE: dict[str, tuple[str, ...]] = {
     "percentage": ("numerator", "denominator"),
     "rate": ("numerator",),
     "median": ("denominator",),
+    "number": ("numerator", "denominator"),
 }
 """The parts of each indicator type that add up across the groups of a breakdown."""
 _KEYS = ("la_code", "kpi_id", "grain", "period_end")

@@ -19,6 +19,9 @@ Example::
     (('child', 'referral_id', 'referral_date'), (('referral_date', True),))
     >>> [i.id for i in reg.tagged("journey_edge")][:2]
     ['contact_conversion', 'referral_to_assessment']
+    >>> p = reg["pm_strategy_police_attendance"]   # from the measures file
+    >>> (p.type, p.owner, p.partner.grain, p.breakdowns)
+    ('percentage', 'police', 'month', ('all',))
 """
 
 from __future__ import annotations
@@ -32,9 +35,11 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from metrics.periods import GRAINS, Grain
+from metrics.registry_measures import declarations
 from store.extracts import EXTRACTS
+from store.measures import MeasureCatalogue, default_measures
 
-IndicatorType = Literal["count", "rate", "percentage", "median"]
+IndicatorType = Literal["count", "rate", "percentage", "median", "number"]
 Polarity = Literal["up", "down", "neutral"]
 Breakdown = Literal["all", "locality", "team", "agency", "theme", "kind", "column"]
 # The page sections that select indicators (see the head of indicators.yaml).
@@ -46,6 +51,9 @@ Tag = Literal[
     "journey_edge",
     "journey_early_help",
     "agency_chart",
+    "workforce",
+    "quality_assurance",
+    "partner_measures",
 ]
 JOURNEY_TAGS: tuple[Tag, ...] = ("journey_step", "journey_edge", "journey_early_help")
 
@@ -144,6 +152,16 @@ class Tile(BaseModel):
         return self
 
 
+class PartnerMeasure(BaseModel):
+    """What a ``pm_*`` indicator computes from (``metrics.registry_measures``)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    measure_id: str
+    unit: Literal["count", "percent", "rate_per_10k", "days"]
+    grain: Literal["month", "quarter"]
+
+
 class Indicator(BaseModel):
     """One indicator's declaration."""
 
@@ -169,11 +187,15 @@ class Indicator(BaseModel):
     journey: Journey | None = None
     tiles: tuple[Tile, ...] = ()
     records: RecordList
+    # A partner's measure: the owning agency (its scorecard sub-heading) and its figures.
+    owner: str | None = None
+    partner: PartnerMeasure | None = None
 
     @model_validator(mode="after")
     def _consistent(self) -> Indicator:
         ratio_like = self.type in ("percentage", "median")
-        if ratio_like != (self.nothing_qualifies is not None):
+        # A number may be a ratio (cases per FTE, with a note) or a plain sum (FTE, without).
+        if self.type != "number" and ratio_like != (self.nothing_qualifies is not None):
             raise ValueError(
                 f"{self.id}: nothing_qualifies is the note of a percentage or median with nothing "
                 f"in the denominator; a {self.type} " + ("needs one" if ratio_like else "has none")
@@ -193,6 +215,10 @@ class Indicator(BaseModel):
                 raise ValueError(f"{self.id}: data-quality ids break down by kind or column only")
         elif "all" not in self.breakdowns:
             raise ValueError(f"{self.id}: every indicator outside data quality has breakdown all")
+        if (self.partner is not None) != self.id.startswith("pm_") or (self.partner is None) != (
+            self.owner is None
+        ):
+            raise ValueError(f"{self.id}: the ids pm_* (and only they) are partners' measures with an owner")
         if self.type in ("percentage", "median") and not (self.numerator and self.denominator):
             raise ValueError(f"{self.id}: a {self.type} needs numerator and denominator text")
         return self
@@ -256,13 +282,23 @@ class Registry(BaseModel):
         return [(s, [i for i in self.indicators if i.stage == s.id]) for s in self.stages]
 
 
-def parse_registry(text: str) -> Registry:
-    """Validate registry YAML text; raises pydantic.ValidationError naming the bad entry."""
-    return Registry.model_validate(yaml.safe_load(text))
+def parse_registry(text: str, measures: MeasureCatalogue | None = None) -> Registry:
+    """Validate registry YAML text, with the ``pm_*`` declarations of ``measures`` (if
+    given) after the written ones; raises pydantic.ValidationError naming the bad entry."""
+    data = yaml.safe_load(text)
+    if measures is not None and isinstance(data, dict):
+        data = {**data, "indicators": [*data.get("indicators", []), *declarations(measures)]}
+    return Registry.model_validate(data)
 
 
 @cache
-def load_registry() -> Registry:
-    """The shipped registry, validated once per process."""
+def load_registry(measures: MeasureCatalogue | None = None) -> Registry:
+    """The shipped registry with the partners' measures of ``measures`` (None: the shipped
+    example file), validated once per process and catalogue.
+
+    The caller reads ``SCORECARD_MEASURES_FILE`` at the edge (``scorecard.settings``) and
+    passes its catalogue in; code without settings (tests, benchmarks, doctests) gets the
+    shipped example.
+    """
     text = resources.files("metrics").joinpath("data", "indicators.yaml").read_text("utf-8")
-    return parse_registry(text)
+    return parse_registry(text, default_measures() if measures is None else measures)

@@ -15,6 +15,9 @@ Readings taken where the spec is silent:
   median is a duration, not a count of children, so the median itself is never
   compared with the threshold; the whole row (median, count, value) is ``c`` when
   the count is from 1 to the threshold.
+- **Numbers** (an FTE; cases per FTE; a partner's days): a row whose numerator or
+  denominator is from 1 to the threshold is ``c``, as for a percentage: an FTE of 1 to
+  5 is a handful of people, and a caseload over 1 to 5 FTE is theirs.
 - A cell with no value (a blank numerator, denominator or value, e.g. no value
   because the denominator is 0) stays blank (``""``) even in a suppressed row: there
   is nothing to hide, and ``c`` would claim a value exists.
@@ -35,6 +38,8 @@ Example::
     Suppressed(numerator=0, denominator='', value=0, suppressed=False)
     >>> suppress("median", 33.5, 12, 33.5).value
     33.5
+    >>> suppress("number", 40.5, None, 40.5), suppress("number", 30, 2.5, 12.0).value
+    (Suppressed(numerator=40.5, denominator='', value=40.5, suppressed=False), 'c')
 """
 
 from __future__ import annotations

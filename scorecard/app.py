@@ -97,14 +97,15 @@ def _layout() -> dash.html.Div:
 def create_app(settings: Settings, engine: Engine | None = None) -> dash.Dash:
     """Build the dashboard for the store in ``settings`` (or the engine given)."""
     engine = engine or open_store(settings.database_url)
-    registry = load_registry()
+    measures = settings.measures()
+    registry = load_registry(measures)  # the pm_* ids come from SCORECARD_MEASURES_FILE
     check_wiring(registry)
     context = AppContext(
         settings=settings,
         engine=engine,
         registry=registry,
         benchmarks=load_benchmarks(settings.benchmarks_file, registry),
-        measures=settings.measures(),
+        measures=measures,
     )
     app = dash.Dash(
         "scorecard",

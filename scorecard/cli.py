@@ -398,8 +398,10 @@ def _load(args: argparse.Namespace) -> int:
 
 def _recompute_after_load(engine: Any, settings: Settings, *, quiet: bool, full: bool = False) -> None:
     from metrics.recompute import recompute
+    from metrics.registry import load_registry
 
-    summary = recompute(engine, targets_file=settings.targets_file, jobs=None, full=full)
+    registry = load_registry(settings.measures())
+    summary = recompute(engine, targets_file=settings.targets_file, registry=registry, jobs=None, full=full)
     if not quiet:
         print(f"recomputed indicators: {summary}")
 
@@ -407,6 +409,7 @@ def _recompute_after_load(engine: Any, settings: Settings, *, quiet: bool, full:
 def _recompute(args: argparse.Namespace) -> int:
     from metrics.executors import ExecutorError
     from metrics.recompute import recompute
+    from metrics.registry import load_registry
     from scorecard.settings import Settings
 
     if args.scheduler and args.executor != "dask":
@@ -416,6 +419,7 @@ def _recompute(args: argparse.Namespace) -> int:
         summary = recompute(
             _open_store(settings),
             targets_file=settings.targets_file,
+            registry=load_registry(settings.measures()),
             full=args.full,
             jobs=args.jobs,
             executor=args.executor,
@@ -438,9 +442,10 @@ def _kpis(args: argparse.Namespace) -> int:
         raise UsageError(f"--from {args.first:%Y-%m} is after --to {args.last:%Y-%m}")
     settings = Settings.from_env(database_url=args.db)
     engine = _open_store(settings)
+    registry = load_registry(settings.measures())  # with the pm_* of SCORECARD_MEASURES_FILE
     if not results_are_current(engine):
         print("results are older than the latest load: recomputing first ...", file=sys.stderr)
-        recompute(engine, targets_file=settings.targets_file)
+        recompute(engine, targets_file=settings.targets_file, registry=registry)
     where: dict[str, Any] = {
         "grain": args.grain,
         "first_month": args.first,
@@ -450,9 +455,9 @@ def _kpis(args: argparse.Namespace) -> int:
     if args.audience == "board":
         from metrics.disclosure import shared_kpi_table
 
-        frame = shared_kpi_table(engine, load_registry(), settings.suppression_threshold, by=args.by, **where)
+        frame = shared_kpi_table(engine, registry, settings.suppression_threshold, by=args.by, **where)
     else:
-        frame = kpi_table(engine, load_registry(), by=args.by, **where)
+        frame = kpi_table(engine, registry, by=args.by, **where)
     columns = [*FIRST_COLUMNS, *MORE_COLUMNS]
     rows = export_rows(frame, columns)
     if args.format == "json":

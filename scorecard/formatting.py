@@ -70,7 +70,7 @@ def format_value(value: Any, kind: str, note: Any = None) -> str:
         return str(note) if not is_missing(note) and str(note).strip() else NOT_AVAILABLE
     if kind == "percentage":
         return f"{format_number(value, 1)}%"
-    if kind in ("rate", "median"):
+    if kind in ("rate", "median", "number"):
         return format_number(value, 1)
     return format_number(value, 0)
 
@@ -85,6 +85,12 @@ def format_fraction(kind: str, numerator: Any, denominator: Any) -> str:
         return f"{num} per {den} children"
     if kind == "median":
         return f"median of {den}"
+    if kind == "number":  # FTE and cases per FTE: a sum has no fraction
+        return (
+            ""
+            if is_missing(denominator)
+            else f"{format_number(numerator, 1)} ÷ {format_number(denominator, 1)}"
+        )
     return f"{num} of {den}"
 
 

@@ -12,6 +12,7 @@ from metrics.snapshot_builder import build_snapshot, combine, compute
 from metrics.wiring import WiringError, check_wiring, measure, wiring_problems
 from metrics.wording import kind_in_text
 from store.extracts import EVENT_KINDS
+from store.measures import default_measures
 
 RESULT_COLUMNS = [
     "kpi_id",
@@ -31,7 +32,8 @@ RESULT_COLUMNS = [
 def test_every_registry_id_has_a_measure_and_records_and_back() -> None:
     registry = load_registry()
     assert wiring_problems(registry) == []
-    assert len(registry.ids()) == 44  # 37 of the journey and data quality, 4 audits, 3 workforce
+    # 37 of the journey and data quality, 4 audits, 5 workforce, the shipped example's 5 pm_*.
+    assert len(registry.ids()) == 51
 
 
 def _without(kpi_id: str) -> str:
@@ -195,7 +197,11 @@ EVERY_KIND = combine(
         vacancies=[{"month": "2024-05-02"}],
         caseloads=[{"month": "2024-05-02"}],
         audits=[{"audit_date": "2024-05-02"}],
-        partner_measures=[{"period_start": "2024-05-01"}],
+        partner_measures=[
+            {"measure_id": m.id, "period_start": "2024-05-01", "numerator": 1, "denominator": 2}
+            for m in default_measures().measures
+            if m.grain == "month"
+        ],
     ),
 )
 
@@ -222,4 +228,6 @@ def test_blank_rows_where_the_la_has_no_rows_of_the_source(indicator: object) ->
         counted = "denominator" if indicator.type == "median" else "numerator"
         if indicator.id == "sw_vacancy_rate":  # a value only where the period ends in a snapshot's month
             other = other[other["period_end"] == "2024-05-31"]
+        if indicator.partner is not None:  # May 2024's figure: a value for May only
+            other = other[other["grain"] == "month"] if indicator.partner.grain == "month" else other.iloc[:0]
         assert other[counted].notna().all()

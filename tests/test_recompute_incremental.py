@@ -346,7 +346,7 @@ def test_every_computation_reads_only_the_kinds_its_indicator_declares() -> None
     from metrics.compute.results import encode
     from metrics.snapshot import StoreSnapshot
     from metrics.snapshot_builder import build_snapshot
-    from metrics.wiring import measure_for
+    from metrics.wiring import measure_of
 
     rows = {kind: [{}] for kind in EVENT_KINDS}
     snapshot = build_snapshot(
@@ -378,7 +378,7 @@ def test_every_computation_reads_only_the_kinds_its_indicator_declares() -> None
         ctx.tables, ctx._la_index = Traced(ctx.tables), Traced(ctx._la_index)
         ctx.snapshot = TracedSnapshot()  # type: ignore[assignment]
         seen.clear()
-        measure = measure_for(indicator.id)
+        measure = measure_of(indicator)
         for breakdown in indicator.breakdowns:
             encode(ctx, indicator, breakdown, measure(ctx, breakdown))
         assert seen <= indicator_kinds(indicator), (indicator.id, seen - indicator_kinds(indicator))

@@ -77,6 +77,7 @@ from metrics.compute import (  # noqa: F401
     data_quality,
     early_help,
     front_door,
+    partner_measures,
     referrals,
     s47,
     workforce,

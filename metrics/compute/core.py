@@ -95,7 +95,9 @@ class Measure:
 
     ``undecided`` holds, per cell × period, the earliest date outside the
     bank-holiday table that a needed working-day count touched (NaT elsewhere);
-    ``blank`` a note for cells whose source has no rows at all (None elsewhere).
+    ``blank`` a note for cells whose source has no rows at all (None elsewhere);
+    ``missing`` a note per cell × period with no value for want of figures (a partner's
+    month not reported), None elsewhere.
     """
 
     cells: Cells
@@ -103,6 +105,7 @@ class Measure:
     denominator: Floats | None = None
     undecided: Days | None = None
     blank: Objects | None = None
+    missing: Objects | None = None
 
 
 def notes_where(missing: Bools, note: str) -> Objects:

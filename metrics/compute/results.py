@@ -7,10 +7,19 @@ denominator = population, value blank without a population; medians: numerator =
 median (blank when there is nothing to take it of), denominator = count, value =
 median. Percentages are 0–100 and nothing is rounded.
 
+Numbers (type ``number``, not in kpis.md's list; a reading for ``sw_in_post_fte``,
+``sw_caseload`` and partners' ``days`` measures): a sum (an FTE) is encoded like a
+count (numerator = the sum, denominator blank, value = the sum); a ratio (cases per
+FTE) gives numerator and denominator as summed and value = numerator ÷ denominator,
+blank with the nothing_qualifies note when the denominator is 0. A rate whose measure
+gives its own denominator (a partner's ``rate_per_10k`` figures) divides by that,
+not by the population estimate.
+
 Blank values always carry a note, in this order of precedence: the LA has no
-loaded row of the source extract; a working-day count touched a date outside the
-bank-holiday table (numerator and value blank, the denominator as counted); nothing
-qualifies (the indicator's nothing_qualifies note); no population estimate.
+loaded row of the source extract; figures missing for the period (a partner's
+measure, ``Measure.missing``: numerator, denominator and value blank); a working-day
+count touched a date outside the bank-holiday table (numerator and value blank, the
+denominator as counted); nothing qualifies (the indicator's nothing_qualifies note); no population estimate.
 
 Example::
 
@@ -93,6 +102,8 @@ def _blank_notes(ctx: Context, indicator: Indicator, measure: Measure) -> Object
 
 def _checked_shape(indicator: Indicator, measure: Measure) -> None:
     """Refuse a measure whose shape is not the declared type's (a count has no denominator)."""
+    if indicator.type in ("number", "rate"):
+        return  # either shape (see the module's docstring)
     needs_denominator = indicator.type in ("percentage", "median")
     if needs_denominator != (measure.denominator is not None):
         gives = "a numerator and a denominator" if measure.denominator is not None else "a count"
@@ -100,6 +111,25 @@ def _checked_shape(indicator: Indicator, measure: Measure) -> None:
             f"{indicator.id}: the registry says {indicator.type}, its @measure gives {gives}; "
             "change the type in metrics/data/indicators.yaml or the measure"
         )
+
+
+def _blanked(parts: tuple[np.ndarray, ...], where: np.ndarray, notes: object) -> None:
+    """No numerator, denominator or value where ``where`` (cells or cells × periods), with the note."""
+    *numbers, note = parts
+    for part in numbers:
+        part[where] = np.nan
+    note[where] = notes if not isinstance(notes, np.ndarray) or notes.shape != note.shape else notes[where]
+
+
+def _present(notes: np.ndarray) -> np.ndarray:
+    """Where an object array of notes holds one (not None)."""
+    return np.frompyfunc(lambda x: x is not None, 1, 1)(notes).astype(bool)
+
+
+def _blank_missing(measure: Measure, sel: np.ndarray, parts: tuple[np.ndarray, ...]) -> None:
+    if measure.missing is not None:
+        missing = measure.missing[:, sel]
+        _blanked(parts, _present(missing), missing)
 
 
 def encode(ctx: Context, indicator: Indicator, breakdown: str, measure: Measure) -> dict[str, np.ndarray]:
@@ -121,6 +151,14 @@ def encode(ctx: Context, indicator: Indicator, breakdown: str, measure: Measure)
         with np.errstate(divide="ignore", invalid="ignore"):
             value = np.where(den > 0, num * 100.0 / den, np.nan)
         note[den == 0] = indicator.nothing_qualifies
+    elif kind == "number" or (kind == "rate" and den is not None):
+        numerator = num
+        denominator = np.full((n, p), np.nan) if den is None else den
+        scale = 10000.0 if kind == "rate" else 1.0
+        with np.errstate(divide="ignore", invalid="ignore"):
+            value = num.copy() if den is None else np.where(den > 0, num * scale / den, np.nan)
+        if den is not None and indicator.nothing_qualifies:
+            note[den == 0] = indicator.nothing_qualifies
     elif kind == "rate":
         pop, pop_note = population_at(ctx)
         denominator = pop[cells.la_index][:, sel]
@@ -142,13 +180,11 @@ def encode(ctx: Context, indicator: Indicator, breakdown: str, measure: Measure)
                 f"working days cannot be counted: {d} is outside the bank-holiday table"
                 for d in undecided[where]
             ]
+    _blank_missing(measure, sel, (numerator, denominator, value, note))
     blank = _blank_notes(ctx, indicator, measure)
-    empty_cells = np.array([b is not None for b in blank], dtype=bool)
+    empty_cells = _present(blank)
     if empty_cells.any():
-        numerator[empty_cells] = np.nan
-        denominator[empty_cells] = np.nan
-        value[empty_cells] = np.nan
-        note[empty_cells] = blank[empty_cells][:, None]
+        _blanked((numerator, denominator, value, note), empty_cells, blank[empty_cells][:, None])
     return {
         "kpi_id": np.full(n * p, indicator.id, dtype=object),
         "la_code": np.repeat(cells.la, p),

@@ -22,7 +22,7 @@ from metrics.compute.results import encode, to_frame
 from metrics.periods import GRAINS
 from metrics.registry import Indicator, Registry
 from metrics.snapshot import StoreSnapshot
-from metrics.wiring import measure_for
+from metrics.wiring import measure_of
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +50,7 @@ def compute_indicators(
         if unknown:
             raise KeyError(f"unknown indicator id(s): {', '.join(unknown)}")
     indicators = [i for i in registry if wanted is None or i.id in wanted]
-    measures = [measure_for(i.id) for i in indicators]
+    measures = [measure_of(i) for i in indicators]
     ctx = Context.from_snapshot(snapshot, la_codes, shared=shared)
     for warning in ctx.warnings if shared is None else ():
         log.warning(warning)

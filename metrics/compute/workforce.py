@@ -18,11 +18,23 @@ team (the spell's team; for vacancies, the snapshot's team).
   where no vacancies snapshot exists for that month (for the team breakdown: for that
   team and month).
 
+- ``sw_in_post_fte``: the directly employed FTE in post at the period end (type
+  ``number``: a sum, encoded like a count; see ``metrics.compute.results``).
+- ``sw_caseload``: cases of the month containing the period end over the FTE in post
+  at the period end (agency or not) of the workers with cases ≥ 1 that month (type
+  ``number``: numerator = cases, denominator = FTE, value = their ratio).
+
 Readings: the team breakdown of ``sw_vacancy_rate`` has the groups of the vacancies
 snapshots (a team with spells but never a snapshot has no vacancy figure); the
 directly employed FTE beside it is that of the spells with the same team label.
-``sw_in_post_fte`` and ``sw_caseload`` are not computed yet: they are numbers (FTE, cases
-per FTE), a type the results, suppression and formatting do not have today.
+For ``sw_caseload`` a case-holder is a worker with cases ≥ 1 in the month's caseloads
+snapshot *and* a social worker spell in post at the period end (the DfE's case
+holders are social workers in post); cases of a worker with no such spell (a leaver,
+a family support worker) are in neither the numerator nor the denominator, so the
+ratio is cases per FTE of the same people. A worker in post in two spells at the end
+counts both FTEs; the team is the team of the spell that started last (then the
+smallest spell_id), so each worker's cases and FTE are in one team. A month without a
+caseloads snapshot is 0 ÷ 0: no value, with the note.
 
 Example::
 
@@ -39,6 +51,7 @@ Example::
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
 from metrics.compute.aggregate import at_period_ends
 from metrics.compute.axis import Ints
@@ -172,3 +185,68 @@ def _cells_of(ctx: Context, rows: Rows, breakdown: str, cells: Cells) -> Ints:
     )
     return mapped[np.where(wcell >= 0, wcell, len(wcells))]
 
+
+@measure("sw_in_post_fte")
+def sw_in_post_fte(ctx: Context, breakdown: str) -> Measure:
+    """FTE of directly employed social workers in post at the period end."""
+    rows = _social_workers(ctx)
+    cells, cell = rows.cells(breakdown)
+    direct = ~rows.equals("agency", True)
+    return Measure(cells, _fte(ctx, _fte_by_month_end(ctx, rows.subset(direct), cell[direct], len(cells))))
+
+
+def _case_holders(ctx: Context, spells: Rows, cell: Ints) -> pd.DataFrame:
+    """One row per (worker, month-end) with cases ≥ 1 and a social worker spell in post
+    at that month end: its cell (the team of its latest-starting spell), cases and FTE."""
+    m = ctx.periods.n_months
+    load = ctx.rows("caseloads")
+    month = load.month("month")
+    cases = load.frame["cases"].to_numpy(np.float64, na_value=0.0)
+    ok = (month >= 0) & (month < m) & (cases >= 1)
+    held = pd.DataFrame(
+        {
+            "la": load.la_index[ok],
+            "worker": load.frame["worker_key"].to_numpy(object)[ok],
+            "k": month[ok],
+            "cases": cases[ok],
+        }
+    )
+    a, b = _in_post_months(spells)
+    posts = pd.DataFrame(
+        {
+            "la": spells.la_index,
+            "worker": spells.frame["worker_key"].to_numpy(object),
+            "a": a,
+            "b": b,
+            "fte": spells.frame["fte"].to_numpy(np.float64),
+            "cell": cell,
+            "start": spells.days("start_date"),
+            "spell": spells.frame["spell_id"].astype(str).to_numpy(object),
+        }
+    )
+    joined = held.merge(posts, on=["la", "worker"])
+    joined = joined[(joined["a"] <= joined["k"]) & (joined["k"] < joined["b"]) & (joined["cell"] >= 0)]
+    joined = joined.sort_values(
+        ["la", "worker", "k", "start", "spell"], ascending=[True, True, True, False, True]
+    )
+    by = joined.groupby(["la", "worker", "k"], sort=False)
+    return pd.DataFrame({"cell": by["cell"].first(), "cases": by["cases"].first(), "fte": by["fte"].sum()})
+
+
+@measure("sw_caseload")
+def sw_caseload(ctx: Context, breakdown: str) -> Measure:
+    """Cases of the month of the period end per FTE of the social workers holding them."""
+    spells = _social_workers(ctx)
+    cells, cell = spells.cells(breakdown)
+    n, m = len(cells), ctx.periods.n_months
+    holders = _case_holders(ctx, spells, cell)
+    at = holders["cell"].to_numpy(np.int64) * m + holders.index.get_level_values("k").to_numpy(np.int64)
+    cases = (
+        np.bincount(at, holders["cases"].to_numpy(np.float64), minlength=n * m)
+        .reshape(n, m)
+        .astype(np.float64)
+    )
+    fte = (
+        np.bincount(at, holders["fte"].to_numpy(np.float64), minlength=n * m).reshape(n, m).astype(np.float64)
+    )
+    return Measure(cells, _fte(ctx, cases), _fte(ctx, np.round(fte, 9)))

@@ -58,13 +58,14 @@ from metrics.records import (  # noqa: F401
     data_quality,
     early_help,
     front_door,
+    partner_measures,
     plans,
     referrals,
     workforce,
 )
 from metrics.records.request import Request
 from metrics.registry import Indicator, RecordList, load_registry
-from metrics.wiring import records_function
+from metrics.wiring import records_of
 from store.extracts import EVENT_KINDS
 
 __all__ = ["describe_records", "records_by_group", "records_for"]
@@ -153,7 +154,7 @@ def _records(
     period = _period(grain, period_end)
     _check_group(indicator, breakdown, group_name)
     spec = indicator.records
-    query = records_function(kpi_id)
+    query = records_of(indicator)
     with engine.connect() as conn:
         request = Request(conn, la_code.strip(), period.start, period.end, breakdown, group_name)
         frame = query(request)

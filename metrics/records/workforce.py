@@ -103,3 +103,33 @@ def sw_vacancy_rate(req: Request) -> pd.DataFrame:
     )
     spells = spells.assign(fte_numerator=0.0, fte_denominator=spells["fte"].to_numpy(float))
     return _flagged(pd.concat([rows, spells], ignore_index=True))
+
+
+@records("sw_in_post_fte")
+def sw_in_post_fte(req: Request) -> pd.DataFrame:
+    """Directly employed social worker spells in post at the period end, each its FTE."""
+    frame = _spells(req, f"{IN_POST} AND (agency IS NULL OR agency = :no)", no=False)
+    fte = frame["fte"].to_numpy(float)
+    return _flagged(frame.assign(fte_numerator=fte, fte_denominator=0.0))
+
+
+@records("sw_caseload")
+def sw_caseload(req: Request) -> pd.DataFrame:
+    """Social worker spells in post at the period end of the workers with cases ≥ 1 in the
+    month's caseloads snapshot: each worker's cases (numerator, on its latest-starting
+    spell) and FTE (denominator), as ``metrics.compute.workforce.sw_caseload`` counts them."""
+    loads = req.read(
+        "caseloads", ["worker_key", "cases"], "month = :month AND cases >= 1", month=req.end.replace(day=1)
+    )
+    frame = req.read("workforce", SPELL + COMMON, IN_POST)
+    frame = frame[frame["worker_key"].isin(set(loads["worker_key"]))]
+    frame = frame.sort_values(["worker_key", "start_date", "spell_id"], ascending=[True, False, True])
+    first = ~frame["worker_key"].duplicated()
+    cases = frame["worker_key"].map(dict(zip(loads["worker_key"], loads["cases"], strict=True)))
+    frame = frame.assign(
+        cases=np.where(first, cases.to_numpy(float), 0.0), fte_denominator=frame["fte"].to_numpy(float)
+    )
+    # The team is that of the worker's latest-starting spell (its first row here).
+    team = frame["team"].where(first).groupby(frame["worker_key"]).transform("first")
+    frame = finish(frame.assign(team=team).rename(columns={"worker_key": "worker"}), "workforce", req)
+    return frame.assign(in_numerator=pd.array(frame["cases"].to_numpy(float) > 0, dtype="boolean"))
