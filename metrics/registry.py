@@ -46,6 +46,9 @@ Tag = Literal[
     "journey_edge",
     "journey_early_help",
     "agency_chart",
+    "workforce",
+    "quality_assurance",
+    "partner_measures",
 ]
 JOURNEY_TAGS: tuple[Tag, ...] = ("journey_step", "journey_edge", "journey_early_help")
 

@@ -49,6 +49,7 @@ TEAMS = (
     "Not recorded",
 )
 FRONT_DOOR_AGENCIES = tuple(sorted(set(REFERRAL_SOURCE_AGENCY.values())))
+AUDIT_THEMES = ("Neglect", "Re-referrals", "Not recorded")
 EH_AGENCIES = tuple(EH_LEAD_AGENCY_LABELS.values())
 EH_KPIS = {"eh_started", "eh_reach", "eh_outcomes_achieved", "eh_stepped_up", "eh_repeat_12m"}
 POPULATION = 62_000.0
@@ -208,6 +209,8 @@ def _groups(ind: Indicator, teams: tuple[str, ...], localities: tuple[str, ...])
         elif breakdown == "agency":
             agencies = EH_AGENCIES if ind.id in EH_KPIS else FRONT_DOOR_AGENCIES
             out += [("agency", g) for g in agencies]
+        elif breakdown == "theme":
+            out += [("theme", g) for g in AUDIT_THEMES]
         elif breakdown == "kind":
             out += [("kind", k) for k in EVENT_KINDS]
         elif breakdown == "column":
