@@ -35,6 +35,7 @@ from scorecard.components.tables import download_link, frame_table
 from scorecard.context import AppContext, get_context
 from scorecard.errors import UserFacingError
 from scorecard.formatting import format_number, plural
+from scorecard.pagekit import routed
 from scorecard.scope import visible_load_ids, visible_loads
 from scorecard.websecurity import session_owner, signed_in_user
 from store.codes import AGENCY_LABELS
@@ -385,7 +386,7 @@ def layout(**_query: Any) -> html.Div:
                 className="mb-3",
                 **props(data_upload_label=UPLOAD_LABEL),
             ),
-            template_form(app),
+            template_form(app, routed(_query)),
             dcc.Loading(html.Div(id=f"{PREFIX}-preview", role="status"), type="dot"),
             html.Div(
                 [
@@ -408,14 +409,16 @@ def layout(**_query: Any) -> html.Div:
     )
 
 
-def template_form(app: AppContext) -> html.Section | None:
+def template_form(app: AppContext, for_visitor: bool = True) -> html.Section | None:
     """The partner-measures template download, for roles that may upload: a partner gets
-    its own agency's measures; other roles choose the owning agency."""
+    its own agency's measures; other roles choose the owning agency. Dash's start-up
+    check of the layouts (``for_visitor`` false) gets the whole form, so that the
+    callback's components are known whoever signs in first."""
     user = signed_in_user()
-    if user is None or not user.can("upload"):
+    if for_visitor and (user is None or not user.can("upload")):
         return None
     choices = owner_choices(app.measures)
-    if user.role == "partner":  # its own agency only (the server checks again)
+    if user is not None and user.role == "partner":  # its own agency only (the server checks again)
         own = user_agency(user.agency) or ""
         choices = [{"label": user.agency or "No agency set", "value": own}]
     chooser = html.Div(
@@ -425,7 +428,7 @@ def template_form(app: AppContext) -> html.Section | None:
                 id=f"{PREFIX}-template-agency",
                 options=choices,
                 value=choices[0]["value"] if choices else None,
-                disabled=user.role == "partner",
+                disabled=user is not None and user.role == "partner",
                 className="form-select mb-2",
             ),
         ]
