@@ -437,7 +437,7 @@ def template_form(app: AppContext, for_visitor: bool = True) -> html.Section | N
         [
             html.H2("Partners' measures: download a template", className="h5"),
             html.P(
-                "A partner_measures file with your agency's own measures and the period each "
+                "A file of partners' measures with your agency's own measures and the period each "
                 "reports next already filled in: add the figures, then upload it above.",
                 className="form-text",
             ),
