@@ -35,7 +35,6 @@ from tests.browser.test_dashboard_browser import (
 from tests.dash_fixtures import TEAMS
 
 server = base.server
-browser = base.browser
 
 pytestmark = pytest.mark.browser
 
