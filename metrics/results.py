@@ -535,3 +535,32 @@ def reject_reasons(engine: Engine, load_id: int | None = None) -> pd.DataFrame:
     if load_id is not None:
         query = query.where(r.load_id == load_id)
     return _frame(engine, query, floats=())
+
+
+def monthly_by_group(
+    engine: Engine,
+    la_code: str,
+    breakdown: str,
+    first_end: date,
+    last_end: date,
+    kpi_ids: Sequence[str],
+) -> pd.DataFrame:
+    """Monthly values of some indicators for every group of one breakdown (the Workforce
+    page's lines by team). Columns: kpi_id, group_name, period_end, value, numerator,
+    denominator, note; months outside the LA's window are left out, as in
+    :func:`monthly_values`."""
+    c = kpi_results.c
+    query = (
+        select(c.kpi_id, c.group_name, c.period_end, c.value, c.numerator, c.denominator, c.note)
+        .where(
+            c.la_code == la_code,
+            c.grain == "month",
+            c.period_end >= first_end,
+            c.period_end <= last_end,
+            c.breakdown == breakdown,
+            c.kpi_id.in_(list(kpi_ids)),
+            c.coverage != "none",
+        )
+        .order_by(c.kpi_id, c.group_name, c.period_end)
+    )
+    return _frame(engine, query)

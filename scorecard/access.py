@@ -168,6 +168,8 @@ PAGE_PERMISSIONS: dict[str, str] = {
     "/journey": "la_operational",
     "/partners": "operational",
     "/early-help": "la_operational",
+    "/workforce": "operational",
+    "/quality": "operational",
     # Clinic actions are read by everyone who sees operational numbers and written by those
     # who may write commentary (SECURITY.md); the callbacks check "comment" before a write.
     "/actions": "operational",
@@ -190,6 +192,10 @@ CALLBACK_PERMISSIONS: dict[str, str] = {
     "journey-content": "la_operational",
     "partners-content": "operational",
     "early-help-content": "la_operational",
+    "workforce-content": "operational",
+    "quality-content": "operational",
+    "loads-template-file": "upload",
+    "loads-template-message": "upload",
     "data-quality-content": "loads",
     "data-quality-loads": "loads",
     "data-quality-rejects": "loads",
@@ -214,6 +220,8 @@ CALLBACK_PREFIXES: dict[str, str] = {
     "journey-": "la_operational",
     "partners-": "operational",
     "early-help-": "la_operational",
+    "workforce-": "operational",
+    "quality-": "operational",
     "data-quality-": "loads",
     "loads-": "upload",
     "actions-": "operational",

@@ -35,6 +35,8 @@ from scorecard.pages import (
     journey,
     loads,
     partners,
+    quality,
+    workforce,
 )
 from scorecard.pages import scorecard as scorecard_page
 from scorecard.settings import Settings
@@ -50,6 +52,8 @@ PAGES = (
     indicator,
     partners,
     early_help,
+    workforce,
+    quality,
     data_quality,
     loads,
     actions,

@@ -49,6 +49,7 @@ TEAMS = (
     "Not recorded",
 )
 FRONT_DOOR_AGENCIES = tuple(sorted(set(REFERRAL_SOURCE_AGENCY.values())))
+AUDIT_THEMES = ("Neglect", "Re-referrals", "Not recorded")
 EH_AGENCIES = tuple(EH_LEAD_AGENCY_LABELS.values())
 EH_KPIS = {"eh_started", "eh_reach", "eh_outcomes_achieved", "eh_stepped_up", "eh_repeat_12m"}
 POPULATION = 62_000.0
@@ -107,6 +108,11 @@ _TARGETS: dict[str, float] = {
     "eh_reach": 1500.0,
     "eh_outcomes_achieved": 70.0,
     "eh_repeat_12m": 15.0,
+    "sw_agency_rate": 15.0,
+    "sw_turnover_12m": 15.0,
+    "sw_vacancy_rate": 15.0,
+    "audits_good_or_better": 80.0,
+    "audits_inadequate": 5.0,
     "dq_rejected_rows": 1.0,
     "dq_recording_lag_5wd": 10.0,
     "dq_completeness": 90.0,
@@ -208,6 +214,8 @@ def _groups(ind: Indicator, teams: tuple[str, ...], localities: tuple[str, ...])
         elif breakdown == "agency":
             agencies = EH_AGENCIES if ind.id in EH_KPIS else FRONT_DOOR_AGENCIES
             out += [("agency", g) for g in agencies]
+        elif breakdown == "theme":
+            out += [("theme", g) for g in AUDIT_THEMES]
         elif breakdown == "kind":
             out += [("kind", k) for k in EVENT_KINDS]
         elif breakdown == "column":

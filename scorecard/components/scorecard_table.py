@@ -1,4 +1,17 @@
-"""The scorecard table as HTML: every indicator, grouped by journey stage, one row each."""
+"""The scorecard table as HTML: every indicator, one row each, in sections.
+
+The sections are the journey stages, then the sections selected by tag in
+``metrics/data/indicators.yaml`` (:data:`TAG_SECTIONS`): "Workforce", "Quality
+assurance" and "Partners' measures", the last with one sub-heading per owning agency
+(the ``pm_*`` indicators of the measures file). An indicator with one of those tags is
+shown in its tag's section only, never twice.
+
+Example::
+
+    >>> from metrics.registry import load_registry
+    >>> [(h, [s for s, _ in subs]) for h, subs in table_sections(load_registry(), {})][-2:]
+    [('Workforce', [None]), ('Quality assurance', [None])]
+"""
 
 from __future__ import annotations
 
@@ -7,7 +20,7 @@ from datetime import date
 from typing import Any
 
 from metrics.benchmarks import Benchmarks, england
-from metrics.registry import Indicator, Registry
+from metrics.registry import Indicator, Registry, Tag
 from scorecard.components.coverage import BEFORE, coverage_mark, coverage_text, too_few_text
 from scorecard.components.indicators import (
     benchmark_cell,
@@ -34,6 +47,45 @@ COLUMNS: tuple[tuple[str, bool], ...] = (
     ("England", True),
 )
 SKIPPED_STAGES = ("data_quality",)
+# The sections after the journey stages: (tag, heading), in order.
+TAG_SECTIONS: tuple[tuple[Tag, str], ...] = (
+    ("workforce", "Workforce"),
+    ("quality_assurance", "Quality assurance"),
+    ("partner_measures", "Partners' measures"),
+)
+# The tag whose section has a sub-heading per owning agency.
+BY_OWNER: Tag = "partner_measures"
+NO_OWNER = "Other partners"
+
+Section = tuple[str, list[tuple[str | None, list[Indicator]]]]
+
+
+def table_sections(registry: Registry, owners: Mapping[str, str]) -> list[Section]:
+    """The table's sections in order: (heading, [(sub-heading or None, indicators)]).
+
+    ``owners`` names the owning agency of each partner measure by kpi_id (its label);
+    sub-headings follow the order in which the agencies' first measures come.
+    """
+    tagged = {i.id for section, _ in TAG_SECTIONS for i in registry.tagged(section)}
+    sections: list[Section] = [
+        (stage.title, [(None, shown)])
+        for stage, indicators in registry.by_stage()
+        if stage.id not in SKIPPED_STAGES
+        for shown in [[i for i in indicators if i.id not in tagged]]
+        if shown
+    ]
+    for section, heading in TAG_SECTIONS:
+        indicators = registry.tagged(section)
+        if not indicators:
+            continue
+        if section != BY_OWNER:
+            sections.append((heading, [(None, indicators)]))
+            continue
+        groups: dict[str, list[Indicator]] = {}
+        for ind in indicators:
+            groups.setdefault(owners.get(ind.id, NO_OWNER), []).append(ind)
+        sections.append((heading, [(owner, inds) for owner, inds in groups.items()]))
+    return sections
 
 
 def spark_labels(months: Sequence[date], values: Sequence[float | None], kind: str) -> list[str]:
@@ -108,6 +160,10 @@ def indicator_row(
     return tag("tr", title, *cells)
 
 
+def _heading_row(words: str, class_: str) -> str:
+    return tag("tr", tag("th", text(words), colspan=len(COLUMNS), scope="colgroup"), class_=class_)
+
+
 def scorecard_table(
     registry: Registry,
     rows: dict[str, dict[str, Any]],
@@ -118,9 +174,11 @@ def scorecard_table(
     breakdown: str,
     caption: str,
     notes: Mapping[str, str] | None = None,
+    owners: Mapping[str, str] | None = None,
 ) -> str:
-    """The table, one body per journey stage headed by the stage's name, and the sources;
-    ``notes`` are each indicator's markers (commentary, actions) by kpi_id."""
+    """The table, one body per section headed by its name (:func:`table_sections`), and
+    the sources; ``notes`` are each indicator's markers (commentary, actions) by kpi_id,
+    ``owners`` each partner measure's owning agency (its sub-heading)."""
     notes = notes or {}
     head = tag(
         "thead",
@@ -134,31 +192,26 @@ def scorecard_table(
     )
     bodies = []
     sources: list[str] = []
-    for stage, indicators in registry.by_stage():
-        if stage.id in SKIPPED_STAGES or not indicators:
-            continue
-        body = [
-            tag(
-                "tr",
-                tag("th", text(stage.title), colspan=len(COLUMNS), scope="colgroup"),
-                class_="sc-stage",
-            )
-        ]
-        for ind in indicators:
-            spark = sparks.get(ind.id, [None] * len(months))
-            body.append(
-                indicator_row(
-                    ind,
-                    rows.get(ind.id),
-                    spark,
-                    months,
-                    benchmarks,
-                    link_query,
-                    breakdown,
-                    sources,
-                    notes.get(ind.id, ""),
+    for heading, parts in table_sections(registry, owners or {}):
+        body = [_heading_row(heading, "sc-stage")]
+        for sub_heading, indicators in parts:
+            if sub_heading is not None:
+                body.append(_heading_row(sub_heading, "sc-substage"))
+            for ind in indicators:
+                spark = sparks.get(ind.id, [None] * len(months))
+                body.append(
+                    indicator_row(
+                        ind,
+                        rows.get(ind.id),
+                        spark,
+                        months,
+                        benchmarks,
+                        link_query,
+                        breakdown,
+                        sources,
+                        notes.get(ind.id, ""),
+                    )
                 )
-            )
         bodies.append(tag("tbody", *body))
     table = tag(
         "table",
@@ -168,7 +221,6 @@ def scorecard_table(
         class_="table table-sm sc-table sc-scorecard",
         id="scorecard-table",
     )
-    return (
-        tag("div", table, class_="table-responsive", tabindex="0", role="region", aria_label=caption)
-        + source_list(sources)
-    )
+    return tag(
+        "div", table, class_="table-responsive", tabindex="0", role="region", aria_label=caption
+    ) + source_list(sources)

@@ -20,6 +20,8 @@ NAV: tuple[tuple[str, str], ...] = (
     ("/journey", "Child's journey"),
     ("/partners", "Partners"),
     ("/early-help", "Early help"),
+    ("/workforce", "Workforce"),
+    ("/quality", "Quality assurance"),
     ("/data-quality", "Data quality"),
     ("/loads", "Data loads"),
     ("/actions", "Actions"),
@@ -45,9 +47,7 @@ def account_bar(user: User | None, csrf_token: str | None) -> html.Div | None:
     return html.Div(
         html.Form(
             [
-                html.Span(
-                    f"Signed in as {user.username} ({user.role})", className="me-2", id="signed-in-as"
-                ),
+                html.Span(f"Signed in as {user.username} ({user.role})", className="me-2", id="signed-in-as"),
                 dcc.Input(type="hidden", name="csrf_token", value=csrf_token or "", id="signout-csrf"),
                 html.Button(
                     "Sign out", type="submit", className="btn btn-sm btn-outline-light", id="sign-out"

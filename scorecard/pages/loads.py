@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+from datetime import date
 from typing import Any
 
 import dash
@@ -29,12 +30,15 @@ from scorecard.agencies import default_agencies
 from scorecard.audit import audit_request, current_viewer
 from scorecard.components.load_tables import loads_table
 from scorecard.components.markup import props
+from scorecard.components.measure_template import owner_choices, template_file, user_agency
 from scorecard.components.tables import download_link, frame_table
 from scorecard.context import AppContext, get_context
 from scorecard.errors import UserFacingError
 from scorecard.formatting import format_number, plural
+from scorecard.pagekit import routed
 from scorecard.scope import visible_load_ids, visible_loads
 from scorecard.websecurity import session_owner, signed_in_user
+from store.codes import AGENCY_LABELS
 from store.extracts import EXTRACTS, KIND_ORDER
 
 PREFIX = "loads"
@@ -382,6 +386,7 @@ def layout(**_query: Any) -> html.Div:
                 className="mb-3",
                 **props(data_upload_label=UPLOAD_LABEL),
             ),
+            template_form(app, routed(_query)),
             dcc.Loading(html.Div(id=f"{PREFIX}-preview", role="status"), type="dot"),
             html.Div(
                 [
@@ -402,6 +407,71 @@ def layout(**_query: Any) -> html.Div:
             retract_form(),
         ]
     )
+
+
+def template_form(app: AppContext, for_visitor: bool = True) -> html.Section | None:
+    """The partner-measures template download, for roles that may upload: a partner gets
+    its own agency's measures; other roles choose the owning agency. Dash's start-up
+    check of the layouts (``for_visitor`` false) gets the whole form, so that the
+    callback's components are known whoever signs in first."""
+    user = signed_in_user()
+    if for_visitor and (user is None or not user.can("upload")):
+        return None
+    choices = owner_choices(app.measures)
+    if user is not None and user.role == "partner":  # its own agency only (the server checks again)
+        own = user_agency(user.agency) or ""
+        choices = [{"label": user.agency or "No agency set", "value": own}]
+    chooser = html.Div(
+        [
+            dbc.Label("Measures owned by", html_for=f"{PREFIX}-template-agency"),
+            dbc.Select(
+                id=f"{PREFIX}-template-agency",
+                options=choices,
+                value=choices[0]["value"] if choices else None,
+                disabled=user is not None and user.role == "partner",
+                className="form-select mb-2",
+            ),
+        ]
+    )
+    return html.Section(
+        [
+            html.H2("Partners' measures: download a template", className="h5"),
+            html.P(
+                "A file of partners' measures with your agency's own measures and the period each "
+                "reports next already filled in: add the figures, then upload it above.",
+                className="form-text",
+            ),
+            chooser,
+            dbc.Button("Download a template", id=f"{PREFIX}-template", color="secondary"),
+            html.Div(id=f"{PREFIX}-template-message", role="status", className="mt-2"),
+            dcc.Download(id=f"{PREFIX}-template-file"),
+        ],
+        className="sc-template mb-3",
+        id=f"{PREFIX}-template-section",
+    )
+
+
+def download_template(_n: int | None, chosen: str | None) -> tuple[Any, Any]:
+    """Send the template of the user's agency (a partner) or of the chosen one."""
+    app = get_context()
+    user = signed_in_user()
+    if user is None or not user.can("upload"):
+        return dash.no_update, dbc.Alert("Your role may not upload files.", color="danger")
+    agency = user_agency(user.agency) if user.role == "partner" else chosen
+    if not agency:
+        return dash.no_update, dbc.Alert(
+            "Your account names no agency the measures file knows: ask an administrator to set it.",
+            color="warning",
+        )
+    made = template_file(app.measures, agency, date.today())
+    if made is None:
+        words = AGENCY_LABELS.get(agency, agency)
+        return dash.no_update, dbc.Alert(
+            f"The partnership's measures file declares no measures owned by {words}.", color="warning"
+        )
+    name, content = made
+    audit_request(app.engine, "export", f"{name} (template)")
+    return dcc.send_bytes(content, name, type="text/csv"), f"Downloaded {name}."
 
 
 def retract_form() -> html.Section:
@@ -569,6 +639,13 @@ def register(app: dash.Dash) -> None:
         State(f"{PREFIX}-token", "data"),
         prevent_initial_call=True,
     )(confirm_upload)
+    app.callback(
+        Output(f"{PREFIX}-template-file", "data"),
+        Output(f"{PREFIX}-template-message", "children"),
+        Input(f"{PREFIX}-template", "n_clicks"),
+        State(f"{PREFIX}-template-agency", "value"),
+        prevent_initial_call=True,
+    )(download_template)
     app.callback(
         Output(f"{PREFIX}-retract-result", "children"),
         Output(f"{PREFIX}-history", "children", allow_duplicate=True),

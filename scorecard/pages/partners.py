@@ -14,6 +14,7 @@ from metrics import results
 from metrics.disclosure import SHARING, shared_view
 from metrics.registry import Registry, Tag
 from scorecard.components.charts import group_bars
+from scorecard.components.partner_measures import measures_table, owned_by_agency
 from scorecard.components.tables import download_link, frame_table
 from scorecard.context import AppContext
 from scorecard.formatting import format_number, format_value, is_missing, la_name, period_label
@@ -25,6 +26,7 @@ from scorecard.pagekit import (
     no_results,
     register_content,
     register_filter_controls,
+    rows_by_kpi,
 )
 from scorecard.sharing import as_seen_by
 from scorecard.state import Filters
@@ -156,7 +158,8 @@ def partners_view(app: AppContext, filters: Filters) -> Any:
         app.registry,
         front_door + early_help,
     )
-    out: list[Any] = [html.H2(f"The front door by source agency, {la_name(filters.la)}, {period}")]
+    out: list[Any] = [*own_measures(app, filters, front)]
+    out.append(html.H2(f"The front door by source agency, {la_name(filters.la)}, {period}"))
     if front.empty:
         out.append(html.P("No front-door results by agency are stored for this period."))
     else:
@@ -194,11 +197,66 @@ def partners_view(app: AppContext, filters: Filters) -> Any:
     return out
 
 
+def _front_door_words(registry: Registry, front: pd.DataFrame, agency: str) -> str:
+    """ "Its front-door figures: Contacts received 120; ..." for one agency (in the
+    registry's order), or why there is nothing."""
+    mine = rows_by_kpi(front[front["group_name"] == agency]) if not front.empty else {}
+    parts = [
+        f"{ind.title} {format_value(mine[ind.id]['value'], ind.type, mine[ind.id]['note'])}"
+        for ind in registry.tagged("front_door")
+        if ind.id in mine
+    ]
+    if not parts:
+        return f"No front-door results are stored for {agency} in this period."
+    return "Its front-door figures: " + "; ".join(parts) + "."
+
+
+def own_measures(app: AppContext, filters: Filters, front: pd.DataFrame) -> list[Any]:
+    """Each owning agency's own measures (the pm_* indicators of the measures file) beside
+    its front-door figures; a sentence where an agency has no figures yet."""
+    assert filters.la is not None and filters.period_end is not None
+    period = period_label(filters.grain, filters.period_end)
+    heading = html.H2(f"Each partner's own measures, {la_name(filters.la)}, {period}")
+    agencies = owned_by_agency(app.measures)
+    if not agencies:
+        return [heading, html.P("The partnership's measures file declares no partner measures.")]
+    kpi_ids = [m.kpi_id for owned in agencies.values() for m in owned if m.kpi_id in app.registry]
+    frame = results.period_results(app.engine, filters.la, filters.grain, filters.period_end, kpi_ids=kpi_ids)
+    rows = rows_by_kpi(frame)
+    out: list[Any] = [heading]
+    for agency, owned in agencies.items():
+        section_id = f"{PREFIX}-own-{owned[0].owner.replace('_', '-')}"
+        table = measures_table(app.registry, rows, [m.kpi_id for m in owned])
+        if table.empty:
+            titles = "; ".join(m.title for m in owned)
+            body: Any = html.P(
+                f"No figures for {agency}'s own measures are stored for this period ({titles}).",
+                className="sc-note",
+            )
+        else:
+            body = frame_table(
+                table,
+                caption=f"{agency}'s own measures, {period}",
+                numeric=("Value", "Target"),
+                row_header="Measure",
+            )
+        out.append(
+            html.Section(
+                [
+                    html.H3(agency, className="h5"),
+                    html.P(_front_door_words(app.registry, front, agency)),
+                    body,
+                ],
+                id=section_id,
+            )
+        )
+    return out
+
+
 LEDE = (
     "Each partner's part in the front door: how many contacts they make, how many "
     "become referrals, how many end in no further action or come back within a "
-    "year; and who leads "
-    "early help."
+    "year; who leads early help; and each partner's own measures."
 )
 
 

@@ -24,6 +24,7 @@ from scorecard.commentary import current_comments
 from scorecard.components.coverage import coverage_text, icons_month_text
 from scorecard.components.filters import filters_bar, notices
 from scorecard.components.markup import raw
+from scorecard.components.partner_measures import measure_owners
 from scorecard.components.row_notes import row_notes
 from scorecard.components.scorecard_table import scorecard_table
 from scorecard.components.status import STATUS_TEXT
@@ -101,9 +102,9 @@ def layout(**query: Any) -> html.Div:
         [
             html.H1("Scorecard"),
             html.P(
-                "Every indicator of the child's journey for the chosen period: the value against "
-                "its "
-                "target, the direction of travel, the last 12 months and whether a change is real "
+                "Every indicator of the child's journey, the workforce, case audits and the "
+                "partners' own measures for the chosen period: the value against its target, the "
+                "direction of travel, the last 12 months and whether a change is real "
                 "(statistical process control). Choose an indicator for its chart, breakdowns and "
                 "commentary.",
                 className="sc-lede",
@@ -206,6 +207,7 @@ def scorecard_view(app: AppContext, filters: Filters) -> list[Any] | html.Div:
                 breakdown,
                 caption,
                 row_markers(app, filters),
+                measure_owners(app.measures),
             )
         ),
     ]

@@ -39,6 +39,8 @@ PAGES = {
     "indicator": "/indicator/assessments_45wd",
     "partners": "/partners",
     "early-help": "/early-help",
+    "workforce": "/workforce",
+    "quality": "/quality",
     "data-quality": "/data-quality",
     "loads": "/loads",
 }

@@ -25,6 +25,8 @@ PAGES = {
     "/indicator/referrals": "Referrals",
     "/partners": "Partners",
     "/early-help": "Early help",
+    "/workforce": "Workforce",
+    "/quality": "Quality assurance",
     "/data-quality": "Data quality",
     "/loads": "Data loads",
     "/admin/users": "Users and roles",
