@@ -23,8 +23,9 @@ Readings taken where the spec leaves a choice:
   lack: the scorecard page shows them the board's suppressed version (and exports for
   sharing only); the indicator page shows the period's numbers as above and not the
   monthly SPC series (the series of a whole LA or group, unsuppressed, month by month);
-  the Journey and Early help pages, whole-LA operational views with monthly trends and
-  no version for sharing, are closed to partners as they are to the board. The
+  the Journey, Early help, Workforce and Quality pages, whole-LA operational views with
+  monthly trends and no version for sharing (the council's staff by team; every
+  agency's audits), are closed to partners as they are to the board. The
   callbacks enforce it (``scorecard.sharing.as_seen_by``), not the layout.
 - **partner** also sees the load history and rejected rows of its own agency's loads
   (``loads.partner`` is the agency), and the records behind front-door indicators
@@ -168,8 +169,8 @@ PAGE_PERMISSIONS: dict[str, str] = {
     "/journey": "la_operational",
     "/partners": "operational",
     "/early-help": "la_operational",
-    "/workforce": "operational",
-    "/quality": "operational",
+    "/workforce": "la_operational",
+    "/quality": "la_operational",
     # Clinic actions are read by everyone who sees operational numbers and written by those
     # who may write commentary (SECURITY.md); the callbacks check "comment" before a write.
     "/actions": "operational",
@@ -192,8 +193,8 @@ CALLBACK_PERMISSIONS: dict[str, str] = {
     "journey-content": "la_operational",
     "partners-content": "operational",
     "early-help-content": "la_operational",
-    "workforce-content": "operational",
-    "quality-content": "operational",
+    "workforce-content": "la_operational",
+    "quality-content": "la_operational",
     "loads-template-file": "upload",
     "loads-template-message": "upload",
     "data-quality-content": "loads",
@@ -220,8 +221,8 @@ CALLBACK_PREFIXES: dict[str, str] = {
     "journey-": "la_operational",
     "partners-": "operational",
     "early-help-": "la_operational",
-    "workforce-": "operational",
-    "quality-": "operational",
+    "workforce-": "la_operational",
+    "quality-": "la_operational",
     "data-quality-": "loads",
     "loads-": "upload",
     "actions-": "operational",

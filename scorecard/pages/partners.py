@@ -31,6 +31,7 @@ from scorecard.pagekit import (
 from scorecard.sharing import as_seen_by
 from scorecard.state import Filters
 from scorecard.websecurity import signed_in_user
+from store.measures import agency_code
 
 PREFIX = "partners"
 INCLUDE = PERIOD_KEYS
@@ -211,6 +212,25 @@ def _front_door_words(registry: Registry, front: pd.DataFrame, agency: str) -> s
     return "Its front-door figures: " + "; ".join(parts) + "."
 
 
+def measures_as_seen(
+    app: AppContext, filters: Filters, kpi_ids: list[str], agencies: dict[str, tuple[Any, ...]]
+) -> pd.DataFrame:
+    """The partner measures' rows of the period as the signed-in user may see them: as
+    stored for a whole LA's operational roles; for a partner, its own agency's measures as
+    stored and every other agency's as shared (the partners' rule in scorecard/access.py)."""
+    assert filters.la is not None and filters.period_end is not None
+    key = (filters.la, filters.grain, filters.period_end)
+    frame = results.period_results(app.engine, *key, kpi_ids=kpi_ids)
+    user = signed_in_user()
+    threshold = app.settings.suppression_threshold
+    seen = as_seen_by(user, app.engine, app.registry, threshold, frame, key)
+    if user is None or not user.own_rows_only or frame.empty:
+        return seen
+    code = agency_code(user.agency or "")
+    own = {m.kpi_id for owned in agencies.values() for m in owned if code is not None and m.owner == code}
+    return pd.concat([seen[~seen["kpi_id"].isin(own)], frame[frame["kpi_id"].isin(own)]], ignore_index=True)
+
+
 def own_measures(app: AppContext, filters: Filters, front: pd.DataFrame) -> list[Any]:
     """Each owning agency's own measures (the pm_* indicators of the measures file) beside
     its front-door figures; a sentence where an agency has no figures yet."""
@@ -221,7 +241,7 @@ def own_measures(app: AppContext, filters: Filters, front: pd.DataFrame) -> list
     if not agencies:
         return [heading, html.P("The partnership's measures file declares no partner measures.")]
     kpi_ids = [m.kpi_id for owned in agencies.values() for m in owned if m.kpi_id in app.registry]
-    frame = results.period_results(app.engine, filters.la, filters.grain, filters.period_end, kpi_ids=kpi_ids)
+    frame = measures_as_seen(app, filters, kpi_ids, agencies)
     rows = rows_by_kpi(frame)
     out: list[Any] = [heading]
     for agency, owned in agencies.items():

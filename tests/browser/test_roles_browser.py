@@ -36,7 +36,8 @@ PAGES = {
 REACHES = {
     "board": {"/"},
     # a whole LA's operational pages are closed to partners (scorecard/access.py)
-    "partner": set(PAGES) - {"/admin/users", "/admin/audit", "/journey", "/early-help"},
+    "partner": set(PAGES)
+    - {"/admin/users", "/admin/audit", "/journey", "/early-help", "/workforce", "/quality"},
     "manager": set(PAGES) - {"/admin/users", "/admin/audit"},
     "analyst": set(PAGES) - {"/admin/users", "/admin/audit"},
     "admin": set(PAGES),
