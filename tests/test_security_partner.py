@@ -58,6 +58,13 @@ def small_app(dash_store_url: str) -> Any:
             .where(*where, r.kpi_id == "icpc_15wd", r.breakdown == "all")
             .values(value=200 / 3, numerator=2.0, denominator=3.0)
         )
+        # each agency's own measure: Police 2 of 3, Health 1 of 3
+        for kpi_id, n in (("pm_strategy_police_attendance", 2.0), ("pm_icpc_health_reports", 1.0)):
+            conn.execute(
+                update(kpi_results)
+                .where(*where, r.kpi_id == kpi_id, r.breakdown == "all")
+                .values(value=100 * n / 3, numerator=n, denominator=3.0, note=None)
+            )
     return app
 
 
@@ -214,7 +221,31 @@ def test_the_scorecard_and_its_exports_are_the_shared_version_for_a_partner(smal
     assert "sharing" in json.loads(body)["response"]["scorecard-download"]["data"]["filename"]
 
 
-@pytest.mark.parametrize("output", ["journey-content.children", "early-help-content.children"])
+def _section_text(response: Any, section_id: str) -> str:
+    """Every string inside the component ``section_id`` of a callback's response."""
+    (section,) = [n for n in _walk(json.loads(response.get_data(as_text=True))) if n.get("id") == section_id]
+    return " ".join(v for n in _walk(section) for v in n.values() if isinstance(v, str))
+
+
+def test_a_partner_sees_its_own_measures_and_the_others_as_shared(small_app: Any) -> None:
+    manager = _partners(small_app, signed_in_client(small_app, "manager"))
+    assert "66.7%" in _section_text(manager, "partners-own-police")
+    assert "33.3%" in _section_text(manager, "partners-own-health")
+    police = _partners(small_app, signed_in_client(small_app, "partner"))
+    assert "66.7%" in _section_text(police, "partners-own-police")  # its own: as stored
+    health = _section_text(police, "partners-own-health")  # another agency's: as shared
+    assert "33.3%" not in health and "1 of 3" not in health
+
+
+@pytest.mark.parametrize(
+    "output",
+    [
+        "journey-content.children",
+        "early-help-content.children",
+        "workforce-content.children",
+        "quality-content.children",
+    ],
+)
 def test_whole_la_operational_pages_are_closed_to_partners(small_app: Any, output: str) -> None:
     for role, allowed in (("partner", False), ("manager", True)):
         client = signed_in_client(small_app, role)
