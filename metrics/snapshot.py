@@ -75,7 +75,7 @@ def read_snapshot(engine: Engine) -> StoreSnapshot:
 
     >>> from store.engine import open_store
     >>> sorted(read_snapshot(open_store("sqlite:///:memory:")).tables)[:2]
-    ['assessments', 'cin_plans']
+    ['assessments', 'audits']
     """
     with engine.connect() as conn:
         tables = {kind: read_frame(conn, kind_table(kind), computed_columns(kind)) for kind in EXTRACTS}

@@ -15,7 +15,12 @@ from typing import Any
 
 def add_parsers(sub: Any, common: argparse.ArgumentParser) -> None:
     """Add ``targets`` to the CLI's sub-parsers."""
-    targets = sub.add_parser("targets", help="targets: list them, or change one (audited)")
+    targets = sub.add_parser(
+        "targets",
+        help="targets: list them, or change one (audited)",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=("commands:\n  set KPI_ID VALUE [--tolerance N] [--la CODE] [--no-recompute]\n  list"),
+    )
     targets_sub = targets.add_subparsers(dest="targets_command", required=True, metavar="COMMAND")
     put = targets_sub.add_parser("set", parents=[common], help="set an indicator's target (then recompute)")
     put.add_argument("kpi_id", metavar="KPI_ID")

@@ -88,7 +88,7 @@ def format_fraction(kind: str, numerator: Any, denominator: Any) -> str:
     if kind == "number":  # FTE and cases per FTE: a sum has no fraction
         return (
             ""
-            if is_missing(denominator)
+            if is_missing(denominator) or denominator == ""  # a blank cell of a CSV too
             else f"{format_number(numerator, 1)} ÷ {format_number(denominator, 1)}"
         )
     return f"{num} of {den}"

@@ -206,7 +206,9 @@ def _pin(
     hidden = [m for m in members if m not in known and cells.get(m, "").strip() == HIDDEN]
     how = f"{total[3]} {total[4]} and its {members[0][3]}s"
     if total not in known:
-        if cells.get(total, "").strip() == HIDDEN and not hidden:
+        # the sum of the members gives the total only when every member is a number (a
+        # quarterly partner measure has blank months: nothing to add up)
+        if cells.get(total, "").strip() == HIDDEN and all(m in known for m in members):
             return [Recovery(total, sum(known[m] for m in members), how)]
         return []
     rest = known[total] - sum(known.get(m, 0.0) for m in members)

@@ -9,8 +9,8 @@ shown in its tag's section only, never twice.
 Example::
 
     >>> from metrics.registry import load_registry
-    >>> [(h, [s for s, _ in subs]) for h, subs in table_sections(load_registry(), {})][-2:]
-    [('Workforce', [None]), ('Quality assurance', [None])]
+    >>> [(h, [s for s, _ in subs]) for h, subs in table_sections(load_registry(), {})][-3:]
+    [('Workforce', [None]), ('Quality assurance', [None]), ("Partners' measures", ['Other partners'])]
 """
 
 from __future__ import annotations

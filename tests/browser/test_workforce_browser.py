@@ -69,7 +69,7 @@ def test_the_scorecard_shows_the_workforce_and_quality_sections(as_role: Any, se
     _open(page, server["base"], "/?la=394&grain=month&period=2025-03")
     table = page.locator("#scorecard-table")
     stages = [t.strip() for t in table.locator("tr.sc-stage th").all_inner_texts()]
-    assert stages[-2:] == ["Workforce", "Quality assurance"]
+    assert stages[-3:] == ["Workforce", "Quality assurance", "Partners' measures"]
     workforce = table.locator("tbody", has=page.locator("tr.sc-stage th", has_text="Workforce"))
     expect_text(workforce, "Agency social workers")
     expect_text(workforce, "Social worker turnover, 12 months")
