@@ -40,6 +40,7 @@ Example::
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -328,14 +329,12 @@ class _Workforce:
         span = (self.month_end[month] - first_day).astype(np.int64) + 1
         day = first_day + np.floor(rng.random(len(month)) * span).astype("timedelta64[D]")
         # An episode open on the audit day, at random (none open: no audit).
-        open_ = (start[None, :] <= day[:, None]) & (until[None, :] >= day[:, None])
-        counts = open_.sum(axis=1)
+        counts, ranked = _open_counts(start, until, day, month)
         pick = np.floor(rng.random(len(day)) * counts).astype(np.int64)
         ok = counts > 0
         if not ok.any():
             return {}
-        ranks = np.cumsum(open_, axis=1) - 1
-        chosen = np.argmax((ranks == pick[:, None]) & open_, axis=1)
+        chosen = ranked(pick)
         day, chosen = day[ok], chosen[ok]
         n = len(day)
         a_team = team[chosen]
@@ -406,3 +405,42 @@ class _Workforce:
             "note": np.full(n, ""),
             **self._common(n, None),
         }
+
+
+def _open_counts(start: Days, until: Days, day: Days, month: Ints) -> tuple[Ints, Callable[[Ints], Ints]]:
+    """For each audit day, how many episodes are open on it, and a function from a rank
+    among them (in episode order) to the episode's index.
+
+    Worked a month at a time over only the episodes open in that month: a dense audits
+    by episodes matrix for a large LA (45,000 audits by 170,000 episodes) is tens of GB.
+
+    >>> d = np.array(["2024-01-05", "2024-01-20"], dtype="datetime64[D]")
+    >>> s = np.array(["2024-01-01", "2024-01-10", "2023-12-01"], dtype="datetime64[D]")
+    >>> u = np.array(["2024-01-31", "2024-01-31", "2024-01-06"], dtype="datetime64[D]")
+    >>> counts, ranked = _open_counts(s, u, d, np.array([0, 0]))
+    >>> counts.tolist(), ranked(np.array([1, 1])).tolist()
+    ([2, 2], [2, 1])
+    """
+    counts = np.zeros(len(day), dtype=np.int64)
+    blocks = [
+        (rows, np.flatnonzero((start <= day[rows].max()) & (until >= day[rows].min())))
+        for rows in (np.flatnonzero(month == m) for m in np.unique(month))
+    ]
+
+    def open_on(rows: Ints, cols: Ints) -> npt.NDArray[np.bool_]:
+        on = day[rows][:, None]
+        return (start[cols][None, :] <= on) & (until[cols][None, :] >= on)
+
+    for rows, cols in blocks:
+        counts[rows] = open_on(rows, cols).sum(axis=1)
+
+    def ranked(pick: Ints) -> Ints:
+        chosen = np.zeros(len(day), dtype=np.int64)
+        for rows, cols in blocks:
+            if len(cols):
+                open_ = open_on(rows, cols)
+                hit = ((np.cumsum(open_, axis=1) - 1) == pick[rows][:, None]) & open_
+                chosen[rows] = cols[np.argmax(hit, axis=1)]
+        return chosen
+
+    return counts, ranked
