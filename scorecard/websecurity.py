@@ -12,8 +12,9 @@
   ``trusted_proxies`` are both set, and only for requests whose socket peer is one of
   those proxies; the header's value is an account name in the store (matched exactly).
   A name the proxy vouches for that is not an active account gets 403 and a page that
-  says so (never an account made on the fly, never the password form). The working
-  example (Apache mod_auth_openidc and an OpenID Connect provider) is deploy/sso/.
+  says so (never an account made on the fly, never the password form). "Sign out" of
+  such a session moves on to ``sso_signout_url`` (the proxy's logout) when it is set. The
+  working example (Apache mod_auth_openidc and an OpenID Connect provider) is deploy/sso/.
 - **The guard** (``before_request``, so it covers Dash's own routes): static code
   (``/assets``, the component suites) is public; every other route needs a signed-in
   user (pages redirect to the sign-in page, anything else gets 401). A callback POST
@@ -437,11 +438,37 @@ def _signout() -> Response:
         accounts.end_session(app.engine, session_id)
     if user is not None:
         record(app.engine, "signout", user.username, request.remote_addr)
+    signed_on = _sso_name(app) is not None
     session.clear()
     g.signed_out = True
-    response = redirect("/signin")
+    landing = app.settings.sso_signout_url if signed_on else None
+    response = _signed_out_page(landing) if landing else redirect("/signin")
     response.delete_cookie(CSRF_COOKIE, path="/")
     return response  # type: ignore[return-value]
+
+
+# Nothing fetched from the site (no stylesheet, no favicon): the page moves on at once to
+# the proxy's logout, and a request that arrived after it would be refused by the proxy.
+SIGNED_OUT_PAGE = """<!DOCTYPE html>
+<html lang="en-GB">
+<head><meta charset="utf-8"><meta http-equiv="refresh" content="0; url={url}">
+<title>Signed out – Partnership scorecard</title><link rel="icon" href="data:,">
+</head>
+<body><main id="main"><h1>Signed out of the scorecard</h1>
+<p id="sso-signing-out">Now signing you out of your organisation's sign-on:
+<a href="{url}">continue</a>.</p>
+</main></body></html>"""
+
+
+def _signed_out_page(url: str) -> Response:
+    """After "Sign out" of a single sign-on session: on to the proxy's logout (``url``),
+    else the proxy would sign the person on again at the next page.
+
+    A page that moves on (meta refresh), not a redirect: the sign-out form's redirects are
+    held to the CSP's ``form-action 'self'``, and the proxy's logout goes on to the
+    identity provider, another origin.
+    """
+    return Response(SIGNED_OUT_PAGE.format(url=escape(url)), mimetype="text/html")
 
 
 SSO_REFUSED_PAGE = (

@@ -423,6 +423,48 @@ def test_single_sign_on_trusts_the_header_only_from_the_proxy(dash_store_url: st
     assert "nobody@example.gov.uk has no account" in refused.get_data(as_text=True)
 
 
+@pytest.mark.parametrize("signout_url", [None, "/oidc/callback?logout=https%3A%2F%2Fsc.example%2F"])
+def test_signing_out_of_a_single_sign_on_session_goes_on_to_the_proxys_logout(
+    dash_store_url: str, signout_url: str | None
+) -> None:
+    """With SCORECARD_SSO_SIGNOUT_URL, "Sign out" of a proxy's session ends on a page that
+    moves on to the proxy's logout (a redirect would break the CSP's form-action); without
+    it, or for a password session, the sign-in form as before."""
+    app = create_app(
+        settings_for(
+            dash_store_url,
+            sso_header="X-Forwarded-Email",
+            trusted_proxies="10.0.0.5",
+            sso_signout_url=signout_url,
+        )
+    )
+    make_user(_engine(app), "analyst", username="out@example.gov.uk")
+    client = app.server.test_client()
+    proxy = {
+        "headers": {"X-Forwarded-Email": "out@example.gov.uk"},
+        "environ_base": {"REMOTE_ADDR": "10.0.0.5"},
+    }
+    assert client.get("/_dash-layout", **proxy).status_code == 200
+    token = client.get_cookie("_csrf_token").value
+    headers = {**proxy["headers"], "Origin": "http://localhost"}
+    response = client.post(
+        "/signout", data={"csrf_token": token}, headers=headers, environ_base=proxy["environ_base"]
+    )
+    if signout_url is None:
+        assert (response.status_code, response.location) == (302, "/signin")
+    else:
+        page = response.get_data(as_text=True)
+        assert response.status_code == 200
+        assert f'<meta http-equiv="refresh" content="0; url={signout_url.replace("&", "&amp;")}">' in page
+    password = signed_in_client(app, "analyst", username="local-user")
+    response = password.post(
+        "/signout",
+        data={"csrf_token": password.get_cookie("_csrf_token").value},
+        headers={"Origin": "http://localhost"},
+    )
+    assert (response.status_code, response.location) == (302, "/signin")
+
+
 def test_single_sign_on_refuses_an_unknown_or_disabled_name_with_a_page(dash_store_url: str) -> None:
     """The proxy vouches for a name the store does not know (or has disabled): a 403 page
     that says so, one audit row per browser session, and no account is made."""

@@ -9,6 +9,8 @@ which trusts that header from 127.0.0.1 only. Each server runs on a free loopbac
 - sam@example.gov.uk is an analyst in the store and chair@example.gov.uk a board member:
   each opens the proxy's address, is sent to the provider's sign-in form, submits the
   password, and is back on the scorecard signed in as that account with its role.
+  "Sign out" ends the app's session, the proxy's and the provider's (SCORECARD_SSO_SIGNOUT_URL):
+  the next page asks for the password again.
 - alex@example.gov.uk is known to the provider but has no account in the store: a page
   that says so (403), and no account is made, even when the browser itself sends
   ``X-Scorecard-User`` naming somebody who has one.
@@ -31,6 +33,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 
@@ -120,7 +123,8 @@ def sso(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     proxy = f"http://127.0.0.1:{proxy_port}"
     idp = f"http://127.0.0.1:{idp_port}"
     secret = os.urandom(16).hex()
-    with serve_app(url, sso_header=HEADER, trusted_proxies="127.0.0.1") as app:
+    signout = "/oidc/callback?logout=" + quote(proxy + "/", safe="")  # mod_auth_openidc's logout
+    with serve_app(url, sso_header=HEADER, trusted_proxies="127.0.0.1", sso_signout_url=signout) as app:
         provider = _start(
             ["node", "idp.mjs"],
             {
@@ -214,7 +218,9 @@ def test_the_analyst_signs_on_at_the_provider_and_lands_signed_in(sso: dict[str,
     assert not watch.external, watch.external
 
 
-def test_a_board_member_gets_the_board_role_from_the_store(sso: dict[str, Any], browser: Any) -> None:
+def test_a_board_member_gets_the_board_role_and_signs_out_everywhere(
+    sso: dict[str, Any], browser: Any
+) -> None:
     context, page, watch = _tab(browser)
     _sign_on(page, sso, "chair@example.gov.uk")
     page.wait_for_load_state("networkidle")
@@ -226,6 +232,13 @@ def test_a_board_member_gets_the_board_role_from_the_store(sso: dict[str, Any], 
     page.wait_for_load_state("networkidle")
     _settled(page)
     assert page.locator("h1").first.inner_text() == "Not available"
+    # Sign out: the app's session, then the proxy's and the provider's (its confirmation)
+    page.click("#sign-out")
+    page.wait_for_url(sso["idp"] + "/session/end*")
+    page.click("#logout")
+    page.wait_for_url(sso["idp"] + "/interaction/*")  # the next page needs the password again
+    assert page.locator("#password").count() == 1
+    assert [r["action"] for r in _audit(sso, "chair@example.gov.uk")] == ["signin", "signout"]
     context.close()
     assert not watch.errors, watch.errors
     assert not watch.external, watch.external

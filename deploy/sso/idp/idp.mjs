@@ -14,6 +14,8 @@
 //   IDP_CLIENT_SECRET   the proxy's client secret (required)
 //   IDP_REDIRECT_URI    the proxy's redirect URI, e.g. http://127.0.0.1:8640/oidc/callback (required)
 //   IDP_USERS           "email:password,email:password" (required)
+//   IDP_POST_LOGOUT_URI where the provider may send the browser after signing out
+//                       (default: the redirect URI's site, e.g. http://127.0.0.1:8640/)
 import { generateKeyPairSync, randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer } from 'node:http';
 
@@ -33,6 +35,7 @@ const issuer = process.env.IDP_ISSUER || `http://127.0.0.1:${port}`;
 const clientId = process.env.IDP_CLIENT_ID || 'scorecard';
 const clientSecret = required('IDP_CLIENT_SECRET');
 const redirectUri = required('IDP_REDIRECT_URI');
+const postLogoutUri = process.env.IDP_POST_LOGOUT_URI || new URL('/', redirectUri).href;
 const users = new Map(
   required('IDP_USERS').split(',').map((pair) => {
     const at = pair.lastIndexOf(':');
@@ -49,6 +52,7 @@ const provider = new Provider(issuer, {
     client_id: clientId,
     client_secret: clientSecret,
     redirect_uris: [redirectUri],
+    post_logout_redirect_uris: [postLogoutUri],
     grant_types: ['authorization_code'],
     response_types: ['code'],
     token_endpoint_auth_method: 'client_secret_basic',
@@ -57,7 +61,19 @@ const provider = new Provider(issuer, {
   cookies: { keys: [randomBytes(32).toString('hex')] },
   claims: { openid: ['sub'], email: ['email', 'email_verified'] },
   conformIdTokenClaims: false, // the e-mail goes in the ID token too, not only in userinfo
-  features: { devInteractions: { enabled: false } },
+  features: {
+    devInteractions: { enabled: false },
+    rpInitiatedLogout: {
+      // The proxy's logout sends the browser here; the person confirms (no external fonts).
+      async logoutSource(ctx, form) {
+        ctx.body = page('Sign out', `<h1>Sign out of the example identity provider?</h1>${form}
+<button type="submit" form="op.logoutForm" name="logout" value="yes" id="logout">Yes, sign me out</button>`);
+      },
+      async postLogoutSuccessSource(ctx) {
+        ctx.body = page('Signed out', '<h1>You are signed out.</h1>');
+      },
+    },
+  },
   interactions: { url: (ctx, interaction) => `/interaction/${interaction.uid}` },
   async findAccount(ctx, id) {
     if (!users.has(id)) return undefined;
@@ -82,15 +98,19 @@ function escapeHtml(text) {
   return String(text).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
+function page(title, body) {
+  return `<!DOCTYPE html><html lang="en-GB"><head><meta charset="utf-8">
+<title>${title} – Example identity provider</title><link rel="icon" href="data:,"></head>
+<body><main>${body}</main></body></html>`;
+}
+
 function loginPage(uid, message) {
   const alert = message ? `<p class="error" role="alert">${escapeHtml(message)}</p>` : '';
-  return `<!DOCTYPE html><html lang="en-GB"><head><meta charset="utf-8">
-<title>Sign in – Example identity provider</title><link rel="icon" href="data:,"></head>
-<body><main><h1>Example identity provider</h1>${alert}
+  return page('Sign in', `<h1>Example identity provider</h1>${alert}
 <form method="post" action="/interaction/${escapeHtml(uid)}/login">
 <label for="email">E-mail address</label> <input id="email" name="email" autocomplete="username" required>
 <label for="password">Password</label> <input id="password" name="password" type="password" required>
-<button type="submit">Sign in</button></form></main></body></html>`;
+<button type="submit">Sign in</button></form>`);
 }
 
 function passwordMatches(email, password) {
