@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test test-fast lint typecheck system-deps browser-deps samples bench clean
+.PHONY: install run test test-fast lint typecheck system-deps sso-idp browser-deps samples bench clean
 
 install: $(STAMP)
 
@@ -32,7 +32,7 @@ $(DEMO)/population.csv: | $(STAMP)
 
 # The whole suite: installs PostgreSQL and Chromium (apt) if missing, starts a
 # throwaway PostgreSQL server on loopback, runs lint, types and every test.
-test: install system-deps
+test: install system-deps sso-idp
 	$(BIN)/python -m pip install --quiet -e '.[dev,distributed]'
 	$(BIN)/ruff check .
 	$(BIN)/mypy .
@@ -44,6 +44,15 @@ test-fast: install
 
 system-deps:
 	scripts/ensure-system-deps.sh
+
+# The single sign-on example's identity provider (deploy/sso/idp, run by
+# tests/browser/test_sso_browser.py): its npm packages, exactly as locked.
+SSO_IDP := deploy/sso/idp
+sso-idp: $(SSO_IDP)/node_modules/.installed
+
+$(SSO_IDP)/node_modules/.installed: $(SSO_IDP)/package.json $(SSO_IDP)/package-lock.json | system-deps
+	npm ci --prefix $(SSO_IDP) --no-audit --no-fund --silent
+	@touch $@
 
 lint: install
 	$(BIN)/ruff check .
@@ -58,4 +67,4 @@ bench: install
 	$(BIN)/python benchmarks/ingest.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache test-artifacts
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache test-artifacts $(SSO_IDP)/node_modules

@@ -81,6 +81,10 @@ class Settings(BaseModel):
     upload_max_mb: int = Field(default=50, ge=1, le=2048)
     trusted_proxies: tuple[str, ...] = ()
     sso_header: str | None = None
+    # Where "Sign out" sends someone who signed on through the proxy: the proxy's own
+    # logout (mod_auth_openidc: /oidc/callback?logout=<landing URL>), which ends its
+    # session and the provider's. Without it the next page would sign them on again.
+    sso_signout_url: str | None = Field(default=None, pattern=r"^(/[^/\\]|https?://)")
 
     @field_validator("trusted_proxies", mode="before")
     @classmethod
@@ -116,6 +120,7 @@ class Settings(BaseModel):
             "upload_max_mb": "SCORECARD_UPLOAD_MAX_MB",
             "trusted_proxies": "SCORECARD_TRUSTED_PROXIES",
             "sso_header": "SCORECARD_SSO_HEADER",
+            "sso_signout_url": "SCORECARD_SSO_SIGNOUT_URL",
         }
         values: dict[str, object] = {k: env[v] for k, v in names.items() if env.get(v)}
         values.update({k: v for k, v in overrides.items() if v is not None})

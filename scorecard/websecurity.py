@@ -10,7 +10,11 @@
   read), SameSite=Lax, and Secure when the request came over HTTPS.
 - **Single sign-on** through a reverse proxy: only when ``sso_header`` and
   ``trusted_proxies`` are both set, and only for requests whose socket peer is one of
-  those proxies; the header's value is an account name in the store.
+  those proxies; the header's value is an account name in the store (matched exactly).
+  A name the proxy vouches for that is not an active account gets 403 and a page that
+  says so (never an account made on the fly, never the password form). "Sign out" of
+  such a session moves on to ``sso_signout_url`` (the proxy's logout) when it is set. The
+  working example (Apache mod_auth_openidc and an OpenID Connect provider) is deploy/sso/.
 - **The guard** (``before_request``, so it covers Dash's own routes): static code
   (``/assets``, the component suites) is public; every other route needs a signed-in
   user (pages redirect to the sign-in page, anything else gets 401). A callback POST
@@ -157,14 +161,20 @@ def _load_user(_request: Any) -> User | None:
     return user
 
 
-def _sso_user(app: AppContext) -> User | None:
+def _sso_name(app: AppContext) -> str | None:
+    """The account name the trusted proxy vouches for in this request, or None (single
+    sign-on off, a request not from a trusted proxy, or no header)."""
     settings = app.settings
     if not settings.sso_header or not settings.trusted_proxies:
         return None
     if not _in_networks(request.environ.get("scorecard.peer"), settings.trusted_proxies):
         return None
-    name = (request.headers.get(settings.sso_header) or "").strip()
-    if not name:
+    return (request.headers.get(settings.sso_header) or "").strip() or None
+
+
+def _sso_user(app: AppContext) -> User | None:
+    name = _sso_name(app)
+    if name is None:
         return None
     user = accounts.get_user(app.engine, username=name)
     if user is None or not user.active:
@@ -173,7 +183,7 @@ def _sso_user(app: AppContext) -> User | None:
         session.clear()
         session["sso"] = name
         session.permanent = True
-        record(app.engine, "signin", name, request.remote_addr, f"single sign-on ({settings.sso_header})")
+        record(app.engine, "signin", name, request.remote_addr, f"single sign-on ({app.settings.sso_header})")
     return user
 
 
@@ -220,6 +230,9 @@ def _guard() -> Response | None:
     path = request.path
     user = None if _public(path) else signed_in_user()
     if user is None and not _public(path):
+        refusal = _sso_refusal()
+        if refusal is not None:
+            return refusal
         if request.method == "GET" and not path.startswith("/_"):
             return redirect("/signin?next=" + _local_path(request.full_path))  # type: ignore[return-value]
         return _deny(401, "Sign in first.")
@@ -336,14 +349,20 @@ def _ensure_csrf_cookie(response: Response) -> None:
 
 # --- Sign-in pages -----------------------------------------------------------------------------
 
-SIGNIN_PAGE = """<!DOCTYPE html>
+# The head of the pages served outside Dash (sign-in, single sign-on refusal); filled
+# with str.replace, as the pages' own templates use str.format.
+PAGE_HEAD = """<!DOCTYPE html>
 <html lang="en-GB">
 <head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Sign in – Partnership scorecard</title>
+<title>TITLE – Partnership scorecard</title>
 <link rel="stylesheet" href="/assets/bootstrap.min.css"><link rel="stylesheet" href="/assets/scorecard.css">
 </head>
-<body><main class="container py-4" id="main" style="max-width: 28rem">
-<h1>Sign in</h1><p class="sc-lede">The partnership scorecard holds pseudonymised records about
+<body><main class="container py-4" id="main" style="max-width: WIDTH">
+"""
+
+SIGNIN_PAGE = (
+    PAGE_HEAD.replace("TITLE", "Sign in").replace("WIDTH", "28rem")
+    + """<h1>Sign in</h1><p class="sc-lede">The partnership scorecard holds pseudonymised records about
 children. Sign in with the account your administrator gave you.</p>
 {message}
 <form method="post" action="/signin">
@@ -355,6 +374,7 @@ children. Sign in with the account your administrator gave you.</p>
  autocomplete="current-password" required></div>
 <button class="btn btn-primary" type="submit">Sign in</button>
 </form></main></body></html>"""
+)
 
 REASONS = {
     "wrong": "That user name and password do not match an account. Try again.",
@@ -418,11 +438,72 @@ def _signout() -> Response:
         accounts.end_session(app.engine, session_id)
     if user is not None:
         record(app.engine, "signout", user.username, request.remote_addr)
+    signed_on = _sso_name(app) is not None
     session.clear()
     g.signed_out = True
-    response = redirect("/signin")
+    landing = app.settings.sso_signout_url if signed_on else None
+    response = _signed_out_page(landing) if landing else redirect("/signin")
     response.delete_cookie(CSRF_COOKIE, path="/")
     return response  # type: ignore[return-value]
+
+
+# Nothing fetched from the site (no stylesheet, no favicon): the page moves on at once to
+# the proxy's logout, and a request that arrived after it would be refused by the proxy.
+SIGNED_OUT_PAGE = """<!DOCTYPE html>
+<html lang="en-GB">
+<head><meta charset="utf-8"><meta http-equiv="refresh" content="0; url={url}">
+<title>Signed out – Partnership scorecard</title><link rel="icon" href="data:,">
+</head>
+<body><main id="main"><h1>Signed out of the scorecard</h1>
+<p id="sso-signing-out">Now signing you out of your organisation's sign-on:
+<a href="{url}">continue</a>.</p>
+</main></body></html>"""
+
+
+def _signed_out_page(url: str) -> Response:
+    """After "Sign out" of a single sign-on session: on to the proxy's logout (``url``),
+    else the proxy would sign the person on again at the next page.
+
+    A page that moves on (meta refresh), not a redirect: the sign-out form's redirects are
+    held to the CSP's ``form-action 'self'``, and the proxy's logout goes on to the
+    identity provider, another origin.
+    """
+    return Response(SIGNED_OUT_PAGE.format(url=escape(url)), mimetype="text/html")
+
+
+SSO_REFUSED_PAGE = (
+    PAGE_HEAD.replace("TITLE", "No access").replace("WIDTH", "36rem")
+    + """<h1>No access to the scorecard</h1>
+<p class="alert alert-danger" role="alert" id="sso-refused">{message}</p>
+</main></body></html>"""
+)
+
+
+def _sso_refusal() -> Response | None:
+    """403 for a name the trusted proxy vouches for that is not an active account here.
+
+    Single sign-on proves who someone is at the organisation, not that they may read the
+    scorecard: that takes an account in the store (its role and LAs), so nobody gets an
+    account by signing on. The refusal is audited once per browser session.
+    """
+    app = get_context()
+    name = _sso_name(app)
+    if name is None:
+        return None
+    account = accounts.get_user(app.engine, username=name)
+    why = "has no account" if account is None else "has a disabled account"
+    message = (
+        f"You are signed in at your organisation as {name}, but {name} {why} in the "
+        "partnership scorecard. Ask a scorecard administrator to give you access."
+    )
+    if session.get("sso_refused") != name:
+        session.clear()
+        session["sso_refused"] = name
+        record(app.engine, "signin.failed", name[:200], request.remote_addr, f"single sign-on: {why}")
+    if request.method == "GET" and not request.path.startswith("/_"):
+        body = SSO_REFUSED_PAGE.format(message=escape(message))
+        return Response(body, status=403, mimetype="text/html")
+    return _deny(403, message)
 
 
 # --- Pages: the layout each role may open --------------------------------------------------

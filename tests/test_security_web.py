@@ -418,7 +418,80 @@ def test_single_sign_on_trusts_the_header_only_from_the_proxy(dash_store_url: st
         == 401
     )
     unknown = {"X-Forwarded-Email": "nobody@example.gov.uk"}
-    assert other.get("/_dash-layout", headers=unknown, environ_base=from_proxy).status_code == 401
+    refused = other.get("/_dash-layout", headers=unknown, environ_base=from_proxy)
+    assert refused.status_code == 403
+    assert "nobody@example.gov.uk has no account" in refused.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("signout_url", [None, "/oidc/callback?logout=https%3A%2F%2Fsc.example%2F"])
+def test_signing_out_of_a_single_sign_on_session_goes_on_to_the_proxys_logout(
+    dash_store_url: str, signout_url: str | None
+) -> None:
+    """With SCORECARD_SSO_SIGNOUT_URL, "Sign out" of a proxy's session ends on a page that
+    moves on to the proxy's logout (a redirect would break the CSP's form-action); without
+    it, or for a password session, the sign-in form as before."""
+    app = create_app(
+        settings_for(
+            dash_store_url,
+            sso_header="X-Forwarded-Email",
+            trusted_proxies="10.0.0.5",
+            sso_signout_url=signout_url,
+        )
+    )
+    make_user(_engine(app), "analyst", username="out@example.gov.uk")
+    client = app.server.test_client()
+    proxy = {
+        "headers": {"X-Forwarded-Email": "out@example.gov.uk"},
+        "environ_base": {"REMOTE_ADDR": "10.0.0.5"},
+    }
+    assert client.get("/_dash-layout", **proxy).status_code == 200
+    token = client.get_cookie("_csrf_token").value
+    headers = {**proxy["headers"], "Origin": "http://localhost"}
+    response = client.post(
+        "/signout", data={"csrf_token": token}, headers=headers, environ_base=proxy["environ_base"]
+    )
+    if signout_url is None:
+        assert (response.status_code, response.location) == (302, "/signin")
+    else:
+        page = response.get_data(as_text=True)
+        assert response.status_code == 200
+        assert f'<meta http-equiv="refresh" content="0; url={signout_url.replace("&", "&amp;")}">' in page
+    password = signed_in_client(app, "analyst", username="local-user")
+    response = password.post(
+        "/signout",
+        data={"csrf_token": password.get_cookie("_csrf_token").value},
+        headers={"Origin": "http://localhost"},
+    )
+    assert (response.status_code, response.location) == (302, "/signin")
+
+
+def test_single_sign_on_refuses_an_unknown_or_disabled_name_with_a_page(dash_store_url: str) -> None:
+    """The proxy vouches for a name the store does not know (or has disabled): a 403 page
+    that says so, one audit row per browser session, and no account is made."""
+    from scorecard import accounts
+    from scorecard.audit import read_audit
+
+    app = create_app(settings_for(dash_store_url, sso_header="X-Forwarded-Email", trusted_proxies="10.0.0.5"))
+    engine = _engine(app)
+    make_user(engine, "manager", username="left@example.gov.uk")
+    accounts.set_active(engine, "left@example.gov.uk", False)
+    client = app.server.test_client()
+    from_proxy = {"REMOTE_ADDR": "10.0.0.5"}
+    cases = [("new@example.gov.uk", "has no account"), ("left@example.gov.uk", "has a disabled account")]
+    for name, why in cases:
+        header = {"X-Forwarded-Email": name}
+        for _ in range(2):
+            page = client.get("/journey", headers=header, environ_base=from_proxy)
+            assert page.status_code == 403 and page.mimetype == "text/html"
+            assert f"{name} {why} in the partnership scorecard" in page.get_data(as_text=True)
+        assert accounts.get_user(engine, username="new@example.gov.uk") is None
+    names = [name for name, _ in cases]
+    rows = reversed(read_audit(engine))
+    failed = [r for r in rows if r["username"] in names and r["action"] == "signin.failed"]
+    assert [(r["username"], r["detail"]) for r in failed] == [
+        ("new@example.gov.uk", "single sign-on: has no account"),
+        ("left@example.gov.uk", "single sign-on: has a disabled account"),
+    ]
 
 
 # --- Roles and LA scope, called directly ---------------------------------------------------------
