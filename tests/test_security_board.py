@@ -347,6 +347,13 @@ def test_a_partners_operational_files_say_which_rows_are_unsuppressed(small_app:
     assert indicator[f"{AGENCY_FILE}_operational.csv"].startswith(
         "OPERATIONAL - NOT FOR SHARING: Police's own rows are as stored"
     )
+    # by locality and team nothing is its own: the one download is for sharing
+    others = {name: line for name, line in indicator.items() if "_by_agency" not in name}
+    assert {
+        "contacts_LA394_month_2025-03_by_locality_sharing.csv",
+        "contacts_LA394_month_2025-03_by_team_sharing.csv",
+    } <= set(others)
+    assert all(n.endswith("_sharing.csv") and line.startswith("FOR SHARING:") for n, line in others.items())
 
 
 # --- Data quality: a partner's own loads ------------------------------------------------------------

@@ -408,8 +408,10 @@ def indicator_view(app: AppContext, kpi_id: str, filters: Filters) -> list[Any] 
         frame = (partner_rows(f, shared, own) for f in frame)
         row = rows_by_kpi(partner_rows(period_rows, shared, frozenset())).get(kpi_id)
     version = shown_version(user, threshold)
+    # A partner's own rows are in the breakdown by agency only: the others are all as shared.
+    by_locality = FileFor(SHARING, threshold) if version.agency is not None else version
     sections = [
-        breakdown_section(ind, f, b, filters, shared, threshold, version)
+        breakdown_section(ind, f, b, filters, shared, threshold, version if b == "agency" else by_locality)
         for f, b in zip(frame, others, strict=True)
     ]
     return [
