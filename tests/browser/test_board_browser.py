@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from tests.browser.conftest import needs_chromium, serve_app, sign_in
-from tests.browser.test_dashboard_browser import PENDING_SCRIPT, TIMEOUT, Watch, _settled
+from tests.browser.test_dashboard_browser import AXE, PENDING_SCRIPT, TIMEOUT, Watch, _axe, _settled
 from tests.dash_fixtures import build_store
 from tests.test_security_partner import small_numbers_app
 
@@ -55,6 +55,12 @@ def _open(page: Any, url: str) -> None:
     _settled(page)
 
 
+def _accessible(page: Any, name: str) -> None:
+    """No serious or critical axe-core finding (make test installs axe-core in .tools)."""
+    if AXE.exists():
+        _axe(page, name)
+
+
 def test_the_board_opens_an_indicator_page_from_the_scorecard(tab: Any, server: dict[str, Any]) -> None:
     page, _ = tab
     sign_in(page, server["base"], server["db"], "board")
@@ -86,6 +92,7 @@ def test_the_board_opens_an_indicator_page_from_the_scorecard(tab: Any, server: 
         assert not page.locator(hidden).is_visible(), hidden
     assert page.locator("#indicator-commentary-heading").is_visible()
     assert page.locator("#indicator-actions-heading").is_visible()
+    _accessible(page, "board-indicator")
 
 
 def test_a_partner_is_offered_only_its_agencys_kinds(tab: Any, server: dict[str, Any]) -> None:
@@ -100,6 +107,7 @@ def test_a_partner_is_offered_only_its_agencys_kinds(tab: Any, server: dict[str,
     template = [o for o in page.locator("#loads-template-agency option").all_inner_texts() if o]
     assert template == ["Police"], template
     assert not page.locator("#loads-retract").is_visible()
+    _accessible(page, "partner-loads")
 
 
 def test_a_manager_sees_the_load_history_and_no_upload_form(tab: Any, server: dict[str, Any]) -> None:
@@ -110,3 +118,4 @@ def test_a_manager_sees_the_load_history_and_no_upload_form(tab: Any, server: di
     for hidden in ("#loads-upload", "#loads-kind", "#loads-confirm", "#loads-template", "#loads-retract"):
         assert not page.locator(hidden).is_visible(), hidden
     assert "contacts.csv" in page.locator("#loads-history").inner_text()
+    _accessible(page, "manager-loads")
