@@ -177,15 +177,21 @@ def _comment(app: Any, client: Any, body: str | None, save: bool) -> Any:
         {"id": "indicator-kpi", "property": "data", "value": "contacts"},
     ]
     output = _key(app, "indicator-comments.children")
-    if save:
-        return callback_post(client, output, inputs, state)
+    return _post_on(client, output, inputs, state, "indicator-comment-save" if save else "indicator-la")
+
+
+def _post_on(
+    client: Any, output: str, inputs: list[dict[str, Any]], state: list[dict[str, Any]], changed: str
+) -> Any:
+    """POST a callback as the renderer does when the input ``changed`` (an id) fired it."""
     parts = [o.rsplit(".", 1) for o in output[2:-2].split("...")]
+    fired = next(i for i in inputs if i["id"] == changed)
     request = {
         "output": output,
         "outputs": [{"id": i, "property": p} for i, p in parts],
         "inputs": inputs,
         "state": state,
-        "changedPropIds": ["indicator-la.value"],
+        "changedPropIds": [f"{changed}.{fired['property']}"],
     }
     return client.post("/_dash-update-component", data=json.dumps(request), headers=callback_headers(client))
 
@@ -203,6 +209,7 @@ def test_the_board_reads_commentary_and_may_not_write_it(small_app: Any) -> None
     board = signed_in_client(small_app, "board")
     read = _comment(small_app, board, None, False)
     assert read.status_code == 200 and "Contacts fell after half term." in _message(read)
+    assert "may read commentary" not in _message(read)  # reading is not refused
     refused = _comment(small_app, board, "The board's own words.", True)
     assert "may read commentary but not write it" in _message(refused)
     assert "The board's own words." not in _stored_comments(small_app)
@@ -223,7 +230,8 @@ def _action(app: Any, client: Any, body: str | None, save: bool) -> Any:
         {"id": "indicator-actions-author", "property": "value", "value": None},
         {"id": "indicator-kpi", "property": "data", "value": "contacts"},
     ]
-    return callback_post(client, _key(app, "indicator-actions-list.children"), inputs, state)
+    output = _key(app, "indicator-actions-list.children")
+    return _post_on(client, output, inputs, state, "indicator-actions-save" if save else "indicator-la")
 
 
 def test_the_board_reads_actions_and_may_not_raise_one(small_app: Any) -> None:
@@ -234,6 +242,7 @@ def test_the_board_reads_actions_and_may_not_raise_one(small_app: Any) -> None:
     board = signed_in_client(small_app, "board")
     read = _action(small_app, board, None, False)
     assert read.status_code == 200 and "Audit the front door's contacts." in _message(read)
+    assert "may read actions" not in _message(read)  # reading is not refused
     refused = _action(small_app, board, "The board's action.", True)
     assert "may read actions but not raise or change them" in _message(refused)
     with _engine(small_app).connect() as conn:
