@@ -108,6 +108,20 @@ def audience_line(audience: str, threshold: int) -> str:
     )
 
 
+def own_rows_line(agency: str, threshold: int) -> str:
+    """The first row of a partner's operational file: its own agency's rows as stored,
+    every other cell as shared (the partners' reading is in ``scorecard.access``).
+
+    >>> own_rows_line("Police", 5)[:62]
+    "OPERATIONAL - NOT FOR SHARING: Police's own rows are as stored"
+    """
+    return (
+        f"OPERATIONAL - NOT FOR SHARING: {agency}'s own rows are as stored (small numbers NOT "
+        f"suppressed); every other cell is as shared: counts from 1 to {threshold} and the cells "
+        f"that would reveal them are shown as '{SUPPRESSED}'. Do not share outside the organisation."
+    )
+
+
 class Relations(BaseModel):
     """``data/disclosure.yaml``: groups of cells that hold the same number."""
 

@@ -7,10 +7,20 @@ a partner's agency, suppression for the board).
 
 Readings taken where the spec leaves a choice:
 
-- **board** sees only the scorecard page, always suppressed (the sharing version of
-  its table and export). The other pages show operational, unsuppressed numbers and
-  have no suppressed version, so they are closed to the board rather than shown
-  unsuppressed.
+- **board** sees the scorecard page and the indicator pages, always suppressed (the
+  table's "scorecard, journey, indicator pages (aggregates): suppressed"). The indicator
+  page shows the board the period's numbers and every breakdown as disclosed for
+  sharing (``metrics.disclosure`` through ``scorecard.sharing.as_seen_by``; a hidden
+  cell is "c"); commentary and actions to read, with no way to write them; no records
+  and no target form; its one download of a breakdown is the version for sharing and
+  says so. No monthly SPC series, as for partners below: months beside the period's
+  total need disclosure across periods (rule 5 of ``metrics.disclosure``), and the
+  control limits are computed from unsuppressed values. Disclosing each month alone
+  took 1.2-2.2 s per indicator for 36 months on the test store (2 December 2026; the
+  period alone 36-69 ms) and would still miss rule 5. The server keeps records, their
+  downloads, writing commentary and actions, and targets closed to the board whatever
+  the page shows (``CALLBACK_PERMISSIONS`` and the callbacks' own checks). A page
+  with no version for sharing stays closed to the board rather than shown unsuppressed.
 - **partner**: "operational (unsuppressed) aggregates: own agency's rows" is read as:
   in a breakdown by agency (the Partners page's front door by source agency and early
   help by lead agency, an indicator's breakdown by agency, and their downloads) the
@@ -48,9 +58,9 @@ Example::
     >>> [p for p in sorted(PERMISSIONS) if user.can(p)]
     ['loads', 'operational', 'records', 'upload', 'view']
     >>> sorted(permissions_for_outputs("..indicator-records-file.data...indicator-content.children.."))
-    ['operational', 'records']
+    ['records', 'view']
     >>> page_permission("/indicator/referrals"), page_permission("/journey"), page_permission("/admin/users")
-    ('operational', 'la_operational', 'admin')
+    ('view', 'la_operational', 'admin')
 """
 
 from __future__ import annotations
@@ -165,7 +175,8 @@ PAGE_PERMISSIONS: dict[str, str] = {
     "/admin": "admin",
     "/loads": "loads",
     "/data-quality": "loads",
-    "/indicator": "operational",
+    # The board and partners: numbers as shared (but a partner's own rows), no series.
+    "/indicator": "view",
     "/journey": "la_operational",
     "/partners": "operational",
     "/early-help": "la_operational",
@@ -181,14 +192,15 @@ PAGE_PERMISSIONS: dict[str, str] = {
 # permission of its outputs. Filter controls, page content and the scorecard table are
 # "view"; the callbacks scope their data to the user.
 CALLBACK_PERMISSIONS: dict[str, str] = {
-    "indicator-content": "operational",
-    "indicator-comments": "operational",
-    "indicator-comment-body": "operational",
-    "indicator-comment-message": "operational",
+    # Read by everyone who opens the page; the callback checks "comment" before a write.
+    "indicator-content": "view",
+    "indicator-comments": "view",
+    "indicator-comment-body": "view",
+    "indicator-comment-message": "view",
     "indicator-records": "records",
     "indicator-records-file": "records",
-    "indicator-actions-list": "operational",
-    "indicator-actions-message": "operational",
+    "indicator-actions-list": "view",
+    "indicator-actions-message": "view",
     "indicator-target-message": "targets",
     "journey-content": "la_operational",
     "partners-content": "operational",
@@ -217,7 +229,7 @@ CALLBACK_PERMISSIONS: dict[str, str] = {
 }
 # Prefixes of whole pages' callbacks (filter controls included).
 CALLBACK_PREFIXES: dict[str, str] = {
-    "indicator-": "operational",
+    "indicator-": "view",
     "journey-": "la_operational",
     "partners-": "operational",
     "early-help-": "la_operational",

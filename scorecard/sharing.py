@@ -43,6 +43,7 @@ from scorecard.commentary import current_comments
 from scorecard.formatting import period_label
 
 if TYPE_CHECKING:  # the exports (xlsxwriter, Dash tables) load only where a file is written
+    from scorecard.components.tables import FileFor
     from scorecard.exports import ExportContext
 
 
@@ -167,3 +168,21 @@ def as_seen_by(
         default_agencies().groups_of(user.agency) if user is not None and user.own_rows_only else frozenset()
     )
     return partner_rows(frame, shared, groups)
+
+
+def shown_version(user: User | None, threshold: int) -> FileFor:
+    """What the numbers a page shows this user are, for its downloads' words and first row:
+    operational for whoever sees a whole LA; a partner's own rows as stored and the rest as
+    shared; for sharing for anyone else (the board).
+
+    >>> board = User(1, "b", "board")
+    >>> shown_version(board, 5).audience, shown_version(User(2, "p", "partner", agency="Police"), 5).agency
+    ('sharing', 'Police')
+    """
+    from scorecard.components.tables import FileFor
+
+    if user is not None and not user.always_suppressed:
+        return FileFor(OPERATIONAL, threshold)
+    if user is not None and user.own_rows_only:
+        return FileFor(OPERATIONAL, threshold, user.agency or "your agency")
+    return FileFor(SHARING, threshold)

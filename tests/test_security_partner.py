@@ -41,6 +41,12 @@ dash_store_url = dash_fixtures.dash_store_url
 @pytest.fixture(scope="module")
 def small_app(dash_store_url: str) -> Any:
     """The dashboard on the module's store, with the small numbers above written in."""
+    return small_numbers_app(dash_store_url)
+
+
+def small_numbers_app(dash_store_url: str) -> Any:
+    """The dashboard on the store at ``dash_store_url``, with the small numbers above
+    written in (tests/test_security_board.py uses it too)."""
     from scorecard.app import create_app
 
     app = create_app(dash_fixtures.settings_for(dash_store_url))

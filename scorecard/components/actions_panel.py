@@ -57,8 +57,9 @@ def name_field(component_id: str) -> list[Any]:
     ]
 
 
-def actions_panel() -> html.Section:
-    """The indicator page's actions: the list, and a form to raise one."""
+def actions_panel(writable: bool = True) -> html.Section:
+    """The indicator page's actions: the list, and a form to raise one (hidden when
+    ``writable`` is false: its components stay, for the callback, which checks again)."""
     return html.Section(
         [
             html.H2("Actions", id=f"{PANEL}-heading"),
@@ -78,6 +79,8 @@ def actions_panel() -> html.Section:
                     dbc.Button("Raise action", id=f"{PANEL}-save", color="primary"),
                 ],
                 className="sc-no-print",
+                id=f"{PANEL}-form",
+                hidden=not writable,
             ),
             html.Div(id=f"{PANEL}-message", role="status", className="mt-2"),
         ],

@@ -17,7 +17,7 @@ from metrics.registry import Indicator
 from scorecard.components.markup import props
 from scorecard.components.palette import DARK_BLUE, SERIES
 from scorecard.components.spc import Figure, style_figure
-from scorecard.components.tables import download_link, frame_table
+from scorecard.components.tables import FileFor, download_for, download_link, frame_table
 from scorecard.formatting import format_number, format_value, is_missing
 
 GRAPH_CONFIG: Any = {"displayModeBar": False, "responsive": True}
@@ -148,10 +148,12 @@ def chart_section(
     formats: dict[str, Callable[[Any], str]] | None = None,
     heading_level: int = 3,
     shared: tuple[pd.DataFrame, int] | None = None,
+    version: FileFor | None = None,
 ) -> html.Section:
     """A titled chart with its summary, then its numbers as a table and a download;
     with ``shared`` (the table after disclosure control, and the threshold), a second
-    download for sharing."""
+    download for sharing. ``version`` says what the numbers shown are (operational by
+    default; a partner's own rows; for sharing, when there is no second download)."""
     heading = {2: html.H2, 3: html.H3, 4: html.H4}[heading_level]
     summary_id = f"{section_id}-summary"
     graph: Any = (
@@ -173,8 +175,8 @@ def chart_section(
                 [
                     html.Summary("Show as table"),
                     frame_table(table, caption=title, numeric=numeric, formats=formats),
-                    download_link(table, filename),
-                    *_shared_link(shared, filename),
+                    download_for(table, filename, version or FileFor()),
+                    *_shared_link(None if version and version.audience == SHARING else shared, filename),
                 ],
                 className="sc-table-alt",
             ),
@@ -232,13 +234,15 @@ def group_bars(
     rename: Callable[[str], str] = str,
     shared_rows: pd.DataFrame | None = None,
     threshold: int = 5,
+    version: FileFor | None = None,
 ) -> html.Section | None:
     """One indicator across the groups of a breakdown (rows of ``kpi_results``), largest
     first, as bars with a summary, and its numbers as a table; None without rows.
 
     ``label`` names the groups ("Locality", "Source agency"); ``rename`` turns a stored
     group name into words. ``shared_rows`` are the same rows after disclosure control
-    (``metrics.disclosure``), for the download for sharing.
+    (``metrics.disclosure``), for the download for sharing; ``version`` says what the
+    numbers shown are (:class:`FileFor`).
     """
     if rows.empty:
         return None
@@ -262,4 +266,6 @@ def group_bars(
         shared = (_group_table(ordered, ind, label, rename), threshold)
     figure = bar_chart(groups, values, bar_labels(rows, values, ind), ind.unit)
     numeric = ("Value", "Numerator", "Denominator")
-    return chart_section(section_id, title, summary, figure, table, filename, numeric=numeric, shared=shared)
+    return chart_section(
+        section_id, title, summary, figure, table, filename, numeric=numeric, shared=shared, version=version
+    )

@@ -13,24 +13,60 @@ Example::
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
 import pandas as pd
 from dash import html
 
-from metrics.disclosure import OPERATIONAL, audience_line
+from metrics.disclosure import OPERATIONAL, SHARING, audience_line, own_rows_line
 from metrics.suppression import DEFAULT_THRESHOLD
 from scorecard.components.markup import raw, tag, text
 from scorecard.formatting import is_missing
 from scorecard.safe_export import csv_bytes, csv_text
 
-__all__ = ["csv_bytes", "csv_text", "download_link", "frame_table", "table_html"]
+__all__ = ["FileFor", "csv_bytes", "csv_text", "download_link", "frame_table", "table_html"]
 
 
-def csv_with_audience(frame: pd.DataFrame, audience: str, threshold: int) -> bytes:
-    """CSV (UTF-8 with a byte-order mark) whose first row says who the file is for."""
-    text = csv_text(pd.DataFrame(columns=[audience_line(audience, threshold)])) + csv_text(frame)
+@dataclass(frozen=True)
+class FileFor:
+    """What the download of the numbers a page shows is: operational, for sharing (the
+    board: the numbers shown are the shared ones), or a partner's (``agency``: its own
+    rows as stored, every other cell as shared). Its link's words and first row say so.
+
+    >>> FileFor(OPERATIONAL, 5, "Police").label
+    "Download these numbers (CSV, Police's rows unsuppressed, the rest as shared)"
+    >>> FileFor(SHARING, 5).first_line[:12]
+    'FOR SHARING:'
+    """
+
+    audience: str = OPERATIONAL
+    threshold: int = DEFAULT_THRESHOLD
+    agency: str | None = None
+
+    @property
+    def label(self) -> str:
+        if self.audience == SHARING:
+            return "Download for sharing (CSV, small numbers suppressed)"
+        if self.agency is not None:
+            return f"Download these numbers (CSV, {self.agency}'s rows unsuppressed, the rest as shared)"
+        return "Download these numbers (CSV, operational)"
+
+    @property
+    def first_line(self) -> str:
+        if self.audience == OPERATIONAL and self.agency is not None:
+            return own_rows_line(self.agency, self.threshold)
+        return audience_line(self.audience, self.threshold)
+
+
+def csv_with_audience(
+    frame: pd.DataFrame, audience: str, threshold: int, first_line: str | None = None
+) -> bytes:
+    """CSV (UTF-8 with a byte-order mark) whose first row says who the file is for
+    (``first_line``, or the audience's line)."""
+    line = first_line or audience_line(audience, threshold)
+    text = csv_text(pd.DataFrame(columns=[line])) + csv_text(frame)
     return ("\ufeff" + text).encode("utf-8")
 
 
@@ -52,12 +88,20 @@ def download_link(
     label: str = "Download these numbers (CSV, operational)",
     audience: str = OPERATIONAL,
     threshold: int = DEFAULT_THRESHOLD,
+    first_line: str | None = None,
 ) -> html.A:
     """A link that downloads a small table as CSV without a round trip to the server; the
-    first row and the file name say who the file is for."""
-    content = csv_with_audience(frame, audience, threshold).decode("utf-8")
+    first row (``first_line``, or the audience's) and the file name say who the file is for."""
+    content = csv_with_audience(frame, audience, threshold, first_line).decode("utf-8")
     href = "data:text/csv;charset=utf-8," + quote(content)
     return html.A(label, href=href, download=audience_filename(filename, audience), className="sc-download")
+
+
+def download_for(frame: pd.DataFrame, filename: str, version: FileFor) -> html.A:
+    """:func:`download_link` of the numbers shown, for the version's audience."""
+    return download_link(
+        frame, filename, version.label, version.audience, version.threshold, version.first_line
+    )
 
 
 def _cell(value: Any, column: str, numeric: Sequence[str], formats: dict[str, Callable[[Any], str]]) -> str:

@@ -1,5 +1,14 @@
 """Data quality: per load and per partner, rows read / loaded / rejected; the rejected rows
 with their reasons (downloadable); completeness of optional fields; recording lag.
+
+What a partner sees here (the roles are in ``scorecard.access``; SECURITY.md: "load
+history and rejected rows: own loads"): the loads, the counts by partner, the data
+currency and the rejected rows of its own agency's loads only (``scorecard.scope``;
+the counts by partner are its own agency's row). The data-quality indicators (rejected
+rows and recording lag by extract, completeness by column) are computed over every
+load of the LA, not per load, so they are not its own loads' figures: a partner sees
+them as shared, after disclosure control (``scorecard.sharing.as_seen_by``; a small
+count is "c"), and their downloads are the version for sharing and say so.
 """
 
 from __future__ import annotations
@@ -12,6 +21,7 @@ import pandas as pd
 from dash import Input, Output, dcc, html
 
 from metrics import results
+from metrics.disclosure import SHARING
 from metrics.wording import blank_by_design, column_words, name_columns, plural
 from scorecard.audit import audit_request
 from scorecard.components.charts import bar_chart, chart_section, group_bars
@@ -24,7 +34,7 @@ from scorecard.components.load_tables import (
     partner_table,
     rejects_table,
 )
-from scorecard.components.tables import csv_bytes, download_link, frame_table
+from scorecard.components.tables import FileFor, csv_bytes, download_for, download_link, frame_table
 from scorecard.context import AppContext, get_context
 from scorecard.formatting import format_number, format_value, is_missing, la_name, period_label
 from scorecard.pagekit import (
@@ -38,6 +48,7 @@ from scorecard.pagekit import (
     window_note,
 )
 from scorecard.scope import visible_load_ids, visible_loads
+from scorecard.sharing import as_seen_by, shown_version
 from scorecard.state import Filters, resolve
 from scorecard.websecurity import signed_in_user
 
@@ -54,7 +65,15 @@ LOADS_SHOWN = 100
 def dq_sections(app: AppContext, filters: Filters) -> list[Any]:
     """Rejected rows, recording lag and completeness for the period, by kind and column."""
     assert filters.la is not None and filters.period_end is not None
-    frame = results.data_quality_results(app.engine, filters.la, filters.grain, filters.period_end)
+    key = (filters.la, filters.grain, filters.period_end)
+    user, threshold = signed_in_user(), app.settings.suppression_threshold
+    frame = as_seen_by(
+        user, app.engine, app.registry, threshold, results.data_quality_results(app.engine, *key), key
+    )
+    # No row here is an agency's own: whoever does not see a whole LA sees the shared version.
+    version = shown_version(user, threshold)
+    if version.agency is not None:
+        version = FileFor(SHARING, threshold)
     period = period_label(filters.grain, filters.period_end)
     if frame.empty:
         return [html.P(f"No data-quality results are stored for {period}.")]
@@ -70,17 +89,22 @@ def dq_sections(app: AppContext, filters: Filters) -> list[Any]:
             "Extract",
             f"{kpi_id}_{stem}.csv",
             rename=kind_title,
+            version=version,
         )
         if section is not None:
             out.append(section)
     completeness = frame[frame["kpi_id"] == "dq_completeness"]
     if not completeness.empty:
-        out.append(completeness_section(completeness, filters, period))
+        out.append(completeness_section(completeness, filters, period, version))
     return out
 
 
-def completeness_section(part: pd.DataFrame, filters: Filters, period: str) -> html.Section:
-    """Optional fields completed, by extract and column, least complete first."""
+def completeness_section(
+    part: pd.DataFrame, filters: Filters, period: str, version: FileFor | None = None
+) -> html.Section:
+    """Optional fields completed, by extract and column, least complete first (``version``:
+    what the numbers shown are, for the downloads' words and first row)."""
+    version = version or FileFor()
     part = part.sort_values("value", ascending=True, na_position="first")
     kinds, columns = [], []
     for group in part["group_name"]:
@@ -125,6 +149,7 @@ def completeness_section(part: pd.DataFrame, filters: Filters, period: str) -> h
                 worst,
                 f"completeness_least_LA{filters.la}.csv",
                 numeric=("Completed", "Filled in", "Rows"),
+                version=version,
             ),
             html.P(blank_by_design_text(), className="form-text"),
             html.Details(
@@ -135,9 +160,10 @@ def completeness_section(part: pd.DataFrame, filters: Filters, period: str) -> h
                         caption=f"Optional fields completed, {period}",
                         numeric=("Completed", "Filled in", "Rows"),
                     ),
-                    download_link(
+                    download_for(
                         table,
                         f"completeness_LA{filters.la}_{filters.grain}_{filters.period_end:%Y-%m}.csv",
+                        version,
                     ),
                 ],
                 className="sc-table-alt",
@@ -159,11 +185,11 @@ def blank_by_design_text() -> str:
 
 
 def load_sections(app: AppContext, la: str | None) -> list[Any]:
-    """Per load and per partner: rows read, loaded and rejected."""
+    """Per load and per partner: rows read, loaded and rejected (a partner: its own loads')."""
     allowed = _allowed(app)
     loads = visible_loads(results.load_history(app.engine, limit=LOADS_SHOWN), allowed)
     counts = (
-        results.load_counts_by_partner(app.engine, la)
+        own_partner_rows(results.load_counts_by_partner(app.engine, la))
         if la is not None or allowed is None
         else pd.DataFrame()
     )
@@ -204,6 +230,15 @@ def load_sections(app: AppContext, la: str | None) -> list[Any]:
     if la is not None:
         out += freshness_section(app, la, allowed)
     return out
+
+
+def own_partner_rows(counts: pd.DataFrame) -> pd.DataFrame:
+    """The counts by partner the signed-in user may see: a partner only its own agency's
+    row (its loads are those attributed to its agency, as in ``scorecard.scope``)."""
+    user = signed_in_user()
+    if user is None or user.role != "partner" or counts.empty:
+        return counts
+    return counts[counts["partner"] == user.agency].reset_index(drop=True)
 
 
 def freshness_section(app: AppContext, la: str, allowed: set[int] | None) -> list[Any]:

@@ -1,5 +1,11 @@
 """Indicator page: the SPC chart, breakdowns, benchmarks, definition, commentary and the
 records behind the numerator, for one indicator (``/indicator/<kpi_id>``).
+
+The board and partners get the version for sharing (the reading is in
+``scorecard.access``): the period's numbers and breakdowns as disclosed (a partner's own
+agency's rows as stored), no monthly series, and the downloads say which version they
+are; the forms a role may not use (commentary, actions, records, targets) are hidden, and
+their callbacks refuse on the server whatever the page shows.
 """
 
 from __future__ import annotations
@@ -51,7 +57,7 @@ from scorecard.components.spc import (
     within_bounds,
 )
 from scorecard.components.status import direction_html, status_badge
-from scorecard.components.tables import csv_bytes, frame_table
+from scorecard.components.tables import FileFor, csv_bytes, frame_table
 from scorecard.components.target_form import register_form, target_form
 from scorecard.context import AppContext, get_context
 from scorecard.formatting import (
@@ -72,7 +78,7 @@ from scorecard.pagekit import (
     rows_by_kpi,
     window_note,
 )
-from scorecard.sharing import partner_rows
+from scorecard.sharing import partner_rows, shown_version
 from scorecard.state import FILTER_KEYS, Filters, resolve
 from scorecard.websecurity import signed_in_user
 from store.times import uk_time
@@ -84,7 +90,8 @@ BREAKDOWN_TITLES = {"locality": "locality", "team": "team", "agency": "agency"}
 NO_SERIES = html.Section(
     html.P(
         "The monthly series and its control chart show a whole LA's numbers unsuppressed, month "
-        "by month; partners see the period's numbers as shared, with their own agency's rows in full.",
+        "by month, so they are not shown here: this page shows the period's numbers as they are "
+        "shared (small numbers suppressed, shown as \"c\"), with a partner's own agency's rows in full.",
         className="form-text",
     ),
     id=f"{PREFIX}-no-series",
@@ -136,13 +143,20 @@ def layout(kpi_id: str | None = None, **query: Any) -> html.Div:
                 type="dot",
                 delay_show=300,
             ),
-            commentary_section(),
+            commentary_section(_may("comment")),
             target_form(ind),
-            actions_panel(),
-            records_section(ind.id),
+            actions_panel(_may("comment")),
+            records_section(ind.id, _may("records")),
             definition_section(ind),
         ]
     )
+
+
+def _may(permission: str) -> bool:
+    """Whether the signed-in user's role carries the permission (to show or hide a form;
+    the callbacks check again)."""
+    user = signed_in_user()
+    return user is not None and user.can(permission)
 
 
 # --- Pure builders -------------------------------------------------------------------
@@ -346,9 +360,11 @@ def breakdown_section(
     filters: Filters,
     shared: pd.DataFrame | None = None,
     threshold: int = 5,
+    version: FileFor | None = None,
 ) -> html.Section | None:
     """One breakdown (locality, team or agency) for the period, as bars and a table;
-    ``shared`` is the period after disclosure control, for the download for sharing."""
+    ``shared`` is the period after disclosure control, for the download for sharing;
+    ``version`` what the numbers shown are (operational by default)."""
     assert filters.period_end is not None
     word = BREAKDOWN_TITLES[breakdown]
     period = period_label(filters.grain, filters.period_end)
@@ -362,6 +378,7 @@ def breakdown_section(
         f"{stem}_by_{breakdown}.csv",
         shared_rows=None if shared is None else shared[shared["breakdown"] == breakdown],
         threshold=threshold,
+        version=version,
     )
 
 
@@ -385,33 +402,47 @@ def indicator_view(app: AppContext, kpi_id: str, filters: Filters) -> list[Any] 
         app.engine, filters.la, filters.grain, filters.period_end, SHARING, threshold, app.registry, [kpi_id]
     )
     user = signed_in_user()
-    if user is not None and user.always_suppressed:  # a partner: its own agency's rows only
-        frame = (partner_rows(f, shared, default_agencies().groups_of(user.agency)) for f in frame)
+    as_shared = user is None or user.always_suppressed
+    if as_shared:  # the board: as shared; a partner: its own agency's rows as stored
+        own = default_agencies().groups_of(user.agency) if user is not None else frozenset()
+        frame = (partner_rows(f, shared, own) for f in frame)
         row = rows_by_kpi(partner_rows(period_rows, shared, frozenset())).get(kpi_id)
+    version = shown_version(user, threshold)
+    # A partner's own rows are in the breakdown by agency only: the others are all as shared.
+    by_locality = FileFor(SHARING, threshold) if version.agency is not None else version
     sections = [
-        breakdown_section(ind, f, b, filters, shared, threshold) for f, b in zip(frame, others, strict=True)
+        breakdown_section(ind, f, b, filters, shared, threshold, version if b == "agency" else by_locality)
+        for f, b in zip(frame, others, strict=True)
     ]
     return [
         window_note(app, filters),
         headline(app, ind, row, filters),
-        spc_section(app, ind, filters) if user is None or not user.always_suppressed else NO_SERIES,
+        NO_SERIES if as_shared else spc_section(app, ind, filters),
         html.H2("Breakdowns") if any(sections) else None,
         *[s for s in sections if s is not None],
     ]
 
 
-def commentary_section() -> html.Section:
+def commentary_section(writable: bool = True) -> html.Section:
+    """The period's commentary, and a form to write it (hidden when ``writable`` is false:
+    its components stay, for the callback)."""
     return html.Section(
         [
             html.H2("Commentary", id=f"{PREFIX}-commentary-heading"),
             html.Div(id=f"{PREFIX}-comments"),
-            dbc.Label("Commentary for this period", html_for=f"{PREFIX}-comment-body"),
-            dbc.Textarea(id=f"{PREFIX}-comment-body", rows=4, maxLength=5000, className="mb-2"),
-            html.P(
-                "Commentary is saved under the name you signed in with.",
-                className="form-text",
+            html.Div(
+                [
+                    dbc.Label("Commentary for this period", html_for=f"{PREFIX}-comment-body"),
+                    dbc.Textarea(id=f"{PREFIX}-comment-body", rows=4, maxLength=5000, className="mb-2"),
+                    html.P(
+                        "Commentary is saved under the name you signed in with.",
+                        className="form-text",
+                    ),
+                    dbc.Button("Save commentary", id=f"{PREFIX}-comment-save", color="primary"),
+                ],
+                id=f"{PREFIX}-comment-form",
+                hidden=not writable,
             ),
-            dbc.Button("Save commentary", id=f"{PREFIX}-comment-save", color="primary"),
             html.Div(id=f"{PREFIX}-comment-message", role="status", className="mt-2"),
         ],
         className="mt-3",
@@ -462,8 +493,9 @@ def comments_view(history: list[Any], period: str) -> tuple[list[Any], str]:
     return shown, current.body
 
 
-def records_section(kpi_id: str) -> html.Section:
-    """The buttons that show and download the records (nothing is read until asked)."""
+def records_section(kpi_id: str, shown: bool = True) -> html.Section:
+    """The buttons that show and download the records (nothing is read until asked);
+    hidden from a role without records (its components stay, for the callbacks)."""
     description = describe_records(kpi_id)
     return html.Section(
         [
@@ -480,6 +512,8 @@ def records_section(kpi_id: str) -> html.Section:
             html.Div(id=f"{PREFIX}-records", className="mt-2", role="status"),
         ],
         className="mt-3",
+        id=f"{PREFIX}-records-section",
+        hidden=not shown,
     )
 
 

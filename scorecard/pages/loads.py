@@ -9,6 +9,13 @@ bytes on the server (``scorecard.uploads``) under a token bound to the session, 
 "Confirm" sends only that token, never file contents; the files are validated again on
 confirm, against the store as it is then. A partner's uploads are attributed to its
 agency, whatever the form says.
+
+The page offers each role what it may do (``scorecard.access``): a partner's kind list
+and template download hold only what its agency supplies (``scorecard/data/agencies.yaml``)
+and its agency is shown as the partner; a manager (``loads`` without ``upload``) sees the
+load history and no upload form; the retract form is for roles that may retract. The
+forms are hidden, not left out, so that their callbacks keep their components; the
+callbacks refuse on the server whatever the page offered.
 """
 
 from __future__ import annotations
@@ -308,103 +315,130 @@ def history_view(app: AppContext) -> Any:
     ]
 
 
-def layout(**_query: Any) -> html.Div:
-    app = get_context()
+def kind_options(user: Any) -> list[dict[str, str]]:
+    """The extract kinds the upload form offers: a partner only those its agency supplies
+    (``scorecard/data/agencies.yaml``; the server refuses the others anyway), other roles
+    every kind; "work it out from the file" first."""
     kinds = [{"label": "Work it out from the file", "value": AUTO_KIND}]
-    kinds += [{"label": EXTRACTS[k].title, "value": k} for k in KIND_ORDER]
+    partner = user is not None and user.role == "partner"
+    agencies = default_agencies()
+    return kinds + [
+        {"label": EXTRACTS[k].title, "value": k}
+        for k in KIND_ORDER
+        if not partner or agencies.may_upload(user.agency, k)
+    ]
+
+
+def layout(**_query: Any) -> html.Div:
+    """The upload form (roles that may upload; a partner offered its agency's kinds), the
+    load history, and the retract form (roles that may retract). A form a role may not use
+    is hidden (its components stay, for the callbacks, which check again on the server)."""
+    app = get_context()
+    user = signed_in_user()
+    may_upload = user is not None and user.can("upload")
+    partner = user is not None and user.role == "partner"
+    kinds = kind_options(user)
+    upload_form = [
+        dbc.Row(
+            [
+                dbc.Col(
+                    [
+                        dbc.Label("Extract kind", html_for=f"{PREFIX}-kind"),
+                        dbc.Select(
+                            id=f"{PREFIX}-kind",
+                            options=kinds,
+                            value=AUTO_KIND,
+                            className="form-select",
+                        ),
+                    ],
+                    md=4,
+                ),
+                dbc.Col(
+                    [
+                        dbc.Label("Local authority, for rows that do not name one", html_for=f"{PREFIX}-la"),
+                        dbc.Input(
+                            id=f"{PREFIX}-la",
+                            type="text",
+                            value=app.settings.default_la or "",
+                            maxLength=16,
+                        ),
+                    ],
+                    md=4,
+                ),
+                dbc.Col(
+                    [
+                        dbc.Label("Partner who sent the files", html_for=f"{PREFIX}-partner"),
+                        dbc.Input(
+                            id=f"{PREFIX}-partner",
+                            type="text",
+                            maxLength=200,
+                            value=user.agency if partner and user is not None else None,
+                            disabled=partner,
+                        ),
+                    ],
+                    md=4,
+                ),
+            ],
+            className="g-2 mb-3",
+        ),
+        html.Div(
+            [
+                html.P(html.Strong("Extract files"), className="mb-1", id=f"{PREFIX}-upload-label"),
+                dcc.Upload(
+                    id=f"{PREFIX}-upload",
+                    children=html.Div(
+                        [
+                            "Drag files here, or ",
+                            html.Span(
+                                "choose files",
+                                className="text-decoration-underline text-primary",
+                            ),
+                        ]
+                    ),
+                    multiple=True,
+                    max_size=app.settings.upload_max_bytes,
+                    className="sc-upload",
+                ),
+                html.P(
+                    f"Files of up to {app.settings.upload_max_mb} MB each.",
+                    className="form-text",
+                ),
+                dcc.Store(id=f"{PREFIX}-token"),
+            ],
+            className="mb-3",
+            **props(data_upload_label=UPLOAD_LABEL),
+        ),
+        template_form(app, routed(_query)),
+        dcc.Loading(html.Div(id=f"{PREFIX}-preview", role="status"), type="dot"),
+        html.Div(
+            [
+                dbc.Button(
+                    "Confirm and load",
+                    id=f"{PREFIX}-confirm",
+                    color="primary",
+                    disabled=True,
+                    className="me-2",
+                ),
+                dbc.Button("Cancel", id=f"{PREFIX}-cancel", color="secondary", disabled=True),
+            ],
+            className="mb-3",
+        ),
+        dcc.Loading(html.Div(id=f"{PREFIX}-result", role="status"), type="dot"),
+    ]
+    lede = (
+        "Upload the partners' extract files (CSV, Excel, Annex A workbooks, CIN census XML). You will "
+        "see what would be loaded and rejected, and why, before anything is written."
+        if may_upload
+        else "The files loaded so far, newest first. Your role may see the loads but not upload files."
+    )
     return html.Div(
         [
             html.H1("Data loads"),
-            html.P(
-                "Upload the partners' extract files (CSV, Excel, Annex A workbooks, CIN census "
-                "XML). You will see "
-                "what would be loaded and rejected, and why, before anything is written.",
-                className="sc-lede",
-            ),
-            dbc.Row(
-                [
-                    dbc.Col(
-                        [
-                            dbc.Label("Extract kind", html_for=f"{PREFIX}-kind"),
-                            dbc.Select(
-                                id=f"{PREFIX}-kind",
-                                options=kinds,
-                                value=AUTO_KIND,
-                                className="form-select",
-                            ),
-                        ],
-                        md=4,
-                    ),
-                    dbc.Col(
-                        [
-                            dbc.Label(
-                                "Local authority, for rows that do not name one", html_for=f"{PREFIX}-la"
-                            ),
-                            dbc.Input(
-                                id=f"{PREFIX}-la",
-                                type="text",
-                                value=app.settings.default_la or "",
-                                maxLength=16,
-                            ),
-                        ],
-                        md=4,
-                    ),
-                    dbc.Col(
-                        [
-                            dbc.Label("Partner who sent the files", html_for=f"{PREFIX}-partner"),
-                            dbc.Input(id=f"{PREFIX}-partner", type="text", maxLength=200),
-                        ],
-                        md=4,
-                    ),
-                ],
-                className="g-2 mb-3",
-            ),
-            html.Div(
-                [
-                    html.P(html.Strong("Extract files"), className="mb-1", id=f"{PREFIX}-upload-label"),
-                    dcc.Upload(
-                        id=f"{PREFIX}-upload",
-                        children=html.Div(
-                            [
-                                "Drag files here, or ",
-                                html.Span(
-                                    "choose files",
-                                    className="text-decoration-underline text-primary",
-                                ),
-                            ]
-                        ),
-                        multiple=True,
-                        max_size=app.settings.upload_max_bytes,
-                        className="sc-upload",
-                    ),
-                    html.P(
-                        f"Files of up to {app.settings.upload_max_mb} MB each.",
-                        className="form-text",
-                    ),
-                    dcc.Store(id=f"{PREFIX}-token"),
-                ],
-                className="mb-3",
-                **props(data_upload_label=UPLOAD_LABEL),
-            ),
-            template_form(app, routed(_query)),
-            dcc.Loading(html.Div(id=f"{PREFIX}-preview", role="status"), type="dot"),
-            html.Div(
-                [
-                    dbc.Button(
-                        "Confirm and load",
-                        id=f"{PREFIX}-confirm",
-                        color="primary",
-                        disabled=True,
-                        className="me-2",
-                    ),
-                    dbc.Button("Cancel", id=f"{PREFIX}-cancel", color="secondary", disabled=True),
-                ],
-                className="mb-3",
-            ),
-            dcc.Loading(html.Div(id=f"{PREFIX}-result", role="status"), type="dot"),
+            html.P(lede, className="sc-lede"),
+            html.Div(upload_form, id=f"{PREFIX}-upload-form", hidden=not may_upload),
             html.H2("Load history"),
             html.Div(history_view(app), id=f"{PREFIX}-history"),
-            retract_form(),
+            retract_form(user is not None and user.can("retract")),
         ]
     )
 
@@ -417,6 +451,9 @@ def template_form(app: AppContext, for_visitor: bool = True) -> html.Section | N
     user = signed_in_user()
     if for_visitor and (user is None or not user.can("upload")):
         return None
+    agency = user.agency if user is not None and user.role == "partner" else None
+    if for_visitor and agency is not None and not default_agencies().may_upload(agency, "partner_measures"):
+        return None  # a partner whose agency supplies no partners' measures
     choices = owner_choices(app.measures)
     if user is not None and user.role == "partner":  # its own agency only (the server checks again)
         own = user_agency(user.agency) or ""
@@ -474,8 +511,9 @@ def download_template(_n: int | None, chosen: str | None) -> tuple[Any, Any]:
     return dcc.send_bytes(content, name, type="text/csv"), f"Downloaded {name}."
 
 
-def retract_form() -> html.Section:
-    """Retract a load: its records go, the versions it replaced return, results are recomputed."""
+def retract_form(shown: bool = True) -> html.Section:
+    """Retract a load: its records go, the versions it replaced return, results are
+    recomputed (hidden from a role that may not retract; the callback checks again)."""
     return html.Section(
         [
             html.H2("Retract a load"),
@@ -491,6 +529,8 @@ def retract_form() -> html.Section:
             html.Div(id=f"{PREFIX}-retract-result", role="status"),
         ],
         className="mt-4",
+        id=f"{PREFIX}-retract-section",
+        hidden=not shown,
     )
 
 

@@ -15,7 +15,7 @@ from metrics.disclosure import SHARING, shared_view
 from metrics.registry import Registry, Tag
 from scorecard.components.charts import group_bars
 from scorecard.components.partner_measures import measures_table, owned_by_agency
-from scorecard.components.tables import download_link, frame_table
+from scorecard.components.tables import FileFor, download_link, frame_table
 from scorecard.context import AppContext
 from scorecard.formatting import format_number, format_value, is_missing, la_name, period_label
 from scorecard.pagekit import (
@@ -28,7 +28,7 @@ from scorecard.pagekit import (
     register_filter_controls,
     rows_by_kpi,
 )
-from scorecard.sharing import as_seen_by
+from scorecard.sharing import as_seen_by, shown_version
 from scorecard.state import Filters
 from scorecard.websecurity import signed_in_user
 from store.measures import agency_code
@@ -74,9 +74,11 @@ def _bars(
     filters: Filters,
     section_id: str,
     shared: tuple[pd.DataFrame, int] | None = None,
+    version: FileFor | None = None,
 ) -> html.Section | None:
     """One indicator by agency as bars, largest first (``shared``: the period after
-    disclosure control and the threshold, for the download for sharing)."""
+    disclosure control and the threshold, for the download for sharing; ``version``:
+    what the numbers shown are)."""
     assert filters.period_end is not None
     ind = registry[kpi_id]
     period = period_label(filters.grain, filters.period_end)
@@ -89,6 +91,7 @@ def _bars(
         f"{kpi_id}_by_agency_LA{filters.la}_{filters.grain}_{filters.period_end:%Y-%m}.csv",
         shared_rows=None if shared is None else _agency_rows(shared[0], (kpi_id,)),
         threshold=5 if shared is None else shared[1],
+        version=version,
     )
 
 
@@ -103,32 +106,41 @@ def _charts(
     word: str,
     filters: Filters,
     shared: tuple[pd.DataFrame, int] | None = None,
+    version: FileFor | None = None,
 ) -> list[html.Section | None]:
     """The section's indicators tagged ``agency_chart``, each as bars by agency."""
     section = {i.id for i in registry.tagged(tag)}
     return [
-        _bars(registry, frame, ind.id, word, filters, f"{PREFIX}-{ind.id.replace('_', '-')}", shared)
+        _bars(registry, frame, ind.id, word, filters, f"{PREFIX}-{ind.id.replace('_', '-')}", shared, version)
         for ind in registry.tagged("agency_chart")
         if ind.id in section
     ]
 
 
 def _table_block(
-    shown: pd.DataFrame, full: pd.DataFrame, caption: str, filename: str, shared: pd.DataFrame, threshold: int
+    shown: pd.DataFrame,
+    full: pd.DataFrame,
+    caption: str,
+    filename: str,
+    shared: pd.DataFrame,
+    version: FileFor,
 ) -> html.Div:
-    """The table of values, and downloads with numerators and denominators as well:
-    operational, and for sharing (after disclosure control)."""
+    """The table of values, and downloads with numerators and denominators as well: as
+    shown (operational; for a partner, its own rows as stored and the rest as shared, and
+    the file's first row says so), and for sharing (after disclosure control)."""
     numeric = tuple(shown.columns[1:])
     table = frame_table(shown, caption=caption, numeric=numeric, row_header=shown.columns[0])
     label = "Download this table with numerators and denominators"
-    return html.Div(
-        [
-            table,
-            download_link(full, filename, f"{label} (CSV, operational)"),
-            html.Br(),
-            download_link(shared, filename, f"{label} (CSV, for sharing)", SHARING, threshold),
-        ]
+    words = (
+        "operational"
+        if version.agency is None
+        else f"{version.agency}'s rows unsuppressed, the rest as shared"
     )
+    for_sharing = download_link(shared, filename, f"{label} (CSV, for sharing)", SHARING, version.threshold)
+    if version.audience == SHARING:  # the numbers shown are the shared ones: one download
+        return html.Div([table, for_sharing])
+    as_shown = download_link(full, filename, f"{label} (CSV, {words})", first_line=version.first_line)
+    return html.Div([table, as_shown, html.Br(), for_sharing])
 
 
 def partners_view(app: AppContext, filters: Filters) -> Any:
@@ -149,6 +161,7 @@ def partners_view(app: AppContext, filters: Filters) -> Any:
     user, period_key = signed_in_user(), (filters.la, filters.grain, filters.period_end)
     front = as_seen_by(user, app.engine, app.registry, threshold, front, period_key)
     early = as_seen_by(user, app.engine, app.registry, threshold, early, period_key)
+    version = shown_version(user, threshold)
     cube = shared_view(
         app.engine,
         filters.la,
@@ -174,9 +187,9 @@ def partners_view(app: AppContext, filters: Filters) -> Any:
                 caption,
                 f"front_door_by_agency_{stem}.csv",
                 agency_table(app.registry, _agency_rows(cube, front_door), front_door, "Source agency", True),
-                threshold,
+                version,
             ),
-            *_charts(app.registry, front, "front_door", "Source agency", filters, (cube, threshold)),
+            *_charts(app.registry, front, "front_door", "Source agency", filters, (cube, threshold), version),
         ]
     out.append(html.H2(f"Early help by lead agency, {la_name(filters.la)}, {period}"))
     if early.empty:
@@ -191,9 +204,9 @@ def partners_view(app: AppContext, filters: Filters) -> Any:
                 f"Early help by lead agency, {period}",
                 f"early_help_by_agency_{stem}.csv",
                 agency_table(app.registry, _agency_rows(cube, early_help), early_help, "Lead agency", True),
-                threshold,
+                version,
             ),
-            *_charts(app.registry, early, "early_help", "Lead agency", filters, (cube, threshold)),
+            *_charts(app.registry, early, "early_help", "Lead agency", filters, (cube, threshold), version),
         ]
     return out
 

@@ -18,6 +18,7 @@ from dash import Input, Output, State, dcc, html
 from metrics import results
 from metrics.periods import month_end, periods_ending, shift_month
 from scorecard import exports, sharing
+from scorecard.access import page_permission
 from scorecard.actions import actions_by_kpi, is_overdue, list_actions
 from scorecard.audit import audit_request, current_viewer
 from scorecard.commentary import current_comments
@@ -42,7 +43,7 @@ from scorecard.pagekit import (
     window_note,
 )
 from scorecard.state import FILTER_KEYS, Filters, resolve
-from scorecard.websecurity import suppressed_only
+from scorecard.websecurity import signed_in_user, suppressed_only
 
 PREFIX = "scorecard"
 INCLUDE = FILTER_KEYS
@@ -214,18 +215,26 @@ def scorecard_view(app: AppContext, filters: Filters) -> list[Any] | html.Div:
 
 
 def row_markers(app: AppContext, filters: Filters) -> dict[str, str]:
-    """Each indicator's commentary for the period and its open actions, as markup."""
+    """Each indicator's commentary for the period and its open actions, as markup; the
+    actions marker leads to the Actions page, or for a role that cannot open it (the
+    board) to the actions on the indicator's page."""
     assert filters.la is not None and filters.period_end is not None
     comments = current_comments(app.engine, filters.la, filters.grain, filters.period_end)
     today = date.today()
     open_actions = list_actions(app.engine, la_code=filters.la, status="open")
+    user = signed_in_user()
+    to_actions_page = user is not None and user.can(page_permission("/actions"))
     markers = {}
     for ind in app.registry:
         mine = [a for a in open_actions if a.scope.kpi_id == ind.id]
         comment = comments.get(ind.id)
         if comment or mine:
             late = sum(is_overdue(a, today) for a in mine)
-            href = f"/actions?status=open&la={filters.la}#{ind.id}"
+            href = (
+                f"/actions?status=open&la={filters.la}#{ind.id}"
+                if to_actions_page
+                else f"/indicator/{ind.id}{filters.query_string()}#indicator-actions-heading"
+            )
             markers[ind.id] = row_notes(comment.body if comment else None, len(mine), late, href)
     return markers
 

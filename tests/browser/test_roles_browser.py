@@ -34,7 +34,8 @@ PAGES = {
     "/actions": "Actions",
 }
 REACHES = {
-    "board": {"/"},
+    # the board: the scorecard and the indicator pages, as shared (scorecard/access.py)
+    "board": {"/", "/indicator/referrals"},
     # a whole LA's operational pages are closed to partners (scorecard/access.py)
     "partner": set(PAGES)
     - {"/admin/users", "/admin/audit", "/journey", "/early-help", "/workforce", "/quality"},
