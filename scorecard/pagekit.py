@@ -8,8 +8,10 @@ inputs and outputs, so the pages stay short and behave alike.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
+import dash
 from dash import ClientsideFunction, Dash, Input, Output, State, ctx, html
 
 from metrics import results
@@ -30,6 +32,9 @@ def routed(query: dict[str, Any]) -> bool:
     """True when the layout is being rendered for a visitor (not for Dash's start-up check)."""
     return ROUTED in query
 
+
+# The filters of a page about one LA and period (no locality or team).
+PERIOD_KEYS: tuple[str, ...] = ("la", "grain", "period")
 
 # Controls whose options depend on the others (LA and grain always offer the same).
 DEPENDENT = ("period", "locality", "team")
@@ -180,6 +185,54 @@ def register_content(app: Dash, prefix: str, include: Sequence[str], show: Calla
     )(show)
 
 
+@dataclass(frozen=True)
+class FilteredPage:
+    """A page of one view under a filter bar (:func:`filtered_page_module`): its layout, the
+    callbacks that redraw its content and its filter options, and ``register(app)``."""
+
+    layout: Callable[..., html.Div]
+    show: Callable[..., Any]
+    update_filter_options: Callable[..., list[Any]]
+    register: Callable[[Dash], None]
+
+
+def filtered_page_module(
+    module: str,
+    title: str,
+    path: str,
+    order: int,
+    lede: str,
+    view: View,
+    prefix: str,
+    include: Sequence[str] = PERIOD_KEYS,
+) -> FilteredPage:
+    """Everything a page of one view under a filter bar needs besides its view: the layout
+    (:func:`filtered_page`), its callbacks, and ``register(app)``, which adds the page
+    (``module``, at ``path``, titled ``title``, ``order`` in the navigation) and its callbacks
+    to the app it is given."""
+
+    def layout(**query: Any) -> html.Div:
+        return filtered_page(title, lede, prefix, include, query, view)
+
+    show = content_callback(include, view)
+    update = filter_options_callback(prefix, include)
+
+    def register(app: Dash) -> None:
+        """Add the page and its callbacks to ``app`` (called by ``create_app``)."""
+        dash.register_page(
+            module,
+            layout=layout,
+            path=path,
+            name=title,
+            title=f"{title} – Partnership scorecard",
+            order=order,
+        )
+        register_filter_controls(app, prefix, include, update)
+        register_content(app, prefix, include, show)
+
+    return FilteredPage(layout, show, update, register)
+
+
 def register_url_sync(app: Dash, prefix: str, include: Sequence[str] = FILTER_KEYS) -> None:
     """Keep the page's URL query in step with its filters (runs in the browser)."""
     app.clientside_callback(
@@ -210,6 +263,3 @@ def no_results(what: str = "results") -> html.Div:
 def rows_by_kpi(frame: Any) -> dict[str, dict[str, Any]]:
     """Result rows keyed by indicator id."""
     return {str(r["kpi_id"]): r for r in frame.to_dict("records")}
-
-
-PERIOD_KEYS: tuple[str, ...] = ("la", "grain", "period")

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import dash
 import pandas as pd
 from dash import html
 
@@ -31,12 +30,8 @@ from scorecard.context import AppContext
 from scorecard.formatting import format_value, is_missing, la_name, period_label
 from scorecard.pagekit import (
     PERIOD_KEYS,
-    content_callback,
-    filter_options_callback,
-    filtered_page,
+    filtered_page_module,
     no_results,
-    register_content,
-    register_filter_controls,
     rows_by_kpi,
 )
 from scorecard.state import Filters
@@ -139,25 +134,6 @@ LEDE = (
 )
 
 
-def layout(**query: Any) -> html.Div:
-    return filtered_page("Child's journey", LEDE, PREFIX, INCLUDE, query, journey_view)
-
-
-update_filter_options = filter_options_callback(PREFIX, INCLUDE)
-
-
-show_journey = content_callback(INCLUDE, journey_view)
-
-
-def register(app: dash.Dash) -> None:
-    """Add the page and its callbacks to ``app`` (called by ``create_app``)."""
-    dash.register_page(
-        __name__,
-        layout=layout,
-        path="/journey",
-        name="Child's journey",
-        title="Child's journey – Partnership scorecard",
-        order=1,
-    )
-    register_filter_controls(app, PREFIX, INCLUDE, update_filter_options)
-    register_content(app, PREFIX, INCLUDE, show_journey)
+PAGE = filtered_page_module(__name__, "Child's journey", "/journey", 1, LEDE, journey_view, PREFIX, INCLUDE)
+layout, show_journey, register = PAGE.layout, PAGE.show, PAGE.register
+update_filter_options = PAGE.update_filter_options

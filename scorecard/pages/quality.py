@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import dash
 from dash import html
 
 from metrics import results
@@ -24,12 +23,8 @@ from scorecard.context import AppContext
 from scorecard.formatting import format_value, la_name, period_label
 from scorecard.pagekit import (
     PERIOD_KEYS,
-    content_callback,
-    filter_options_callback,
-    filtered_page,
+    filtered_page_module,
     no_results,
-    register_content,
-    register_filter_controls,
     rows_by_kpi,
 )
 from scorecard.pages.partners import agency_table
@@ -114,25 +109,6 @@ LEDE = (
 )
 
 
-def layout(**query: Any) -> html.Div:
-    return filtered_page("Quality assurance", LEDE, PREFIX, INCLUDE, query, quality_view)
-
-
-update_filter_options = filter_options_callback(PREFIX, INCLUDE)
-
-
-show_quality = content_callback(INCLUDE, quality_view)
-
-
-def register(app: dash.Dash) -> None:
-    """Add the page and its callbacks to ``app`` (called by ``create_app``)."""
-    dash.register_page(
-        __name__,
-        layout=layout,
-        path="/quality",
-        name="Quality assurance",
-        title="Quality assurance – Partnership scorecard",
-        order=5,
-    )
-    register_filter_controls(app, PREFIX, INCLUDE, update_filter_options)
-    register_content(app, PREFIX, INCLUDE, show_quality)
+PAGE = filtered_page_module(__name__, "Quality assurance", "/quality", 5, LEDE, quality_view, PREFIX, INCLUDE)
+layout, show_quality, register = PAGE.layout, PAGE.show, PAGE.register
+update_filter_options = PAGE.update_filter_options

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import dash
 import pandas as pd
 from dash import html
 
@@ -30,12 +29,8 @@ from scorecard.context import AppContext
 from scorecard.formatting import format_target, format_value, is_missing, la_name, period_label
 from scorecard.pagekit import (
     PERIOD_KEYS,
-    content_callback,
-    filter_options_callback,
-    filtered_page,
+    filtered_page_module,
     no_results,
-    register_content,
-    register_filter_controls,
     rows_by_kpi,
 )
 from scorecard.state import Filters
@@ -220,25 +215,6 @@ LEDE = (
 )
 
 
-def layout(**query: Any) -> html.Div:
-    return filtered_page("Workforce", LEDE, PREFIX, INCLUDE, query, workforce_view)
-
-
-update_filter_options = filter_options_callback(PREFIX, INCLUDE)
-
-
-show_workforce = content_callback(INCLUDE, workforce_view)
-
-
-def register(app: dash.Dash) -> None:
-    """Add the page and its callbacks to ``app`` (called by ``create_app``)."""
-    dash.register_page(
-        __name__,
-        layout=layout,
-        path="/workforce",
-        name="Workforce",
-        title="Workforce – Partnership scorecard",
-        order=5,
-    )
-    register_filter_controls(app, PREFIX, INCLUDE, update_filter_options)
-    register_content(app, PREFIX, INCLUDE, show_workforce)
+PAGE = filtered_page_module(__name__, "Workforce", "/workforce", 5, LEDE, workforce_view, PREFIX, INCLUDE)
+layout, show_workforce, register = PAGE.layout, PAGE.show, PAGE.register
+update_filter_options = PAGE.update_filter_options
