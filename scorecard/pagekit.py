@@ -7,7 +7,7 @@ inputs and outputs, so the pages stay short and behave alike.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,11 +15,15 @@ import dash
 from dash import ClientsideFunction, Dash, Input, Output, State, ctx, html
 
 from metrics import results
+from metrics.disclosure import SHARING
 from metrics.periods import period_for
 from scorecard.components.coverage import window_text
 from scorecard.components.filters import filters_bar, notices, options_for
+from scorecard.components.tables import download_link
 from scorecard.context import AppContext, get_context
+from scorecard.sharing import PeriodView
 from scorecard.state import FILTER_KEYS, Filters, Resolved, control_values, resolve, resolve_change
+from scorecard.websecurity import signed_in_user
 
 # The router passes this (the shell's id) to every page layout it renders; Dash's own
 # check of the layouts, once at start-up, passes nothing. A layout renders its content
@@ -263,3 +267,34 @@ def no_results(what: str = "results") -> html.Div:
 def rows_by_kpi(frame: Any) -> dict[str, dict[str, Any]]:
     """Result rows keyed by indicator id."""
     return {str(r["kpi_id"]): r for r in frame.to_dict("records")}
+
+
+def period_view(app: AppContext, filters: Filters, kpi_ids: Iterable[str]) -> PeriodView:
+    """The page's numbers of the filters' LA and period as the signed-in user may see them:
+    for the board and partners, after disclosure control (``scorecard.sharing``)."""
+    assert filters.la is not None and filters.period_end is not None
+    period = (filters.la, filters.grain, filters.period_end)
+    threshold = app.settings.suppression_threshold
+    return PeriodView(signed_in_user(), app.engine, app.registry, threshold, period, tuple(kpi_ids))
+
+
+def view_download(
+    view: PeriodView, table: Any, filename: str, label: str = "Download these numbers"
+) -> html.A:
+    """A table's CSV download: for sharing (its first row and name say so) when the page is
+    the version for sharing, otherwise operational."""
+    if view.for_sharing:
+        return download_link(table, filename, f"{label} (CSV, for sharing)", SHARING, view.threshold)
+    return download_link(table, filename, f"{label} (CSV, operational)")
+
+
+SERIES_LEFT_OUT = (
+    "Month-by-month series are not shown in the version for sharing: monthly numbers are small, "
+    "and beside the period's figures they could give hidden ones away. The period's figures "
+    "above are shown after disclosure control."
+)
+
+
+def series_left_out(prefix: str) -> html.P:
+    """Where a month-by-month series would be, in the version for sharing: why it is not."""
+    return html.P(SERIES_LEFT_OUT, className="sc-note", id=f"{prefix}-no-series")
