@@ -15,7 +15,7 @@ import pytest
 
 from store.engine import open_store
 from tests.browser.conftest import needs_chromium, serve_app, sign_in
-from tests.browser.test_dashboard_browser import expect_text
+from tests.browser.test_dashboard_browser import AXE, _axe, expect_text
 from tests.browser.test_roles_browser import _tab
 from tests.dash_fixtures import build_store
 from tests.test_security_sharing_pages import write_small_numbers
@@ -90,3 +90,17 @@ def test_the_board_and_a_partner_see_the_four_pages_for_sharing(
     context.close()
     assert not watch.errors, "\n".join(watch.errors)
     assert not watch.external, watch.external
+
+
+def test_the_pages_for_sharing_pass_axe(server: dict[str, Any], browser: Any) -> None:
+    if not AXE.exists():
+        pytest.skip(
+            "axe-core is not installed in .tools (make test installs it: scripts/ensure-system-deps.sh)"
+        )
+    context, page, watch = _tab(browser, server["base"])
+    sign_in(page, server["base"], server["db"], "board")
+    for path in SHARED_PAGES:
+        _open(page, server["base"], path)
+        _axe(page, f"{path} for the board")
+    context.close()
+    assert not watch.errors, "\n".join(watch.errors)
