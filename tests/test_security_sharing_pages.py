@@ -279,3 +279,13 @@ def test_the_nav_offers_the_four_pages_to_the_board_and_partners(small_app: Any)
         layout = json.loads(_client(small_app, role).get("/_dash-layout").get_data(as_text=True))
         links = {n["props"]["href"] for n in _walk(layout) if n.get("type") == "NavLink"}
         assert {"/journey", "/early-help", "/workforce", "/quality"} <= links, role
+
+
+def test_every_agencys_audits_row_is_one_of_its_own_groups() -> None:
+    """Quality's audits by the lead auditor's agency name the council "Children's social
+    care" (store.codes.AGENCY_LABELS): a partner's own row there must be one of its groups."""
+    from scorecard.agencies import default_agencies
+    from store.codes import AGENCY_LABELS
+
+    for agency in default_agencies().agencies:
+        assert AGENCY_LABELS[agency.code] in agency.groups, agency.code
