@@ -47,14 +47,18 @@ Readings taken where the spec leaves a choice:
   CSV of these pages is then the version for sharing and says so (no own rows as
   stored: a file can leave the organisation); there are no record lists on them. The
   month-by-month series (journey conversion, early help starts, closures and outcomes,
-  workforce by LA and team) are left out of this version, with a line saying why:
-  disclosing each month on its own is not enough (beside the period's figure a hidden
-  month is the period minus the others: ``metrics.disclosure`` rule 5 needs the months
-  and the period disclosed together), and it would cost each page about 0.4-0.6 s more
-  (``shared_view`` per month, 14-30 ms for a page's indicators, x 24 months, measured on
-  the benchmark pack store, 2026-12-02), for monthly numbers that are mostly small; the
-  scorecard's sparklines and the indicator page's series are left out for the same
-  reason. Workforce: kpis.md's rule applies to staff numbers as written (it names no
+  workforce by LA and team) are left out of this version, with a line saying why.
+  Disclosing each month on its own is not enough: beside the period's figure a hidden
+  month is the period minus the others, so the months and the period must be disclosed
+  together (``metrics.disclosure`` rule 5, as the board pack does for its whole-LA
+  charts), which can hide one more of the period's cells than the scorecard hides, and
+  the workforce's series by team need every team's months as well. Measured on the
+  benchmark pack store (2026-12-02, load 3 and 13): ``shared_view`` month by month
+  costs 14-30 ms per month for a page's indicators, 0.4-0.6 s for 24 months; the
+  period and 24 whole-LA months disclosed together 0.1-0.26 s (period alone 20-40 ms).
+  Monthly numbers are mostly small, and the scorecard's sparklines (board) and the
+  indicator page's series (partners) are left out for the same reason: one reading for
+  every page. Workforce: kpis.md's rule applies to staff numbers as written (it names no
   other); FTE and caseloads are ``number`` indicators, hidden when the FTE is from 1 to
   the threshold (``metrics.suppression``). The early help outcome-score change follows
   ``metrics.outcome_scores.disclosed_scores``.
