@@ -59,8 +59,9 @@ Readings taken where the spec leaves a choice:
   Monthly numbers are mostly small, and the scorecard's sparklines (board) and the
   indicator page's series (partners) are left out for the same reason: one reading for
   every page. Workforce: kpis.md's rule applies to staff numbers as written (it names no
-  other); FTE and caseloads are ``number`` indicators, hidden when the FTE is from 1 to
-  the threshold (``metrics.suppression``). The early help outcome-score change follows
+  other); FTE and caseloads are ``number`` indicators, hidden when their numerator or
+  denominator (an FTE, a count of cases) is from 1 to the threshold
+  (``metrics.suppression``): a team of a handful of people is not shown. The early help outcome-score change follows
   ``metrics.outcome_scores.disclosed_scores``.
 - **partner** also sees the load history and rejected rows of its own agency's loads
   (``loads.partner`` is the agency), and the records behind front-door indicators

@@ -11,8 +11,8 @@ The board and partners see the version for sharing (``scorecard.access``): the L
 the teams' figures after disclosure control, the teams ordered by what is shown, the
 table's download for sharing, and no monthly trend. kpis.md's rule applies to staff as it
 is written (a count from 1 to 5, or a rate or percentage with a numerator or denominator
-from 1 to 5, is ``c``); FTE and caseloads are numbers, hidden when their FTE is from 1 to
-5 (``metrics.suppression``): a team of a handful of people is not shown.
+from 1 to 5, is ``c``); FTE and caseloads are numbers, hidden when their numerator or
+denominator (an FTE, a count of cases) is from 1 to 5 (``metrics.suppression``).
 """
 
 from __future__ import annotations
