@@ -61,8 +61,11 @@ Readings taken where the spec leaves a choice:
   every page. Workforce: kpis.md's rule applies to staff numbers as written (it names no
   other); FTE and caseloads are ``number`` indicators, hidden when their numerator or
   denominator (an FTE, a count of cases) is from 1 to the threshold
-  (``metrics.suppression``): a team of a handful of people is not shown. The early help outcome-score change follows
-  ``metrics.outcome_scores.disclosed_scores``.
+  (``metrics.suppression``): a team of a handful of people is not shown. The early
+  help outcome-score change follows ``metrics.outcome_scores.disclosed_scores``. A
+  partner knows its own agency's rows and could subtract them from a total: its cells
+  are disclosed with those rows known (``scorecard.sharing.PeriodView``), hiding what
+  the board's version hides and whatever more that would give away.
 - **partner** also sees the load history and rejected rows of its own agency's loads
   (``loads.partner`` is the agency), and the records behind front-door indicators
   (contacts and referrals) whose source rolls up to its agency. Its uploads are

@@ -229,7 +229,13 @@ class PeriodView:
     see them, for one request: as stored for whoever sees a whole LA operationally; for
     the board and partners (``User.always_suppressed``), the period disclosed for sharing
     (``metrics.disclosure.shared_view`` of ``kpi_ids``, the page's indicators), read once
-    and reused by every table of the page."""
+    and reused by every table of the page.
+
+    A partner knows its own agency's rows (it is shown them as stored), and could
+    subtract them from a total like any published cell: its cells are disclosed with
+    those rows known (``shared_view``'s ``known_groups``), which hides what everyone
+    else's version hides and whatever more that knowledge would give away; its files
+    hide the same cells, and its own rows as everyone's version does."""
 
     user: User | None
     engine: Engine
@@ -237,7 +243,7 @@ class PeriodView:
     threshold: int
     period: tuple[str, Grain, date]
     kpi_ids: tuple[str, ...]
-    _cube: pd.DataFrame | None = field(default=None, init=False, repr=False)
+    _cubes: dict[frozenset[str], pd.DataFrame] = field(default_factory=dict, init=False, repr=False)
 
     @property
     def for_sharing(self) -> bool:
@@ -249,20 +255,38 @@ class PeriodView:
         """Who the page's files are for: :data:`SHARING` or :data:`OPERATIONAL`."""
         return SHARING if self.for_sharing else OPERATIONAL
 
-    def cube(self) -> pd.DataFrame:
-        """The period's results of the page's indicators after disclosure control (read once)."""
-        if self._cube is None:
-            la_code, grain, period_end = self.period
-            self._cube = shared_view(
-                self.engine, la_code, grain, period_end, SHARING, self.threshold, self.registry, self.kpi_ids
-            )
-        return self._cube
-
     def own_groups(self) -> frozenset[str]:
         """A partner's own agency's groups in a breakdown by agency (none for anyone else)."""
         if self.user is None or not self.user.own_rows_only:
             return frozenset()
         return default_agencies().groups_of(self.user.agency)
+
+    def _disclosed(self, known: frozenset[str]) -> pd.DataFrame:
+        if known not in self._cubes:
+            la_code, grain, period_end = self.period
+            self._cubes[known] = shared_view(
+                self.engine, la_code, grain, period_end, SHARING, self.threshold, self.registry,
+                self.kpi_ids, known_groups=known,
+            )  # fmt: skip
+        return self._cubes[known]
+
+    def cube(self) -> pd.DataFrame:
+        """The period's results of the page's indicators as disclosed for this user (read
+        once): with a partner's own rows known."""
+        return self._disclosed(self.own_groups())
+
+    def file_cube(self) -> pd.DataFrame:
+        """What this user's files show: :meth:`cube`, but its own rows as everyone's
+        version shows them (a file can leave the organisation)."""
+        own = self.own_groups()
+        if not own:
+            return self.cube()
+        mine = self.cube(), self._disclosed(frozenset())
+
+        def own_rows(cube: pd.DataFrame) -> pd.Series:
+            return (cube["breakdown"] == "agency") & cube["group_name"].isin(sorted(own))
+
+        return pd.concat([mine[0][~own_rows(mine[0])], mine[1][own_rows(mine[1])]], ignore_index=True)
 
     def seen(self, frame: pd.DataFrame) -> pd.DataFrame:
         """Rows of ``kpi_results`` of the period as shown on screen to the user."""
@@ -272,7 +296,7 @@ class PeriodView:
 
     def shared(self, frame: pd.DataFrame) -> pd.DataFrame:
         """The same rows as a file for the user holds them: for sharing (no own rows as
-        stored: a file may leave the organisation) for the board and partners."""
+        stored) for the board and partners."""
         if not self.for_sharing or frame.empty:
             return frame
-        return marked_rows(frame, self.cube(), frozenset())
+        return marked_rows(frame, self.file_cube(), frozenset())

@@ -20,8 +20,9 @@ from datetime import date
 from typing import Any
 from urllib.parse import unquote
 
+import pandas as pd
 import pytest
-from sqlalchemy import delete, insert, update
+from sqlalchemy import delete, func, insert, select, update
 
 from metrics.disclosure import SHARING, shared_view
 from scorecard.context import CONTEXT_KEY
@@ -62,6 +63,15 @@ def write_small_numbers(engine: Any) -> None:
                 .values(numerator=num, denominator=den, value=value, note=None)
             )
             assert found.rowcount == 1, (kpi_id, breakdown, group)
+        # The audits by agency add up to the LA's audits (the fake store's groups do not), so
+        # differencing them is a real attack.
+        agencies = (*where, r.kpi_id == "audits_completed", r.breakdown == "agency")
+        total = conn.execute(select(func.sum(r.value)).where(*agencies)).scalar()
+        conn.execute(
+            update(kpi_results)
+            .where(*where, r.kpi_id == "audits_completed", r.breakdown == "all")
+            .values(numerator=total, value=total)
+        )
         s = eh_outcome_scores.c
         conn.execute(delete(eh_outcome_scores).where(s.la_code == MAIN_LA, s.grain == "month"))
         march = {"period_start": date(2025, 3, 1), "period_end": date(2025, 3, 31)}
@@ -264,7 +274,10 @@ def test_quality_by_agency_hides_what_the_cube_hides_and_shows_a_partner_its_own
                     "audits_multi_agency",
                 )
             }:
-                assert (cell == "c") is ((title, group) in hidden), (role, title, group, cell)
+                if role == "board":  # exactly the cells everyone's version hides
+                    assert (cell == "c") is ((title, group) in hidden), (role, title, group, cell)
+                elif (title, group) in hidden:  # a partner's: those and what its own rows give away
+                    assert cell == "c", (role, title, group, cell)
         own = role == "partner"  # a police partner: its own agency's row as stored, on screen
         assert screen[(completed, "Police")] == ("3" if own else "c"), role
         assert screen[(completed, "Health")] == "c", role
@@ -289,3 +302,62 @@ def test_every_agencys_audits_row_is_one_of_its_own_groups() -> None:
 
     for agency in default_agencies().agencies:
         assert AGENCY_LABELS[agency.code] in agency.groups, agency.code
+
+
+# --- A partner knows its own rows: what it is shown must not give the others away ----------
+
+
+def _cell_text(row: dict[str, Any], part: str) -> str:
+    """A cell of a page's rows as text: "c" when hidden, "" when it has no value."""
+    v = row[part]
+    if v == "c" or (part == "value" and row.get("note") == "c"):
+        return "c"
+    return "" if v is None or pd.isna(v) else str(v)
+
+
+def _published(frames: list[Any]) -> list[dict[str, str]]:
+    """What a user learns from several views of the same rows: a number shown in any of
+    them is known, otherwise "c" where one hides it."""
+    cells: dict[tuple[str, str, str], dict[str, str]] = {}
+    for frame in frames:
+        for row in frame.to_dict("records"):
+            key = (row["kpi_id"], row["breakdown"], row["group_name"])
+            found = cells.setdefault(key, {"kpi_id": key[0], "breakdown": key[1], "group": key[2]})
+            for part in ("numerator", "denominator", "value"):
+                text, before = _cell_text(row, part), found.get(part, "")
+                if before in ("", "c") and text not in ("", "c"):
+                    found[part] = text
+                elif before == "" and text == "c":
+                    found[part] = "c"
+    return list(cells.values())
+
+
+def test_what_a_partner_sees_of_the_audits_gives_no_hidden_cell_away(small_app: Any) -> None:
+    """Police is shown its own 3 audits; the screen and the file together must not let it
+    work out Health's 4 from the LA total (the reading in scorecard.sharing.PeriodView)."""
+    from metrics import results
+    from scorecard.pagekit import period_view
+    from scorecard.sharing import marked_rows
+    from scorecard.state import Filters
+    from tests.attacker import attack
+    from tests.dash_fixtures import signed_in_request
+
+    ids = ("audits_completed",)
+    with signed_in_request(small_app, "partner") as app:
+        view = period_view(app, Filters(la=MAIN_LA, grain="month", period_end=date(2025, 3, 31)), ids)
+        stored = pd.concat(
+            [
+                results.period_results(app.engine, MAIN_LA, "month", date(2025, 3, 31), kpi_ids=ids),
+                results.breakdown_results(app.engine, MAIN_LA, "month", date(2025, 3, 31), "agency", ids),
+            ],
+            ignore_index=True,
+        )
+        screen, file = view.seen(stored), view.shared(stored)
+        everyones = view._disclosed(frozenset())  # the board's version of the period
+        naive = marked_rows(stored, everyones, view.own_groups())
+    assert screen.set_index("group_name").loc["Police", "value"] == 3  # its own row, as stored
+    assert file.set_index("group_name").loc["Police", "note"] == "c"  # not in a file
+    assert attack(_published([screen, file])) == []
+    # the naive reading (own rows as stored beside everyone's version) gives Health away
+    leaked = attack(_published([naive]))
+    assert any(r.cell[2] == "Health" and r.value == 4 for r in leaked), leaked
