@@ -162,8 +162,11 @@ class _Cells:
     true: dict[str, np.ndarray]
     hidden: dict[str, np.ndarray]
     secondary: np.ndarray
+    known: np.ndarray | None = None  # rows the audience sees as stored: never hidden
 
     def hide(self, i: int, parts: Iterable[str]) -> bool:
+        if self.known is not None and self.known[i]:
+            return False
         changed = False
         for part in parts:
             if not self.hidden[part][i] and not math.isnan(self.true[part][i]):
@@ -330,7 +333,13 @@ def _protect(cells: _Cells, total: int, members: np.ndarray, parts: tuple[str, .
             s = float(sum(cells.true[part][i] for i in hidden))
             if not solvable(s, [b[0] for b in bounds], [b[1] for b in bounds]):
                 break
-            shown = [int(i) for i in members if not cells.hidden[part][i] and cells.true[part][i] > 0]
+            shown = [
+                int(i)
+                for i in members
+                if not cells.hidden[part][i]
+                and cells.true[part][i] > 0
+                and (cells.known is None or not cells.known[i])
+            ]
             if shown:
                 pick = min(shown, key=lambda i: (cells.true[part][i], i))
                 cells.hide(pick, [part])
@@ -364,12 +373,28 @@ def disclose(
     threshold: int = DEFAULT_THRESHOLD,
     registry: Registry | None = None,
     relations: Relations | None = None,
+    known: Iterable[bool] | None = None,
 ) -> pd.DataFrame:
     """The results as shared: numbers display-ready, hidden ones ``c``, with a column
     ``suppression`` saying why a row's value is hidden (``primary``, ``secondary`` or "").
 
     ``frame`` holds rows of ``kpi_results`` (``group_name`` names the group), ideally all
     breakdowns of each LA, grain and period, as an output may show any of them.
+
+    ``known`` (one flag per row) marks the rows the audience knows as stored (a partner's
+    own agency's rows, ``scorecard.sharing``), which it can subtract like any published
+    cell: the cells hidden from everyone are found first, then the known rows are shown
+    and the secondary rules run again, never choosing a known row. What is hidden then
+    includes everything hidden from everyone else (but the known rows). A whole-LA row
+    is never ``known``.
+
+    >>> f = pd.DataFrame({"kpi_id": ["referrals"] * 4, "breakdown": ["all"] + ["agency"] * 3,
+    ...     "group_name": ["all", "Police", "Health", "Schools"], "numerator": [40.0, 3.0, 4.0, 33.0],
+    ...     "denominator": [None] * 4, "value": [40.0, 3.0, 4.0, 33.0]})
+    >>> disclose(f)["value"].tolist()   # Police and Health protect each other
+    [40, 'c', 'c', 33]
+    >>> disclose(f, known=[False, True, False, False])["value"].tolist()   # Police knows its 3
+    [40, 3, 'c', 'c']
     """
     reg = registry if registry is not None else load_registry()
     rel = relations if relations is not None else load_relations()
@@ -388,10 +413,20 @@ def disclose(
     }
     # A median is hidden for its count only; its own value (the median) follows the row.
     cells = _Cells(types, true, hidden, np.zeros(len(frame), dtype=bool))
+    seen = np.zeros(len(frame), dtype=bool)
     if threshold > 0:
         sets = _additive_sets(frame, types) + _period_sets(frame, cells)
         while _related(cells, frame, rel) | _secondary(cells, sets):
             pass
+        if known is not None:
+            # From what everyone else is shown: the known rows revealed, then protected again
+            # (so this audience's hidden cells include everybody's, but the known rows).
+            seen = np.asarray(list(known), dtype=bool) & (frame["breakdown"].to_numpy(dtype=object) != "all")
+            for part in PARTS:
+                cells.hidden[part] &= ~seen
+            cells.known = seen
+            while _related(cells, frame, rel) | _secondary(cells, sets):
+                pass
     out = frame.copy()
     whole = np.isin(types, ("count", "median"))
     for part in PARTS:
@@ -411,7 +446,7 @@ def disclose(
         if column in out.columns:
             out[column] = out[column].astype(object).where(~value_hidden, SUPPRESSED)
     reason = np.where(
-        primary.suppressed, "primary", np.where(cells.secondary & value_hidden, "secondary", "")
+        primary.suppressed & ~seen, "primary", np.where(cells.secondary & value_hidden, "secondary", "")
     )
     out["suppression"] = pd.Series(reason, index=frame.index, dtype=object)
     return out
@@ -489,12 +524,15 @@ def shared_view(
     threshold: int,
     registry: Registry | None = None,
     kpi_ids: Iterable[str] | None = None,
+    known_groups: frozenset[str] = frozenset(),
 ) -> pd.DataFrame:
     """The period's results for an audience: for sharing, disclosed as a whole (every
     breakdown at once, so any selection of it is protected); operational, as stored.
 
     With ``kpi_ids`` only those indicators come back, disclosed with every indicator
-    their hidden cells depend on (:func:`related_closure`): the same cells as the whole."""
+    their hidden cells depend on (:func:`related_closure`): the same cells as the whole.
+    ``known_groups``: the groups of the breakdown by agency the audience sees as stored
+    (a partner's own agency, :func:`disclose`'s ``known``)."""
     wanted = None if kpi_ids is None else set(kpi_ids)
     cube = period_cube(
         engine, la_code, grain, period_end, kpi_ids=None if wanted is None else related_closure(wanted)
@@ -503,7 +541,8 @@ def shared_view(
         cube["suppression"] = ""
         out = cube
     else:
-        out = disclose(cube, threshold, registry)
+        known = (cube["breakdown"] == "agency") & cube["group_name"].isin(sorted(known_groups))
+        out = disclose(cube, threshold, registry, known=known if known_groups else None)
     if wanted is not None:
         out = out[out["kpi_id"].isin(wanted)].reset_index(drop=True)
     return out

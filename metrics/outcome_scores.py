@@ -8,6 +8,13 @@ at start and at closure, the mean change (end − start) and how many improved (
 start). Scores are on the partnership's own outcomes-wheel or star scale, so only
 changes within one LA compare.
 
+For sharing (:func:`disclosed_scores`; the reading follows kpis.md's suppression and
+``metrics.suppression``'s reading of medians): the closures, the episodes with both
+scores and those that improved are counts, ``c`` from 1 to the threshold; the means are
+taken over the episodes with both scores and are ``c`` with their count, as a median is;
+the closures are also ``c`` when disclosure control hid the same number elsewhere (the
+denominator of ``eh_outcomes_achieved``).
+
 Example::
 
     >>> from metrics.snapshot_builder import build_snapshot
@@ -24,7 +31,9 @@ Example::
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -32,6 +41,7 @@ import pandas as pd
 from metrics.calendar import calendar_range
 from metrics.periods import GRAINS, periods_overlapping
 from metrics.snapshot import StoreSnapshot
+from metrics.suppression import SUPPRESSED, suppress
 
 COLUMNS = [
     "la_code",
@@ -47,9 +57,7 @@ COLUMNS = [
 ]
 
 
-def outcome_score_changes(
-    snapshot: StoreSnapshot, span: tuple[date, date] | None = None
-) -> pd.DataFrame:
+def outcome_score_changes(snapshot: StoreSnapshot, span: tuple[date, date] | None = None) -> pd.DataFrame:
     """Per LA, grain and period: closures, those with both scores, means and improvements.
 
     The periods cover the closures of every LA in the snapshot, or ``span`` (the first and
@@ -96,3 +104,35 @@ def outcome_score_changes(
     frame["period_start"] = pd.to_datetime(frame["period_start"]).astype("datetime64[s]")
     frame["period_end"] = pd.to_datetime(frame["period_end"]).astype("datetime64[s]")
     return frame
+
+
+def disclosed_scores(
+    scores: Mapping[str, Any] | None, threshold: int, closures_hidden: bool = False
+) -> dict[str, Any] | None:
+    """One period's outcome-score change (a row of ``eh_outcome_scores``) for sharing: small
+    counts, and the means over a small count, are ``c``.
+
+    >>> row = {"closed": 40, "episodes": 4, "mean_start": 20.0, "mean_end": 23.5,
+    ...        "mean_change": 3.5, "improved": 3}
+    >>> shared = disclosed_scores(row, 5)
+    >>> [shared[k] for k in ("closed", "episodes", "mean_change", "improved")]
+    [40, 'c', 'c', 'c']
+    >>> disclosed_scores({**row, "episodes": 30, "improved": 0}, 5, closures_hidden=True)["closed"]
+    'c'
+    """
+    if scores is None:
+        return None
+    out = dict(scores)
+
+    def hidden(key: str) -> bool:
+        n = scores.get(key)
+        return n is not None and suppress("count", float(n), None, float(n), threshold).suppressed
+
+    for key in ("closed", "episodes", "improved"):
+        if hidden(key):
+            out[key] = SUPPRESSED
+    if closures_hidden:
+        out["closed"] = SUPPRESSED
+    if out["episodes"] == SUPPRESSED:
+        out.update(mean_start=SUPPRESSED, mean_end=SUPPRESSED, mean_change=SUPPRESSED, improved=SUPPRESSED)
+    return out

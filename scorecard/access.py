@@ -19,8 +19,10 @@ Readings taken where the spec leaves a choice:
   took 1.2-2.2 s per indicator for 36 months on the test store (2 December 2026; the
   period alone 36-69 ms) and would still miss rule 5. The server keeps records, their
   downloads, writing commentary and actions, and targets closed to the board whatever
-  the page shows (``CALLBACK_PERMISSIONS`` and the callbacks' own checks). A page
-  with no version for sharing stays closed to the board rather than shown unsuppressed.
+  the page shows (``CALLBACK_PERMISSIONS`` and the callbacks' own checks). The board
+  also sees the Journey, Early help, Workforce and Quality pages in their versions for
+  sharing (below). A page with no version for sharing stays closed to the board rather
+  than shown unsuppressed.
 - **partner**: "operational (unsuppressed) aggregates: own agency's rows" is read as:
   in a breakdown by agency (the Partners page's front door by source agency and early
   help by lead agency, an indicator's breakdown by agency, and their downloads) the
@@ -32,11 +34,38 @@ Readings taken where the spec leaves a choice:
   the permission ``la_operational`` (a whole LA's operational numbers), which partners
   lack: the scorecard page shows them the board's suppressed version (and exports for
   sharing only); the indicator page shows the period's numbers as above and not the
-  monthly SPC series (the series of a whole LA or group, unsuppressed, month by month);
-  the Journey, Early help, Workforce and Quality pages, whole-LA operational views with
-  monthly trends and no version for sharing (the council's staff by team; every
-  agency's audits), are closed to partners as they are to the board. The
-  callbacks enforce it (``scorecard.sharing.as_seen_by``), not the layout.
+  monthly SPC series (the series of a whole LA or group, unsuppressed, month by month).
+  The callbacks enforce it (``scorecard.sharing.as_seen_by``), not the layout.
+- **Journey, Early help, Workforce and Quality for the board and partners**: SECURITY.md
+  gives both "scorecard, journey, indicator pages (aggregates)", so these pages are
+  ``view`` and have a version for sharing, chosen in their content callbacks from the
+  signed-in user (``User.always_suppressed``; ``scorecard.sharing.PeriodView``):
+  every number is the period's as disclosed for sharing (``metrics.disclosure``, the
+  whole period at once, read once per request), a hidden one shown as ``c``; a
+  partner's own agency's rows as stored where a page breaks down by agency (Quality's
+  audits by the lead auditor's agency; the other three have no agency breakdown). Every
+  CSV of these pages is then the version for sharing and says so (no own rows as
+  stored: a file can leave the organisation); there are no record lists on them. The
+  month-by-month series (journey conversion, early help starts, closures and outcomes,
+  workforce by LA and team) are left out of this version, with a line saying why.
+  Disclosing each month on its own is not enough: beside the period's figure a hidden
+  month is the period minus the others, so the months and the period must be disclosed
+  together (``metrics.disclosure`` rule 5, as the board pack does for its whole-LA
+  charts), which can hide one more of the period's cells than the scorecard hides, and
+  the workforce's series by team need every team's months as well. Measured on the
+  benchmark pack store (2026-12-02, load 3 and 13): ``shared_view`` month by month
+  costs 14-30 ms per month for a page's indicators, 0.4-0.6 s for 24 months; the
+  period and 24 whole-LA months disclosed together 0.1-0.26 s (period alone 20-40 ms).
+  Monthly numbers are mostly small, and the scorecard's sparklines (board) and the
+  indicator page's series (partners) are left out for the same reason: one reading for
+  every page. Workforce: kpis.md's rule applies to staff numbers as written (it names no
+  other); FTE and caseloads are ``number`` indicators, hidden when their numerator or
+  denominator (an FTE, a count of cases) is from 1 to the threshold
+  (``metrics.suppression``): a team of a handful of people is not shown. The early
+  help outcome-score change follows ``metrics.outcome_scores.disclosed_scores``. A
+  partner knows its own agency's rows and could subtract them from a total: its cells
+  are disclosed with those rows known (``scorecard.sharing.PeriodView``), hiding what
+  the board's version hides and whatever more that would give away.
 - **partner** also sees the load history and rejected rows of its own agency's loads
   (``loads.partner`` is the agency), and the records behind front-door indicators
   (contacts and referrals) whose source rolls up to its agency. Its uploads are
@@ -60,7 +89,7 @@ Example::
     >>> sorted(permissions_for_outputs("..indicator-records-file.data...indicator-content.children.."))
     ['records', 'view']
     >>> page_permission("/indicator/referrals"), page_permission("/journey"), page_permission("/admin/users")
-    ('view', 'la_operational', 'admin')
+    ('view', 'view', 'admin')
 """
 
 from __future__ import annotations
@@ -177,11 +206,11 @@ PAGE_PERMISSIONS: dict[str, str] = {
     "/data-quality": "loads",
     # The board and partners: numbers as shared (but a partner's own rows), no series.
     "/indicator": "view",
-    "/journey": "la_operational",
+    "/journey": "view",  # the version for sharing for the board and partners
     "/partners": "operational",
-    "/early-help": "la_operational",
-    "/workforce": "la_operational",
-    "/quality": "la_operational",
+    "/early-help": "view",
+    "/workforce": "view",
+    "/quality": "view",
     # Clinic actions are read by everyone who sees operational numbers and written by those
     # who may write commentary (SECURITY.md); the callbacks check "comment" before a write.
     "/actions": "operational",
@@ -190,7 +219,8 @@ PAGE_PERMISSIONS: dict[str, str] = {
 
 # Callback outputs (component ids) that need more than "view". A callback needs every
 # permission of its outputs. Filter controls, page content and the scorecard table are
-# "view"; the callbacks scope their data to the user.
+# "view"; the callbacks scope their data to the user (the Journey, Early help, Workforce
+# and Quality content disclose their numbers for the board and partners: listed as "view").
 CALLBACK_PERMISSIONS: dict[str, str] = {
     # Read by everyone who opens the page; the callback checks "comment" before a write.
     "indicator-content": "view",
@@ -202,11 +232,11 @@ CALLBACK_PERMISSIONS: dict[str, str] = {
     "indicator-actions-list": "view",
     "indicator-actions-message": "view",
     "indicator-target-message": "targets",
-    "journey-content": "la_operational",
+    "journey-content": "view",
     "partners-content": "operational",
-    "early-help-content": "la_operational",
-    "workforce-content": "la_operational",
-    "quality-content": "la_operational",
+    "early-help-content": "view",
+    "workforce-content": "view",
+    "quality-content": "view",
     "loads-template-file": "upload",
     "loads-template-message": "upload",
     "data-quality-content": "loads",
@@ -230,11 +260,11 @@ CALLBACK_PERMISSIONS: dict[str, str] = {
 # Prefixes of whole pages' callbacks (filter controls included).
 CALLBACK_PREFIXES: dict[str, str] = {
     "indicator-": "view",
-    "journey-": "la_operational",
+    "journey-": "view",
     "partners-": "operational",
-    "early-help-": "la_operational",
-    "workforce-": "la_operational",
-    "quality-": "la_operational",
+    "early-help-": "view",
+    "workforce-": "view",
+    "quality-": "view",
     "data-quality-": "loads",
     "loads-": "upload",
     "actions-": "operational",

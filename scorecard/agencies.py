@@ -2,7 +2,8 @@
 
 Declared once as data in ``scorecard/data/agencies.yaml`` and validated here (pydantic,
 ``extra="forbid"``): every group must be a label of the breakdowns by agency
-(``store.codes``: the source-agency roll-up and the early help lead agencies), every kind
+(``store.codes``: the source-agency roll-up, the early help lead agencies and the
+audits' agency labels, where the council is "Children's social care"), every kind
 an extract kind (``store.extracts``) or one known to come (below).
 
 Readings of ``shared/docs/SECURITY.md`` ("upload and load extracts: own agency's kinds")
@@ -59,8 +60,10 @@ from store.extracts import EXTRACTS
 EVERY_KIND = "*"
 # Kinds declared in agencies.yaml before the branch adding them is merged (none now).
 KINDS_TO_COME: frozenset[str] = frozenset()
-GROUPS: frozenset[str] = frozenset(REFERRAL_SOURCE_AGENCY.values()) | frozenset(
-    EH_LEAD_AGENCY_LABELS.values()
+GROUPS: frozenset[str] = (
+    frozenset(REFERRAL_SOURCE_AGENCY.values())
+    | frozenset(EH_LEAD_AGENCY_LABELS.values())
+    | frozenset(AGENCY_LABELS.values())  # the audits by the lead auditor's agency
 )
 
 

@@ -7,17 +7,23 @@ inputs and outputs, so the pages stay short and behave alike.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
+import dash
 from dash import ClientsideFunction, Dash, Input, Output, State, ctx, html
 
 from metrics import results
+from metrics.disclosure import SHARING
 from metrics.periods import period_for
 from scorecard.components.coverage import window_text
 from scorecard.components.filters import filters_bar, notices, options_for
+from scorecard.components.tables import download_link
 from scorecard.context import AppContext, get_context
+from scorecard.sharing import PeriodView
 from scorecard.state import FILTER_KEYS, Filters, Resolved, control_values, resolve, resolve_change
+from scorecard.websecurity import signed_in_user
 
 # The router passes this (the shell's id) to every page layout it renders; Dash's own
 # check of the layouts, once at start-up, passes nothing. A layout renders its content
@@ -30,6 +36,9 @@ def routed(query: dict[str, Any]) -> bool:
     """True when the layout is being rendered for a visitor (not for Dash's start-up check)."""
     return ROUTED in query
 
+
+# The filters of a page about one LA and period (no locality or team).
+PERIOD_KEYS: tuple[str, ...] = ("la", "grain", "period")
 
 # Controls whose options depend on the others (LA and grain always offer the same).
 DEPENDENT = ("period", "locality", "team")
@@ -180,6 +189,54 @@ def register_content(app: Dash, prefix: str, include: Sequence[str], show: Calla
     )(show)
 
 
+@dataclass(frozen=True)
+class FilteredPage:
+    """A page of one view under a filter bar (:func:`filtered_page_module`): its layout, the
+    callbacks that redraw its content and its filter options, and ``register(app)``."""
+
+    layout: Callable[..., html.Div]
+    show: Callable[..., Any]
+    update_filter_options: Callable[..., list[Any]]
+    register: Callable[[Dash], None]
+
+
+def filtered_page_module(
+    module: str,
+    title: str,
+    path: str,
+    order: int,
+    lede: str,
+    view: View,
+    prefix: str,
+    include: Sequence[str] = PERIOD_KEYS,
+) -> FilteredPage:
+    """Everything a page of one view under a filter bar needs besides its view: the layout
+    (:func:`filtered_page`), its callbacks, and ``register(app)``, which adds the page
+    (``module``, at ``path``, titled ``title``, ``order`` in the navigation) and its callbacks
+    to the app it is given."""
+
+    def layout(**query: Any) -> html.Div:
+        return filtered_page(title, lede, prefix, include, query, view)
+
+    show = content_callback(include, view)
+    update = filter_options_callback(prefix, include)
+
+    def register(app: Dash) -> None:
+        """Add the page and its callbacks to ``app`` (called by ``create_app``)."""
+        dash.register_page(
+            module,
+            layout=layout,
+            path=path,
+            name=title,
+            title=f"{title} – Partnership scorecard",
+            order=order,
+        )
+        register_filter_controls(app, prefix, include, update)
+        register_content(app, prefix, include, show)
+
+    return FilteredPage(layout, show, update, register)
+
+
 def register_url_sync(app: Dash, prefix: str, include: Sequence[str] = FILTER_KEYS) -> None:
     """Keep the page's URL query in step with its filters (runs in the browser)."""
     app.clientside_callback(
@@ -212,4 +269,32 @@ def rows_by_kpi(frame: Any) -> dict[str, dict[str, Any]]:
     return {str(r["kpi_id"]): r for r in frame.to_dict("records")}
 
 
-PERIOD_KEYS: tuple[str, ...] = ("la", "grain", "period")
+def period_view(app: AppContext, filters: Filters, kpi_ids: Iterable[str]) -> PeriodView:
+    """The page's numbers of the filters' LA and period as the signed-in user may see them:
+    for the board and partners, after disclosure control (``scorecard.sharing``)."""
+    assert filters.la is not None and filters.period_end is not None
+    period = (filters.la, filters.grain, filters.period_end)
+    threshold = app.settings.suppression_threshold
+    return PeriodView(signed_in_user(), app.engine, app.registry, threshold, period, tuple(kpi_ids))
+
+
+def view_download(
+    view: PeriodView, table: Any, filename: str, label: str = "Download these numbers"
+) -> html.A:
+    """A table's CSV download: for sharing (its first row and name say so) when the page is
+    the version for sharing, otherwise operational."""
+    if view.for_sharing:
+        return download_link(table, filename, f"{label} (CSV, for sharing)", SHARING, view.threshold)
+    return download_link(table, filename, f"{label} (CSV, operational)")
+
+
+SERIES_LEFT_OUT = (
+    "Month-by-month series are not shown in the version for sharing: monthly numbers are small, "
+    "and beside the period's figures they could give hidden ones away. The period's figures "
+    "above are shown after disclosure control."
+)
+
+
+def series_left_out(prefix: str) -> html.P:
+    """Where a month-by-month series would be, in the version for sharing: why it is not."""
+    return html.P(SERIES_LEFT_OUT, className="sc-note", id=f"{prefix}-no-series")

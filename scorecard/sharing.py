@@ -11,6 +11,14 @@ user may see, and :func:`partner_rows` does it for a partner. A number hidden fo
 sharing becomes missing with the note ``c``, so the pages' formatting shows "c" and
 their charts leave the bar out, as for any missing value.
 
+The pages of one LA and period (Journey, Early help, Workforce, Quality) read their
+numbers through :class:`PeriodView`: for the board and partners, the period is
+disclosed once per request, and each table is taken from it: :meth:`PeriodView.seen`
+(on screen: a partner's own agency's rows as stored) and :meth:`PeriodView.shared`
+(every download: the version for sharing, and its file says so). There a hidden
+numerator or denominator is ``c`` too (:func:`marked_rows`), so "c of 40" shows which
+part is hidden.
+
 Example::
 
     >>> nan = float("nan")
@@ -25,6 +33,7 @@ Example::
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING
 
@@ -186,3 +195,108 @@ def shown_version(user: User | None, threshold: int) -> FileFor:
     if user is not None and user.own_rows_only:
         return FileFor(OPERATIONAL, threshold, user.agency or "your agency")
     return FileFor(SHARING, threshold)
+
+
+def marked_rows(frame: pd.DataFrame, shared: pd.DataFrame, own_groups: frozenset[str]) -> pd.DataFrame:
+    """:func:`partner_rows`, with each numerator and denominator hidden for sharing shown as
+    ``c`` (the columns become objects: numbers and "c") rather than missing, so a page can
+    tell a hidden part from one that has no value.
+
+    >>> stored = pd.DataFrame({"kpi_id": ["x"], "breakdown": ["all"], "group_name": ["all"],
+    ...     "numerator": [2.0], "denominator": [40.0], "value": [5.0], "note": [None]})
+    >>> shared = stored.assign(numerator="c", denominator=40, value="c")
+    >>> seen = marked_rows(stored, shared, frozenset())
+    >>> seen["numerator"].tolist(), seen["denominator"].tolist(), seen["note"].tolist()
+    (['c'], [40.0], ['c'])
+    """
+    seen = partner_rows(frame, shared, own_groups)
+    if seen.empty:
+        return seen
+    own = ((seen["breakdown"] == "agency") & seen["group_name"].isin(sorted(own_groups))).to_numpy()
+    found = (
+        shared.drop_duplicates(_ROW_KEY).set_index(_ROW_KEY).reindex(pd.MultiIndex.from_frame(seen[_ROW_KEY]))
+    )
+    for part in ("numerator", "denominator"):
+        hidden = (found[part] == SUPPRESSED).to_numpy() & ~own
+        if hidden.any():
+            seen[part] = seen[part].astype(object).where(~hidden, SUPPRESSED)
+    return seen
+
+
+@dataclass
+class PeriodView:
+    """One page's numbers of one LA and period (``period``: LA, grain, end) as ``user`` may
+    see them, for one request: as stored for whoever sees a whole LA operationally; for
+    the board and partners (``User.always_suppressed``), the period disclosed for sharing
+    (``metrics.disclosure.shared_view`` of ``kpi_ids``, the page's indicators), read once
+    and reused by every table of the page.
+
+    A partner knows its own agency's rows (it is shown them as stored), and could
+    subtract them from a total like any published cell: its cells are disclosed with
+    those rows known (``shared_view``'s ``known_groups``), which hides what everyone
+    else's version hides and whatever more that knowledge would give away; its files
+    hide the same cells, and its own rows as everyone's version does."""
+
+    user: User | None
+    engine: Engine
+    registry: Registry
+    threshold: int
+    period: tuple[str, Grain, date]
+    kpi_ids: tuple[str, ...]
+    _cubes: dict[frozenset[str], pd.DataFrame] = field(default_factory=dict, init=False, repr=False)
+
+    @property
+    def for_sharing(self) -> bool:
+        """True when the user sees this page's numbers suppressed (the board, partners)."""
+        return self.user is None or self.user.always_suppressed
+
+    @property
+    def audience(self) -> str:
+        """Who the page's files are for: :data:`SHARING` or :data:`OPERATIONAL`."""
+        return SHARING if self.for_sharing else OPERATIONAL
+
+    def own_groups(self) -> frozenset[str]:
+        """A partner's own agency's groups in a breakdown by agency (none for anyone else)."""
+        if self.user is None or not self.user.own_rows_only:
+            return frozenset()
+        return default_agencies().groups_of(self.user.agency)
+
+    def _disclosed(self, known: frozenset[str]) -> pd.DataFrame:
+        if known not in self._cubes:
+            la_code, grain, period_end = self.period
+            self._cubes[known] = shared_view(
+                self.engine, la_code, grain, period_end, SHARING, self.threshold, self.registry,
+                self.kpi_ids, known_groups=known,
+            )  # fmt: skip
+        return self._cubes[known]
+
+    def cube(self) -> pd.DataFrame:
+        """The period's results of the page's indicators as disclosed for this user (read
+        once): with a partner's own rows known."""
+        return self._disclosed(self.own_groups())
+
+    def file_cube(self) -> pd.DataFrame:
+        """What this user's files show: :meth:`cube`, but its own rows as everyone's
+        version shows them (a file can leave the organisation)."""
+        own = self.own_groups()
+        if not own:
+            return self.cube()
+        mine = self.cube(), self._disclosed(frozenset())
+
+        def own_rows(cube: pd.DataFrame) -> pd.Series:
+            return (cube["breakdown"] == "agency") & cube["group_name"].isin(sorted(own))
+
+        return pd.concat([mine[0][~own_rows(mine[0])], mine[1][own_rows(mine[1])]], ignore_index=True)
+
+    def seen(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """Rows of ``kpi_results`` of the period as shown on screen to the user."""
+        if not self.for_sharing or frame.empty:
+            return frame
+        return marked_rows(frame, self.cube(), self.own_groups())
+
+    def shared(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """The same rows as a file for the user holds them: for sharing (no own rows as
+        stored) for the board and partners."""
+        if not self.for_sharing or frame.empty:
+            return frame
+        return marked_rows(frame, self.file_cube(), frozenset())

@@ -143,7 +143,9 @@ def _differencing(
                 lows.append(lo)
                 highs.append(hi)
             for i, m in enumerate(unknown):
-                least = max(lows[i], rest - (sum(highs) - highs[i]))
+                # the others' bounds summed without this cell (inf - inf would be nan)
+                others_high = sum(h for j, h in enumerate(highs) if j != i)
+                least = max(lows[i], rest - others_high)
                 most = min(highs[i], rest - (sum(lows) - lows[i]))
                 if least >= most:
                     found.append(Recovery(m, least, f"total minus the other groups of {b}"))
@@ -223,7 +225,7 @@ def _pin(
         highs.append(hi)
     out = []
     for i, m in enumerate(hidden):
-        least = max(lows[i], rest - (sum(highs) - highs[i]))
+        least = max(lows[i], rest - sum(h for j, h in enumerate(highs) if j != i))
         most = min(highs[i], rest - (sum(lows) - lows[i]))
         # least > most: no values fit, so the part does not add up over time (a count on
         # the last day) and the subtraction says nothing.

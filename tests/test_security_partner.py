@@ -26,7 +26,6 @@ from tests import dash_fixtures
 from tests.dash_fixtures import (
     MAIN_LA,
     call_with_trigger,
-    callback_headers,
     callback_post,
     make_user,
     page,
@@ -241,26 +240,6 @@ def test_a_partner_sees_its_own_measures_and_the_others_as_shared(small_app: Any
     assert "66.7%" in _section_text(police, "partners-own-police")  # its own: as stored
     health = _section_text(police, "partners-own-health")  # another agency's: as shared
     assert "33.3%" not in health and "1 of 3" not in health
-
-
-@pytest.mark.parametrize(
-    "output",
-    [
-        "journey-content.children",
-        "early-help-content.children",
-        "workforce-content.children",
-        "quality-content.children",
-    ],
-)
-def test_whole_la_operational_pages_are_closed_to_partners(small_app: Any, output: str) -> None:
-    for role, allowed in (("partner", False), ("manager", True)):
-        client = signed_in_client(small_app, role)
-        response = client.post(
-            "/_dash-update-component",
-            data=json.dumps({"output": _key(small_app, output), "outputs": [], "inputs": [], "state": []}),
-            headers=callback_headers(client),
-        )
-        assert (response.status_code == 403) is not allowed, (role, output)
 
 
 def test_a_partners_records_are_its_own_agencys_front_door_records() -> None:

@@ -506,7 +506,8 @@ def test_roles_without_records_get_403_from_the_records_callbacks(dash_app: Any,
 @pytest.mark.parametrize(
     ("role", "output", "allowed"),
     [
-        ("board", "journey-content.children", False),
+        ("board", "partners-content.children", False),
+        ("board", "journey-content.children", True),  # its version for sharing
         ("board", "data-quality-rejects.children", False),
         ("manager", "loads-token.data..", False),
         ("partner", "admin-users-message.children", False),
@@ -552,7 +553,7 @@ def test_the_board_sees_the_scorecard_suppressed_and_no_other_page(dash_app: Any
         from dash import page_registry
 
         by_path = {p["path"]: p for p in page_registry.values()}
-        for path in ("/journey", "/partners", "/early-help", "/data-quality", "/loads", "/admin/users"):
+        for path in ("/partners", "/data-quality", "/loads", "/admin/users"):
             assert "Not available" in text_of(by_path[path]["layout"](routed_by="app-shell")), path
         shown = text_of(by_path["/"]["layout"](routed_by="app-shell"))
         assert "Operational (unsuppressed" not in shown

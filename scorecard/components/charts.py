@@ -149,11 +149,14 @@ def chart_section(
     heading_level: int = 3,
     shared: tuple[pd.DataFrame, int] | None = None,
     version: FileFor | None = None,
+    operational: bool = True,
 ) -> html.Section:
     """A titled chart with its summary, then its numbers as a table and a download;
     with ``shared`` (the table after disclosure control, and the threshold), a second
     download for sharing. ``version`` says what the numbers shown are (operational by
-    default; a partner's own rows; for sharing, when there is no second download)."""
+    default; a partner's own rows; for sharing, when there is no second download).
+    Without ``operational`` (a page's version for sharing whose table shows a partner's
+    own rows), the download for sharing of ``shared`` is the only one."""
     heading = {2: html.H2, 3: html.H3, 4: html.H4}[heading_level]
     summary_id = f"{section_id}-summary"
     graph: Any = (
@@ -175,8 +178,12 @@ def chart_section(
                 [
                     html.Summary("Show as table"),
                     frame_table(table, caption=title, numeric=numeric, formats=formats),
-                    download_for(table, filename, version or FileFor()),
-                    *_shared_link(None if version and version.audience == SHARING else shared, filename),
+                    download_for(table, filename, version or FileFor()) if operational else None,
+                    *_shared_link(
+                        None if version and version.audience == SHARING else shared,
+                        filename,
+                        first=not operational,
+                    ),
                 ],
                 className="sc-table-alt",
             ),
@@ -197,12 +204,12 @@ def bar_labels(rows: pd.DataFrame, values: Sequence[float | None], ind: Indicato
     return out
 
 
-def _shared_link(shared: tuple[pd.DataFrame, int] | None, filename: str) -> list[Any]:
+def _shared_link(shared: tuple[pd.DataFrame, int] | None, filename: str, first: bool = False) -> list[Any]:
     if shared is None:
         return []
     table, threshold = shared
     label = "Download for sharing (CSV, small numbers suppressed)"
-    return [html.Br(), download_link(table, filename, label, SHARING, threshold)]
+    return [*([] if first else [html.Br()]), download_link(table, filename, label, SHARING, threshold)]
 
 
 def _group_table(
@@ -235,6 +242,7 @@ def group_bars(
     shared_rows: pd.DataFrame | None = None,
     threshold: int = 5,
     version: FileFor | None = None,
+    operational: bool = True,
 ) -> html.Section | None:
     """One indicator across the groups of a breakdown (rows of ``kpi_results``), largest
     first, as bars with a summary, and its numbers as a table; None without rows.
@@ -242,7 +250,8 @@ def group_bars(
     ``label`` names the groups ("Locality", "Source agency"); ``rename`` turns a stored
     group name into words. ``shared_rows`` are the same rows after disclosure control
     (``metrics.disclosure``), for the download for sharing; ``version`` says what the
-    numbers shown are (:class:`FileFor`).
+    numbers shown are (:class:`FileFor`); without ``operational``, the download for
+    sharing is the only one.
     """
     if rows.empty:
         return None
@@ -267,5 +276,14 @@ def group_bars(
     figure = bar_chart(groups, values, bar_labels(rows, values, ind), ind.unit)
     numeric = ("Value", "Numerator", "Denominator")
     return chart_section(
-        section_id, title, summary, figure, table, filename, numeric=numeric, shared=shared, version=version
+        section_id,
+        title,
+        summary,
+        figure,
+        table,
+        filename,
+        numeric=numeric,
+        shared=shared,
+        version=version,
+        operational=operational,
     )

@@ -21,6 +21,15 @@ Example::
     1200.0
     >>> conversion_text("contact_conversion", rows)
     ('30.0%', '300 of 1,000')
+
+For sharing (``scorecard.sharing.PeriodView``) a hidden value comes as missing with the
+note "c", a hidden numerator or denominator as "c"; they are shown as "c"::
+
+    >>> shared = {"contacts": {"value": float("nan"), "note": "c"},
+    ...           "contact_conversion": {"value": float("nan"), "numerator": "c",
+    ...                                  "denominator": 1000.0, "note": "c"}}
+    >>> step_count(steps[0], shared), conversion_text("contact_conversion", shared)
+    ('c', ('c', 'c of 1,000'))
 """
 
 from __future__ import annotations
@@ -34,7 +43,7 @@ from dash import html
 from metrics.registry import Indicator, Registry
 from metrics.wording import plural, plural_of
 from scorecard.components.markup import props
-from scorecard.formatting import format_number, format_value, is_missing
+from scorecard.formatting import SUPPRESSED, format_number, format_value, is_missing
 
 
 @dataclass(frozen=True)
@@ -94,11 +103,15 @@ def journey_kpis(registry: Registry) -> list[str]:
     return sorted(steps | set(trend_kpis(registry)) | set(early_help_kpis(registry)))
 
 
-def step_count(step: Step, rows: dict[str, dict[str, Any]]) -> float | None:
+def step_count(step: Step, rows: dict[str, dict[str, Any]]) -> float | str | None:
+    """The step's count, "c" when it is hidden for sharing, or None when there is none."""
     row = rows.get(step.kpi_id)
-    if row is None or is_missing(row.get(step.part)):
+    if row is None:
         return None
-    return float(row[step.part])
+    found: Any = row.get(step.part)
+    if found == SUPPRESSED or (step.part == "value" and is_missing(found) and row.get("note") == SUPPRESSED):
+        return SUPPRESSED
+    return None if is_missing(found) else float(found)
 
 
 def conversion_text(kpi_id: str | None, rows: dict[str, dict[str, Any]]) -> tuple[str, str]:
@@ -109,7 +122,7 @@ def conversion_text(kpi_id: str | None, rows: dict[str, dict[str, Any]]) -> tupl
     if row is None:
         return "n/a", "no result stored"
     text = format_value(row.get("value"), "percentage", row.get("note"))
-    if is_missing(row.get("value")):
+    if is_missing(row.get("value")) and text != SUPPRESSED:
         return "n/a", text
     return text, f"{format_number(row.get('numerator'))} of {format_number(row.get('denominator'))}"
 
@@ -160,7 +173,9 @@ def lane_line(ind: Indicator, row: dict[str, Any] | None) -> str:
     line = f"{words.label}: {value}" + (f" {words.note}" if words.note else "")
     if words.counted:
         counted: Any = row.get("numerator") if row else None
-        if not is_missing(counted):
+        if counted == SUPPRESSED:
+            line += f" ({SUPPRESSED} {plural_of(words.counted)})"
+        elif not is_missing(counted):
             line += f" ({plural(float(counted), words.counted)})"
         else:
             line += f" (n/a {plural_of(words.counted)})"

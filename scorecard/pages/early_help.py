@@ -1,33 +1,36 @@
 """Early help: reach, starts and closures, outcomes achieved, step-up and step-down,
 repeat episodes and outcome-score change, for one LA and period, with monthly trends.
+
+The board and partners see the version for sharing (``scorecard.access``): the period's
+figures after disclosure control, the outcome-score change as
+``metrics.outcome_scores.disclosed_scores`` gives it, and no monthly trend.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-import dash
 import pandas as pd
 from dash import html
 
 from metrics import results
+from metrics.outcome_scores import disclosed_scores
 from metrics.periods import month_end, shift_month
 from metrics.registry import Indicator, Registry, Tile
 from metrics.wording import plural, plural_of
 from scorecard.components.charts import chart_section, line_chart
 from scorecard.components.tiles import tile, tile_row
 from scorecard.context import AppContext
-from scorecard.formatting import format_number, format_value, is_missing, la_name, period_label
+from scorecard.formatting import SUPPRESSED, format_number, format_value, is_missing, la_name, period_label
 from scorecard.pagekit import (
     PERIOD_KEYS,
-    content_callback,
-    filter_options_callback,
-    filtered_page,
+    filtered_page_module,
     no_results,
-    register_content,
-    register_filter_controls,
+    period_view,
     rows_by_kpi,
+    series_left_out,
 )
+from scorecard.sharing import PeriodView
 from scorecard.state import Filters
 
 PREFIX = "early-help"
@@ -106,14 +109,26 @@ def _headline_part(ind: Indicator, tile_words: Tile, row: dict[str, Any] | None)
     return f"{figure} {tile_words.headline if number == 1 else plural_of(tile_words.headline)}"
 
 
+def _closures(n: Any) -> str:
+    """ "1 closure", "3 closures", or "c closures" when the count is hidden for sharing."""
+    return f"{SUPPRESSED} closures" if n == SUPPRESSED else plural(int(n), "closure")
+
+
 def score_change_tile(scores: dict[str, Any] | None) -> Any:
-    """The mean outcome-score change of the episodes closed in the period with both scores."""
+    """The mean outcome-score change of the episodes closed in the period with both scores
+    (for sharing, small counts and the means over them are "c")."""
     if not scores or not scores.get("episodes"):
-        closed = int(scores["closed"]) if scores else 0
+        closed = scores["closed"] if scores else 0
         return tile(
             "Outcome-score change",
             "n/a",
-            f"no closure in the period has both scores recorded ({plural(closed, 'closure')})",
+            f"no closure in the period has both scores recorded ({_closures(closed)})",
+        )
+    if scores["episodes"] == SUPPRESSED:
+        return tile(
+            "Outcome-score change",
+            SUPPRESSED,
+            f"mean change over {_closures(SUPPRESSED)} with both scores: too few to show for sharing",
         )
     change = float(scores["mean_change"])
     episodes = int(scores["episodes"])
@@ -121,7 +136,7 @@ def score_change_tile(scores: dict[str, Any] | None) -> Any:
         "Outcome-score change",
         f"{'+' if change >= 0 else ''}{format_number(change, 1)} points",
         f"mean change over {plural(episodes, 'closure')} with both scores; "
-        f"{int(scores['improved']):,} improved (mean {format_number(scores['mean_start'], 1)} → "
+        f"{format_number(scores['improved'])} improved (mean {format_number(scores['mean_start'], 1)} → "
         f"{format_number(scores['mean_end'], 1)})",
     )
 
@@ -195,15 +210,31 @@ def early_help_view(app: AppContext, filters: Filters) -> Any:
     if filters.la is None or filters.period_end is None:
         return no_results()
     kpi_ids = early_help_kpis(app.registry)
+    view = period_view(app, filters, kpi_ids)
     frame = results.period_results(app.engine, filters.la, filters.grain, filters.period_end, kpi_ids=kpi_ids)
     scores = results.outcome_scores(app.engine, filters.la, filters.grain, filters.period_end)
-    rows = rows_by_kpi(frame)
+    rows = rows_by_kpi(view.seen(frame))
     period = period_label(filters.grain, filters.period_end)
     return [
         html.H2(f"{la_name(filters.la)}, {period}: {headline_text(app.registry, rows)}", className="h4"),
-        headline_tiles(app.registry, rows, scores),
-        *trend_sections(app, filters),
+        headline_tiles(app.registry, rows, scores_as_seen(view, scores)),
+        *([series_left_out(PREFIX)] if view.for_sharing else trend_sections(app, filters)),
     ]
+
+
+CLOSURES = "eh_outcomes_achieved"
+"""The indicator whose denominator is the period's closures (the outcome scores' ``closed``)."""
+
+
+def scores_as_seen(view: PeriodView, scores: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The outcome-score change as the user may see it: for sharing, small counts hidden,
+    and the closures hidden wherever disclosure control hid them as a denominator."""
+    if not view.for_sharing:
+        return scores
+    cube = view.cube()
+    whole = cube[(cube["kpi_id"] == CLOSURES) & (cube["breakdown"] == "all")]
+    hidden = bool((whole["denominator"] == SUPPRESSED).any())
+    return disclosed_scores(scores, view.threshold, closures_hidden=hidden)
 
 
 LEDE = (
@@ -213,25 +244,6 @@ LEDE = (
 )
 
 
-def layout(**query: Any) -> html.Div:
-    return filtered_page("Early help", LEDE, PREFIX, INCLUDE, query, early_help_view)
-
-
-update_filter_options = filter_options_callback(PREFIX, INCLUDE)
-
-
-show_early_help = content_callback(INCLUDE, early_help_view)
-
-
-def register(app: dash.Dash) -> None:
-    """Add the page and its callbacks to ``app`` (called by ``create_app``)."""
-    dash.register_page(
-        __name__,
-        layout=layout,
-        path="/early-help",
-        name="Early help",
-        title="Early help – Partnership scorecard",
-        order=4,
-    )
-    register_filter_controls(app, PREFIX, INCLUDE, update_filter_options)
-    register_content(app, PREFIX, INCLUDE, show_early_help)
+PAGE = filtered_page_module(__name__, "Early help", "/early-help", 4, LEDE, early_help_view, PREFIX, INCLUDE)
+layout, show_early_help, register = PAGE.layout, PAGE.show, PAGE.register
+update_filter_options = PAGE.update_filter_options

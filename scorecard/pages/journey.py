@@ -3,13 +3,14 @@ help beside it, as a flow with the conversion rate on each step, for one LA and 
 
 Every number is a stored indicator result; where the registry has no indicator for a
 step (assessment to S47, contact to early help) the page says so rather than dividing.
+The board and partners see the version for sharing (``scorecard.access``): the period's
+numbers after disclosure control, its table's download for sharing, and no monthly trend.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-import dash
 import pandas as pd
 from dash import html
 
@@ -26,18 +27,17 @@ from scorecard.components.journey_flow import (
     step_count,
     trend_kpis,
 )
-from scorecard.components.tables import download_link, frame_table
+from scorecard.components.tables import frame_table
 from scorecard.context import AppContext
-from scorecard.formatting import format_value, is_missing, la_name, period_label
+from scorecard.formatting import SUPPRESSED, format_value, is_missing, la_name, period_label
 from scorecard.pagekit import (
     PERIOD_KEYS,
-    content_callback,
-    filter_options_callback,
-    filtered_page,
+    filtered_page_module,
     no_results,
-    register_content,
-    register_filter_controls,
+    period_view,
     rows_by_kpi,
+    series_left_out,
+    view_download,
 )
 from scorecard.state import Filters
 
@@ -84,17 +84,20 @@ def trend_section(app: AppContext, filters: Filters) -> html.Section | None:
 
 
 def _counted(n: Any, noun: str) -> str:
-    """ "1 contact", "3 contacts"; "n/a contacts" when there is no count."""
+    """ "1 contact", "3 contacts"; "n/a contacts" when there is no count, "c contacts" when
+    it is hidden for sharing."""
+    if n == SUPPRESSED:
+        return f"{SUPPRESSED} {plural_of(noun)}"
     return f"n/a {plural_of(noun)}" if is_missing(n) else plural(float(n), noun)
 
 
 def journey_view(app: AppContext, filters: Filters) -> Any:
     if filters.la is None or filters.period_end is None:
         return no_results()
-    frame = results.period_results(
-        app.engine, filters.la, filters.grain, filters.period_end, kpi_ids=journey_kpis(app.registry)
-    )
-    rows = rows_by_kpi(frame)
+    kpi_ids = journey_kpis(app.registry)
+    view = period_view(app, filters, kpi_ids)
+    frame = results.period_results(app.engine, filters.la, filters.grain, filters.period_end, kpi_ids=kpi_ids)
+    rows = rows_by_kpi(view.seen(frame))
     period = period_label(filters.grain, filters.period_end)
     steps = journey_steps(app.registry)
     contacts = step_count(steps[0], rows)
@@ -122,13 +125,15 @@ def journey_view(app: AppContext, filters: Filters) -> Any:
                     caption=f"The child's journey, {la_name(filters.la)}, {period}",
                     numeric=("Value", "Numerator", "Denominator"),
                 ),
-                download_link(
-                    table, f"journey_LA{filters.la}_{filters.grain}_{filters.period_end:%Y-%m}.csv"
+                view_download(
+                    view,
+                    journey_table(app.registry, rows_by_kpi(view.shared(frame))),
+                    f"journey_LA{filters.la}_{filters.grain}_{filters.period_end:%Y-%m}.csv",
                 ),
             ],
             className="sc-table-alt mt-2",
         ),
-        trend_section(app, filters),
+        series_left_out(PREFIX) if view.for_sharing else trend_section(app, filters),
     ]
 
 
@@ -139,25 +144,6 @@ LEDE = (
 )
 
 
-def layout(**query: Any) -> html.Div:
-    return filtered_page("Child's journey", LEDE, PREFIX, INCLUDE, query, journey_view)
-
-
-update_filter_options = filter_options_callback(PREFIX, INCLUDE)
-
-
-show_journey = content_callback(INCLUDE, journey_view)
-
-
-def register(app: dash.Dash) -> None:
-    """Add the page and its callbacks to ``app`` (called by ``create_app``)."""
-    dash.register_page(
-        __name__,
-        layout=layout,
-        path="/journey",
-        name="Child's journey",
-        title="Child's journey – Partnership scorecard",
-        order=1,
-    )
-    register_filter_controls(app, PREFIX, INCLUDE, update_filter_options)
-    register_content(app, PREFIX, INCLUDE, show_journey)
+PAGE = filtered_page_module(__name__, "Child's journey", "/journey", 1, LEDE, journey_view, PREFIX, INCLUDE)
+layout, show_journey, register = PAGE.layout, PAGE.show, PAGE.register
+update_filter_options = PAGE.update_filter_options

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import dash
 import pandas as pd
 from dash import html
 
@@ -20,12 +19,8 @@ from scorecard.context import AppContext
 from scorecard.formatting import format_number, format_value, is_missing, la_name, period_label
 from scorecard.pagekit import (
     PERIOD_KEYS,
-    content_callback,
-    filter_options_callback,
-    filtered_page,
+    filtered_page_module,
     no_results,
-    register_content,
-    register_filter_controls,
     rows_by_kpi,
 )
 from scorecard.sharing import as_seen_by, shown_version
@@ -293,25 +288,6 @@ LEDE = (
 )
 
 
-def layout(**query: Any) -> html.Div:
-    return filtered_page("Partners", LEDE, PREFIX, INCLUDE, query, partners_view)
-
-
-update_filter_options = filter_options_callback(PREFIX, INCLUDE)
-
-
-show_partners = content_callback(INCLUDE, partners_view)
-
-
-def register(app: dash.Dash) -> None:
-    """Add the page and its callbacks to ``app`` (called by ``create_app``)."""
-    dash.register_page(
-        __name__,
-        layout=layout,
-        path="/partners",
-        name="Partners",
-        title="Partners – Partnership scorecard",
-        order=3,
-    )
-    register_filter_controls(app, PREFIX, INCLUDE, update_filter_options)
-    register_content(app, PREFIX, INCLUDE, show_partners)
+PAGE = filtered_page_module(__name__, "Partners", "/partners", 3, LEDE, partners_view, PREFIX, INCLUDE)
+layout, show_partners, register = PAGE.layout, PAGE.show, PAGE.register
+update_filter_options = PAGE.update_filter_options

@@ -6,13 +6,19 @@ The page shows the indicators tagged ``workforce`` in ``metrics/data/indicators.
 England figures (the DfE "Children's social work workforce" release) are shown beside
 an indicator only where the definition is the same, with the note that the DfE
 measures at 30 September. How teams are ordered: ``scorecard.components.target_gap``.
+
+The board and partners see the version for sharing (``scorecard.access``): the LA's and
+the teams' figures after disclosure control, the teams ordered by what is shown, the
+table's download for sharing, and no monthly trend. kpis.md's rule applies to staff as it
+is written (a count from 1 to 5, or a rate or percentage with a numerator or denominator
+from 1 to 5, is ``c``); FTE and caseloads are numbers, hidden when their numerator or
+denominator (an FTE, a count of cases) is from 1 to 5 (``metrics.suppression``).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-import dash
 import pandas as pd
 from dash import html
 
@@ -23,21 +29,21 @@ from metrics.registry import Indicator, Registry
 from scorecard.components.charts import chart_section, line_chart
 from scorecard.components.indicators import benchmark_text, fraction_text
 from scorecard.components.status import STATUS_TEXT
-from scorecard.components.tables import download_link, frame_table
+from scorecard.components.tables import frame_table
 from scorecard.components.target_gap import furthest_first, shortfall, worst
 from scorecard.components.tiles import tile, tile_row
 from scorecard.context import AppContext
 from scorecard.formatting import format_target, format_value, is_missing, la_name, period_label
 from scorecard.pagekit import (
     PERIOD_KEYS,
-    content_callback,
-    filter_options_callback,
-    filtered_page,
+    filtered_page_module,
     no_results,
-    register_content,
-    register_filter_controls,
+    period_view,
     rows_by_kpi,
+    series_left_out,
+    view_download,
 )
+from scorecard.sharing import PeriodView
 from scorecard.state import Filters
 
 PREFIX = "workforce"
@@ -128,7 +134,7 @@ def team_table(registry: Registry, frame: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(table)
 
 
-def team_section(app: AppContext, filters: Filters) -> list[Any]:
+def team_section(app: AppContext, filters: Filters, view: PeriodView) -> list[Any]:
     """The teams, furthest from target first, as a table with its download."""
     assert filters.la is not None and filters.period_end is not None
     ids = [i.id for i in workforce_kpis(app.registry)]
@@ -137,7 +143,7 @@ def team_section(app: AppContext, filters: Filters) -> list[Any]:
     heading = html.H2(f"By team, furthest from target first, {period}", className="h4")
     if frame.empty:
         return [heading, html.P("No workforce results by team are stored for this period.")]
-    table = team_table(app.registry, frame)
+    table = team_table(app.registry, view.seen(frame))
     caption = f"Workforce by team, furthest from target first, {period}"
 
     filename = f"workforce_by_team_LA{filters.la}_{filters.grain}_{filters.period_end:%Y-%m}.csv"
@@ -150,7 +156,7 @@ def team_section(app: AppContext, filters: Filters) -> list[Any]:
             className="form-text",
         ),
         frame_table(table, caption=caption, numeric=numeric, row_header="Team"),
-        download_link(table, filename),
+        view_download(view, team_table(app.registry, view.shared(frame)), filename),
     ]
 
 
@@ -201,15 +207,16 @@ def workforce_view(app: AppContext, filters: Filters) -> Any:
     if filters.la is None or filters.period_end is None:
         return no_results()
     ids = [i.id for i in workforce_kpis(app.registry)]
+    view = period_view(app, filters, ids)
     frame = results.period_results(app.engine, filters.la, filters.grain, filters.period_end, kpi_ids=ids)
-    rows = rows_by_kpi(frame)
+    rows = rows_by_kpi(view.seen(frame))
     period = period_label(filters.grain, filters.period_end)
     return [
         html.H2(f"The social work workforce, {la_name(filters.la)}, {period}", className="h4"),
         html.P(DFE_NOTE, className="form-text", id=f"{PREFIX}-dfe-note"),
         headline_tiles(app, filters, rows),
-        *team_section(app, filters),
-        *trend_sections(app, filters),
+        *team_section(app, filters, view),
+        *([series_left_out(PREFIX)] if view.for_sharing else trend_sections(app, filters)),
     ]
 
 
@@ -220,25 +227,6 @@ LEDE = (
 )
 
 
-def layout(**query: Any) -> html.Div:
-    return filtered_page("Workforce", LEDE, PREFIX, INCLUDE, query, workforce_view)
-
-
-update_filter_options = filter_options_callback(PREFIX, INCLUDE)
-
-
-show_workforce = content_callback(INCLUDE, workforce_view)
-
-
-def register(app: dash.Dash) -> None:
-    """Add the page and its callbacks to ``app`` (called by ``create_app``)."""
-    dash.register_page(
-        __name__,
-        layout=layout,
-        path="/workforce",
-        name="Workforce",
-        title="Workforce – Partnership scorecard",
-        order=5,
-    )
-    register_filter_controls(app, PREFIX, INCLUDE, update_filter_options)
-    register_content(app, PREFIX, INCLUDE, show_workforce)
+PAGE = filtered_page_module(__name__, "Workforce", "/workforce", 5, LEDE, workforce_view, PREFIX, INCLUDE)
+layout, show_workforce, register = PAGE.layout, PAGE.show, PAGE.register
+update_filter_options = PAGE.update_filter_options

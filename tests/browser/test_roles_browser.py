@@ -33,12 +33,12 @@ PAGES = {
     "/admin/audit": "Audit log",
     "/actions": "Actions",
 }
+# Journey, Early help, Workforce and Quality: their version for sharing (scorecard/access.py)
+SHARED_PAGES = {"/journey", "/early-help", "/workforce", "/quality"}
 REACHES = {
-    # the board: the scorecard and the indicator pages, as shared (scorecard/access.py)
-    "board": {"/", "/indicator/referrals"},
-    # a whole LA's operational pages are closed to partners (scorecard/access.py)
-    "partner": set(PAGES)
-    - {"/admin/users", "/admin/audit", "/journey", "/early-help", "/workforce", "/quality"},
+    # the board: the scorecard, the indicator pages and the four above, as shared
+    "board": {"/", "/indicator/referrals"} | SHARED_PAGES,
+    "partner": set(PAGES) - {"/admin/users", "/admin/audit"},
     "manager": set(PAGES) - {"/admin/users", "/admin/audit"},
     "analyst": set(PAGES) - {"/admin/users", "/admin/audit"},
     "admin": set(PAGES),
