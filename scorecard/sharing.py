@@ -165,16 +165,21 @@ def as_seen_by(
 ) -> pd.DataFrame:
     """A page's operational rows of one LA and period (``period``: LA, grain, end) as the
     user may see them: as stored for whoever sees a whole LA operationally, the partner's
-    view (:func:`partner_rows`) for a partner, suppressed for sharing for anyone else."""
+    view (:func:`partner_rows`, disclosed with its own rows known) for a partner,
+    suppressed for sharing for anyone else."""
     if user is not None and not user.always_suppressed:
         return frame
     if frame.empty:
         return frame
     la_code, grain, period_end = period
     kpi_ids = sorted(set(frame["kpi_id"]))
-    shared = shared_view(engine, la_code, grain, period_end, SHARING, threshold, registry, kpi_ids)
     groups = (
         default_agencies().groups_of(user.agency) if user is not None and user.own_rows_only else frozenset()
+    )
+    # Disclosed knowing the partner's own rows (as PeriodView does): beside everyone's version
+    # its own numbers could be subtracted from a total to give a lone hidden agency away.
+    shared = shared_view(
+        engine, la_code, grain, period_end, SHARING, threshold, registry, kpi_ids, known_groups=groups
     )
     return partner_rows(frame, shared, groups)
 

@@ -361,3 +361,35 @@ def test_what_a_partner_sees_of_the_audits_gives_no_hidden_cell_away(small_app: 
     # the naive reading (own rows as stored beside everyone's version) gives Health away
     leaked = attack(_published([naive]))
     assert any(r.cell[2] == "Health" and r.value == 4 for r in leaked), leaked
+
+
+def test_the_partners_and_indicator_pages_disclose_knowing_a_partners_own_rows(small_app: Any) -> None:
+    """``as_seen_by`` (the Partners and indicator pages' breakdown by agency) shows Police
+    its own 3 audits; that screen beside its download for sharing must not give Health's 4
+    away. Everyone's version as the file (what those pages offered before) does."""
+    from metrics import results
+    from scorecard.sharing import PeriodView, as_seen_by, partner_rows
+    from scorecard.websecurity import signed_in_user
+    from tests.attacker import attack
+    from tests.dash_fixtures import signed_in_request
+
+    ids = ("audits_completed",)
+    key = (MAIN_LA, "month", date(2025, 3, 31))
+    with signed_in_request(small_app, "partner") as app:
+        stored = pd.concat(
+            [
+                results.period_results(app.engine, *key, kpi_ids=ids),
+                results.breakdown_results(app.engine, *key, "agency", ids),
+            ],
+            ignore_index=True,
+        )
+        threshold, user = app.settings.suppression_threshold, signed_in_user()
+        screen = as_seen_by(user, app.engine, app.registry, threshold, stored, key)
+        view = PeriodView(user, app.engine, app.registry, threshold, key, ids)
+        file = partner_rows(stored, view.file_cube(), frozenset())
+        everyones = as_seen_by(None, app.engine, app.registry, threshold, stored, key)
+    assert screen.set_index("group_name").loc["Police", "value"] == 3
+    assert file.set_index("group_name").loc["Police", "note"] == "c"
+    assert attack(_published([screen, file])) == []
+    leaked = attack(_published([screen, everyones]))
+    assert any(r.cell[2] == "Health" and r.value == 4 for r in leaked), leaked

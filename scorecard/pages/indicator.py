@@ -19,7 +19,7 @@ from dash import Input, Output, State, ctx, dcc, html
 
 from metrics import results
 from metrics.benchmarks import comparable, year_label
-from metrics.disclosure import SHARING, shared_view
+from metrics.disclosure import SHARING
 from metrics.records import describe_records, records_for
 from metrics.registry import Indicator, load_registry
 from metrics.wording import kind_in_text, plural
@@ -78,7 +78,7 @@ from scorecard.pagekit import (
     rows_by_kpi,
     window_note,
 )
-from scorecard.sharing import partner_rows, shown_version
+from scorecard.sharing import PeriodView, partner_rows, shown_version
 from scorecard.state import FILTER_KEYS, Filters, resolve
 from scorecard.websecurity import signed_in_user
 from store.times import uk_time
@@ -398,15 +398,16 @@ def indicator_view(app: AppContext, kpi_id: str, filters: Filters) -> list[Any] 
         for b in others
     )
     threshold = app.settings.suppression_threshold
-    shared = shared_view(
-        app.engine, filters.la, filters.grain, filters.period_end, SHARING, threshold, app.registry, [kpi_id]
-    )
     user = signed_in_user()
-    as_shared = user is None or user.always_suppressed
+    period_key = (filters.la, filters.grain, filters.period_end)
+    view = PeriodView(user, app.engine, app.registry, threshold, period_key, (kpi_id,))
+    # Downloads for sharing; for a partner disclosed knowing its own rows, as its screen is.
+    shared = view.file_cube()
+    as_shared = view.for_sharing
     if as_shared:  # the board: as shared; a partner: its own agency's rows as stored
-        own = default_agencies().groups_of(user.agency) if user is not None else frozenset()
-        frame = (partner_rows(f, shared, own) for f in frame)
-        row = rows_by_kpi(partner_rows(period_rows, shared, frozenset())).get(kpi_id)
+        own = view.own_groups()
+        frame = (partner_rows(f, view.cube(), own) for f in frame)
+        row = rows_by_kpi(partner_rows(period_rows, view.cube(), frozenset())).get(kpi_id)
     version = shown_version(user, threshold)
     # A partner's own rows are in the breakdown by agency only: the others are all as shared.
     by_locality = FileFor(SHARING, threshold) if version.agency is not None else version

@@ -10,7 +10,7 @@ import pandas as pd
 from dash import html
 
 from metrics import results
-from metrics.disclosure import SHARING, shared_view
+from metrics.disclosure import SHARING
 from metrics.registry import Registry, Tag
 from scorecard.components.charts import group_bars
 from scorecard.components.partner_measures import measures_table, owned_by_agency
@@ -23,7 +23,7 @@ from scorecard.pagekit import (
     no_results,
     rows_by_kpi,
 )
-from scorecard.sharing import as_seen_by, shown_version
+from scorecard.sharing import PeriodView, as_seen_by, shown_version
 from scorecard.state import Filters
 from scorecard.websecurity import signed_in_user
 from store.measures import agency_code
@@ -157,16 +157,12 @@ def partners_view(app: AppContext, filters: Filters) -> Any:
     front = as_seen_by(user, app.engine, app.registry, threshold, front, period_key)
     early = as_seen_by(user, app.engine, app.registry, threshold, early, period_key)
     version = shown_version(user, threshold)
-    cube = shared_view(
-        app.engine,
-        filters.la,
-        filters.grain,
-        filters.period_end,
-        SHARING,
-        threshold,
-        app.registry,
-        front_door + early_help,
-    )
+    # The downloads for sharing: for a partner, disclosed knowing its own rows as the screen
+    # is, with those rows as everyone's version shows them (PeriodView.file_cube), so the
+    # file beside the screen gives no hidden cell away.
+    cube = PeriodView(
+        user, app.engine, app.registry, threshold, period_key, (*front_door, *early_help)
+    ).file_cube()
     out: list[Any] = [*own_measures(app, filters, front)]
     out.append(html.H2(f"The front door by source agency, {la_name(filters.la)}, {period}"))
     if front.empty:
