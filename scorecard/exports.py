@@ -29,7 +29,7 @@ from typing import Any
 import pandas as pd
 import xlsxwriter
 
-from metrics.benchmarks import Benchmarks, england, year_label
+from metrics.benchmarks import Benchmarks, england, when_label
 from metrics.disclosure import SHARING as _SHARING
 from metrics.disclosure import audience_line
 from metrics.registry import Indicator, Registry
@@ -101,6 +101,8 @@ class ExportContext:
     coverage: str = ""
     comments: Mapping[str, str] = field(default_factory=dict)
     actions: Mapping[str, str] = field(default_factory=dict)
+    # Why some England figures are left out (measured on another day: metrics.benchmarks).
+    benchmark_note: str = ""
 
 
 def _plain_number(value: Any, decimals: int | None = None) -> Any:
@@ -137,7 +139,7 @@ def _row(
     context: ExportContext,
 ) -> dict[str, Any]:
     breakdown, group = filters.breakdown
-    bench = england(benchmarks, ind, filters.grain)
+    bench = england(benchmarks, ind, filters.grain, filters.period_end)
     note = row.get("note")
     hidden = row.get("value") == SUPPRESSED
     comment = context.comments.get(ind.id)
@@ -167,7 +169,7 @@ def _row(
         "SPC variation": _described(row, "variation", variation_text(row.get("variation"))),
         "SPC assurance": _described(row, "assurance", assurance_text(row.get("assurance"))),
         "England benchmark": _plain_number(bench.value, 1) if bench else None,
-        "Benchmark year": year_label(bench.year_ending) if bench else None,
+        "Benchmark year": when_label(bench, ind) if bench else None,
         "Benchmark source": bench.source if bench else None,
         "Note": None if is_missing(note) else str(note),
         "Coverage": _coverage(row, filters),
@@ -407,6 +409,8 @@ def _notes_sheet(
         ("Coverage", context.coverage or "See the Data quality page for each partner's coverage."),
         ("Percentages", "Stored as fractions and formatted as percentages (0.0%)."),
     ]
+    if context.benchmark_note:
+        rows.append(("England figures", context.benchmark_note))
     rows += [("Source", source) for source in context.sources] or [("Source", "No loads recorded.")]
     for r, (label, text) in enumerate(rows):
         sheet.write_string(r, 0, xlsx_text(label), formats.bold)
