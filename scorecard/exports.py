@@ -14,8 +14,11 @@ Readings:
   whose value is hidden is withheld: it is written about the hidden number and may
   repeat it.
 - Excel stores a percentage as a fraction (35.9% is 0.359) with the format ``0.0%``;
-  counts are ``#,##0``; rates, medians and targets of them ``0.0``. The CSV keeps the
-  numbers as shown on screen (35.9 beside the unit "%"), as spreadsheet users read it.
+  counts are ``#,##0``; rates, medians, numbers (FTE, cases per FTE) and targets of them
+  ``0.0``. A numerator or denominator is ``#,##0`` when whole and ``#,##0.0`` when not
+  (an FTE: 33.5 stays 33.5, never 34), as on screen (``scorecard.formatting.format_figure``);
+  the CSV has them rounded to one decimal the same way. The CSV keeps the numbers as
+  shown on screen (35.9 beside the unit "%"), as spreadsheet users read it.
 """
 
 from __future__ import annotations
@@ -41,6 +44,7 @@ from scorecard.components.tables import csv_with_audience
 from scorecard.formatting import (
     SUPPRESSED,
     direction_words,
+    figure_decimals,
     grain_label,
     is_missing,
     la_name,
@@ -159,8 +163,8 @@ def _row(
         "Group": group,
         "Value": _plain_number(row.get("value"), None if ind.type == "count" else 1),
         "Unit": ind.unit,
-        "Numerator": _plain_number(row.get("numerator"), None if ind.type != "median" else 1),
-        "Denominator": _plain_number(row.get("denominator")),
+        "Numerator": _plain_number(row.get("numerator"), 1),  # whole stays whole; an FTE to 1 dp
+        "Denominator": _plain_number(row.get("denominator"), 1),
         "Target": _plain_number(row.get("target"), 1),
         "Status": _described(row, "status", status_text(row.get("status"))),
         "Direction of travel": _described(
@@ -242,16 +246,21 @@ def _about(filters: Filters, version: str, now: datetime, context: ExportContext
     ]
 
 
-def number_format(kind: str, column: str) -> str:
-    """The Excel number format of a column for an indicator type.
+def number_format(kind: str, column: str, value: float = 0.0) -> str:
+    """The Excel number format of a cell of ``column`` for an indicator type (a numerator
+    or denominator: by its ``value``, one decimal where it is not whole).
 
     >>> number_format("percentage", "Value"), number_format("count", "Value")
     ('0.0%', '#,##0')
     >>> number_format("median", "Numerator"), number_format("median", "Denominator")
     ('0.0', '#,##0')
+    >>> number_format("number", "Numerator", 33.5), number_format("number", "Numerator", 34.0)
+    ('#,##0.0', '#,##0')
+    >>> number_format("number", "Value", 34.0)
+    '0.0'
     """
     if column == "Denominator" or (column == "Numerator" and kind != "median"):
-        return "#,##0"
+        return "#,##0" if figure_decimals(value) == 0 else "#,##0.0"
     if kind == "percentage":
         return "0.0%"
     if kind == "count":
@@ -299,9 +308,8 @@ def to_xlsx(
             if is_missing(value):
                 continue
             if isinstance(value, (int, float)) and not isinstance(value, bool):
-                sheet.write_number(
-                    r, col, _scaled(kind, name, float(value)), formats.number(number_format(kind, name))
-                )
+                pattern = number_format(kind, name, float(value))
+                sheet.write_number(r, col, _scaled(kind, name, float(value)), formats.number(pattern))
             else:
                 sheet.write_string(
                     r, col, xlsx_text(value), formats.right if name in _NUMERIC else formats.wrap

@@ -18,7 +18,7 @@ from scorecard.components.markup import props
 from scorecard.components.palette import DARK_BLUE, SERIES
 from scorecard.components.spc import Figure, style_figure
 from scorecard.components.tables import FileFor, download_for, download_link, frame_table
-from scorecard.formatting import format_number, format_value, is_missing
+from scorecard.formatting import format_figure, format_value, is_missing, numerator_text
 
 GRAPH_CONFIG: Any = {"displayModeBar": False, "responsive": True}
 
@@ -192,7 +192,7 @@ def bar_labels(rows: pd.DataFrame, values: Sequence[float | None], ind: Indicato
     for v, num, den in zip(values, rows["numerator"], rows["denominator"], strict=True):
         text = format_value(v, ind.type)
         if ind.type == "percentage" and v is not None and not is_missing(num) and not is_missing(den):
-            text += f" ({format_number(num)} of {format_number(den)})"
+            text += f" ({format_figure(num)} of {format_figure(den)})"
         out.append(text)
     return out
 
@@ -209,16 +209,15 @@ def _group_table(
     rows: pd.DataFrame, ind: Indicator, label: str, rename: Callable[[str], str]
 ) -> pd.DataFrame:
     """The groups' value, numerator and denominator as shown (a "c" stays "c")."""
-    decimals = 1 if ind.type == "median" else 0
     return pd.DataFrame(
         {
             label: [rename(str(g)) for g in rows["group_name"]],
             "Value": [format_value(v, ind.type, n) for v, n in zip(rows["value"], rows["note"], strict=True)],
             "Numerator": [
-                "" if is_missing(v) or v == "" else format_number(v, decimals) for v in rows["numerator"]
+                "" if is_missing(v) or v == "" else numerator_text(v, ind.type) for v in rows["numerator"]
             ],
             "Denominator": [
-                "" if is_missing(v) or v == "" else format_number(v) for v in rows["denominator"]
+                "" if is_missing(v) or v == "" else format_figure(v) for v in rows["denominator"]
             ],
         }
     )

@@ -61,11 +61,12 @@ from scorecard.components.tables import FileFor, csv_bytes, frame_table
 from scorecard.components.target_form import register_form, target_form
 from scorecard.context import AppContext, get_context
 from scorecard.formatting import (
-    format_number,
+    format_figure,
     format_target,
     format_value,
     is_missing,
     la_name,
+    numerator_text,
     period_label,
 )
 from scorecard.pagekit import (
@@ -328,8 +329,8 @@ def spc_section(app: AppContext, ind: Indicator, filters: Filters) -> html.Secti
         {
             "Month": [period_label("month", m) for m in months],
             "Value": [value_text(v, ind.type, n) for v, n in zip(values, monthly["note"], strict=True)],
-            "Numerator": [format_number(v, 1 if ind.type == "median" else 0) for v in monthly["numerator"]],
-            "Denominator": [format_number(v) if not is_missing(v) else "" for v in monthly["denominator"]],
+            "Numerator": [numerator_text(v, ind.type) for v in monthly["numerator"]],
+            "Denominator": [format_figure(v) if not is_missing(v) else "" for v in monthly["denominator"]],
             "SPC": [POINT_TEXT.get(c, "") if c else "" for c in classes],
             "Coverage": [
                 coverage_text({"coverage": c, "grain": "month"}, None)
