@@ -74,10 +74,12 @@ from store.schema import (
 __all__ = ["LaWork", "Plan", "load_registry", "make_plan"]
 
 FINGERPRINT_KEY = "recompute_fingerprint"
-# The date columns whose spans are kept: each event kind's main date, and the early
-# help closures that eh_outcome_scores' periods cover.
+# The date columns whose spans are kept: each event kind's main date (and the period end
+# of a kind whose rows are figures for a period, ``span_end``), and the early help
+# closures that eh_outcome_scores' periods cover.
 SPAN_COLUMNS: tuple[tuple[str, str], ...] = (
     *((kind, str(EXTRACTS[kind].main_date)) for kind in EVENT_KINDS),
+    *((kind, str(EXTRACTS[kind].span_end)) for kind in EVENT_KINDS if EXTRACTS[kind].span_end),
     ("early_help", "end_date"),
 )
 WINDOW_COLUMNS = ["la_code", "window_start", "window_end", "basis"]
@@ -435,9 +437,9 @@ def _shared(spans: pd.DataFrame, counts: pd.DataFrame) -> tuple[SharedPeriods, S
 
 
 def _main_rows(spans: pd.DataFrame) -> pd.DataFrame:
-    """The span rows of each event kind's main date."""
-    mains = {kind: EXTRACTS[kind].main_date for kind in EVENT_KINDS}
-    keep = [mains.get(k) == c for k, c in zip(spans["kind"], spans["column_name"], strict=True)]
+    """The span rows of each event kind's main date (and ``span_end``: a figure's period end)."""
+    mains = {kind: (EXTRACTS[kind].main_date, EXTRACTS[kind].span_end) for kind in EVENT_KINDS}
+    keep = [k in mains and c in mains[k] for k, c in zip(spans["kind"], spans["column_name"], strict=True)]
     return spans[np.array(keep, dtype=bool)]
 
 

@@ -7,6 +7,7 @@ numbers are offered as a table and a CSV download beneath it.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import pandas as pd
@@ -86,6 +87,27 @@ def _direct_label(
     }
 
 
+# Half a month either side of the first and last month: room for the markers.
+TIME_PAD = timedelta(days=15)
+
+
+def time_range(x: Sequence[Any]) -> dict[str, Any]:
+    """A date axis fixed to the data's months (plus ``TIME_PAD``); nothing for other axes.
+
+    Plotly widens an automatic axis to fit the annotations' text, so the direct labels at
+    the series' ends ran the axis months past the data; the labels sit in the right margin.
+
+    >>> time_range([date(2024, 4, 30), date(2025, 3, 31)])
+    {'range': ['2024-04-15', '2025-04-15'], 'autorange': False}
+    >>> time_range(["Apr", "May"])
+    {}
+    """
+    days = [v.date() if isinstance(v, datetime) else v for v in x]
+    if not days or not all(isinstance(v, date) for v in days):
+        return {}
+    return {"range": [str(min(days) - TIME_PAD), str(max(days) + TIME_PAD)], "autorange": False}
+
+
 def line_chart(
     x: Sequence[Any], series: Mapping[str, Sequence[float | None]], y_title: str, *, counts: bool = False
 ) -> Figure:
@@ -111,6 +133,7 @@ def line_chart(
             labels.append(label)
     fig = style_figure({"data": data, "layout": {"annotations": labels}}, y_title, height=300)
     fig["layout"]["margin"] = {**fig["layout"]["margin"], "r": 150}
+    fig["layout"]["xaxis"] = {**fig["layout"]["xaxis"], **time_range(x)}
     if counts:
         fig["layout"]["yaxis"] = {**fig["layout"]["yaxis"], "rangemode": "tozero"}
     return fig
