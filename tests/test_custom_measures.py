@@ -183,7 +183,7 @@ ALLOWED = {
         "metrics/registry.py",
         "default_measures",
     ): "load_registry(None): the shipped example, for code without settings",
-    ("synthetic/workforce.py", "default_measures"): "the generator writes figures for the shipped example",
+    ("synthetic/workforce.py", "default_measures"): "workforce_tables(measures=None); generate passes the setting's",
     (
         "metrics/results.py",
         "load_registry",
@@ -203,7 +203,7 @@ REGISTRY_ARGUMENT = {
     "shared_view": 6,
     "suppress_frame": 99,
 }
-PACKAGES = ("scorecard", "metrics", "loaders", "store", "app.py")
+PACKAGES = ("scorecard", "metrics", "loaders", "store", "synthetic", "app.py")
 
 
 def _calls(path: Path) -> Iterator[tuple[str, ast.Call]]:
@@ -237,3 +237,16 @@ def test_every_caller_passes_the_configured_registry_or_measures() -> None:
             if at is not None and "registry" not in keywords and len(call.args) <= at:
                 found.append(f"{rel}:{call.lineno} {name}() without the registry")
     assert found == []
+
+
+def test_generate_writes_figures_for_the_custom_measures(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    measures = tmp_path / "our_measures.yaml"
+    measures.write_text(CUSTOM, "utf-8")
+    monkeypatch.setenv("SCORECARD_MEASURES_FILE", str(measures))
+    out = tmp_path / "generated"
+    assert main(["generate", "--out", str(out), "--children", "300", "--years", "1"]) == 0
+    capsys.readouterr()
+    rows = (out / "partner_measures.csv").read_text("utf-8").splitlines()[1:]
+    assert {row.split(",")[0] for row in rows} == {"mash_checks_timely", "housing_welfare_visits"}
