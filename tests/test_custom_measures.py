@@ -183,7 +183,7 @@ ALLOWED = {
         "metrics/registry.py",
         "default_measures",
     ): "load_registry(None): the shipped example, for code without settings",
-    ("synthetic/workforce.py", "default_measures"): "workforce_tables(measures=None); generate passes the setting's",
+    ("synthetic/workforce.py", "default_measures"): "workforce_tables(None); generate passes the setting's",
     (
         "metrics/results.py",
         "load_registry",
