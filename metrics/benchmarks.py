@@ -24,7 +24,30 @@ shipped row replaces it (a newer publication, a correction).
 
 A benchmark is shown only beside an indicator whose definition matches the
 published one (kpis.md "Benchmarks"): the registry's ``benchmark`` key names the
-``kpi_id`` of the rows to show; an indicator without one gets none.
+``kpi_id`` of the rows to show; an indicator without one gets none. Every page, export
+and the pack choose what to show through :func:`shown_beside` (and :func:`england`,
+its England row), and label it with :func:`when_label`.
+
+The workforce figures are measured on one day of the year. Source: DfE, "Children's
+social work workforce", reporting year 2023, data set "1. Indicators (in post,
+starters, leavers, agency workers, vacancies, caseload and absence)",
+https://explore-education-statistics.service.gov.uk/data-catalogue/data-set/bd4d8c04-716a-4447-af3d-677aa3223917
+(release: https://explore-education-statistics.service.gov.uk/find-statistics/children-s-social-work-workforce;
+methodology: https://explore-education-statistics.service.gov.uk/methodology/children-s-social-work-workforce).
+Its agency rate, vacancy rate and caseload are FTE at 30 September; its turnover is
+the FTE leavers in the year to 30 September over the FTE in post then. The 2024
+release exists, but its figures were not found at the source, so 2023 is used.
+Our ``sw_*`` indicators are measured at the period end (turnover: the 12 months to
+it) at every grain, so their definitions are the DfE's exactly when the period ends
+on 30 September. Reading (the rule): an indicator declaring ``benchmark_measured``
+("at 30 September", "year to 30 September") is shown a benchmark only beside a
+period ending on that day of the year (a September month, a July-September quarter, a
+rolling 12 months to September; never a financial year), and then the latest figure
+published for a 30 September on or before the period end (30 September 2025 shows
+England at 30 September 2023, labelled so, as the Children in need figures show their
+latest year beside later periods; a period before the first published year shows
+none, as no such figure existed then). Elsewhere the page says so once
+(:func:`timing_note`).
 
 Example::
 
@@ -37,6 +60,18 @@ Example::
     'England 2024-25: 22.6% (DfE Children in need 2025, data set C1)'
     >>> b.for_indicator("contacts")
     []
+    >>> agency = reg["sw_agency_rate"]
+    >>> england(b, agency, "month", date(2025, 8, 31)) is None   # not a 30 September
+    True
+    >>> e = england(b, agency, "quarter", date(2025, 9, 30))
+    >>> (e.value, when_label(e, agency))
+    (17.8, 'at 30 September 2023')
+    >>> england(b, agency, "month", date(2022, 9, 30)) is None   # before the first figure
+    True
+    >>> timing_note([agency], b, date(2025, 8, 31))[:50]
+    'The DfE measures the workforce at 30 September (tu'
+    >>> timing_note([agency], b, date(2024, 9, 30)) is None
+    True
 """
 
 from __future__ import annotations
@@ -44,8 +79,9 @@ from __future__ import annotations
 import csv
 import io
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from importlib import resources
 from pathlib import Path
 from typing import Literal, get_args
@@ -281,7 +317,7 @@ def benchmark_label(benchmark: Benchmark, indicator: Indicator) -> str:
     'North East 2024-25: 38 working days (DfE Children in need 2025, data set C2)'
     """
     return (
-        f"{benchmark.area_name} {year_label(benchmark.year_ending)}: "
+        f"{benchmark.area_name} {when_label(benchmark, indicator)}: "
         f"{format_value(benchmark.value, indicator)} ({benchmark.source})"
     )
 
@@ -296,11 +332,83 @@ def comparable(ind: Indicator, grain: str | None) -> bool:
     return ind.type != "count" or grain == "year"
 
 
-def england(benchmarks: Benchmarks, ind: Indicator, grain: str | None) -> Benchmark | None:
-    """The latest England figure with the indicator's definition, where it compares (see ``comparable``)."""
-    if not comparable(ind, grain):
-        return None
-    for bench in benchmarks.for_indicator(ind.id):
+def _day(period_end: date | None) -> date | None:
+    """A period end as a date (a pandas Timestamp or datetime: its day)."""
+    if isinstance(period_end, datetime):
+        return period_end.date()
+    return period_end
+
+
+def on_measured_day(ind: Indicator, period_end: date | None) -> bool:
+    """Whether a period ending on ``period_end`` has the published figure's definition:
+    always, unless the indicator's benchmark is measured on one day of the year
+    (``benchmark_measured``), then only when the period ends on that day.
+
+    >>> from metrics.registry import load_registry
+    >>> reg = load_registry()
+    >>> [on_measured_day(reg["sw_caseload"], date(2025, m, d)) for m, d in ((9, 30), (3, 31))]
+    [True, False]
+    >>> on_measured_day(reg["rereferrals_12m"], date(2025, 8, 31))
+    True
+    """
+    measured = ind.benchmark_day
+    if measured is None:
+        return True
+    day = _day(period_end)
+    return day is not None and (day.month, day.day) == measured
+
+
+def shown_beside(
+    benchmarks: Benchmarks, ind: Indicator, grain: str | None, period_end: date | None
+) -> list[Benchmark]:
+    """The benchmarks to show beside the indicator's value for the period of ``grain``
+    ending ``period_end`` (in :meth:`Benchmarks.for_indicator` order): none where the
+    definitions differ (``comparable``, ``on_measured_day``); for a figure measured on
+    one day of the year, only those published for a day on or before the period end."""
+    if not comparable(ind, grain) or not on_measured_day(ind, period_end):
+        return []
+    found = benchmarks.for_indicator(ind.id)
+    day = _day(period_end)
+    if ind.benchmark_day is not None and day is not None:
+        found = [b for b in found if b.year_ending <= day]
+    return found
+
+
+def england(
+    benchmarks: Benchmarks, ind: Indicator, grain: str | None, period_end: date | None
+) -> Benchmark | None:
+    """The latest England figure with the indicator's definition for this period, where
+    it compares (see :func:`shown_beside`)."""
+    for bench in shown_beside(benchmarks, ind, grain, period_end):
         if bench.area_type == "national":
             return bench
     return None
+
+
+def when_label(benchmark: Benchmark, ind: Indicator) -> str:
+    """When the figure was measured: "2024-25", "at 30 September 2023", "year to 30
+    September 2023" (the indicator's ``benchmark_measured``, else :func:`year_label`)."""
+    if ind.benchmark_measured is not None:
+        return f"{ind.benchmark_measured} {benchmark.year_ending.year}"
+    return year_label(benchmark.year_ending)
+
+
+def timing_note(
+    indicators: Iterable[Indicator], benchmarks: Benchmarks, period_end: date | None
+) -> str | None:
+    """The sentence a page shows once when an indicator's England figure is left out
+    because its period does not end on the day the figure is measured; None otherwise."""
+    days = {
+        ind.benchmark_measured.removeprefix("year to ").removeprefix("at ")
+        for ind in indicators
+        if ind.benchmark_measured is not None
+        and benchmarks.for_indicator(ind.id)
+        and not on_measured_day(ind, period_end)
+    }
+    if not days:
+        return None
+    day = " and ".join(sorted(days))
+    return (
+        f"The DfE measures the workforce at {day} (turnover: the year to {day}), so its England "
+        f"figures are shown only beside periods ending {day}."
+    )

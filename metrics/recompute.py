@@ -225,15 +225,17 @@ def reporting_windows(snapshot: StoreSnapshot) -> pd.DataFrame:
     dates = []
     for kind in EVENT_KINDS:
         frame = snapshot.tables[kind]
-        dates.append(
-            pd.DataFrame(
-                {
-                    "la_code": frame["la_code"].astype(str).str.strip(),
-                    "kind": kind,
-                    "day": frame[EXTRACTS[kind].main_date],
-                }
+        spec = EXTRACTS[kind]
+        for column in (spec.main_date, *((spec.span_end,) if spec.span_end else ())):
+            dates.append(
+                pd.DataFrame(
+                    {
+                        "la_code": frame["la_code"].astype(str).str.strip(),
+                        "kind": kind,
+                        "day": frame[column],
+                    }
+                )
             )
-        )
     events = pd.concat(dates, ignore_index=True).dropna(subset=["day"])
     if events.empty:
         return pd.DataFrame(columns=["la_code", "window_start", "window_end", "basis"])

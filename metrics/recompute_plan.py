@@ -74,10 +74,12 @@ from store.schema import (
 __all__ = ["LaWork", "Plan", "load_registry", "make_plan"]
 
 FINGERPRINT_KEY = "recompute_fingerprint"
-# The date columns whose spans are kept: each event kind's main date, and the early
-# help closures that eh_outcome_scores' periods cover.
+# The date columns whose spans are kept: each event kind's main date (and the period end
+# of a kind whose rows are figures for a period, ``span_end``), and the early help
+# closures that eh_outcome_scores' periods cover.
 SPAN_COLUMNS: tuple[tuple[str, str], ...] = (
     *((kind, str(EXTRACTS[kind].main_date)) for kind in EVENT_KINDS),
+    *((kind, str(EXTRACTS[kind].span_end)) for kind in EVENT_KINDS if EXTRACTS[kind].span_end),
     ("early_help", "end_date"),
 )
 WINDOW_COLUMNS = ["la_code", "window_start", "window_end", "basis"]
@@ -413,7 +415,7 @@ def _days(values: pd.Series) -> np.ndarray:
 def _shared(spans: pd.DataFrame, counts: pd.DataFrame) -> tuple[SharedPeriods, Span]:
     """The periods every LA shares, as ``Context.from_snapshot`` works them out from all rows."""
     warnings: list[str] = []
-    main = _spanning_rows(_main_rows(spans))
+    main = _spanning_rows(_main_rows(spans, ends=True))
     lo, hi = calendar_range()
     outside = int(pd.to_numeric(main["outside"]).sum()) if len(main) else 0
     if outside:
@@ -434,10 +436,13 @@ def _shared(spans: pd.DataFrame, counts: pd.DataFrame) -> tuple[SharedPeriods, S
     return shared, _span(ends)
 
 
-def _main_rows(spans: pd.DataFrame) -> pd.DataFrame:
-    """The span rows of each event kind's main date."""
-    mains = {kind: EXTRACTS[kind].main_date for kind in EVENT_KINDS}
-    keep = [mains.get(k) == c for k, c in zip(spans["kind"], spans["column_name"], strict=True)]
+def _main_rows(spans: pd.DataFrame, ends: bool = False) -> pd.DataFrame:
+    """The span rows of each event kind's main date; with ``ends``, also those of its
+    ``span_end`` (a figure's period end), which stretch the period axis and the window."""
+    mains = {
+        kind: (EXTRACTS[kind].main_date, EXTRACTS[kind].span_end if ends else None) for kind in EVENT_KINDS
+    }
+    keep = [k in mains and c in mains[k] for k, c in zip(spans["kind"], spans["column_name"], strict=True)]
     return spans[np.array(keep, dtype=bool)]
 
 
@@ -485,7 +490,7 @@ def windows_from_spans(spans: pd.DataFrame) -> pd.DataFrame:
     >>> windows_from_spans(spans).astype(str).values.tolist()
     [['394', '2024-05-02', '2024-05-02', 'first referral']]
     """
-    main = _main_rows(spans)
+    main = _main_rows(spans, ends=True)
     main = main[main["first_date"].notna()]
     if main.empty:
         return pd.DataFrame(columns=WINDOW_COLUMNS)

@@ -27,6 +27,7 @@ Example::
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import datetime
 from functools import cache
 from importlib import resources
 from typing import Literal, get_args
@@ -153,13 +154,17 @@ class Tile(BaseModel):
 
 
 class PartnerMeasure(BaseModel):
-    """What a ``pm_*`` indicator computes from (``metrics.registry_measures``)."""
+    """What a ``pm_*`` indicator computes from (``metrics.registry_measures``), and the
+    target and tolerance its measures file declares (``metrics.targets`` starts from
+    them; the targets file and the targets set in the app override them)."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     measure_id: str
     unit: Literal["count", "percent", "rate_per_10k", "days"]
     grain: Literal["month", "quarter"]
+    target: float | None = None
+    tolerance: float | None = None
 
 
 class Indicator(BaseModel):
@@ -179,6 +184,13 @@ class Indicator(BaseModel):
     numerator: str | None = None
     denominator: str | None = None
     benchmark: str | None = None
+    # When the published figure is measured, where it is one day of the year: "at 30
+    # September" (a snapshot) or "year to 30 September" (a count over the 12 months to
+    # it). Its benchmark is then shown only beside periods ending on that day
+    # (metrics.benchmarks.shown_beside).
+    benchmark_measured: str | None = Field(
+        default=None, pattern=r"^(at|year to) ([1-9]|[12][0-9]|3[01]) [A-Z][a-z]+$"
+    )
     grains: tuple[Grain, ...] = GRAINS
     # "loads": the periods of the data range widened by the load dates.
     periods: Literal["main", "loads"] = "main"
@@ -219,9 +231,27 @@ class Indicator(BaseModel):
             self.owner is None
         ):
             raise ValueError(f"{self.id}: the ids pm_* (and only they) are partners' measures with an owner")
+        if self.benchmark_measured is not None:
+            if self.benchmark is None:
+                raise ValueError(f"{self.id}: benchmark_measured goes with a benchmark")
+            try:
+                _ = self.benchmark_day
+            except ValueError as exc:
+                raise ValueError(
+                    f"{self.id}: benchmark_measured {self.benchmark_measured!r}: {exc}"
+                ) from None
         if self.type in ("percentage", "median") and not (self.numerator and self.denominator):
             raise ValueError(f"{self.id}: a {self.type} needs numerator and denominator text")
         return self
+
+    @property
+    def benchmark_day(self) -> tuple[int, int] | None:
+        """(month, day) of ``benchmark_measured`` ("at 30 September": (9, 30)), or None."""
+        if self.benchmark_measured is None:
+            return None
+        day_month = self.benchmark_measured.removeprefix("year to ").removeprefix("at ")
+        when = datetime.strptime(f"{day_month} 2001", "%d %B %Y")  # not a leap year: no 29 Feb
+        return when.month, when.day
 
     @property
     def is_ratio(self) -> bool:

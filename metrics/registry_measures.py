@@ -22,8 +22,10 @@ Readings:
   agency (the sub-heading of the scorecard's "Partners' measures" section).
 - the records behind a figure are the figures the partner sent for the months (or
   quarters) of the period.
-- the file's ``target`` and ``tolerance`` stay in the measures file; they are not in the
-  declaration (targets are configuration, ``metrics.targets``).
+- the file's ``target`` and ``tolerance`` go in the declaration's ``partner`` part, where
+  ``metrics.targets`` reads them as the measure's own target; an entry for ``pm_<id>``
+  in the targets file, and a target set in the app or with ``scorecard targets set``,
+  override them (in that order).
 
 Example::
 
@@ -31,8 +33,8 @@ Example::
     >>> decl = declarations(default_measures())
     >>> [(d["id"], d["type"], d["owner"]) for d in decl][:2]
     [('pm_icpc_health_reports', 'percentage', 'health'), ('pm_new_birth_visits_14d', 'percentage', 'health')]
-    >>> decl[0]["partner"]
-    {'measure_id': 'icpc_health_reports', 'unit': 'percent', 'grain': 'month'}
+    >>> decl[0]["partner"]["grain"], decl[0]["partner"]["target"]   # the file's own target
+    ('month', 90.0)
 """
 
 from __future__ import annotations
@@ -68,7 +70,13 @@ def declaration(measure: PartnerMeasure, place: int) -> dict[str, Any]:
         "definition": f"{measure.definition} (Reported by {owner}, by {grain}.)",
         "tags": {"partner_measures": place},
         "owner": measure.owner,
-        "partner": {"measure_id": measure.id, "unit": measure.unit, "grain": measure.grain},
+        "partner": {
+            "measure_id": measure.id,
+            "unit": measure.unit,
+            "grain": measure.grain,
+            "target": measure.target,
+            "tolerance": measure.tolerance,
+        },
         "records": {
             "columns": list(RECORD_COLUMNS),
             "description": f"The figures {owner} reported for each {grain} of the period.",

@@ -19,6 +19,16 @@ Resolution for an LA: its own ``target`` if set, else the indicator's; its own
 resolved target (5 percentage points for percentages, 10 % of the target for counts,
 rates and medians).
 
+The partners' measures (``pm_*``) may declare their own ``target`` and ``tolerance`` in
+the measures file (``SCORECARD_MEASURES_FILE``); the registry carries them
+(``Indicator.partner``) and they are each measure's starting target. Precedence, lowest
+first: (1) the measures file's target and tolerance; (2) the targets file's entry for
+``pm_<id>``, field by field (its ``target`` replaces the measure's, its ``tolerance``
+likewise, its ``by_la`` adds LAs; a field it leaves out keeps the measure's, so
+``pm_x: {by_la: {"394": {target: 80}}}`` keeps the measure's target for the other LAs);
+(3) the targets set in the app or with ``scorecard targets set`` (below). The shipped
+targets file therefore has no ``pm_*`` entries: the shipped measures declare theirs.
+
 Targets set in the app or with ``scorecard targets set`` are kept in the store
 (``target_overrides``, one row per indicator and scope: every LA, ``*``, or one LA) and
 override the file: :func:`with_overrides` applies them, for every LA over the
@@ -42,6 +52,8 @@ Example::
     (85.0, 5.0)
     >>> t.for_indicator("contacts", "394") is None
     True
+    >>> t.for_indicator("pm_icpc_health_reports", "394").value   # the measures file's own
+    90.0
 """
 
 from __future__ import annotations
@@ -222,6 +234,31 @@ def _pydantic_problems(exc: ValidationError) -> list[str]:
     return out
 
 
+def declared_targets(registry: Registry) -> dict[str, TargetEntry]:
+    """The targets the measures file declares for the partners' measures (``pm_*``), by id.
+
+    >>> from metrics.registry import load_registry
+    >>> declared_targets(load_registry())["pm_strategy_police_attendance"].target
+    95.0
+    """
+    return {
+        ind.id: TargetEntry(target=ind.partner.target, tolerance=ind.partner.tolerance)
+        for ind in registry
+        if ind.partner is not None and ind.partner.target is not None
+    }
+
+
+def _over_declared(declared: TargetEntry | None, entry: TargetEntry) -> TargetEntry:
+    """The targets file's entry over the measure's own, field by field."""
+    if declared is None:
+        return entry
+    return TargetEntry(
+        target=entry.target if entry.target is not None else declared.target,
+        tolerance=entry.tolerance if entry.tolerance is not None else declared.tolerance,
+        by_la=entry.by_la,
+    )
+
+
 def parse_targets(text: str, registry: Registry, source: str = "<targets>") -> Targets:
     """Validate targets YAML text; TargetsError listing every problem, naming ``source``."""
     try:
@@ -240,6 +277,7 @@ def parse_targets(text: str, registry: Registry, source: str = "<targets>") -> T
             f"{source}: expected a mapping of indicator ids to targets, got {type(data).__name__}"
         )
     problems: list[str] = []
+    declared = declared_targets(registry)
     entries: dict[str, TargetEntry] = {}
     for key, raw in data.items():
         kpi_id = str(key)
@@ -252,12 +290,20 @@ def parse_targets(text: str, registry: Registry, source: str = "<targets>") -> T
             problems.append(f"{kpi_id}: expected target, tolerance and by_la under it, got {raw!r}")
             continue
         try:
-            entry = TargetEntry.model_validate(raw)
+            entry = _over_declared(declared.get(kpi_id), TargetEntry.model_validate(raw))
         except ValidationError as exc:
             problems += [f"{kpi_id}: {p}" for p in _pydantic_problems(exc)]
             continue
         found = _entry_problems(kpi_id, entry, registry)
         problems += [f"{kpi_id}: {p}" for p in found]
+        if not found:
+            entries[kpi_id] = entry
+    written = {str(key) for key in data}
+    for kpi_id, entry in declared.items():
+        if kpi_id in written:
+            continue
+        found = _entry_problems(kpi_id, entry, registry)
+        problems += [f"{kpi_id} (its target in the measures file): {p}" for p in found]
         if not found:
             entries[kpi_id] = entry
     if problems:

@@ -42,11 +42,13 @@ def ensure_sample_data(
     ``say`` reports progress (``serve`` prints it; the default logs it).
     """
     from metrics.recompute import recompute
+    from metrics.registry import load_registry
 
     if not store_is_empty(engine) or not settings.samples_dir.is_dir():
         return []
     where = describe_url(settings.database_url)
     say(f"First run: loading the sample extracts in {settings.samples_dir} into {where}")
+    measures = settings.measures()
     options = LoadOptions(
         key=resolve_key(settings.secret_key, settings.secret_key_file, get_meta(engine, "key_fingerprint")),
         limits=settings.read_limits(),
@@ -54,11 +56,12 @@ def ensure_sample_data(
         partner="Sample data",
         loaded_by="first run",
         date_grace_days=settings.date_grace_days,
-        measures=settings.measures(),
+        measures=measures,
     )
     outcomes = load_paths(engine, [settings.samples_dir], options)
     for outcome in outcomes:
         say(f"  {outcome.file}: {outcome.rows_loaded:,} loaded, {outcome.rows_rejected:,} rejected")
     say("Computing the indicators ...")
-    say(f"  {recompute(engine, targets_file=settings.targets_file)}")
+    registry = load_registry(measures)  # with the pm_* of SCORECARD_MEASURES_FILE
+    say(f"  {recompute(engine, targets_file=settings.targets_file, registry=registry)}")
     return outcomes

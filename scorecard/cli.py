@@ -329,6 +329,7 @@ def _progress(message: str) -> None:
 
 
 def _generate(args: argparse.Namespace) -> int:
+    from scorecard.settings import Settings
     from synthetic import generate
     from synthetic.generator import validate as check_arguments
 
@@ -344,6 +345,7 @@ def _generate(args: argparse.Namespace) -> int:
         las=args.las,
         seed=args.seed,
         progress=_progress,
+        measures=Settings.from_env().measures(),  # the partner figures of SCORECARD_MEASURES_FILE
     )
     for info in files.values():
         print(f"{info.path}: {info.rows:,} rows")

@@ -83,7 +83,7 @@ def _pack(args: argparse.Namespace) -> int:
 
     settings = Settings.from_env(database_url=args.db)
     engine = open_store(settings.database_url)
-    registry = load_registry()
+    registry = load_registry(settings.measures())  # with the pm_* of SCORECARD_MEASURES_FILE
     try:
         period_end = period_end_for(engine, args.la, args.grain, args.period)
         pdf = build_pack(

@@ -40,7 +40,7 @@ def _targets(args: argparse.Namespace) -> int:
 
     settings = Settings.from_env(database_url=args.db)
     engine = open_store(settings.database_url)
-    registry = load_registry()
+    registry = load_registry(settings.measures())  # with the pm_* of SCORECARD_MEASURES_FILE
     if args.targets_command == "list":
         with engine.connect() as conn:
             overrides = {(o.kpi_id, o.la_code) for o in stored_overrides(conn)}
@@ -76,7 +76,8 @@ def _targets(args: argparse.Namespace) -> int:
     if not args.no_recompute:
         from metrics.recompute import recompute
 
-        print(f"recomputed indicators: {recompute(engine, targets_file=settings.targets_file, jobs=None)}")
+        summary = recompute(engine, targets_file=settings.targets_file, registry=registry, jobs=None)
+        print(f"recomputed indicators: {summary}")
     return 0
 
 

@@ -14,8 +14,11 @@ Readings:
   whose value is hidden is withheld: it is written about the hidden number and may
   repeat it.
 - Excel stores a percentage as a fraction (35.9% is 0.359) with the format ``0.0%``;
-  counts are ``#,##0``; rates, medians and targets of them ``0.0``. The CSV keeps the
-  numbers as shown on screen (35.9 beside the unit "%"), as spreadsheet users read it.
+  counts are ``#,##0``; rates, medians, numbers (FTE, cases per FTE) and targets of them
+  ``0.0``. A numerator or denominator is ``#,##0`` when whole and ``#,##0.0`` when not
+  (an FTE: 33.5 stays 33.5, never 34), as on screen (``scorecard.formatting.format_figure``);
+  the CSV has them rounded to one decimal the same way. The CSV keeps the numbers as
+  shown on screen (35.9 beside the unit "%"), as spreadsheet users read it.
 """
 
 from __future__ import annotations
@@ -29,7 +32,7 @@ from typing import Any
 import pandas as pd
 import xlsxwriter
 
-from metrics.benchmarks import Benchmarks, england, year_label
+from metrics.benchmarks import Benchmarks, england, when_label
 from metrics.disclosure import SHARING as _SHARING
 from metrics.disclosure import audience_line
 from metrics.registry import Indicator, Registry
@@ -41,6 +44,7 @@ from scorecard.components.tables import csv_with_audience
 from scorecard.formatting import (
     SUPPRESSED,
     direction_words,
+    figure_decimals,
     grain_label,
     is_missing,
     la_name,
@@ -101,6 +105,8 @@ class ExportContext:
     coverage: str = ""
     comments: Mapping[str, str] = field(default_factory=dict)
     actions: Mapping[str, str] = field(default_factory=dict)
+    # Why some England figures are left out (measured on another day: metrics.benchmarks).
+    benchmark_note: str = ""
 
 
 def _plain_number(value: Any, decimals: int | None = None) -> Any:
@@ -137,7 +143,7 @@ def _row(
     context: ExportContext,
 ) -> dict[str, Any]:
     breakdown, group = filters.breakdown
-    bench = england(benchmarks, ind, filters.grain)
+    bench = england(benchmarks, ind, filters.grain, filters.period_end)
     note = row.get("note")
     hidden = row.get("value") == SUPPRESSED
     comment = context.comments.get(ind.id)
@@ -157,8 +163,8 @@ def _row(
         "Group": group,
         "Value": _plain_number(row.get("value"), None if ind.type == "count" else 1),
         "Unit": ind.unit,
-        "Numerator": _plain_number(row.get("numerator"), None if ind.type != "median" else 1),
-        "Denominator": _plain_number(row.get("denominator")),
+        "Numerator": _plain_number(row.get("numerator"), 1),  # whole stays whole; an FTE to 1 dp
+        "Denominator": _plain_number(row.get("denominator"), 1),
         "Target": _plain_number(row.get("target"), 1),
         "Status": _described(row, "status", status_text(row.get("status"))),
         "Direction of travel": _described(
@@ -167,7 +173,7 @@ def _row(
         "SPC variation": _described(row, "variation", variation_text(row.get("variation"))),
         "SPC assurance": _described(row, "assurance", assurance_text(row.get("assurance"))),
         "England benchmark": _plain_number(bench.value, 1) if bench else None,
-        "Benchmark year": year_label(bench.year_ending) if bench else None,
+        "Benchmark year": when_label(bench, ind) if bench else None,
         "Benchmark source": bench.source if bench else None,
         "Note": None if is_missing(note) else str(note),
         "Coverage": _coverage(row, filters),
@@ -240,16 +246,21 @@ def _about(filters: Filters, version: str, now: datetime, context: ExportContext
     ]
 
 
-def number_format(kind: str, column: str) -> str:
-    """The Excel number format of a column for an indicator type.
+def number_format(kind: str, column: str, value: float = 0.0) -> str:
+    """The Excel number format of a cell of ``column`` for an indicator type (a numerator
+    or denominator: by its ``value``, one decimal where it is not whole).
 
     >>> number_format("percentage", "Value"), number_format("count", "Value")
     ('0.0%', '#,##0')
     >>> number_format("median", "Numerator"), number_format("median", "Denominator")
     ('0.0', '#,##0')
+    >>> number_format("number", "Numerator", 33.5), number_format("number", "Numerator", 34.0)
+    ('#,##0.0', '#,##0')
+    >>> number_format("number", "Value", 34.0)
+    '0.0'
     """
     if column == "Denominator" or (column == "Numerator" and kind != "median"):
-        return "#,##0"
+        return "#,##0" if figure_decimals(value) == 0 else "#,##0.0"
     if kind == "percentage":
         return "0.0%"
     if kind == "count":
@@ -297,9 +308,8 @@ def to_xlsx(
             if is_missing(value):
                 continue
             if isinstance(value, (int, float)) and not isinstance(value, bool):
-                sheet.write_number(
-                    r, col, _scaled(kind, name, float(value)), formats.number(number_format(kind, name))
-                )
+                pattern = number_format(kind, name, float(value))
+                sheet.write_number(r, col, _scaled(kind, name, float(value)), formats.number(pattern))
             else:
                 sheet.write_string(
                     r, col, xlsx_text(value), formats.right if name in _NUMERIC else formats.wrap
@@ -407,6 +417,8 @@ def _notes_sheet(
         ("Coverage", context.coverage or "See the Data quality page for each partner's coverage."),
         ("Percentages", "Stored as fractions and formatted as percentages (0.0%)."),
     ]
+    if context.benchmark_note:
+        rows.append(("England figures", context.benchmark_note))
     rows += [("Source", source) for source in context.sources] or [("Source", "No loads recorded.")]
     for r, (label, text) in enumerate(rows):
         sheet.write_string(r, 0, xlsx_text(label), formats.bold)

@@ -13,6 +13,18 @@ Example::
     ('1,209', '201.8', '31.5')
     >>> format_fraction("percentage", 320.0, 1107.0)
     '320 of 1,107'
+    >>> format_fraction("percentage", 3.5, 20.5), format_fraction("number", 340, 21.5)  # FTE
+    ('3.5 of 20.5', '340 ÷ 21.5')
+    >>> format_figure(33.5), format_figure(34.0), format_figure(33.04), format_figure(1234)
+    ('33.5', '34', '33', '1,234')
+
+Readings. A numerator or denominator (a "figure") is whole for counts of children and
+events, but a full-time-equivalent (FTE) is not: an FTE figure (``sw_in_post_fte`` 33.5,
+the FTE over which a workforce percentage or caseload is taken) is shown with one
+decimal where it is not whole, and without decimals where it is (``format_figure``), in
+the tables, chart tables, fractions, CSV and Excel files and the pack, so 33.5 is never
+shown as 34. A value of type ``number`` (an FTE, cases per FTE) always has one decimal,
+as a rate's does. A median's numerator (the median) has one decimal.
 """
 
 from __future__ import annotations
@@ -62,6 +74,24 @@ def format_number(value: Any, decimals: int = 0) -> str:
     return f"{round_half_up(float(value), decimals):,.{decimals}f}"
 
 
+def figure_decimals(value: Any) -> int:
+    """The decimals of a numerator or denominator: 0 when whole (to one decimal), else 1."""
+    if isinstance(value, str) or is_missing(value):
+        return 0
+    return 0 if round_half_up(float(value), 1).is_integer() else 1
+
+
+def format_figure(value: Any) -> str:
+    """A numerator or denominator as shown: whole without decimals, an FTE with one."""
+    return format_number(value, figure_decimals(value))
+
+
+def numerator_text(value: Any, kind: str) -> str:
+    """A numerator of an indicator of type ``kind`` as shown: a median's (the median) with
+    one decimal, others as figures (``format_figure``)."""
+    return format_number(value, 1) if kind == "median" else format_figure(value)
+
+
 def format_value(value: Any, kind: str, note: Any = None) -> str:
     """An indicator value for display; the note (or "n/a") when there is none."""
     if isinstance(value, str):  # already suppressed ("c")
@@ -79,8 +109,8 @@ def format_fraction(kind: str, numerator: Any, denominator: Any) -> str:
     """Numerator and denominator in words: "320 of 1,107", "1,251 per 62,000 children"."""
     if kind == "count" or (is_missing(numerator) and is_missing(denominator)):
         return ""
-    num = format_number(numerator)
-    den = format_number(denominator)
+    num = format_figure(numerator)
+    den = format_figure(denominator)
     if kind == "rate":
         return f"{num} per {den} children"
     if kind == "median":
@@ -89,7 +119,7 @@ def format_fraction(kind: str, numerator: Any, denominator: Any) -> str:
         return (
             ""
             if is_missing(denominator) or denominator == ""  # a blank cell of a CSV too
-            else f"{format_number(numerator, 1)} ÷ {format_number(denominator, 1)}"
+            else f"{num} ÷ {den}"
         )
     return f"{num} of {den}"
 

@@ -80,11 +80,17 @@ class ExtractKind(BaseModel):
     # decades before the extracts begin (long-serving staff), so its start_date counts its
     # row for data quality but does not stretch the period axis back.
     spans_periods: bool = True
+    # A second date that stretches the period axis and the reporting window: where a row is
+    # a figure for a period (partner_measures), the period's end. A quarterly figure's
+    # period_start alone would end the axis in the quarter's first month, before the
+    # quarter its figure is for.
+    span_end: str | None = None
 
     @model_validator(mode="after")
     def _names_exist(self) -> ExtractKind:
         names = {c.name for c in self.all_columns}
-        for n in (*self.id_columns, *(x for pair in self.end_checks for x in pair)):
+        ends = (self.span_end,) if self.span_end else ()
+        for n in (*self.id_columns, *(x for pair in self.end_checks for x in pair), *ends):
             if n not in names:
                 raise ValueError(f"kind {self.name}: {n} is not one of its columns")
         if self.main_date is not None and self.main_date not in names:
@@ -359,6 +365,7 @@ _KINDS: tuple[ExtractKind, ...] = (
         main_date="period_start",
         end_checks=(("period_start", "period_end"),),
         has_child_columns=False,
+        span_end="period_end",
     ),
     ExtractKind(
         name="population",

@@ -17,7 +17,11 @@ Readings taken where the spec is silent:
 - ``owner`` takes the agency codes of the multi-agency views (``social_care`` and the
   early help ``lead_agency`` codes) and also their labels (``Health``, ``Police``);
 - a ``target`` of a measure whose polarity is ``none`` is a mistake (no status can be
-  given against it) and is reported.
+  given against it) and is reported, as is a negative target or a ``percent`` target
+  outside 0-100;
+- the ``target`` and ``tolerance`` are the measure's own: ``metrics.targets`` reads them
+  (through the registry) and an entry ``pm_<id>`` in the targets file, then a target set
+  in the app or with ``scorecard targets set``, override them.
 
 Example::
 
@@ -198,11 +202,15 @@ def _cross_checks(data: Any, node: yaml.Node | None, source: str) -> list[str]:
             )
         elif isinstance(ident, str):
             seen[ident] = i
-        if entry.get("target") is not None and entry.get("polarity") == "none":
-            problems.append(
-                f"{source} line {_line_of(node, ('measures', i, 'target'))}: measures[{i}]: target: "
-                "a target needs a polarity of up or down (none gives no status)"
-            )
+        target = entry.get("target")
+        where = f"{source} line {_line_of(node, ('measures', i, 'target'))}: measures[{i}]: target: "
+        if target is not None and entry.get("polarity") == "none":
+            problems.append(where + "a target needs a polarity of up or down (none gives no status)")
+        if isinstance(target, int | float) and not isinstance(target, bool):
+            if target < 0:
+                problems.append(where + f"{target:g} is negative")
+            elif entry.get("unit") == "percent" and target > 100:
+                problems.append(where + f"{target:g} is not a percentage from 0 to 100")
     return problems
 
 

@@ -33,6 +33,7 @@ import numpy as np
 
 from metrics.calendar import calendar_range
 from store.extracts import EVENT_KINDS, EXTRACTS
+from store.measures import MeasureCatalogue
 from synthetic import params
 from synthetic.output import Columns, population_table, to_tables
 from synthetic.simulate import Simulation
@@ -200,13 +201,16 @@ def generate(
     las: Sequence[str] = ("394",),
     seed: int = 2026,
     progress: Callable[[str], None] | None = None,
+    measures: MeasureCatalogue | None = None,
 ) -> dict[str, GeneratedFile]:
     """Write one canonical CSV per extract kind and ``population.csv`` into ``out_dir``.
 
     ``children`` is the 0-17 population of each LA; events follow England-like rates
     for ``years`` years from ``start``. The same arguments always give byte-identical
-    files. Returns, per kind (``contacts`` ... ``early_help``, ``population``), the
-    path and the number of rows written.
+    files. The partner figures are for ``measures`` (``scorecard generate`` passes the
+    configured measures file; None: the shipped example). Returns, per kind
+    (``contacts`` ... ``early_help``, ``population``), the path and the number of rows
+    written.
 
     Example::
 
@@ -229,7 +233,7 @@ def generate(
             sim.run()
             for kind, table in to_tables(sim, la).items():
                 writers.write(kind, table)
-            for kind, table in workforce_tables(sim, la, la_seed(seed, la, stream=1)).items():
+            for kind, table in workforce_tables(sim, la, la_seed(seed, la, stream=1), measures).items():
                 writers.write(kind, table)
             pop = population_table(sim, la, start.year - 1, int(str(last)[:4]))
             writers.write("population", pop)

@@ -46,7 +46,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from store.measures import default_measures
+from store.measures import MeasureCatalogue, default_measures
 from synthetic.output import Columns, _date, _text
 from synthetic.simulate import Simulation
 from synthetic.timeline import Bools, Days, Ints, choose, plus_days
@@ -84,14 +84,19 @@ PM_VOLUME_PER_10K_MONTH = 6.0
 PM_SHARE_BELOW_TARGET = 0.06
 
 
-def workforce_tables(sim: Simulation, la_code: str, rng: np.random.Generator) -> dict[str, Columns]:
-    """The five kinds for one simulated LA, as text columns in canonical order."""
-    return _Workforce(sim, la_code, rng).tables()
+def workforce_tables(
+    sim: Simulation, la_code: str, rng: np.random.Generator, measures: MeasureCatalogue | None = None
+) -> dict[str, Columns]:
+    """The five kinds for one simulated LA, as text columns in canonical order; the partner
+    figures are for ``measures`` (the configured measures file; None: the shipped example)."""
+    return _Workforce(sim, la_code, rng, measures or default_measures()).tables()
 
 
 class _Workforce:
-    def __init__(self, sim: Simulation, la_code: str, rng: np.random.Generator) -> None:
-        self.sim, self.la, self.rng = sim, la_code, rng
+    def __init__(
+        self, sim: Simulation, la_code: str, rng: np.random.Generator, measures: MeasureCatalogue
+    ) -> None:
+        self.sim, self.la, self.rng, self.measures = sim, la_code, rng, measures
         st = sim.structure
         self.teams = np.array(st.teams)
         self.team_locality = np.array(st.localities)[st.team_locality]
@@ -366,7 +371,7 @@ class _Workforce:
         rng, sim = self.rng, self.sim
         rows: list[tuple[str, Days, Days, npt.NDArray[Any], npt.NDArray[Any], npt.NDArray[Any]]] = []
         missing_done = False
-        for m in default_measures().measures:
+        for m in self.measures.measures:
             step = 3 if m.grain == "quarter" else 1
             starts = self.months[(self.months.astype(np.int64) % step) == 0]
             starts = starts[starts.astype("datetime64[D]") >= sim.start]

@@ -325,7 +325,7 @@ def test_records_are_shown_downloaded_and_logged(app_ctx: Any, monkeypatch: pyte
             "locality": ["North", "South"],
         }
     )
-    monkeypatch.setattr(indicator, "records_for", lambda *args: frame)
+    monkeypatch.setattr(indicator, "records_for", lambda *args, **kwargs: frame)
     shown = call_with_trigger(
         indicator.show_records, "indicator-records-show.n_clicks", 1, *FILTERS, "rereferrals_12m"
     )
@@ -362,7 +362,7 @@ def test_a_fault_in_the_records_layer_surfaces_as_an_error(
     quietly shown as a feature "not available yet"."""
     indicator = page("indicator")
 
-    def broken(*args: Any) -> None:
+    def broken(*args: Any, **kwargs: Any) -> None:
         raise AttributeError("module 'metrics.records' has no attribute 'records_for'")
 
     monkeypatch.setattr(indicator, "records_for", broken)

@@ -67,7 +67,9 @@ def _pieces(folder: Path) -> dict[str, tuple[str, bytes]]:
                 continue
             main = str(EXTRACTS[kind].main_date)
             early = mine[main] < CUT
-            last = mine[main] >= LAST_MONTH
+            # The last month's rows: those reaching into it (a quarter's figure by its end,
+            # which stretches the axis: store.extracts span_end).
+            last = mine[EXTRACTS[kind].span_end or main] >= LAST_MONTH
             out[f"{la}-{kind}-early"] = (f"{kind}.csv", _csv(mine[early]))
             out[f"{la}-{kind}-late"] = (f"{kind}.csv", _csv(mine[~early & ~last]))
             out[f"{la}-{kind}-last"] = (f"{kind}.csv", _csv(mine[last]))

@@ -131,9 +131,11 @@ def test_unknown_indicator_asked_for_is_a_key_error(registry: Registry) -> None:
         parse_targets(FILE, registry).for_indicator("nope", "394")
 
 
-def test_empty_file_means_no_targets(registry: Registry) -> None:
+def test_empty_file_means_only_the_measures_own_targets(registry: Registry) -> None:
     t = parse_targets("# nothing yet\n", registry)
-    assert t.ids() == []
+    # The shipped measures file declares a target for each of its five measures.
+    assert t.ids() == [i.id for i in registry if i.partner is not None and i.partner.target is not None]
+    assert len(t.ids()) == 5
     assert t.for_indicator("assessments_45wd", "394") is None
 
 
@@ -213,3 +215,86 @@ def test_every_problem_is_reported_at_once(registry: Registry) -> None:
 def test_missing_file_names_the_setting(tmp_path: Path, registry: Registry) -> None:
     with pytest.raises(TargetsError, match=r"missing\.yaml: targets file not found.*SCORECARD_TARGETS_FILE"):
         load_targets(tmp_path / "missing.yaml", registry)
+
+
+# --- A partner measure's own target, from the measures file ------------------------------
+
+OWN = """measures:
+  - id: checks
+    title: Checks returned on time
+    owner: police
+    definition: checks returned within a day
+    unit: percent
+    polarity: up
+    grain: month
+    target: 80
+    tolerance: 4
+  - id: visits
+    title: Visits made
+    owner: health
+    definition: visits made
+    unit: count
+    polarity: down
+    grain: month
+    target: 50
+"""
+
+
+@pytest.fixture(scope="module")
+def own_registry() -> Registry:
+    from store.measures import parse_measures
+
+    return load_registry(parse_measures(OWN, "our_measures.yaml"))
+
+
+def _resolved(targets: metrics.targets.Targets, kpi_id: str, la: str = "394") -> tuple[float, float]:
+    t = targets.for_indicator(kpi_id, la)
+    assert t is not None
+    return (t.value, t.tolerance)
+
+
+def test_a_measures_own_target_and_tolerance_are_read(own_registry: Registry) -> None:
+    targets = parse_targets("", own_registry)
+    assert _resolved(targets, "pm_checks") == (80, 4)
+    assert _resolved(targets, "pm_visits") == (50, pytest.approx(5))  # a count: 10 % of 50
+
+
+def test_the_targets_file_overrides_the_measures_file_field_by_field(own_registry: Registry) -> None:
+    text = """pm_checks:
+  target: 70
+pm_visits:
+  by_la:
+    "394": {target: 40}
+"""
+    targets = parse_targets(text, own_registry)
+    assert _resolved(targets, "pm_checks") == (70, 4)  # the measure's tolerance stays
+    assert _resolved(targets, "pm_visits", "394") == (40, pytest.approx(4))
+    assert _resolved(targets, "pm_visits", "391") == (50, pytest.approx(5))  # the measure's own
+    # An entry giving only a tolerance is complete with the measure's target.
+    assert _resolved(parse_targets("pm_checks: {tolerance: 1}\n", own_registry), "pm_checks") == (80, 1)
+
+
+def test_a_target_set_in_the_app_overrides_both(own_registry: Registry) -> None:
+    from metrics.targets import TargetOverride, with_overrides
+
+    base = parse_targets("pm_checks: {target: 70}\n", own_registry)
+    targets = with_overrides(base, [TargetOverride("pm_checks", "*", 60, None)], own_registry)
+    assert _resolved(targets, "pm_checks") == (60, 4)
+
+
+def test_the_shipped_targets_file_copies_no_measures_target(registry: Registry) -> None:
+    text = (Path(metrics.targets.__file__).parent / "data" / "targets.yaml").read_text("utf-8")
+    assert not [line for line in text.splitlines() if line.startswith("pm_")]
+    # ... and the shipped measures' targets still hold, read from the measures file.
+    assert _resolved(load_targets(None, registry), "pm_icpc_health_reports") == (90, 5)
+    assert _resolved(load_targets(None, registry), "pm_strategy_police_attendance") == (95, 5)
+
+
+def test_a_measures_file_target_out_of_range_is_reported_with_its_line() -> None:
+    from store.measures import MeasuresFileError, parse_measures
+
+    with pytest.raises(MeasuresFileError) as err:
+        parse_measures(OWN.replace("target: 80", "target: 120").replace("target: 50", "target: -1"), "m.yaml")
+    text = str(err.value)
+    assert "m.yaml line 9: measures[0]: target: 120 is not a percentage from 0 to 100" in text
+    assert "m.yaml line 18: measures[1]: target: -1 is negative" in text

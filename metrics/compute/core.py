@@ -283,6 +283,8 @@ class Context:
             frame = snapshot.tables[kind]
             main = frame[EXTRACTS[kind].main_date].to_numpy("datetime64[D]")
             main_dates.append(_spanning_dates(kind, main, la_codes_of[kind]))
+            if EXTRACTS[kind].span_end:  # a figure's period end (partner_measures)
+                main_dates.append(frame[EXTRACTS[kind].span_end].to_numpy("datetime64[D]"))
             codes, uniques = la_codes_of[kind]
             mapped = np.array([position.get(u, -1) for u in uniques] + [-1], dtype=np.int64)
             idx = mapped[codes]

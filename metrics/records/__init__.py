@@ -64,24 +64,27 @@ from metrics.records import (  # noqa: F401
     workforce,
 )
 from metrics.records.request import Request
-from metrics.registry import Indicator, RecordList, load_registry
+from metrics.registry import Indicator, RecordList, Registry, load_registry
 from metrics.wiring import records_of
 from store.extracts import EVENT_KINDS
 
 __all__ = ["describe_records", "records_by_group", "records_for"]
 
 
-def describe_records(kpi_id: str) -> str:
+def describe_records(kpi_id: str, registry: Registry | None = None) -> str:
     """One sentence for the page, saying what the records are and what marks the numerator.
+
+    ``registry`` is the app's (with the ``pm_*`` of its measures file); None: the shipped
+    registry (tests, scripts). The same for every function here.
 
     >>> describe_records("cp_children_at_end").split(",")[0]
     'Children on a child protection plan at the period end'
     """
-    return _indicator(kpi_id).records.description
+    return _indicator(kpi_id, registry).records.description
 
 
-def _indicator(kpi_id: str) -> Indicator:
-    registry = load_registry()
+def _indicator(kpi_id: str, registry: Registry | None) -> Indicator:
+    registry = registry if registry is not None else load_registry()
     if kpi_id not in registry:
         raise ValueError(f"unknown indicator id {kpi_id!r}; known ids: {', '.join(registry.ids())}")
     return registry[kpi_id]
@@ -149,8 +152,9 @@ def _records(
     period_end: date,
     breakdown: str,
     group_name: str | None,
+    registry: Registry | None,
 ) -> pd.DataFrame:
-    indicator = _indicator(kpi_id)
+    indicator = _indicator(kpi_id, registry)
     period = _period(grain, period_end)
     _check_group(indicator, breakdown, group_name)
     spec = indicator.records
@@ -172,22 +176,29 @@ def records_for(
     period_end: date,
     breakdown: str = "all",
     group_name: str = "all",
+    registry: Registry | None = None,
 ) -> pd.DataFrame:
     """The records behind one stored result (one row of ``kpi_results``).
 
     Raises ValueError for an unknown indicator id or grain, a ``period_end`` that does
     not end a period of the grain, or a breakdown (or group) the indicator does not have.
     """
-    return _records(engine, kpi_id, la_code, grain, period_end, breakdown, group_name).drop(
+    return _records(engine, kpi_id, la_code, grain, period_end, breakdown, group_name, registry).drop(
         columns="group_name"
     )
 
 
 def records_by_group(
-    engine: Engine, kpi_id: str, la_code: str, grain: str, period_end: date, breakdown: str
+    engine: Engine,
+    kpi_id: str,
+    la_code: str,
+    grain: str,
+    period_end: date,
+    breakdown: str,
+    registry: Registry | None = None,
 ) -> pd.DataFrame:
     """The records of every group of a breakdown at once, with their ``group_name``.
 
     A record is in each group it counts in (a child with plans in two teams is in both).
     """
-    return _records(engine, kpi_id, la_code, grain, period_end, breakdown, None)
+    return _records(engine, kpi_id, la_code, grain, period_end, breakdown, None, registry)

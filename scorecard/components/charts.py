@@ -7,6 +7,7 @@ numbers are offered as a table and a CSV download beneath it.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import pandas as pd
@@ -18,7 +19,7 @@ from scorecard.components.markup import props
 from scorecard.components.palette import DARK_BLUE, SERIES
 from scorecard.components.spc import Figure, style_figure
 from scorecard.components.tables import FileFor, download_for, download_link, frame_table
-from scorecard.formatting import format_number, format_value, is_missing
+from scorecard.formatting import format_figure, format_value, is_missing, numerator_text
 
 GRAPH_CONFIG: Any = {"displayModeBar": False, "responsive": True}
 
@@ -86,6 +87,27 @@ def _direct_label(
     }
 
 
+# Half a month either side of the first and last month: room for the markers.
+TIME_PAD = timedelta(days=15)
+
+
+def time_range(x: Sequence[Any]) -> dict[str, Any]:
+    """A date axis fixed to the data's months (plus ``TIME_PAD``); nothing for other axes.
+
+    Plotly widens an automatic axis to fit the annotations' text, so the direct labels at
+    the series' ends ran the axis months past the data; the labels sit in the right margin.
+
+    >>> time_range([date(2024, 4, 30), date(2025, 3, 31)])
+    {'range': ['2024-04-15', '2025-04-15'], 'autorange': False}
+    >>> time_range(["Apr", "May"])
+    {}
+    """
+    days = [v.date() if isinstance(v, datetime) else v for v in x]
+    if not days or not all(isinstance(v, date) for v in days):
+        return {}
+    return {"range": [str(min(days) - TIME_PAD), str(max(days) + TIME_PAD)], "autorange": False}
+
+
 def line_chart(
     x: Sequence[Any], series: Mapping[str, Sequence[float | None]], y_title: str, *, counts: bool = False
 ) -> Figure:
@@ -111,6 +133,7 @@ def line_chart(
             labels.append(label)
     fig = style_figure({"data": data, "layout": {"annotations": labels}}, y_title, height=300)
     fig["layout"]["margin"] = {**fig["layout"]["margin"], "r": 150}
+    fig["layout"]["xaxis"] = {**fig["layout"]["xaxis"], **time_range(x)}
     if counts:
         fig["layout"]["yaxis"] = {**fig["layout"]["yaxis"], "rangemode": "tozero"}
     return fig
@@ -199,7 +222,7 @@ def bar_labels(rows: pd.DataFrame, values: Sequence[float | None], ind: Indicato
     for v, num, den in zip(values, rows["numerator"], rows["denominator"], strict=True):
         text = format_value(v, ind.type)
         if ind.type == "percentage" and v is not None and not is_missing(num) and not is_missing(den):
-            text += f" ({format_number(num)} of {format_number(den)})"
+            text += f" ({format_figure(num)} of {format_figure(den)})"
         out.append(text)
     return out
 
@@ -216,16 +239,15 @@ def _group_table(
     rows: pd.DataFrame, ind: Indicator, label: str, rename: Callable[[str], str]
 ) -> pd.DataFrame:
     """The groups' value, numerator and denominator as shown (a "c" stays "c")."""
-    decimals = 1 if ind.type == "median" else 0
     return pd.DataFrame(
         {
             label: [rename(str(g)) for g in rows["group_name"]],
             "Value": [format_value(v, ind.type, n) for v, n in zip(rows["value"], rows["note"], strict=True)],
             "Numerator": [
-                "" if is_missing(v) or v == "" else format_number(v, decimals) for v in rows["numerator"]
+                "" if is_missing(v) or v == "" else numerator_text(v, ind.type) for v in rows["numerator"]
             ],
             "Denominator": [
-                "" if is_missing(v) or v == "" else format_number(v) for v in rows["denominator"]
+                "" if is_missing(v) or v == "" else format_figure(v) for v in rows["denominator"]
             ],
         }
     )

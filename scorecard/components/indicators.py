@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from metrics.benchmarks import Benchmark, year_label
+from metrics.benchmarks import Benchmark, when_label
 from metrics.registry import Indicator
 from scorecard.components.markup import tag, text
 from scorecard.formatting import format_fraction, format_value, is_missing
@@ -57,7 +57,7 @@ def benchmark_cell(bench: Benchmark | None, ind: Indicator, source_number: int |
         )
     ref = f" [{source_number}]" if source_number is not None else ""
     return tag("span", text(benchmark_text(bench, ind)), class_="sc-bench") + tag(
-        "span", text(f"{year_label(bench.year_ending)}{ref}"), class_="sc-source"
+        "span", text(f"{when_label(bench, ind)}{ref}"), class_="sc-source"
     )
 
 

@@ -131,7 +131,7 @@ def indicator_row(
             title,
             tag("td", tag("span", text(note), class_="sc-note"), colspan=len(COLUMNS) - 1),
         )
-    bench = england(benchmarks, ind, row.get("grain"))
+    bench = england(benchmarks, ind, row.get("grain"), row.get("period_end"))
     number = _number(sources, bench.source) if bench is not None else None
     words = row.get("coverage_text")
     words = coverage_text(row, None) if words is None else words

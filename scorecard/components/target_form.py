@@ -100,7 +100,7 @@ def save_target(
         )
     except (TargetChangeError, ValueError) as exc:
         return dbc.Alert(str(exc), color="danger")
-    recompute(app.engine, targets_file=app.settings.targets_file)
+    recompute(app.engine, targets_file=app.settings.targets_file, registry=app.registry)
     return dbc.Alert(f"Saved: {change.describe()}. The indicators have been recomputed.", color="success")
 
 

@@ -35,7 +35,7 @@ import pandas as pd
 from sqlalchemy import Engine, func, select
 
 from metrics import results
-from metrics.benchmarks import Benchmarks, england
+from metrics.benchmarks import Benchmarks, england, timing_note
 from metrics.disclosure import disclose, period_cube
 from metrics.periods import Grain, month_end, period_for, shift_month
 from metrics.registry import Indicator, Registry
@@ -81,6 +81,8 @@ class PackData:
     quality: pd.DataFrame = field(default_factory=pd.DataFrame)
     quality_rows: pd.DataFrame = field(default_factory=pd.DataFrame)
     benchmarks: dict[str, Any] = field(default_factory=dict)
+    # Why some England figures are left out for this period (measured on another day), or "".
+    benchmark_note: str = ""
 
     @property
     def sharing(self) -> bool:
@@ -318,5 +320,6 @@ def gather(
         data.series[kpi] = _series(cube, months, grain, kpi)
         data.breakdowns[kpi] = cube[(cube["kpi_id"] == kpi) & cube["breakdown"].isin(["locality", "team"])]
     data.partners = cube[(cube["breakdown"] == "agency") & cube["kpi_id"].isin(FRONT_DOOR + EARLY_HELP)]
-    data.benchmarks = {ind.id: england(benchmarks, ind, grain) for ind in registry}
+    data.benchmarks = {ind.id: england(benchmarks, ind, grain, period_end) for ind in registry}
+    data.benchmark_note = timing_note(registry, benchmarks, period_end) or ""
     return data

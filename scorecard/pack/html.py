@@ -12,7 +12,7 @@ from collections import Counter
 from collections.abc import Mapping
 from typing import Any
 
-from metrics.benchmarks import year_label
+from metrics.benchmarks import when_label
 from metrics.registry import Indicator, Registry
 from metrics.wording import column_words, kind_in_text, kind_words, plural
 from scorecard.actions import Action, is_overdue
@@ -76,7 +76,7 @@ def _bench(data: PackData, ind: Indicator) -> str:
     bench = data.benchmarks.get(ind.id)
     if bench is None:
         return ""
-    return f"{format_value(bench.value, ind.type)} ({year_label(bench.year_ending)})"
+    return f"{format_value(bench.value, ind.type)} ({when_label(bench, ind)})"
 
 
 def _table(head: list[str], rows: list[list[str]], caption: str, numeric: set[int], cls: str = "") -> str:
@@ -219,6 +219,7 @@ def _scorecard(data: PackData, registry: Registry) -> str:
             {1, 2, 3, 7},
             "scorecard",
         ),
+        tag("p", text(data.benchmark_note), class_="muted") if data.benchmark_note else "",
     )
 
 

@@ -18,10 +18,10 @@ import pandas as pd
 from dash import Input, Output, State, ctx, dcc, html
 
 from metrics import results
-from metrics.benchmarks import comparable, year_label
+from metrics.benchmarks import Benchmark, comparable, shown_beside, timing_note, when_label
 from metrics.disclosure import SHARING
-from metrics.records import describe_records, records_for
-from metrics.registry import Indicator, load_registry
+from metrics.records import records_for
+from metrics.registry import Indicator
 from metrics.wording import kind_in_text, plural
 from scorecard.agencies import default_agencies
 from scorecard.audit import RecordView, audit_request, current_viewer, log_record_view
@@ -61,11 +61,12 @@ from scorecard.components.tables import FileFor, csv_bytes, frame_table
 from scorecard.components.target_form import register_form, target_form
 from scorecard.context import AppContext, get_context
 from scorecard.formatting import (
-    format_number,
+    format_figure,
     format_target,
     format_value,
     is_missing,
     la_name,
+    numerator_text,
     period_label,
 )
 from scorecard.pagekit import (
@@ -99,7 +100,7 @@ NO_SERIES = html.Section(
 
 
 def page_title(kpi_id: str | None = None) -> str:
-    registry = load_registry()
+    registry = get_context().registry  # the app's, with the pm_* ids of its measures file
     name = registry[kpi_id].title if kpi_id is not None and kpi_id in registry else "Indicator"
     return f"{name} – Partnership scorecard"
 
@@ -146,7 +147,7 @@ def layout(kpi_id: str | None = None, **query: Any) -> html.Div:
             commentary_section(_may("comment")),
             target_form(ind),
             actions_panel(_may("comment")),
-            records_section(ind.id, _may("records")),
+            records_section(ind, _may("records")),
             definition_section(ind),
         ]
     )
@@ -226,28 +227,39 @@ def headline(app: AppContext, ind: Indicator, row: dict[str, Any] | None, filter
         ),
         class_="col-md-6",
     )
-    benches = app.benchmarks.for_indicator(ind.id)
-    if benches:
-        items = "".join(
-            tag(
-                "li",
-                text(f"{b.area_name} {year_label(b.year_ending)}: {benchmark_text(b, ind)} ({b.source})"),
-            )
-            for b in benches[:4]
-        )
-        bench_list = tag("ul", items, class_="mb-0")
-        if not comparable(ind, filters.grain):
-            bench_list += tag(
-                "p",
-                text(
-                    "These are totals for a whole year ending 31 March: compare them with the financial year."
-                ),
-                class_="mb-0 text-muted sc-note",
-            )
-    else:
-        bench_list = tag("p", "No published figure has the same definition.", class_="mb-0 text-muted")
-    side = tag("div", tag("h2", "Benchmarks", class_="h6 mt-0"), bench_list, class_="col-md-6")
+    side = tag(
+        "div", tag("h2", "Benchmarks", class_="h6 mt-0"), benchmark_list(app, ind, filters), class_="col-md-6"
+    )
     return raw(tag("div", facts, side, class_="row sc-headline"))
+
+
+def benchmark_list(app: AppContext, ind: Indicator, filters: Filters) -> str:
+    """The published figures for the period (``metrics.benchmarks.shown_beside``), or why
+    there are none: no figure of the same definition, or one measured on another day."""
+    note = timing_note([ind], app.benchmarks, filters.period_end)
+    if note is not None:
+        return tag("p", text(note), class_="mb-0 text-muted sc-note", id=f"{PREFIX}-bench-timing")
+    benches = app.benchmarks.for_indicator(ind.id)
+    if not comparable(ind, filters.grain):
+        return _bench_items(benches, ind) + tag(
+            "p",
+            text("These are totals for a whole year ending 31 March: compare them with the financial year."),
+            class_="mb-0 text-muted sc-note",
+        )
+    shown = shown_beside(app.benchmarks, ind, filters.grain, filters.period_end)
+    if shown:
+        return _bench_items(shown, ind)
+    if benches:
+        return tag("p", "No figure was published for this period or before it.", class_="mb-0 text-muted")
+    return tag("p", "No published figure has the same definition.", class_="mb-0 text-muted")
+
+
+def _bench_items(benches: list[Benchmark], ind: Indicator) -> str:
+    items = "".join(
+        tag("li", text(f"{b.area_name} {when_label(b, ind)}: {benchmark_text(b, ind)} ({b.source})"))
+        for b in benches[:4]
+    )
+    return tag("ul", items, class_="mb-0")
 
 
 def limits_text(limits: dict[str, Any], kind: str, points: int) -> str:
@@ -317,8 +329,8 @@ def spc_section(app: AppContext, ind: Indicator, filters: Filters) -> html.Secti
         {
             "Month": [period_label("month", m) for m in months],
             "Value": [value_text(v, ind.type, n) for v, n in zip(values, monthly["note"], strict=True)],
-            "Numerator": [format_number(v, 1 if ind.type == "median" else 0) for v in monthly["numerator"]],
-            "Denominator": [format_number(v) if not is_missing(v) else "" for v in monthly["denominator"]],
+            "Numerator": [numerator_text(v, ind.type) for v in monthly["numerator"]],
+            "Denominator": [format_figure(v) if not is_missing(v) else "" for v in monthly["denominator"]],
             "SPC": [POINT_TEXT.get(c, "") if c else "" for c in classes],
             "Coverage": [
                 coverage_text({"coverage": c, "grain": "month"}, None)
@@ -494,10 +506,10 @@ def comments_view(history: list[Any], period: str) -> tuple[list[Any], str]:
     return shown, current.body
 
 
-def records_section(kpi_id: str, shown: bool = True) -> html.Section:
+def records_section(ind: Indicator, shown: bool = True) -> html.Section:
     """The buttons that show and download the records (nothing is read until asked);
     hidden from a role without records (its components stay, for the callbacks)."""
-    description = describe_records(kpi_id)
+    description = ind.records.description
     return html.Section(
         [
             html.H2("Records behind the number"),
@@ -534,6 +546,7 @@ def fetch_records(app: AppContext, view: RecordView) -> pd.DataFrame:
         view.period_end,
         view.breakdown,
         view.group_name,
+        registry=app.registry,
     )
     frame = frame.drop(columns=[c for c in frame.columns if c in RAW_IDENTIFIERS])
     user = signed_in_user()

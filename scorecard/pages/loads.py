@@ -553,7 +553,7 @@ def retract_view(app: AppContext, load_id: Any) -> Any:
     # After the retraction's own transaction: a second writer inside it would wait on SQLite.
     audit_request(app.engine, "retract", f"load {int(load_id)}: {done}")
     # A retraction is no new load: the incremental plan cannot see it, so all is redone.
-    recompute(app.engine, targets_file=app.settings.targets_file, full=True)
+    recompute(app.engine, targets_file=app.settings.targets_file, registry=app.registry, full=True)
     after = "The indicators have been recomputed."
     return dbc.Alert(
         [
@@ -631,7 +631,7 @@ def confirm_upload(_n: int | None, token: str | None) -> tuple[Any, Any, bool, b
             history_view(app),
             None,
         )
-    recompute(app.engine, targets_file=app.settings.targets_file)
+    recompute(app.engine, targets_file=app.settings.targets_file, registry=app.registry)
     after = "The indicators have been recomputed."
     result = dbc.Alert(
         [

@@ -7,6 +7,7 @@ last 12 months for the sparklines); exports read the same results again.
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import replace
 from datetime import date, datetime
 from typing import Any
 
@@ -16,6 +17,7 @@ import pandas as pd
 from dash import Input, Output, State, dcc, html
 
 from metrics import results
+from metrics.benchmarks import timing_note
 from metrics.periods import month_end, periods_ending, shift_month
 from scorecard import exports, sharing
 from scorecard.access import page_permission
@@ -193,7 +195,8 @@ def scorecard_view(app: AppContext, filters: Filters) -> list[Any] | html.Div:
         html.P(
             "Sparklines show the monthly values of the last 12 months; SPC icons describe the "
             "monthly series. England figures are the latest published for the same definition. "
-            + icons_month_text(spc_month(frame)),
+            + icons_month_text(spc_month(frame))
+            + (f" {note}" if (note := timing_note(app.registry, app.benchmarks, filters.period_end)) else ""),
             className="form-text",
             id=f"{PREFIX}-spc-month",
         ),
@@ -275,6 +278,8 @@ def build_export(app: AppContext, filters: Filters, version: str, file_type: str
     context = sharing.export_context(
         app.engine, filters.la, filters.grain, filters.period_end, threshold, current_viewer(), actions
     )
+    note = timing_note(app.registry, app.benchmarks, filters.period_end) or ""
+    context = replace(context, benchmark_note=note)
     table = exports.export_frame(frame, app.registry, app.benchmarks, filters, context)
     if file_type == "csv":
         return exports.to_csv(table, filters, version, threshold)

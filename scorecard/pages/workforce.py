@@ -3,9 +3,11 @@ for the LA and by team, with the teams furthest from target first, and month by 
 
 The page shows the indicators tagged ``workforce`` in ``metrics/data/indicators.yaml``
 (in their places), so a workforce indicator added there appears here with no code.
-England figures (the DfE "Children's social work workforce" release) are shown beside
-an indicator only where the definition is the same, with the note that the DfE
-measures at 30 September. How teams are ordered: ``scorecard.components.target_gap``.
+England figures (the DfE "Children's social work workforce" release, cited in
+``metrics.benchmarks``) are shown beside an indicator only where the definition is the
+same: for a period ending 30 September, the day the DfE measures
+(``metrics.benchmarks.shown_beside``); for any other period the page says so once. How
+teams are ordered: ``scorecard.components.target_gap``.
 
 The board and partners see the version for sharing (``scorecard.access``): the LA's and
 the teams' figures after disclosure control, the teams ordered by what is shown, the
@@ -23,7 +25,7 @@ import pandas as pd
 from dash import html
 
 from metrics import results
-from metrics.benchmarks import england, year_label
+from metrics.benchmarks import england, timing_note, when_label
 from metrics.periods import month_end, shift_month
 from metrics.registry import Indicator, Registry
 from scorecard.components.charts import chart_section, line_chart
@@ -48,10 +50,10 @@ from scorecard.state import Filters
 
 PREFIX = "workforce"
 INCLUDE = PERIOD_KEYS
-DFE_NOTE = (
-    "The DfE measures the workforce at 30 September each year: an England figure is shown "
-    "only where its definition is the same as ours, and compares best with a period ending "
-    "30 September."
+SAME_DAY_NOTE = (
+    "The England figures beside the indicators are the DfE's (Children's social work "
+    "workforce), measured at 30 September (turnover: the year to 30 September), the same "
+    "definitions as ours for a period ending then."
 )
 TREND_MONTHS = 24
 
@@ -61,11 +63,17 @@ def workforce_kpis(registry: Registry) -> list[Indicator]:
     return registry.tagged("workforce")
 
 
-def _bench_words(app: AppContext, ind: Indicator, grain: str) -> str:
-    bench = england(app.benchmarks, ind, grain)
-    if bench is None or bench.value is None:
-        return "No England figure with the same definition"
-    return f"England {benchmark_text(bench, ind)} at 30 September ({year_label(bench.year_ending)})"
+def _bench_words(app: AppContext, ind: Indicator, filters: Filters) -> str:
+    bench = england(app.benchmarks, ind, filters.grain, filters.period_end)
+    if bench is None:
+        return "No England figure for this period" if ind.benchmark else ""
+    return f"England {benchmark_text(bench, ind)} {when_label(bench, ind)}"
+
+
+def dfe_note(app: AppContext, filters: Filters) -> str:
+    """Once on the page: when the England figures are shown, and why not for this period."""
+    note = timing_note(workforce_kpis(app.registry), app.benchmarks, filters.period_end)
+    return note or SAME_DAY_NOTE
 
 
 def headline_tiles(app: AppContext, filters: Filters, rows: dict[str, dict[str, Any]]) -> Any:
@@ -81,7 +89,7 @@ def headline_tiles(app: AppContext, filters: Filters, rows: dict[str, dict[str, 
             parts.append(
                 f"target {format_target(row['target'], ind.type)}" + (f": {status.lower()}" if status else "")
             )
-        parts.append(_bench_words(app, ind, filters.grain))
+        parts.append(_bench_words(app, ind, filters))
         tiles.append(tile(ind.title, value, "; ".join(p for p in parts if p)))
     return tile_row(tiles)
 
@@ -213,7 +221,7 @@ def workforce_view(app: AppContext, filters: Filters) -> Any:
     period = period_label(filters.grain, filters.period_end)
     return [
         html.H2(f"The social work workforce, {la_name(filters.la)}, {period}", className="h4"),
-        html.P(DFE_NOTE, className="form-text", id=f"{PREFIX}-dfe-note"),
+        html.P(dfe_note(app, filters), className="form-text", id=f"{PREFIX}-dfe-note"),
         headline_tiles(app, filters, rows),
         *team_section(app, filters, view),
         *([series_left_out(PREFIX)] if view.for_sharing else trend_sections(app, filters)),

@@ -96,6 +96,22 @@ def test_the_workforce_page_keeps_its_filters_in_the_url(as_role: Any, server: d
     assert page.locator("#workforce-grain").input_value() == "quarter"
 
 
+def test_the_workforce_charts_end_at_the_data_and_september_shows_england(
+    as_role: Any, server: dict[str, Any]
+) -> None:
+    page = as_role("manager")
+    _open(page, server["base"], "/workforce?la=394&grain=month&period=2024-09")
+    content = page.locator("#workforce-content")
+    expect_text(content, "England 17.8% at 30 September 2023")
+    expect_text(content, "the same definitions as ours for a period ending then")
+    chart = page.locator("#workforce-sw-agency-rate .js-plotly-plot")
+    chart.wait_for()
+    # The drawn axis: the 24 months to September 2024, half a month either side, not
+    # widened by the lines' end labels (which had run it months past the data).
+    first, last = chart.evaluate("el => el._fullLayout.xaxis.range")
+    assert first[:10] == "2022-10-16" and last[:10] == "2024-10-15"
+
+
 def test_a_partner_downloads_its_template_and_uploads_its_figures(
     as_role: Any, server: dict[str, Any]
 ) -> None:
