@@ -27,6 +27,7 @@ from functools import partial
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
+import pyarrow.compute as pc
 
 from loaders import values as v
 from loaders.limits import ReadLimits
@@ -304,11 +305,13 @@ def _parse_into(
 def _unstorable(raw: pd.Series, max_chars: int) -> npt.NDArray[np.object_] | None:
     """Values no column may hold: longer than any extract value, or with a NUL character
     (which PostgreSQL refuses); None when there are none (the usual case)."""
+    cells = v.arrow_text(raw)
+    longest = pc.max(pc.utf8_length(cells)).as_py() or 0
+    if longest <= max_chars and not pc.any(pc.match_substring(cells, "\x00")).as_py():
+        return None
     text = raw.astype("str")
     too_long = (text.str.len() > max_chars).fillna(False).to_numpy(dtype=bool)
     nul = text.str.contains("\x00", regex=False).fillna(False).to_numpy(dtype=bool)
-    if not (too_long.any() or nul.any()):
-        return None
     failures = np.full(len(raw), None, dtype=object)
     failures[nul] = v.Failure("the value holds a NUL character (byte 0): remove it", "nul_character")
     failures[too_long] = v.Failure(
