@@ -1,4 +1,5 @@
-"""Ingest benchmark: one large LA over five years, loaded into SQLite, beside a floor.
+"""Ingest benchmark: one large LA over five years (or ``--las`` LAs), loaded into SQLite,
+beside a floor.
 
 The floor, measured in the same run on the same files: ``pyarrow.csv.read_csv`` of each
 file plus a bare ``executemany`` of its rows into an empty SQLite table with the same
@@ -14,8 +15,8 @@ both ways, one after the other in each round, and prints what the five kinds add
 ``--repeat N`` runs floor and load N times (alternately) and prints each round and the
 fastest. The data set is generated once into data/bench/ and reused.
 
-    .venv/bin/python benchmarks/ingest.py [--children 300000] [--years 5] [--db URL]
-        [--repeat N] [--without-workforce | --compare-workforce]
+    .venv/bin/python benchmarks/ingest.py [--children 300000] [--years 5] [--las 1] [--db URL]
+        [--repeat N] [--without-workforce | --compare-workforce | --month]
 """
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ from loaders.pipeline import LoadOptions, expand_paths, iter_load  # noqa: E402
 from store.engine import open_store  # noqa: E402
 from store.extracts import EXTRACTS, WORKFORCE_KINDS  # noqa: E402
 from store.measures import default_measures  # noqa: E402
+from store.schema import metadata  # noqa: E402
 from synthetic import generate  # noqa: E402
 
 
@@ -68,12 +70,21 @@ def machine() -> str:
     )
 
 
-def dataset(children: int, years: int) -> Path:
-    out = ROOT / "data" / "bench" / f"la_{children}_{years}y"
+# The LAs of a data set of several (--las): the first is the one LA of the usual data set.
+LA_CODES = ("394", "390", "391", "392", "393", "800", "801", "802")
+
+
+def dataset(children: int, years: int, las: int = 1) -> Path:
+    """The data set's folder (generated the first time): ``las`` LAs of ``children`` each."""
+    name = f"la_{children}_{years}y" if las == 1 else f"la_{las}x{children}_{years}y"
+    out = ROOT / "data" / "bench" / name
     if not (out / "population.csv").exists():
-        print(f"generating {children:,} children over {years} years into {out} ...", flush=True)
+        print(
+            f"generating {las} LA(s) of {children:,} children over {years} years into {out} ...", flush=True
+        )
         t = time.perf_counter()
-        generate(out, children=children, years=years, start=date(2021, 4, 1), las=["394"], seed=7)
+        codes = list(LA_CODES[:las])
+        generate(out, children=children, years=years, start=date(2021, 4, 1), las=codes, seed=7)
         print(f"  generated in {time.perf_counter() - t:.1f} s", flush=True)
     return out
 
@@ -137,9 +148,19 @@ def floor(files: list[Path]) -> dict[str, float]:
     return {name: wall for name, (wall, _, _) in floor_run(files).files.items()}
 
 
+def new_store(url: str | None, tmp: str) -> Engine:
+    """A new SQLite store in ``tmp``, or the store at ``url`` emptied (its tables dropped)."""
+    if url is None:
+        return open_store(f"sqlite:///{Path(tmp) / 'bench.db'}")
+    old = open_store(url, create=False)
+    metadata.drop_all(old)
+    old.dispose()
+    return open_store(url)
+
+
 def ours(files: list[Path], url: str | None) -> Run:
     with tempfile.TemporaryDirectory() as tmp:
-        engine = open_store(url or f"sqlite:///{Path(tmp) / 'bench.db'}")
+        engine = new_store(url, tmp)
         run = timed_load(engine, files)
         engine.dispose()
     return run
@@ -206,7 +227,7 @@ def month_run(folder: Path, url: str | None) -> tuple[Run, Run, int]:
     beside the floor of the month's files; also the rows already stored."""
     base, month = month_split(folder)
     with tempfile.TemporaryDirectory() as tmp:
-        engine = open_store(url or f"sqlite:///{Path(tmp) / 'bench.db'}")
+        engine = new_store(url, tmp)
         stored = sum(r for _, _, r in timed_load(engine, expand_paths([base])).files.values())
         files = expand_paths([month])
         floor_of_month = floor_run(files)
@@ -265,6 +286,9 @@ def main() -> None:
     )
     parser.add_argument("--children", type=int, default=300_000)
     parser.add_argument("--years", type=int, default=5)
+    parser.add_argument(
+        "--las", type=int, default=1, choices=range(1, len(LA_CODES) + 1), help="LAs in the data set"
+    )
     parser.add_argument("--db", help="load into this database instead of a new SQLite file")
     parser.add_argument("--repeat", type=int, default=1, help="rounds of floor and load (default 1)")
     kinds = parser.add_mutually_exclusive_group()
@@ -284,7 +308,7 @@ def main() -> None:
         help="time only the last month's load into a store holding the rest (a monthly refresh)",
     )
     args = parser.parse_args()
-    folder = dataset(args.children, args.years)
+    folder = dataset(args.children, args.years, args.las)
     if args.month:
         month_main(folder, args.db, args.repeat)
         return

@@ -76,8 +76,12 @@ def keep_superseded(conn: Connection, kind: str, frame: pd.DataFrame, load_id: i
     # Only the stored records with an incoming key are copied, joined on the primary key
     # inside the database (a month's load into a large LA touches its few corrections,
     # and a first load nothing).
+    table = kind_table(kind)
+    las = sorted(frame["la_code"].astype(str).unique())
+    if conn.execute(select(table.c.la_code).where(table.c.la_code.in_(las)).limit(1)).first() is None:
+        return 0  # the first load of these LAs' records of this kind: nothing to keep
     keys = frame[_pk(kind)].drop_duplicates()
-    return copy_matching(conn, kind_table(kind), VERSION_TABLES[kind], keys, {"superseded_by": load_id})
+    return copy_matching(conn, table, VERSION_TABLES[kind], keys, {"superseded_by": load_id})
 
 
 def _superseding_loads(conn: Connection, load_id: int) -> list[int]:

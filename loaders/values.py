@@ -23,7 +23,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any, cast
 
 import numpy as np
@@ -97,13 +97,25 @@ def parse_date(text: str, *, excel_serials: bool = False) -> date | Failure:
     return Failure(f"not a date: expected {DATE_FORMS}", "bad_date")
 
 
+@lru_cache(maxsize=1 << 16)
+def parse_date_once(text: str, excel_serials: bool = False) -> date | Failure:
+    """``parse_date``, remembered: the same dates (days of the period, dates of birth) recur
+    in every column and extract of a load, and a look-up costs a twentieth of a parse.
+    Both results are immutable (a date, or a Failure, which is a str).
+
+    >>> parse_date_once("29/02/2024") is parse_date_once("29/02/2024")
+    True
+    """
+    return parse_date(text, excel_serials=excel_serials)
+
+
 def parse_month(text: str, *, excel_serials: bool = False) -> date | Failure:
     """Any date in a month, as the first of that month (vacancies and caseloads snapshots).
 
     >>> parse_month("17/03/2025"), parse_month("2025-02-30")
     (datetime.date(2025, 3, 1), 'not a date in the calendar')
     """
-    day = parse_date(text, excel_serials=excel_serials)
+    day = parse_date_once(text, excel_serials)
     return day if isinstance(day, Failure) else day.replace(day=1)
 
 
@@ -282,8 +294,11 @@ def parse_column(raw: pd.Series, parse: Callable[[str], object] | None, dtype: s
     if parse is None:
         values = pd.Series(kept.to_pandas(), dtype="str")
         return ParsedColumn(values=values, missing=missing, failures=np.full(len(raw), None, dtype=object))
-    codes, uniques = pd.factorize(pd.Series(kept.to_pandas(), dtype="str"), use_na_sentinel=True)
-    results = [parse(u) for u in np.asarray(uniques, dtype=object)]
+    # Distinct values in order of first appearance and each row's index into them (-1 when
+    # missing), as pandas.factorize gives them, from Arrow's dictionary encoding.
+    encoded = pc.dictionary_encode(kept.combine_chunks())
+    codes = encoded.indices.fill_null(-1).to_numpy().astype(np.intp)
+    results = [parse(u) for u in encoded.dictionary.to_pylist()]
     fail_u = np.array([r if isinstance(r, Failure) else None for r in results] + [None], dtype=object)
     good_u = [None if isinstance(r, Failure) else r for r in results] + [None]
     return ParsedColumn(values=_typed_values(good_u, codes, dtype), missing=missing, failures=fail_u[codes])
