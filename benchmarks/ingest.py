@@ -37,7 +37,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pcsv
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -149,11 +149,14 @@ def floor(files: list[Path]) -> dict[str, float]:
 
 
 def new_store(url: str | None, tmp: str) -> Engine:
-    """A new SQLite store in ``tmp``, or the store at ``url`` emptied (its tables dropped)."""
+    """A new SQLite store in ``tmp``, or the store at ``url`` emptied (its tables and its
+    Alembic revision dropped, so it is made again at the head)."""
     if url is None:
         return open_store(f"sqlite:///{Path(tmp) / 'bench.db'}")
     old = open_store(url, create=False)
     metadata.drop_all(old)
+    with old.begin() as conn:
+        conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
     old.dispose()
     return open_store(url)
 
