@@ -36,7 +36,7 @@ from datetime import datetime
 import pandas as pd
 from sqlalchemy import Connection, Engine, delete, func, select, update
 
-from store.bulk import read_frame, upsert
+from store.bulk import copy_matching, read_frame, upsert
 from store.engine import writing
 from store.extracts import EXTRACTS
 from store.schema import VERSION_TABLES, kind_table, load_counts, loads, rejects
@@ -73,42 +73,15 @@ def keep_superseded(conn: Connection, kind: str, frame: pd.DataFrame, load_id: i
     to the kind's versions table; returns how many."""
     if frame.empty:
         return 0
-    table, pk = kind_table(kind), _pk(kind)
-    kept = 0
-    # Only the stored records with an incoming key are read, through the primary key (a
-    # month's load into a large LA reads its few corrections, not the LA's whole table).
-    if len(pk) != 2:
-        return _keep_superseded_by_merge(conn, kind, frame, load_id)
-    la_column, id_column = pk
-    for la in sorted(frame["la_code"].astype(str).unique()):
-        ids = frame.loc[frame["la_code"].astype(str) == la, id_column].drop_duplicates().tolist()
-        for start in range(0, len(ids), KEYS_PER_QUERY):
-            chunk = ids[start : start + KEYS_PER_QUERY]
-            old = read_frame(
-                conn, table, where_sql=f"{la_column} = :la", params={"la": la}, in_values=(id_column, chunk)
-            )
-            if len(old):
-                kept += upsert(conn, VERSION_TABLES[kind], old.assign(superseded_by=load_id))
-    return kept
-
-
-def _keep_superseded_by_merge(conn: Connection, kind: str, frame: pd.DataFrame, load_id: int) -> int:
-    """``keep_superseded`` for a key of more than (la_code, id): the LA's rows, merged."""
-    table, pk = kind_table(kind), _pk(kind)
-    kept = 0
-    for la in sorted(frame["la_code"].astype(str).unique()):
-        stored = read_frame(conn, table, where_sql="la_code = :la", params={"la": la})
-        if stored.empty:
-            continue
-        incoming = frame.loc[frame["la_code"].astype(str) == la, pk].astype(stored[pk].dtypes.to_dict())
-        old = stored.merge(incoming, on=pk, how="inner")
-        if len(old):
-            kept += upsert(conn, VERSION_TABLES[kind], old.assign(superseded_by=load_id))
-    return kept
-
-
-# Keys per query: well under SQLite's limit on bound parameters (32,766).
-KEYS_PER_QUERY = 2000
+    # Only the stored records with an incoming key are copied, joined on the primary key
+    # inside the database (a month's load into a large LA touches its few corrections,
+    # and a first load nothing).
+    table = kind_table(kind)
+    las = sorted(frame["la_code"].astype(str).unique())
+    if conn.execute(select(table.c.la_code).where(table.c.la_code.in_(las)).limit(1)).first() is None:
+        return 0  # the first load of these LAs' records of this kind: nothing to keep
+    keys = frame[_pk(kind)].drop_duplicates()
+    return copy_matching(conn, table, VERSION_TABLES[kind], keys, {"superseded_by": load_id})
 
 
 def _superseding_loads(conn: Connection, load_id: int) -> list[int]:

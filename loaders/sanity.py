@@ -71,8 +71,10 @@ def date_failures(
     """
     out = np.full(len(days), None, dtype=object)
     values = pd.to_datetime(days)
-    late = (values > pd.Timestamp(limits.latest)).fillna(False).to_numpy(dtype=bool)
-    early = (values < pd.Timestamp(EARLIEST)).fillna(False).to_numpy(dtype=bool) & (not before_1990)
+    # Compared in numpy (NaT is neither late nor early): a column costs two passes.
+    stamps = values.to_numpy(dtype="datetime64[s]")
+    late = stamps > np.datetime64(limits.latest, "s")
+    early = (stamps < np.datetime64(EARLIEST, "s")) & (not before_1990)
     grace = f" plus {limits.grace_days} days' grace" if limits.grace_days else ""
     for i in np.flatnonzero(late):
         out[i] = Failure(

@@ -27,6 +27,7 @@ from functools import partial
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
+import pyarrow.compute as pc
 
 from loaders import values as v
 from loaders.limits import ReadLimits
@@ -134,7 +135,7 @@ def _check_required(table: RawTable, kind: ExtractKind, found: dict[str, int]) -
 
 def _parser(col: Column, excel_serials: bool) -> tuple[Callable[[str], object] | None, str]:
     if col.type == "date":
-        return partial(v.parse_date, excel_serials=excel_serials), "date"
+        return partial(v.parse_date_once, excel_serials=excel_serials), "date"
     if col.type == "month":
         return partial(v.parse_month, excel_serials=excel_serials), "date"
     if col.type == "bool":
@@ -173,10 +174,12 @@ class _RowErrors:
         self.column = np.full(self.n, None, dtype=object)
         self.reason = np.full(self.n, None, dtype=object)
         self.code = np.full(self.n, None, dtype=object)
+        self._ok = np.ones(self.n, dtype=bool)
 
     @property
     def ok(self) -> npt.NDArray[np.bool_]:
-        return np.asarray(pd.isna(self.column), dtype=bool)
+        """Rows with no problem so far (a copy)."""
+        return self._ok.copy()
 
     def add(
         self,
@@ -187,7 +190,10 @@ class _RowErrors:
     ) -> None:
         """Record each row's failure unless the row already has one; ``codes`` (per row) or a
         failure's own code (values.Failure) wins over ``code``."""
-        mask = self.ok & failures.astype(bool)
+        mask = self._ok & failures.astype(bool)
+        if not mask.any():
+            return
+        self._ok &= ~mask
         self.column[mask] = name
         self.reason[mask] = failures[mask]
         if codes is not None:
@@ -286,7 +292,7 @@ def _parse_into(
     result = v.parse_column(raw, parse, dtype)
     failures = result.failures.copy()
     code = TYPE_CODES.get(col.type, "bad_value")
-    if col.type == "id":
+    if col.type == "id" and _longest(result.values) > v.MAX_ID_LENGTH:
         too_long = (result.values.str.len() > v.MAX_ID_LENGTH).fillna(False).to_numpy(dtype=bool)
         failures[too_long] = v.Failure(
             f"identifier is longer than {v.MAX_ID_LENGTH} characters", "id_too_long"
@@ -301,14 +307,19 @@ def _parse_into(
     return result.values, failures, code
 
 
+def _longest(text: pd.Series) -> int:
+    """The most characters of any value (0 for none), counted in Arrow."""
+    return int(pc.max(pc.utf8_length(v.arrow_text(text))).as_py() or 0)
+
+
 def _unstorable(raw: pd.Series, max_chars: int) -> npt.NDArray[np.object_] | None:
     """Values no column may hold: longer than any extract value, or with a NUL character
     (which PostgreSQL refuses); None when there are none (the usual case)."""
+    if _longest(raw) <= max_chars and not pc.any(pc.match_substring(v.arrow_text(raw), "\x00")).as_py():
+        return None
     text = raw.astype("str")
     too_long = (text.str.len() > max_chars).fillna(False).to_numpy(dtype=bool)
     nul = text.str.contains("\x00", regex=False).fillna(False).to_numpy(dtype=bool)
-    if not (too_long.any() or nul.any()):
-        return None
     failures = np.full(len(raw), None, dtype=object)
     failures[nul] = v.Failure("the value holds a NUL character (byte 0): remove it", "nul_character")
     failures[too_long] = v.Failure(
@@ -339,6 +350,8 @@ def _row_las(
     default_la: str | None,
 ) -> npt.NDArray[np.object_]:
     """Each row's LA: as parsed, else as written, else the default (for counts and rejects)."""
+    if not parsed["la_code"].isna().any():
+        return parsed["la_code"].to_numpy(dtype=object)
     la = parsed["la_code"].astype(object).where(parsed["la_code"].notna(), None)
     written = raw["la_code"].astype(object).where(raw["la_code"].notna(), None)
     la = la.where(la.notna(), written)
@@ -354,6 +367,10 @@ def _check_duplicates(
 ) -> None:
     ok = errors.ok
     ids = [c for c in kind.id_columns if c != "la_code"]
+    # No two rows share their first id: no two can share the whole key (the usual case).
+    first = parsed[ids[0]]
+    if (first if ok.all() else first[ok]).is_unique:
+        return
     keys = pd.DataFrame({"la": la, **{c: parsed[c].to_numpy(dtype=object) for c in ids}})[ok]
     dup = keys.duplicated(keep="first")
     if not dup.any():
@@ -383,8 +400,9 @@ def _stored_frame(
     pseudonyms: dict[str, str] | None,
 ) -> pd.DataFrame:
     data: dict[str, pd.Series] = {}
+    every = bool(ok.all())
     for col in kind.all_columns:
-        series = parsed[col.name][ok].reset_index(drop=True)
+        series = parsed[col.name] if every else parsed[col.name][ok].reset_index(drop=True)
         if col.type == "child":
             data["child_key"] = pseudonymise(series, key, pseudonyms)
         elif col.type == "worker":
@@ -472,19 +490,17 @@ def _counts(
     n_read: int,
     problems: int,
 ) -> pd.DataFrame:
-    loaded = pd.Series(la_loaded, dtype=object).value_counts()
-    rejected = rejects["la_code"].astype(object).value_counts()
-    las = sorted(set(loaded.index) | set(rejected.index), key=str)
-    counts = pd.DataFrame(
-        {
-            "la_code": las,
-            "rows_loaded": [int(loaded.get(x, 0)) for x in las],
-            "rows_rejected": [int(rejected.get(x, 0)) for x in las],
-        }
+    loaded = pd.Series(la_loaded, dtype=object).value_counts().to_dict()
+    rejected = rejects["la_code"].astype(object).value_counts().to_dict() if len(rejects) else {}
+    las = sorted(set(loaded) | set(rejected), key=str)
+    rows_loaded = [int(loaded.get(x, 0)) for x in las]
+    rows_rejected = [int(rejected.get(x, 0)) for x in las]
+    rows_read = [a + b for a, b in zip(rows_loaded, rows_rejected, strict=True)]
+    assert sum(rows_read) == n_read + problems, "every row read is loaded or rejected"
+    return pd.DataFrame(
+        {"la_code": las, "rows_read": rows_read, "rows_loaded": rows_loaded, "rows_rejected": rows_rejected},
+        columns=["la_code", "rows_read", "rows_loaded", "rows_rejected"],
     )
-    counts["rows_read"] = counts["rows_loaded"] + counts["rows_rejected"]
-    assert int(counts["rows_read"].sum()) == n_read + problems, "every row read is loaded or rejected"
-    return counts[["la_code", "rows_read", "rows_loaded", "rows_rejected"]]
 
 
 def validate_kind(table: RawTable, kind_name: str, *, default_la: str | None, key: bytes) -> Validated:

@@ -17,17 +17,20 @@ The accepted forms are those of ``shared/spec/extracts.md``:
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any, cast
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from store.codes import CODE_LISTS, LABEL_ALIASES
 from store.local_authorities import la_number
@@ -94,13 +97,25 @@ def parse_date(text: str, *, excel_serials: bool = False) -> date | Failure:
     return Failure(f"not a date: expected {DATE_FORMS}", "bad_date")
 
 
+@lru_cache(maxsize=1 << 16)
+def parse_date_once(text: str, excel_serials: bool = False) -> date | Failure:
+    """``parse_date``, remembered: the same dates (days of the period, dates of birth) recur
+    in every column and extract of a load, and a look-up costs a twentieth of a parse.
+    Both results are immutable (a date, or a Failure, which is a str).
+
+    >>> parse_date_once("29/02/2024") is parse_date_once("29/02/2024")
+    True
+    """
+    return parse_date(text, excel_serials=excel_serials)
+
+
 def parse_month(text: str, *, excel_serials: bool = False) -> date | Failure:
     """Any date in a month, as the first of that month (vacancies and caseloads snapshots).
 
     >>> parse_month("17/03/2025"), parse_month("2025-02-30")
     (datetime.date(2025, 3, 1), 'not a date in the calendar')
     """
-    day = parse_date(text, excel_serials=excel_serials)
+    day = parse_date_once(text, excel_serials)
     return day if isinstance(day, Failure) else day.replace(day=1)
 
 
@@ -271,26 +286,56 @@ def parse_column(raw: pd.Series, parse: Callable[[str], object] | None, dtype: s
     With ``parse`` None the text is kept as it is (identifiers, free text), without
     looking at each distinct value in Python.
     """
-    missing = _missing(raw)
+    text = arrow_text(raw)
+    missing_arrow = _missing_arrow(text)
+    missing = missing_arrow.to_numpy(zero_copy_only=False)
+    # Blank cells are already null: only a written null token needs masking.
+    kept = pc.if_else(missing_arrow, pa.scalar(None, text.type), text) if missing.any() else text
     if parse is None:
-        values = raw.astype("str").where(~missing, np.nan)
+        values = pd.Series(kept.to_pandas(), dtype="str")
         return ParsedColumn(values=values, missing=missing, failures=np.full(len(raw), None, dtype=object))
-    codes, uniques = pd.factorize(raw.where(~missing, np.nan), use_na_sentinel=True)
-    results = [parse(u) for u in np.asarray(uniques, dtype=object)]
+    # Distinct values in order of first appearance and each row's index into them (-1 when
+    # missing), as pandas.factorize gives them, from Arrow's dictionary encoding.
+    encoded = pc.dictionary_encode(kept.combine_chunks())
+    codes = encoded.indices.fill_null(-1).to_numpy().astype(np.intp)
+    results = [parse(u) for u in encoded.dictionary.to_pylist()]
     fail_u = np.array([r if isinstance(r, Failure) else None for r in results] + [None], dtype=object)
     good_u = [None if isinstance(r, Failure) else r for r in results] + [None]
     return ParsedColumn(values=_typed_values(good_u, codes, dtype), missing=missing, failures=fail_u[codes])
 
 
-def _missing(raw: pd.Series) -> npt.NDArray[np.bool_]:
-    """Blank cells and the null tokens (any case)."""
-    upper = raw.astype("str").str.upper()
-    return (raw.isna() | upper.isin(NULL_TOKENS)).to_numpy(dtype=bool)
+def arrow_text(raw: pd.Series) -> pa.ChunkedArray:
+    """A column of cell text as Arrow strings (no copy for pandas' ``str`` columns)."""
+    if raw.dtype == "str" and hasattr(raw.array, "__arrow_array__"):
+        found = raw.array.__arrow_array__()
+        if pa.types.is_string(found.type) or pa.types.is_large_string(found.type):
+            return pa.chunked_array(found)
+    return pa.chunked_array([pa.array(raw.astype("str"), type=pa.large_string(), from_pandas=True)])
+
+
+def _null_token_spellings() -> pa.Array:
+    """Every spelling of the null tokens in any mix of case (25 strings)."""
+    spellings: set[str] = set()
+    for token in NULL_TOKENS:
+        spellings.update("".join(c) for c in itertools.product(*({ch.lower(), ch.upper()} for ch in token)))
+    return pa.array(sorted(spellings), type=pa.string())
+
+
+_NULL_SPELLINGS = _null_token_spellings()
+
+
+def _missing_arrow(text: pa.ChunkedArray) -> pa.ChunkedArray:
+    """Blank cells and the null tokens (any case), in Arrow: one hash look-up per cell.
+
+    >>> _missing_arrow(arrow_text(pd.Series(["x", None, "n/A", "Null", "NULLS"], dtype="str"))).to_pylist()
+    [False, True, True, True, False]
+    """
+    return pc.or_(pc.is_null(text), pc.is_in(text, value_set=_NULL_SPELLINGS.cast(text.type)))
 
 
 def _typed_values(good_u: list[Any], codes: npt.NDArray[np.intp], dtype: str) -> pd.Series:
     if dtype == "date":
-        arr = np.array([np.datetime64(v, "D") if v is not None else np.datetime64("NaT") for v in good_u])
+        arr = np.array(good_u, dtype="datetime64[D]")  # None is NaT
         return pd.Series(arr[codes].astype("datetime64[s]"))
     if dtype == "float":
         arr = np.array([np.nan if v is None else v for v in good_u], dtype=float)

@@ -164,6 +164,60 @@ def _postgres_upsert(
         cur.execute(f"DROP TABLE {stage}")
 
 
+def copy_matching(
+    conn: Connection, source: Table, target: Table, keys: pd.DataFrame, extra: dict[str, Any]
+) -> int:
+    """Copy the rows of ``source`` whose primary key is one of ``keys`` (a frame of the
+    key's columns) into ``target`` (the same columns plus ``extra``'s, one value each for
+    every row), upserted on ``target``'s key; returns how many rows were copied.
+
+    The keys go to a temporary table (``executemany`` on SQLite, ``COPY`` on PostgreSQL)
+    and the rows are copied by one ``INSERT ... SELECT`` joined on the key, so no stored
+    row comes back to Python: a load's superseded versions cost one statement, not a
+    read of the records it replaces.
+    """
+    if keys.empty:
+        return 0
+    dialect = conn.dialect.name
+    names, rows = frame_rows(keys, source, dialect)
+    if sorted(names) != sorted(_pk_names(source)):
+        raise ValueError(f"copy_matching needs exactly the key of {source.name}, not {names}")
+    stage = f"keys_{source.name}_{next(_stage_counter)}"
+    key_cols = ", ".join(_quote(conn, n) for n in names)
+    columns = [c.name for c in source.columns]
+    written = ", ".join(_quote(conn, n) for n in [*columns, *extra])
+    mark = "%s" if dialect == "postgresql" else "?"
+    chosen = ", ".join([*(f"s.{_quote(conn, n)}" for n in columns), *(mark for _ in extra)])
+    join = " AND ".join(f"s.{_quote(conn, n)} = k.{_quote(conn, n)}" for n in names)
+    copy = (
+        f"INSERT INTO {_quote(conn, target.name)} ({written}) SELECT {chosen} "
+        f"FROM {_quote(conn, source.name)} AS s JOIN {stage} AS k ON {join}"
+    )
+    driver = conn.connection.driver_connection
+    cursor = driver.cursor()  # type: ignore[union-attr]
+    try:
+        if dialect == "postgresql":
+            cursor.execute(
+                f"CREATE TEMP TABLE {stage} ON COMMIT DROP AS "
+                f"SELECT {key_cols} FROM {_quote(conn, source.name)} WITH NO DATA"
+            )
+            with cursor.copy(f"COPY {stage} ({key_cols}) FROM STDIN") as out:
+                for row in rows:
+                    out.write_row(row)
+            copy += " " + _conflict_clause(conn, target, [*columns, *extra])
+        else:
+            cursor.execute(f"CREATE TEMP TABLE {stage} ({key_cols})")
+            cursor.executemany(f"INSERT INTO {stage} VALUES ({', '.join('?' for _ in names)})", rows)
+            # As upsert does: OR REPLACE, a whole-record replacement on the target's key.
+            copy = copy.replace("INSERT INTO", "INSERT OR REPLACE INTO", 1)
+        cursor.execute(copy, list(extra.values()))
+        copied = cursor.rowcount
+        cursor.execute(f"DROP TABLE {stage}")
+    finally:
+        cursor.close()
+    return int(copied)
+
+
 def read_frame(
     conn: Connection,
     table: Table,
