@@ -10,20 +10,27 @@ printed beside its floor measured in the same run:
    pandas once, ``metrics.snapshot.read_snapshot``), and again in one process;
 3. loads the kept month and recomputes incrementally (against the full recompute).
 
-Each figure is wall time with the CPU time of this process and its workers (user + sys)
-and the load average beside it: the machine is shared, and CPU time is what the load
-inflates least. ``--month-only`` starts again from a copy of the store saved just
-after the full recompute (``store-base.db``, SQLite only): the read floor, a full
-recompute, then the monthly refresh beside them (the month's load beside its own floor).
+Each figure is wall time with the CPU time of this process, its workers and a local
+PostgreSQL server (user + sys), the peak RSS, the load average and a quiet-machine
+estimate beside it (``benchmarks/usage.py``): the machine is shared, and CPU time is
+what the load inflates least. ``--compare-dask`` adds, after the month, a full
+recompute on a local Dask cluster of ``--jobs`` worker processes beside the local
+executor's; ``--record FILE`` writes every figure as JSON. ``--month-only`` starts
+again from a copy of the store saved just after the full recompute (``store-base.db``,
+SQLite only): the read floor, a full recompute, then the monthly refresh beside them
+(the month's load beside its own floor).
 
 Peak RSS is the largest of this process and its worker processes. The region runs of
-the issue are ``--las 8 --children 300000 --years 5`` (8 large LAs, 6.8M rows) and
-``--las 33`` at the generator's default size; ``--db postgresql://...`` runs on
-PostgreSQL (the store's tables are dropped first).
+the issue are ``--las 8 --children 300000 --years 5`` (8 large LAs: 6.2M rows from
+today's generator) and ``--las 33 --children 2000 --years 3`` (the generator's default
+size, not this script's); ``--db postgresql://...`` runs on PostgreSQL (the store's
+tables are dropped first). ``docs/performance.md`` ("The region runs") has the figures.
 
     .venv/bin/python benchmarks/refresh.py --las 1 --children 300000 --years 5
     .venv/bin/python benchmarks/refresh.py --las 4 --children 20000 --years 3 --jobs 2
     .venv/bin/python benchmarks/refresh.py --las 1 --children 300000 --years 5 --month-only
+    .venv/bin/python benchmarks/refresh.py --las 8 --children 300000 --years 5 --jobs 2 \
+        --skip-one-process --compare-dask --record region.json
 """
 
 from __future__ import annotations
