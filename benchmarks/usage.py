@@ -13,12 +13,16 @@ much as the code. Beside every wall time the benchmarks print:
   largest sum over the tree at one sample.
 - **The load average**: the 1-minute figure, as the mean and the largest over the block.
 
-The quiet-machine estimate of a block's wall time is ``max(CPU of this process, CPU of
-all / cores)``: on a quiet machine the work is CPU-bound (the files and the store are in
-the page cache), the one writer cannot go faster than its own CPU time, and the workers
-cannot use more than the cores. It assumes the work spreads evenly over the cores (it is
-a lower bound for uneven LAs) and that CPU time itself is not inflated by the load
-(contention for caches and memory bandwidth does inflate it: the estimate is then high).
+The quiet-machine estimate of a block's wall time is ``max(CPU of this process + CPU of
+the database server, CPU of all / cores)``: on a quiet machine the work is CPU-bound
+(the files and the store are in the page cache), the one writer cannot go faster than
+its own CPU time plus the server's work it waits for, and the workers cannot use more
+than the cores. With no workers this is the client's and the server's CPU one after
+the other (a client waits for its queries); with workers on PostgreSQL it counts the
+server's work for the workers' reads as if the writer waited for it too (high). It
+assumes the work spreads evenly over the cores (low for uneven LAs) and that CPU time
+itself is not inflated by the load (contention for caches and memory bandwidth does
+inflate it: the estimate is then high).
 
     >>> with Usage() as u:
     ...     _ = sum(range(100_000))
@@ -79,10 +83,10 @@ class Usage:
 
     def quiet_estimate(self, cores: int | None = None) -> float:
         """The block's wall time on a quiet machine, from CPU time (module docstring)."""
-        return max(self.cpu_self, self.cpu / (cores or os.cpu_count() or 1))
+        return max(self.cpu_self + self.cpu_server, self.cpu / (cores or os.cpu_count() or 1))
 
     def summary(self) -> str:
-        server = f", of which server {self.cpu_server:.1f} s" if self.server_pids else ""
+        server = f", the database server {self.cpu_server:.1f} s" if self.server_pids else ""
         return (
             f"{self.wall:.2f} s wall, CPU {self.cpu:.2f} s (this process {self.cpu_self:.2f} s{server}), "
             f"quiet estimate {self.quiet_estimate():.1f} s, peak RSS {self.peak_rss_mb:,.0f} MB "
