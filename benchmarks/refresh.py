@@ -10,31 +10,38 @@ printed beside its floor measured in the same run:
    pandas once, ``metrics.snapshot.read_snapshot``), and again in one process;
 3. loads the kept month and recomputes incrementally (against the full recompute).
 
-Each figure is wall time with the CPU time of this process and its workers (user + sys)
-and the load average beside it: the machine is shared, and CPU time is what the load
-inflates least. ``--month-only`` starts again from a copy of the store saved just
-after the full recompute (``store-base.db``, SQLite only): the read floor, a full
-recompute, then the monthly refresh beside them (the month's load beside its own floor).
+Each figure is wall time with the CPU time of this process, its workers and a local
+PostgreSQL server (user + sys), the peak RSS, the load average and a quiet-machine
+estimate beside it (``benchmarks/usage.py``): the machine is shared, and CPU time is
+what the load inflates least. ``--compare-dask`` adds, after the month, a full
+recompute on a local Dask cluster of ``--jobs`` worker processes beside the local
+executor's; ``--record FILE`` writes every figure as JSON. ``--month-only`` starts
+again from a copy of the store saved just after the full recompute (``store-base.db``,
+SQLite only): the read floor, a full recompute, then the monthly refresh beside them
+(the month's load beside its own floor).
 
 Peak RSS is the largest of this process and its worker processes. The region runs of
-the issue are ``--las 8 --children 300000 --years 5`` (8 large LAs, 6.8M rows) and
-``--las 33`` at the generator's default size; ``--db postgresql://...`` runs on
-PostgreSQL (the store's tables are dropped first).
+the issue are ``--las 8 --children 300000 --years 5`` (8 large LAs: 6.2M rows from
+today's generator) and ``--las 33 --children 2000 --years 3`` (the generator's default
+size, not this script's); ``--db postgresql://...`` runs on PostgreSQL (the store's
+tables are dropped first). ``docs/performance.md`` ("The region runs") has the figures.
 
     .venv/bin/python benchmarks/refresh.py --las 1 --children 300000 --years 5
     .venv/bin/python benchmarks/refresh.py --las 4 --children 20000 --years 3 --jobs 2
     .venv/bin/python benchmarks/refresh.py --las 1 --children 300000 --years 5 --month-only
+    .venv/bin/python benchmarks/refresh.py --las 8 --children 300000 --years 5 --jobs 2 \
+        --skip-one-process --compare-dask --record region.json
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import resource
 import shutil
 import sys
-import time
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pandas as pd
@@ -44,6 +51,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.ingest import floor, machine  # noqa: E402
+from benchmarks.usage import Usage, postgres_server_pids  # noqa: E402
 from loaders.pipeline import LoadOptions, expand_paths, load_paths  # noqa: E402
 from metrics.executors import default_jobs  # noqa: E402
 from metrics.recompute import recompute  # noqa: E402
@@ -100,23 +108,15 @@ def peak_rss_mb() -> float:
     return max(own, children) / 1024
 
 
-def cpu_seconds() -> float:
-    """User + system CPU of this process and of its finished worker processes."""
-    own = resource.getrusage(resource.RUSAGE_SELF)
-    children = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+class Timed(Usage):
+    """Wall and CPU seconds of a ``with`` block, the database server's CPU included."""
+
+    def __init__(self) -> None:
+        super().__init__(server_pids=SERVER_PIDS)
 
 
-class Timed:
-    """Wall and CPU seconds of a ``with`` block."""
-
-    def __enter__(self) -> Timed:
-        self.wall, self.cpu = time.perf_counter(), cpu_seconds()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.wall = time.perf_counter() - self.wall
-        self.cpu = cpu_seconds() - self.cpu
+SERVER_PIDS: list[int] = []  # the local PostgreSQL server's postmaster, when --db is one
+FIGURES: list[dict[str, object]] = []  # every figure printed, written to --record as JSON
 
 
 def line(label: str, t: Timed, floor_label: str, floor: Timed) -> None:
@@ -124,10 +124,29 @@ def line(label: str, t: Timed, floor_label: str, floor: Timed) -> None:
     cpu_ratio = t.cpu / floor.cpu if floor.cpu else float("nan")
     print(
         f"  {label:<34} {t.wall:7.2f} s (CPU {t.cpu:6.2f} s)   {floor_label} {floor.wall:6.2f} s "
-        f"(CPU {floor.cpu:6.2f} s)   ratio {ratio:4.2f}x (CPU {cpu_ratio:4.2f}x)   "
-        f"load average {os.getloadavg()[0]:.1f}",
+        f"(CPU {floor.cpu:6.2f} s)   ratio {ratio:4.2f}x (CPU {cpu_ratio:4.2f}x)",
         flush=True,
     )
+    if not FIGURES or FIGURES[-1]["figure"] != label:
+        print(f"    {label}: {t.summary()}", flush=True)
+    FIGURES.append({"figure": label, **_fields(t), "floor": floor_label, "floor_figures": _fields(floor)})
+
+
+def _together(a: Timed, b: Timed) -> Timed:
+    """Two blocks run one after the other, as one figure."""
+    both = Timed()
+    for name in ("wall", "cpu", "cpu_self", "cpu_server"):
+        setattr(both, name, getattr(a, name) + getattr(b, name))
+    for name in ("peak_rss_mb", "peak_tree_mb", "load_max"):
+        setattr(both, name, max(getattr(a, name), getattr(b, name)))
+    both.load_mean = (a.load_mean * a.wall + b.load_mean * b.wall) / (both.wall or 1)
+    return both
+
+
+def _fields(t: Timed) -> dict[str, object]:
+    names = ("wall", "cpu", "cpu_self", "cpu_server", "peak_rss_mb", "peak_tree_mb", "load_mean", "load_max")
+    figures: dict[str, object] = {n: round(float(getattr(t, n)), 2) for n in names}
+    return {**figures, "quiet_estimate": round(t.quiet_estimate(), 2)}
 
 
 def monthly_refresh(engine: Engine, month: Path, la: str, jobs: int, full: Timed, read_floor: Timed) -> None:
@@ -141,15 +160,24 @@ def monthly_refresh(engine: Engine, month: Path, la: str, jobs: int, full: Timed
         month_files = load_paths(engine, [month], LoadOptions(key=KEY))
     with Timed() as refresh_t:
         refresh = recompute(engine, jobs=jobs)
-    both = Timed()
-    both.wall, both.cpu = loaded.wall + refresh_t.wall, loaded.cpu + refresh_t.cpu
+    both = _together(loaded, refresh_t)
     month_rows = sum(o.rows_loaded for o in month_files)
     print(f"  LA {la}'s last month: {month_rows:,} rows; {refresh}")
     line("month: load", loaded, "its floor (read_csv + executemany)", load_floor)
     line("month: incremental recompute", refresh_t, "full recompute", full)
     line("month: incremental recompute", refresh_t, "read floor", read_floor)
     line("month: load + recompute", both, "full recompute", full)
-    print(f"  peak RSS {peak_rss_mb():,.0f} MB")
+    print(f"  peak RSS {peak_rss_mb():,.0f} MB (getrusage: this process or a reaped worker)")
+
+
+def compare_dask(engine: Engine, jobs: int, local: Timed) -> None:
+    """A full recompute on a local Dask cluster of ``jobs`` worker processes (started and
+    stopped inside the figure), beside the local executor's on the same store (run after
+    the month: the store then holds one more month of one LA, a few thousand rows)."""
+    with Timed() as dask_t:
+        done = recompute(engine, full=True, jobs=jobs, executor="dask")
+    line(f"full recompute, dask {jobs} worker(s)", dask_t, "local executor", local)
+    print(f"    {done.results:,} results")
 
 
 def main() -> None:
@@ -165,12 +193,31 @@ def main() -> None:
     parser.add_argument(
         "--month-only", action="store_true", help="only the monthly refresh, from the saved store"
     )
+    parser.add_argument(
+        "--compare-dask",
+        action="store_true",
+        help="after the full recompute, another on a local Dask cluster of --jobs worker processes",
+    )
+    parser.add_argument("--record", type=Path, help="write every figure to this file as JSON")
     args = parser.parse_args()
+    try:
+        _run(args)
+    finally:
+        if args.record:
+            args.record.parent.mkdir(parents=True, exist_ok=True)
+            args.record.write_text(json.dumps(FIGURES, indent=1) + "\n")
+
+
+def _run(args: argparse.Namespace) -> None:
     base, month, la = dataset(args.las, args.children, args.years)
     url = args.db or f"sqlite:///{base.parent / 'store.db'}"
     saved = base.parent / "store-base.db"
-    print(f"{date.today()}  {machine()}  load average {os.getloadavg()[0]:.1f} at the start")
+    started = f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC"
+    print(f"{started}  {machine()}  load average {os.getloadavg()[0]:.1f} at the start")
     print(f"store {describe_url(url)}; {args.las} LA(s) of {args.children:,} children, {args.years} years")
+    SERVER_PIDS[:] = postgres_server_pids(url)
+    if SERVER_PIDS:
+        print(f"  the PostgreSQL server's CPU is counted (postmaster {SERVER_PIDS})")
     if args.month_only:
         if args.db or not saved.exists():
             raise SystemExit("--month-only needs a SQLite store saved by an earlier run (store-base.db)")
@@ -178,7 +225,7 @@ def main() -> None:
         for suffix in ("-wal", "-shm"):
             Path(f"{path}{suffix}").unlink(missing_ok=True)
         shutil.copy(saved, path)
-        _month_only(url, month, la, args.jobs)
+        _month_only(url, month, la, args.jobs, args.compare_dask)
         return
     if not args.db:
         Path(url.removeprefix("sqlite:///")).unlink(missing_ok=True)
@@ -191,7 +238,7 @@ def main() -> None:
         floor(files)
     with Timed() as load_t:
         outcomes = load_paths(engine, [base], LoadOptions(key=KEY))
-    print(f"  {sum(o.rows_loaded for o in outcomes):,} rows loaded")
+    print(f"  {sum(o.rows_loaded for o in outcomes):,} rows loaded", flush=True)
     line("load", load_t, "floor (read_csv + executemany)", floor_load)
 
     with Timed() as read_floor:
@@ -210,6 +257,8 @@ def main() -> None:
         shutil.copy(Path(url.removeprefix("sqlite:///")), saved)
         engine = open_store(url)
     monthly_refresh(engine, month, la, args.jobs, full_t, read_floor)
+    if args.compare_dask:  # last: the month's figures come first if time is short
+        compare_dask(engine, args.jobs, full_t)
 
 
 def _slowest(details: list[dict[str, object]]) -> None:
@@ -224,7 +273,7 @@ def _one_process(engine: Engine, read_floor: Timed) -> None:
     line("full recompute, one process", one, "read floor (read_snapshot)", read_floor)
 
 
-def _month_only(url: str, month: Path, la: str, jobs: int) -> None:
+def _month_only(url: str, month: Path, la: str, jobs: int, dask: bool) -> None:
     """From the saved store: the read floor, a full recompute (the code may have changed
     since the store was saved), then the month."""
     engine = open_store(url)
@@ -234,6 +283,8 @@ def _month_only(url: str, month: Path, la: str, jobs: int) -> None:
         recompute(engine, full=True, jobs=jobs)
     line(f"full recompute, {jobs} job(s)", full, "read floor (read_snapshot)", read_floor)
     monthly_refresh(engine, month, la, jobs, full, read_floor)
+    if dask:
+        compare_dask(engine, jobs, full)
 
 
 if __name__ == "__main__":
