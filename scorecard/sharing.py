@@ -155,6 +155,44 @@ def partner_rows(frame: pd.DataFrame, shared: pd.DataFrame, own_groups: frozense
     return out
 
 
+def as_disclosed(frame: pd.DataFrame, shared: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` (stored rows of ``kpi_results``) with its numbers, the columns that describe
+    them and the note as ``shared`` (the same period disclosed for sharing) has them: "c"
+    where hidden, as the files for sharing show (primary and secondary suppression, so the
+    board's scorecard page hides what its export hides); a row ``shared`` lacks is hidden.
+
+    >>> stored = pd.DataFrame({"kpi_id": ["x", "y"], "breakdown": ["all"] * 2, "group_name": ["all"] * 2,
+    ...     "numerator": [7.0, 40.0], "denominator": [9.0, None], "value": [77.8, 40.0],
+    ...     "note": [None, None], "status": ["red", "green"]})
+    >>> shared = stored.assign(numerator=["c", 40], denominator=[9, ""], value=["c", 40],
+    ...     status=["c", "green"])
+    >>> as_disclosed(stored, shared)[["value", "status"]].values.tolist()
+    [['c', 'c'], [40, 'green']]
+    """
+    if frame.empty:
+        return frame
+    found = shared.drop_duplicates(_ROW_KEY).set_index(_ROW_KEY)
+    matched = found.reindex(pd.MultiIndex.from_frame(frame[_ROW_KEY]))
+    present = matched.index.isin(found.index)
+    out = frame.copy()
+    for column in (*PARTS, *DESCRIBING, "note"):
+        if column not in out.columns:
+            continue
+        if column in matched.columns:
+            values = matched[column].to_numpy(dtype=object)
+        else:
+            values = out[column].to_numpy(dtype=object)
+        out[column] = pd.Series(
+            [
+                v if ok else (SUPPRESSED if column in (*PARTS, *DESCRIBING) else None)
+                for v, ok in zip(values, present, strict=True)
+            ],
+            index=out.index,
+            dtype=object,
+        )
+    return out
+
+
 def as_seen_by(
     user: User | None,
     engine: Engine,

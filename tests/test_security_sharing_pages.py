@@ -393,3 +393,28 @@ def test_the_partners_and_indicator_pages_disclose_knowing_a_partners_own_rows(s
     assert attack(_published([screen, file])) == []
     leaked = attack(_published([screen, everyones]))
     assert any(r.cell[2] == "Health" and r.value == 4 for r in leaked), leaked
+
+
+@pytest.mark.parametrize("role", SUPPRESSED_ROLES)
+def test_the_scorecard_page_hides_what_the_files_for_sharing_hide(small_app: Any, role: str) -> None:
+    """The board's scorecard page used primary suppression only: cells hidden by the
+    secondary rules (so that a small number cannot be worked out) were shown on screen
+    while the export hid them. Now the page shows the export's disclosure."""
+    from metrics import results
+    from scorecard import exports
+    from scorecard.pages.scorecard import view_data
+    from scorecard.state import Filters
+    from tests.dash_fixtures import signed_in_request
+
+    key = (MAIN_LA, "month", date(2025, 3, 31))
+    with signed_in_request(small_app, role) as app:
+        frame, sparks, _ = view_data(app, Filters(la=MAIN_LA, grain="month", period_end=key[2]))
+        stored = results.period_results(app.engine, *key, "all", "all")
+        primary = exports.suppress(stored, app.settings.suppression_threshold, app.registry)
+    cube = shared_view(_engine(small_app), *key, SHARING, 5, small_app.server.config[CONTEXT_KEY].registry)
+    everyone = cube[(cube["breakdown"] == "all") & (cube["group_name"] == "all")]
+    hidden = set(everyone[everyone["value"] == "c"]["kpi_id"])
+    primary_only = set(primary[primary["value"] == "c"]["kpi_id"])
+    assert hidden - primary_only, "the fixture should have a cell only the secondary rules hide"
+    assert set(frame[frame["value"] == "c"]["kpi_id"]) == hidden
+    assert sparks == {}

@@ -153,8 +153,12 @@ def view_data(
         app.engine, filters.la, filters.grain, filters.period_end, breakdown, group
     )
     months = sparkline_months(filters.period_end)
-    if suppressed_only():  # the board: small numbers suppressed, no monthly detail
-        return exports.suppress(frame, app.settings.suppression_threshold, app.registry), {}, months
+    if suppressed_only():  # the board and partners: as the files for sharing, no monthly detail
+        shared = sharing.view_rows(
+            app.engine, app.registry, filters.la, filters.grain, filters.period_end,
+            exports.SHARING, app.settings.suppression_threshold, filters.breakdown,
+        )  # fmt: skip
+        return sharing.as_disclosed(frame, shared), {}, months
     monthly = results.monthly_values(
         app.engine, filters.la, breakdown, group, months[0], month_end(filters.period_end)
     )
