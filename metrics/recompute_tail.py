@@ -44,6 +44,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, func, select
 
@@ -208,31 +209,31 @@ def compute_tail(task: Any, conn: Connection) -> Any:
     spec: TailSpec = task.tail
     snapshot = read_la_snapshot(conn, task)
     stored = stored_context(conn, task.la_code, task.kpi_ids, spec.from_date)
-    computed = compute_indicators(
-        snapshot, task.registry, kpi_ids=task.kpi_ids, la_codes=[task.la_code], shared=task.shared
+    # Only the periods ending on or after from_date are built (and then assessed).
+    fresh = compute_indicators(
+        snapshot,
+        task.registry,
+        kpi_ids=task.kpi_ids,
+        la_codes=[task.la_code],
+        shared=task.shared,
+        ends_from=spec.from_date,
+        every_period=EVERY_PERIOD,
     )
     windows = task_windows(task)
-    computed = add_coverage(computed, snapshot, windows, task.registry)
-    whole = computed["kpi_id"].isin(list(EVERY_PERIOD)).to_numpy(bool)
-    fresh = computed[whole | (computed["period_end"].to_numpy("datetime64[D]") >= _day(spec.from_date))]
+    fresh = add_coverage(fresh, snapshot, windows, task.registry)
     before = stored[~stored["kpi_id"].isin(list(EVERY_PERIOD))]
     if not _same_groups(before, fresh[~fresh["kpi_id"].isin(list(EVERY_PERIOD))]):
         return None
     kept = _like(before.drop(columns=["spc"]), fresh)
-    both = pd.concat([kept.assign(_stored=True), fresh.assign(_stored=False)], ignore_index=True)
+    # _row: the stored row's position in ``before`` (-1: a fresh row), to compare classes.
+    both = pd.concat([kept.assign(_row=np.arange(len(kept))), fresh.assign(_row=-1)], ignore_index=True)
     assessed, series = add_spc(add_assessment(both, task.registry, task.targets), windows)
-    was_stored = assessed["_stored"].to_numpy(bool)
-    results = assessed[~was_stored].drop(columns="_stored").reset_index(drop=True)
+    was_stored = assessed["_row"].to_numpy(np.int64) >= 0
+    results = assessed[~was_stored].drop(columns="_row").reset_index(drop=True)
     updates = _changed_spc(assessed[was_stored], before)
     scores = outcome_score_changes(snapshot, task.eh_span) if task.scores else None
     read = sum(len(t) for t in snapshot.tables.values()) + len(stored)
     return la_result(task, results, series, scores, read, spec.from_date, updates)
-
-
-def _day(day: date) -> Any:
-    import numpy as np
-
-    return np.datetime64(day, "D")
 
 
 def _same_groups(stored: pd.DataFrame, fresh: pd.DataFrame) -> bool:
@@ -261,13 +262,12 @@ KEY_COLUMNS = [c.name for c in kpi_results.primary_key.columns]
 
 
 def _changed_spc(assessed: pd.DataFrame, stored: pd.DataFrame) -> pd.DataFrame:
-    """The stored rows whose SPC class is no longer what was stored: keys and new class."""
-    monthly = assessed[assessed["grain"] == "month"]
-    old = stored[stored["grain"] == "month"][[*KEY_COLUMNS, "spc"]]
-    old = old.assign(period_end=old["period_end"].to_numpy("datetime64[D]"))
-    new = monthly[[*KEY_COLUMNS, "spc"]]
-    new = new.assign(period_end=new["period_end"].to_numpy("datetime64[D]"))
-    merged = new.merge(old, on=KEY_COLUMNS, how="left", suffixes=("", "_was"), validate="one_to_one")
-    same = merged["spc"].fillna("\0").astype(str) == merged["spc_was"].fillna("\0").astype(str)
-    changed = merged[~same.to_numpy(bool)]
-    return changed[[*KEY_COLUMNS, "spc"]].reset_index(drop=True)
+    """The stored rows whose SPC class is no longer what was stored: keys and new class.
+
+    ``assessed`` holds the stored rows as assessed again, each with ``_row``, its position
+    in ``stored``."""
+    monthly = assessed[(assessed["grain"] == "month").to_numpy(bool)]
+    was = pd.Series(stored["spc"].to_numpy(object)[monthly["_row"].to_numpy(np.int64)], dtype=object)
+    now = pd.Series(monthly["spc"].to_numpy(object), dtype=object)
+    same = now.fillna("\0").astype(str) == was.fillna("\0").astype(str)
+    return monthly.loc[~same.to_numpy(bool), [*KEY_COLUMNS, "spc"]].reset_index(drop=True)
