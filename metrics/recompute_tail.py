@@ -12,11 +12,13 @@ the periods after it changes. The worker then:
 - reads only the rows those periods can need (:data:`FILTERED`): every row with any
   event date on or after ``from_date`` less 11 months (the earliest start of a period
   ending on or after it), with early help a further 13 months back for the repeat
-  look-back and its open episodes; referrals, assessments, plans, reviews and the
-  population whole (links, first plans and re-referrals reach back without bound);
+  look-back and its open episodes; referrals, assessments, plans, reviews, the
+  workforce tables and the population whole (links, first plans and re-referrals reach
+  back without bound; spells and snapshots are few);
 - still knows what the whole tables would have told (groups, which kinds the LA has,
   each kind's first date: ``metrics.snapshot.WholeTables``);
-- keeps the computed rows of periods ending on or after ``from_date``, except for the
+- builds result rows only for the periods ending on or after ``from_date`` (the measures
+  still count over every period: ``compute_indicators(..., ends_from=...)``), except for the
   indicators of :data:`EVERY_PERIOD`, kept whole: a referral's "assessed" can change
   when a later assessment links to it;
 - adds direction and SPC over those rows and the stored rows before them (the previous
@@ -46,15 +48,15 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, select
 
 from metrics.calendar import add_months
 from metrics.snapshot import WholeTables
 from store.bulk import read_frame
-from store.extracts import EVENT_KINDS, EXTRACTS
-from store.schema import VERSION_TABLES, kind_table, kpi_results
+from store.extracts import EXTRACTS
+from store.schema import kind_table, kpi_results
 
-__all__ = ["EVERY_PERIOD", "FILTERED", "TailSpec", "cut_for", "earliest_change", "whole_tables"]
+__all__ = ["EVERY_PERIOD", "FILTERED", "TailSpec", "cut_for", "event_dates", "whole_tables"]
 
 # Kinds read in part: how many months before ``from_date`` their rows are still needed,
 # and the column whose blank means "still open" (such rows are always needed).
@@ -64,10 +66,20 @@ FILTERED: dict[str, tuple[int, str | None]] = {
     "s47": (11, None),
     "cin_plans": (11, "end_date"),
     "early_help": (24, "end_date"),
+    # Audits are counted in the period of their audit_date, nothing else.
+    "audits": (11, None),
 }
 # Indicators whose value for a period can change with rows dated after it.
 EVERY_PERIOD = frozenset({"referral_to_assessment"})
-GROUP_COLUMNS = ("locality", "team", "contact_source", "referral_source", "lead_agency")
+GROUP_COLUMNS = (
+    "locality",
+    "team",
+    "contact_source",
+    "referral_source",
+    "lead_agency",
+    "auditor_agency",
+    "theme",
+)
 
 
 @dataclass(frozen=True)
@@ -108,23 +120,6 @@ def add_months_date(day: date, months: int) -> date:
 def _param(conn: Connection, day: date) -> Any:
     # SQLite keeps dates as ISO text; PostgreSQL as dates.
     return day.isoformat() if conn.dialect.name == "sqlite" else day
-
-
-def earliest_change(
-    conn: Connection, raw_codes: tuple[str, ...], kinds: set[str], loads: list[int]
-) -> date | None:
-    """The earliest event date of the LA's rows written by ``loads`` or superseded by them."""
-    found: list[date] = []
-    for kind in sorted(kinds & set(EVENT_KINDS)):
-        for table, by in ((kind_table(kind), "load_id"), (VERSION_TABLES[kind], "superseded_by")):
-            # One pass over the table for every date column.
-            query = select(*(func.min(table.c[c]) for c in event_dates(kind))).where(
-                table.c.la_code.in_(raw_codes), table.c[by].in_(loads)
-            )
-            for value in conn.execute(query).one():
-                if value is not None:
-                    found.append(value if isinstance(value, date) else date.fromisoformat(str(value)[:10]))
-    return min(found) if found else None
 
 
 def filter_sql(conn: Connection, kind: str, from_date: date) -> tuple[str, dict[str, Any]]:
@@ -192,7 +187,11 @@ def stored_context(
         names = {f"k{i}": k for i, k in enumerate(kpi_ids)}
         where += " AND kpi_id IN (" + ", ".join(f":{n}" for n in names) + ")"
         params.update(names)
-    return read_frame(conn, kpi_results, STORED_COLUMNS, where_sql=where, params=params)
+    # Every row is the LA's: its code is not read 100,000 times over.
+    columns = [c for c in STORED_COLUMNS if c != "la_code"]
+    frame = read_frame(conn, kpi_results, columns, where_sql=where, params=params)
+    frame.insert(0, "la_code", pd.Series([la_code] * len(frame), dtype="str"))
+    return frame
 
 
 SERIES_GROUP = ["kpi_id", "breakdown", "group_name"]
