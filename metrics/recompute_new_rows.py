@@ -50,6 +50,16 @@ SPAN_COLUMNS: tuple[tuple[str, str], ...] = (
 )
 SPAN_READ = ["rows", "first_date", "last_date", "first_inside", "last_inside", "outside", "first_outside"]
 DATES = ("first_date", "last_date", "first_inside", "last_inside", "first_outside")
+# How span rows of the same LA, kind and column combine.
+SPAN_MERGE: dict[str, tuple[str, str]] = {
+    "rows": ("rows", "sum"),
+    "first_date": ("first_date", "min"),
+    "last_date": ("last_date", "max"),
+    "first_inside": ("first_inside", "min"),
+    "last_inside": ("last_inside", "max"),
+    "outside": ("outside", "sum"),
+    "first_outside": ("first_outside", "min"),
+}
 
 
 def span_aggregates(day: Any) -> list[Any]:
@@ -123,12 +133,4 @@ def combined(old: pd.DataFrame, new: pd.DataFrame) -> pd.DataFrame:
     """Stored span rows widened by the span rows of added rows (same keys)."""
     keys = ["la_code", "kind", "column_name"]
     both = pd.concat([typed_spans(old[[*keys, *SPAN_READ]]), typed_spans(new)], ignore_index=True)
-    return both.groupby(keys, as_index=False, sort=False).agg(
-        rows=("rows", "sum"),
-        first_date=("first_date", "min"),
-        last_date=("last_date", "max"),
-        first_inside=("first_inside", "min"),
-        last_inside=("last_inside", "max"),
-        outside=("outside", "sum"),
-        first_outside=("first_outside", "min"),
-    )
+    return both.groupby(keys, as_index=False, sort=False).agg(**SPAN_MERGE)

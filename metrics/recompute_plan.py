@@ -56,7 +56,7 @@ from metrics.compute.axis import build_period_table, clipped_span
 from metrics.compute.core import SharedPeriods, recent_span
 from metrics.dependencies import LOADS, affected_indicators
 from metrics.periods import GRAINS, periods_overlapping
-from metrics.recompute_new_rows import SPAN_COLUMNS, combined, span_aggregates, written
+from metrics.recompute_new_rows import SPAN_COLUMNS, SPAN_MERGE, combined, span_aggregates, written
 from metrics.recompute_tail import TailSpec
 from metrics.registry import Registry, load_registry
 from metrics.snapshot import merge_load_counts
@@ -420,15 +420,7 @@ def _merged_codes(frame: pd.DataFrame) -> pd.DataFrame:
     """One row per trimmed LA, combining stored codes that differ only by spaces."""
     if frame.empty or not frame["la_code"].duplicated().any():
         return frame
-    return frame.groupby("la_code", as_index=False).agg(
-        rows=("rows", "sum"),
-        first_date=("first_date", "min"),
-        last_date=("last_date", "max"),
-        first_inside=("first_inside", "min"),
-        last_inside=("last_inside", "max"),
-        outside=("outside", "sum"),
-        first_outside=("first_outside", "min"),
-    )
+    return frame.groupby("la_code", as_index=False).agg(**SPAN_MERGE)
 
 
 def _days(values: pd.Series) -> np.ndarray:
