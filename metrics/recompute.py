@@ -406,9 +406,9 @@ def _update_spc(conn: Connection, rows: pd.DataFrame) -> None:
     mark = "?" if conn.dialect.name == "sqlite" else "%s"
     where = " AND ".join(f"{k} = {mark}" for k in keys)
     sql = f"UPDATE kpi_results SET spc = {mark} WHERE {where}"
-    ends = pd.to_datetime(rows["period_end"]).dt.date
-    if conn.dialect.name == "sqlite":
-        ends = ends.map(lambda d: d.isoformat())
+    days = pd.to_datetime(rows["period_end"]).to_numpy("datetime64[D]")
+    # SQLite keeps dates as ISO text (numpy writes the same), PostgreSQL as dates.
+    ends = days.astype(str) if conn.dialect.name == "sqlite" else days.astype(object)
     columns = [ends.tolist() if k == "period_end" else rows[k].astype(str).tolist() for k in keys]
     spc = rows["spc"].astype(object).where(rows["spc"].notna(), None).tolist()
     conn.exec_driver_sql(sql, list(zip(spc, *columns, strict=True)))

@@ -12,7 +12,9 @@ work when they change:
   latest main date of any LA (and the load dates for ``dq_rejected_rows``;
   ``metrics/compute/axis.py``). They come from ``recompute_spans`` (per LA, kind and date
   column: first and last date, inside the calendar or not), refreshed for the pairs the
-  loads touched, so no table is read whole to find them. Periods are whole months: a
+  loads touched, so no table is read whole to find them: widened by the rows the loads
+  wrote when they superseded nothing, else worked out again from the pair's rows
+  (``metrics.recompute_new_rows``). Periods are whole months: a
   load that adds a month to the shared main range (the first LA to send a new month)
   changes every LA's periods and means a full recompute; load dates reaching a new month
   mean ``dq_rejected_rows`` for every LA (it reads only the load records), and early help
@@ -47,14 +49,15 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Connection, and_, case, func, not_, or_, select
+from sqlalchemy import Connection, not_, select
 
 from metrics.calendar import calendar_range
 from metrics.compute.axis import build_period_table, clipped_span
 from metrics.compute.core import SharedPeriods, recent_span
 from metrics.dependencies import LOADS, affected_indicators
 from metrics.periods import GRAINS, periods_overlapping
-from metrics.recompute_tail import TailSpec, earliest_change
+from metrics.recompute_new_rows import SPAN_COLUMNS, SPAN_MERGE, combined, span_aggregates, written
+from metrics.recompute_tail import TailSpec
 from metrics.registry import Registry, load_registry
 from metrics.snapshot import merge_load_counts
 from metrics.targets import DEFAULT_TARGETS, TargetOverride, stored_overrides
@@ -74,14 +77,6 @@ from store.schema import (
 __all__ = ["LaWork", "Plan", "load_registry", "make_plan"]
 
 FINGERPRINT_KEY = "recompute_fingerprint"
-# The date columns whose spans are kept: each event kind's main date (and the period end
-# of a kind whose rows are figures for a period, ``span_end``), and the early help
-# closures that eh_outcome_scores' periods cover.
-SPAN_COLUMNS: tuple[tuple[str, str], ...] = (
-    *((kind, str(EXTRACTS[kind].main_date)) for kind in EVENT_KINDS),
-    *((kind, str(EXTRACTS[kind].span_end)) for kind in EVENT_KINDS if EXTRACTS[kind].span_end),
-    ("early_help", "end_date"),
-)
 WINDOW_COLUMNS = ["la_code", "window_start", "window_end", "basis"]
 Span = tuple[date, date] | None
 
@@ -129,7 +124,7 @@ def make_plan(conn: Connection, registry: Registry, targets_file: Path | None, *
     if reason:
         spans = _read_spans(conn, raw, None)
     else:
-        fresh = _read_spans(conn, raw, touched)
+        fresh, earliest = _touched_spans(conn, raw, touched, old_spans, pending)
         pairs = {(la, kind) for la, kinds in touched.items() for kind in kinds}
         stale = [
             (la, kind) in pairs for la, kind in zip(old_spans["la_code"], old_spans["kind"], strict=True)
@@ -153,7 +148,7 @@ def make_plan(conn: Connection, registry: Registry, targets_file: Path | None, *
         las = sorted(set(shared.event_las) | _load_record_las(counts))
         work = [_work(la, raw, windows, None, True) for la in las]
         return Plan(True, reason, shared, eh_span, windows, work, load_ids, stored, spans, las)
-    todo, starts = _touched_work(conn, registry, touched, raw, old_spans, windows, pending, counts)
+    todo, starts = _touched_work(conn, registry, touched, earliest, old_spans, windows, pending, counts)
     if new_months is not None:
         # The shared range grew by later months: every LA gains those periods.
         for la in shared.event_las:
@@ -188,7 +183,7 @@ def _touched_work(
     conn: Connection,
     registry: Registry,
     touched: dict[str, set[str]],
-    raw: dict[str, set[str]],
+    earliest: dict[str, date | None],
     old_spans: pd.DataFrame,
     windows: pd.DataFrame,
     pending: pd.DataFrame,
@@ -203,7 +198,9 @@ def _touched_work(
         moved = _window_of(old_windows, la) != _window_of(windows, la)
         ids = None if moved else set(affected_indicators(registry, kinds | {LOADS}))
         todo[la] = (ids, "early_help" in kinds or moved)
-        starts[la] = _from_date(conn, la, kinds, raw, old_spans, old_windows, windows, pending, counts)
+        starts[la] = _from_date(
+            la, kinds, earliest.get(la), old_spans, old_windows, windows, _load_ids(pending, la), counts
+        )
     return todo, starts
 
 
@@ -253,18 +250,18 @@ def _tail_spec(la: str, from_date: date, spans: pd.DataFrame) -> TailSpec:
 
 
 def _from_date(
-    conn: Connection,
     la: str,
     kinds: set[str],
-    raw: dict[str, set[str]],
+    earliest: date | None,
     old_spans: pd.DataFrame,
     old_windows: pd.DataFrame,
     windows: pd.DataFrame,
-    pending: pd.DataFrame,
+    ids: list[int],
     counts: pd.DataFrame,
 ) -> date | None:
     """The first day of the earliest month whose periods the pending loads can change for
-    this LA, or None for every period (``metrics.recompute_tail`` says when and why)."""
+    this LA, or None for every period (``metrics.recompute_tail`` says when and why).
+    ``earliest`` is the earliest event date of the LA's rows they wrote or superseded."""
     old, new = _window_of(old_windows, la), _window_of(windows, la)
     had = set(old_spans.loc[(old_spans["la_code"] == la) & (pd.to_numeric(old_spans["rows"]) > 0), "kind"])
     if (
@@ -275,8 +272,6 @@ def _from_date(
         or not (kinds - {LOADS}) <= had
     ):
         return None
-    ids = sorted(int(i) for i in pending.loc[pending["la_code"].astype(str).str.strip() == la, "load_id"])
-    earliest = earliest_change(conn, tuple(sorted(raw.get(la, {la}))), kinds, ids)
     if earliest is None:
         return None
     candidates = [earliest]
@@ -287,6 +282,47 @@ def _from_date(
     candidates += [pd.Timestamp(t).date() for t in mine["loaded_at"]]
     first = min(candidates)
     return date(first.year, first.month, 1)
+
+
+def _load_ids(pending: pd.DataFrame, la: str) -> list[int]:
+    """The pending loads that name this LA."""
+    return sorted(int(i) for i in pending.loc[pending["la_code"].astype(str).str.strip() == la, "load_id"])
+
+
+def _touched_spans(
+    conn: Connection,
+    raw: dict[str, set[str]],
+    touched: dict[str, set[str]],
+    old_spans: pd.DataFrame,
+    pending: pd.DataFrame,
+) -> tuple[pd.DataFrame, dict[str, date | None]]:
+    """The span rows of the touched LAs' touched kinds, and per LA the earliest event date
+    of the rows the pending loads wrote or superseded (``metrics.recompute_new_rows``:
+    a kind they only added to is widened by the rows written; the others are read whole)."""
+    whole: dict[str, set[str]] = {}
+    olds, news = [], []
+    earliest: dict[str, date | None] = {}
+    span_kinds = {kind for kind, _ in SPAN_COLUMNS}
+    for la, kinds in touched.items():
+        ids, codes = _load_ids(pending, la), tuple(sorted(raw.get(la, {la})))
+        found = []
+        for kind in sorted(kinds & span_kinds):
+            done = written(conn, la, kind, codes, ids)
+            if done.earliest is not None:
+                found.append(done.earliest)
+            old = old_spans[(old_spans["la_code"] == la) & (old_spans["kind"] == kind)]
+            if done.superseded or len(old) != len(done.spans):
+                whole.setdefault(la, set()).add(kind)
+            else:
+                olds.append(old)
+                news.append(done.spans)
+        earliest[la] = min(found) if found else None
+    parts = [combined(pd.concat(olds), pd.concat(news))] if olds else []
+    if whole:
+        parts.append(_read_spans(conn, raw, whole))
+    columns = [c.name for c in recompute_spans.columns]
+    frame = pd.concat(parts, ignore_index=True) if parts else _empty_spans()
+    return frame[columns], earliest
 
 
 def _window_of(windows: pd.DataFrame, la: str) -> tuple[date, date] | None:
@@ -341,7 +377,6 @@ def _read_spans(
 ) -> pd.DataFrame:
     """The span rows of every LA (``touched`` None), or of the touched LAs' touched kinds
     (the caller keeps the stored rows of the rest)."""
-    lo, hi = (d.astype(date) for d in calendar_range())
     parts = []
     for kind, column in SPAN_COLUMNS:
         if touched is not None:
@@ -350,19 +385,7 @@ def _read_spans(
                 continue
             codes = sorted({c for la in las for c in raw.get(la, {la})})
         table = kind_table(kind)
-        day = table.c[column]
-        inside = and_(day >= lo, day <= hi)
-        outside = and_(day.is_not(None), or_(day < lo, day > hi))
-        query = select(
-            table.c.la_code,
-            func.count().label("rows"),
-            func.min(day).label("first_date"),
-            func.max(day).label("last_date"),
-            func.min(case((inside, day))).label("first_inside"),
-            func.max(case((inside, day))).label("last_inside"),
-            func.coalesce(func.sum(case((outside, 1), else_=0)), 0).label("outside"),
-            func.min(case((outside, day))).label("first_outside"),
-        ).group_by(table.c.la_code)
+        query = select(table.c.la_code, *span_aggregates(table.c[column])).group_by(table.c.la_code)
         if touched is not None:
             query = query.where(table.c.la_code.in_(codes))
         frame = pd.DataFrame([tuple(r) for r in conn.execute(query)], columns=_SPAN_READ)
@@ -397,15 +420,7 @@ def _merged_codes(frame: pd.DataFrame) -> pd.DataFrame:
     """One row per trimmed LA, combining stored codes that differ only by spaces."""
     if frame.empty or not frame["la_code"].duplicated().any():
         return frame
-    return frame.groupby("la_code", as_index=False).agg(
-        rows=("rows", "sum"),
-        first_date=("first_date", "min"),
-        last_date=("last_date", "max"),
-        first_inside=("first_inside", "min"),
-        last_inside=("last_inside", "max"),
-        outside=("outside", "sum"),
-        first_outside=("first_outside", "min"),
-    )
+    return frame.groupby("la_code", as_index=False).agg(**SPAN_MERGE)
 
 
 def _days(values: pd.Series) -> np.ndarray:

@@ -12,11 +12,13 @@ the periods after it changes. The worker then:
 - reads only the rows those periods can need (:data:`FILTERED`): every row with any
   event date on or after ``from_date`` less 11 months (the earliest start of a period
   ending on or after it), with early help a further 13 months back for the repeat
-  look-back and its open episodes; referrals, assessments, plans, reviews and the
-  population whole (links, first plans and re-referrals reach back without bound);
+  look-back and its open episodes; referrals, assessments, plans, reviews, the
+  workforce tables and the population whole (links, first plans and re-referrals reach
+  back without bound; spells and snapshots are few);
 - still knows what the whole tables would have told (groups, which kinds the LA has,
   each kind's first date: ``metrics.snapshot.WholeTables``);
-- keeps the computed rows of periods ending on or after ``from_date``, except for the
+- builds result rows only for the periods ending on or after ``from_date`` (the measures
+  still count over every period: ``compute_indicators(..., ends_from=...)``), except for the
   indicators of :data:`EVERY_PERIOD`, kept whole: a referral's "assessed" can change
   when a later assessment links to it;
 - adds direction and SPC over those rows and the stored rows before them (the previous
@@ -44,16 +46,17 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+import numpy as np
 import pandas as pd
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, select
 
 from metrics.calendar import add_months
 from metrics.snapshot import WholeTables
 from store.bulk import read_frame
-from store.extracts import EVENT_KINDS, EXTRACTS
-from store.schema import VERSION_TABLES, kind_table, kpi_results
+from store.extracts import EXTRACTS
+from store.schema import kind_table, kpi_results
 
-__all__ = ["EVERY_PERIOD", "FILTERED", "TailSpec", "cut_for", "earliest_change", "whole_tables"]
+__all__ = ["EVERY_PERIOD", "FILTERED", "TailSpec", "cut_for", "event_dates", "whole_tables"]
 
 # Kinds read in part: how many months before ``from_date`` their rows are still needed,
 # and the column whose blank means "still open" (such rows are always needed).
@@ -63,10 +66,20 @@ FILTERED: dict[str, tuple[int, str | None]] = {
     "s47": (11, None),
     "cin_plans": (11, "end_date"),
     "early_help": (24, "end_date"),
+    # Audits are counted in the period of their audit_date, nothing else.
+    "audits": (11, None),
 }
 # Indicators whose value for a period can change with rows dated after it.
 EVERY_PERIOD = frozenset({"referral_to_assessment"})
-GROUP_COLUMNS = ("locality", "team", "contact_source", "referral_source", "lead_agency")
+GROUP_COLUMNS = (
+    "locality",
+    "team",
+    "contact_source",
+    "referral_source",
+    "lead_agency",
+    "auditor_agency",
+    "theme",
+)
 
 
 @dataclass(frozen=True)
@@ -107,23 +120,6 @@ def add_months_date(day: date, months: int) -> date:
 def _param(conn: Connection, day: date) -> Any:
     # SQLite keeps dates as ISO text; PostgreSQL as dates.
     return day.isoformat() if conn.dialect.name == "sqlite" else day
-
-
-def earliest_change(
-    conn: Connection, raw_codes: tuple[str, ...], kinds: set[str], loads: list[int]
-) -> date | None:
-    """The earliest event date of the LA's rows written by ``loads`` or superseded by them."""
-    found: list[date] = []
-    for kind in sorted(kinds & set(EVENT_KINDS)):
-        for table, by in ((kind_table(kind), "load_id"), (VERSION_TABLES[kind], "superseded_by")):
-            # One pass over the table for every date column.
-            query = select(*(func.min(table.c[c]) for c in event_dates(kind))).where(
-                table.c.la_code.in_(raw_codes), table.c[by].in_(loads)
-            )
-            for value in conn.execute(query).one():
-                if value is not None:
-                    found.append(value if isinstance(value, date) else date.fromisoformat(str(value)[:10]))
-    return min(found) if found else None
 
 
 def filter_sql(conn: Connection, kind: str, from_date: date) -> tuple[str, dict[str, Any]]:
@@ -191,7 +187,11 @@ def stored_context(
         names = {f"k{i}": k for i, k in enumerate(kpi_ids)}
         where += " AND kpi_id IN (" + ", ".join(f":{n}" for n in names) + ")"
         params.update(names)
-    return read_frame(conn, kpi_results, STORED_COLUMNS, where_sql=where, params=params)
+    # Every row is the LA's: its code is not read 100,000 times over.
+    columns = [c for c in STORED_COLUMNS if c != "la_code"]
+    frame = read_frame(conn, kpi_results, columns, where_sql=where, params=params)
+    frame.insert(0, "la_code", pd.Series([la_code] * len(frame), dtype="str"))
+    return frame
 
 
 SERIES_GROUP = ["kpi_id", "breakdown", "group_name"]
@@ -208,31 +208,31 @@ def compute_tail(task: Any, conn: Connection) -> Any:
     spec: TailSpec = task.tail
     snapshot = read_la_snapshot(conn, task)
     stored = stored_context(conn, task.la_code, task.kpi_ids, spec.from_date)
-    computed = compute_indicators(
-        snapshot, task.registry, kpi_ids=task.kpi_ids, la_codes=[task.la_code], shared=task.shared
+    # Only the periods ending on or after from_date are built (and then assessed).
+    fresh = compute_indicators(
+        snapshot,
+        task.registry,
+        kpi_ids=task.kpi_ids,
+        la_codes=[task.la_code],
+        shared=task.shared,
+        ends_from=spec.from_date,
+        every_period=EVERY_PERIOD,
     )
     windows = task_windows(task)
-    computed = add_coverage(computed, snapshot, windows, task.registry)
-    whole = computed["kpi_id"].isin(list(EVERY_PERIOD)).to_numpy(bool)
-    fresh = computed[whole | (computed["period_end"].to_numpy("datetime64[D]") >= _day(spec.from_date))]
+    fresh = add_coverage(fresh, snapshot, windows, task.registry)
     before = stored[~stored["kpi_id"].isin(list(EVERY_PERIOD))]
     if not _same_groups(before, fresh[~fresh["kpi_id"].isin(list(EVERY_PERIOD))]):
         return None
     kept = _like(before.drop(columns=["spc"]), fresh)
-    both = pd.concat([kept.assign(_stored=True), fresh.assign(_stored=False)], ignore_index=True)
+    # _row: the stored row's position in ``before`` (-1: a fresh row), to compare classes.
+    both = pd.concat([kept.assign(_row=np.arange(len(kept))), fresh.assign(_row=-1)], ignore_index=True)
     assessed, series = add_spc(add_assessment(both, task.registry, task.targets), windows)
-    was_stored = assessed["_stored"].to_numpy(bool)
-    results = assessed[~was_stored].drop(columns="_stored").reset_index(drop=True)
+    was_stored = assessed["_row"].to_numpy(np.int64) >= 0
+    results = assessed[~was_stored].drop(columns="_row").reset_index(drop=True)
     updates = _changed_spc(assessed[was_stored], before)
     scores = outcome_score_changes(snapshot, task.eh_span) if task.scores else None
     read = sum(len(t) for t in snapshot.tables.values()) + len(stored)
     return la_result(task, results, series, scores, read, spec.from_date, updates)
-
-
-def _day(day: date) -> Any:
-    import numpy as np
-
-    return np.datetime64(day, "D")
 
 
 def _same_groups(stored: pd.DataFrame, fresh: pd.DataFrame) -> bool:
@@ -261,13 +261,12 @@ KEY_COLUMNS = [c.name for c in kpi_results.primary_key.columns]
 
 
 def _changed_spc(assessed: pd.DataFrame, stored: pd.DataFrame) -> pd.DataFrame:
-    """The stored rows whose SPC class is no longer what was stored: keys and new class."""
-    monthly = assessed[assessed["grain"] == "month"]
-    old = stored[stored["grain"] == "month"][[*KEY_COLUMNS, "spc"]]
-    old = old.assign(period_end=old["period_end"].to_numpy("datetime64[D]"))
-    new = monthly[[*KEY_COLUMNS, "spc"]]
-    new = new.assign(period_end=new["period_end"].to_numpy("datetime64[D]"))
-    merged = new.merge(old, on=KEY_COLUMNS, how="left", suffixes=("", "_was"), validate="one_to_one")
-    same = merged["spc"].fillna("\0").astype(str) == merged["spc_was"].fillna("\0").astype(str)
-    changed = merged[~same.to_numpy(bool)]
-    return changed[[*KEY_COLUMNS, "spc"]].reset_index(drop=True)
+    """The stored rows whose SPC class is no longer what was stored: keys and new class.
+
+    ``assessed`` holds the stored rows as assessed again, each with ``_row``, its position
+    in ``stored``."""
+    monthly = assessed[(assessed["grain"] == "month").to_numpy(bool)]
+    was = pd.Series(stored["spc"].to_numpy(object)[monthly["_row"].to_numpy(np.int64)], dtype=object)
+    now = pd.Series(monthly["spc"].to_numpy(object), dtype=object)
+    same = now.fillna("\0").astype(str) == was.fillna("\0").astype(str)
+    return monthly.loc[~same.to_numpy(bool), [*KEY_COLUMNS, "spc"]].reset_index(drop=True)

@@ -47,7 +47,7 @@ import pandas as pd
 
 from metrics.compute.aggregate import counts_in_periods, period_sums
 from metrics.compute.axis import Bools, Days, Objects
-from metrics.compute.core import Cells, Context, Floats, Measure, notes_where
+from metrics.compute.core import Cells, Context, Floats, Measure, nonblank_text, notes_where
 from metrics.compute.measures import undecided_dates, working_day_test
 from metrics.wiring import measure
 from metrics.wording import blank_by_design, kind_in_text
@@ -95,6 +95,9 @@ def dq_recording_lag_5wd(ctx: Context, breakdown: str) -> Measure:
 def _filled(ctx: Context, kind: str, column: str) -> Bools:
     """Non-blank cells: present, and for text not only spaces."""
     series = ctx.tables[kind][column]
+    if isinstance(series.array, pd.arrays.ArrowStringArray):
+        # In Arrow: an id column (a referral's contact_id) has as many distinct values as rows.
+        return nonblank_text(series)
     if pd.api.types.is_string_dtype(series.dtype) or series.dtype == object:
         codes, trimmed = ctx.text_codes(kind, column)
         filled = np.array([v != "" for v in trimmed] + [False], dtype=bool)

@@ -30,6 +30,8 @@ Example::
 
 from __future__ import annotations
 
+from datetime import date
+
 import numpy as np
 import pandas as pd
 
@@ -132,11 +134,23 @@ def _blank_missing(measure: Measure, sel: np.ndarray, parts: tuple[np.ndarray, .
         _blanked(parts, _present(missing), missing)
 
 
-def encode(ctx: Context, indicator: Indicator, breakdown: str, measure: Measure) -> dict[str, np.ndarray]:
-    """The result columns of one indicator × breakdown, cell-major then period."""
-    _checked_shape(indicator, measure)
+def _selected(ctx: Context, indicator: Indicator, ends_from: date | None) -> np.ndarray:
+    """The indicator's periods (those ending on or after ``ends_from``, when given)."""
     periods = ctx.periods
     sel = periods.loads if indicator.periods == "loads" else periods.main
+    if ends_from is not None:
+        sel = sel & (periods.end >= np.datetime64(ends_from, "D"))
+    return np.asarray(sel, dtype=bool)
+
+
+def encode(
+    ctx: Context, indicator: Indicator, breakdown: str, measure: Measure, *, ends_from: date | None = None
+) -> dict[str, np.ndarray]:
+    """The result columns of one indicator × breakdown, cell-major then period (only the
+    periods ending on or after ``ends_from``, when given)."""
+    _checked_shape(indicator, measure)
+    periods = ctx.periods
+    sel = _selected(ctx, indicator, ends_from)
     cells = measure.cells
     n, p = len(cells), int(sel.sum())
     num = measure.numerator[:, sel].astype(np.float64)

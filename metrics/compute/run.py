@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from datetime import date
 
 import pandas as pd
 
@@ -34,6 +35,8 @@ def compute_indicators(
     kpi_ids: Iterable[str] | None = None,
     la_codes: Iterable[str] | None = None,
     shared: SharedPeriods | None = None,
+    ends_from: date | None = None,
+    every_period: frozenset[str] = frozenset(),
 ) -> pd.DataFrame:
     """Every indicator (or ``kpi_ids``) for every LA (or ``la_codes``), grain, period, group.
 
@@ -41,6 +44,9 @@ def compute_indicators(
     group_name, numerator, denominator, value, note. Periods are shared by all LAs
     (computed from every LA's data, so ``la_codes`` only filters). Warnings (dates
     outside the bank-holiday table) are logged and kept in ``frame.attrs["warnings"]``.
+    ``ends_from`` keeps only the periods ending on or after it, except for the ids of
+    ``every_period`` (a monthly refresh, ``metrics.recompute_tail``): the measures still
+    count over every period, but the rows of the others are never built.
     ``shared`` gives the periods and LAs worked out from the whole store, for a snapshot
     of one LA (``metrics.recompute``); its warnings are the caller's to log.
     """
@@ -57,7 +63,8 @@ def compute_indicators(
     blocks = []
     for indicator, measure in zip(indicators, measures, strict=True):
         for breakdown in indicator.breakdowns:
-            blocks.append(encode(ctx, indicator, breakdown, measure(ctx, breakdown)))
+            since = None if indicator.id in every_period else ends_from
+            blocks.append(encode(ctx, indicator, breakdown, measure(ctx, breakdown), ends_from=since))
     frame = _declared_grains(to_frame(blocks), indicators)
     frame.attrs["warnings"] = list(ctx.warnings)
     return frame
