@@ -227,8 +227,9 @@ def test_a_board_member_gets_the_board_role_and_signs_out_everywhere(
     _settled(page)
     assert page.locator("#signed-in-as").inner_text() == "Signed in as chair@example.gov.uk (board)"
     nav = {a.get_attribute("href") for a in page.locator("nav .sc-nav-link").all()}
-    assert nav == {"/"}
-    page.goto(sso["proxy"] + "/journey")
+    # the board's pages: the scorecard and the four with a version for sharing
+    assert nav == {"/", "/journey", "/early-help", "/workforce", "/quality"}
+    page.goto(sso["proxy"] + "/loads")
     page.wait_for_load_state("networkidle")
     _settled(page)
     assert page.locator("h1").first.inner_text() == "Not available"
