@@ -202,24 +202,11 @@ def as_seen_by(
     period: tuple[str, Grain, date],
 ) -> pd.DataFrame:
     """A page's operational rows of one LA and period (``period``: LA, grain, end) as the
-    user may see them: as stored for whoever sees a whole LA operationally, the partner's
-    view (:func:`partner_rows`, disclosed with its own rows known) for a partner,
-    suppressed for sharing for anyone else."""
-    if user is not None and not user.always_suppressed:
-        return frame
+    user may see them: :meth:`PeriodView.as_seen` over the frame's own indicators."""
     if frame.empty:
         return frame
-    la_code, grain, period_end = period
-    kpi_ids = sorted(set(frame["kpi_id"]))
-    groups = (
-        default_agencies().groups_of(user.agency) if user is not None and user.own_rows_only else frozenset()
-    )
-    # Disclosed knowing the partner's own rows (as PeriodView does): beside everyone's version
-    # its own numbers could be subtracted from a total to give a lone hidden agency away.
-    shared = shared_view(
-        engine, la_code, grain, period_end, SHARING, threshold, registry, kpi_ids, known_groups=groups
-    )
-    return partner_rows(frame, shared, groups)
+    kpi_ids = tuple(sorted(set(frame["kpi_id"])))
+    return PeriodView(user, engine, registry, threshold, period, kpi_ids).as_seen(frame)
 
 
 def shown_version(user: User | None, threshold: int) -> FileFor:
@@ -330,6 +317,16 @@ class PeriodView:
             return (cube["breakdown"] == "agency") & cube["group_name"].isin(sorted(own))
 
         return pd.concat([mine[0][~own_rows(mine[0])], mine[1][own_rows(mine[1])]], ignore_index=True)
+
+    def as_seen(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """Rows of ``kpi_results`` of the period as the user may see them, missing where
+        hidden (:func:`partner_rows`): as stored for whoever sees a whole LA operationally;
+        for a partner its own rows as stored and the rest disclosed with them known (beside
+        everyone's version, its own numbers could be subtracted from a total to give a lone
+        hidden agency away); for the board, suppressed for sharing."""
+        if not self.for_sharing or frame.empty:
+            return frame
+        return partner_rows(frame, self.cube(), self.own_groups())
 
     def seen(self, frame: pd.DataFrame) -> pd.DataFrame:
         """Rows of ``kpi_results`` of the period as shown on screen to the user."""

@@ -417,8 +417,7 @@ def indicator_view(app: AppContext, kpi_id: str, filters: Filters) -> list[Any] 
     shared = view.file_cube()
     as_shared = view.for_sharing
     if as_shared:  # the board: as shared; a partner: its own agency's rows as stored
-        own = view.own_groups()
-        frame = (partner_rows(f, view.cube(), own) for f in frame)
+        frame = (view.as_seen(f) for f in frame)
         row = rows_by_kpi(partner_rows(period_rows, view.cube(), frozenset())).get(kpi_id)
     version = shown_version(user, threshold)
     # A partner's own rows are in the breakdown by agency only: the others are all as shared.

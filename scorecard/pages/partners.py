@@ -154,15 +154,13 @@ def partners_view(app: AppContext, filters: Filters) -> Any:
     threshold = app.settings.suppression_threshold
     # A partner: its own agency's rows as stored, the others as shared (scorecard.access).
     user, period_key = signed_in_user(), (filters.la, filters.grain, filters.period_end)
-    front = as_seen_by(user, app.engine, app.registry, threshold, front, period_key)
-    early = as_seen_by(user, app.engine, app.registry, threshold, early, period_key)
+    view = PeriodView(user, app.engine, app.registry, threshold, period_key, (*front_door, *early_help))
+    front, early = view.as_seen(front), view.as_seen(early)
     version = shown_version(user, threshold)
     # The downloads for sharing: for a partner, disclosed knowing its own rows as the screen
     # is, with those rows as everyone's version shows them (PeriodView.file_cube), so the
     # file beside the screen gives no hidden cell away.
-    cube = PeriodView(
-        user, app.engine, app.registry, threshold, period_key, (*front_door, *early_help)
-    ).file_cube()
+    cube = view.file_cube()
     out: list[Any] = [*own_measures(app, filters, front)]
     out.append(html.H2(f"The front door by source agency, {la_name(filters.la)}, {period}"))
     if front.empty:
