@@ -8,7 +8,11 @@ and the Data loads page) then removes its effect in one transaction:
 - the records it wrote are deleted, and the versions it superseded return;
 - its load counts and rejected rows go (they fed the data-quality indicators);
 - the load's row stays, with status ``retracted`` and who retracted it and when, so the
-  history says what happened; the results are recomputed by the caller.
+  history says what happened; the results are recomputed by the caller;
+- the last recompute's fingerprint is deleted, so the next recompute is a full one even
+  when the caller does not recompute (``scorecard retract --no-recompute``): a
+  retraction is no new load, and the incremental plan (``metrics.recompute_plan``)
+  sees only new loads.
 
 A load is refused when a later load has since superseded any record it wrote: the
 records it would remove are no longer the current ones, so the later load must be
@@ -39,7 +43,15 @@ from sqlalchemy import Connection, Engine, delete, func, select, update
 from store.bulk import copy_matching, read_frame, upsert
 from store.engine import writing
 from store.extracts import EXTRACTS
-from store.schema import VERSION_TABLES, kind_table, load_counts, loads, rejects
+from store.schema import (
+    RECOMPUTE_FINGERPRINT_KEY,
+    VERSION_TABLES,
+    kind_table,
+    load_counts,
+    loads,
+    meta,
+    rejects,
+)
 
 RETRACTED = "retracted"
 
@@ -138,6 +150,7 @@ def retract_load(
                 conn.execute(delete(versions).where(versions.c.superseded_by == load_id))
         conn.execute(delete(load_counts).where(load_counts.c.load_id == load_id))
         conn.execute(delete(rejects).where(rejects.c.load_id == load_id))
+        conn.execute(delete(meta).where(meta.c.key == RECOMPUTE_FINGERPRINT_KEY))
         note = f"retracted by {by or 'unknown'} at {datetime.now():%Y-%m-%d %H:%M}"
         message = func.coalesce(loads.c.message + "\n", "") + note
         conn.execute(

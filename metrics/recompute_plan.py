@@ -64,6 +64,7 @@ from metrics.targets import DEFAULT_TARGETS, TargetOverride, stored_overrides
 from store.bulk import read_frame
 from store.extracts import EVENT_KINDS, EXTRACTS
 from store.schema import (
+    RECOMPUTE_FINGERPRINT_KEY,
     kind_table,
     kpi_runs,
     la_windows,
@@ -76,7 +77,7 @@ from store.schema import (
 
 __all__ = ["LaWork", "Plan", "load_registry", "make_plan"]
 
-FINGERPRINT_KEY = "recompute_fingerprint"
+FINGERPRINT_KEY = RECOMPUTE_FINGERPRINT_KEY
 WINDOW_COLUMNS = ["la_code", "window_start", "window_end", "basis"]
 Span = tuple[date, date] | None
 
@@ -119,7 +120,15 @@ def make_plan(conn: Connection, registry: Registry, targets_file: Path | None, *
     old_spans = read_frame(conn, recompute_spans)
     previous = conn.execute(select(meta.c.value).where(meta.c.key == FINGERPRINT_KEY)).scalar()
     has_run = conn.execute(select(kpi_runs.c.run_id).limit(1)).first() is not None
-    reason = "asked for" if full else "no earlier recompute" if not has_run or previous is None else ""
+    reason = (
+        "asked for"
+        if full
+        else "no earlier recompute"
+        if not has_run
+        else "no fingerprint of the last recompute (a load was retracted since)"
+        if previous is None
+        else ""
+    )
     touched = _touched(pending)
     if reason:
         spans = _read_spans(conn, raw, None)

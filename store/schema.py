@@ -40,6 +40,11 @@ from store.times import UTCDateTime
 
 metadata = MetaData()
 
+# The key under which the last recompute's inputs fingerprint is kept in ``meta``
+# (``metrics.recompute_plan``). A retraction deletes it (``loaders.retract``), so that
+# the next recompute, whoever runs it, is a full one.
+RECOMPUTE_FINGERPRINT_KEY = "recompute_fingerprint"
+
 meta = Table(
     "scorecard_meta",
     metadata,

@@ -28,6 +28,7 @@ from store.extracts import EXTRACTS
 from store.schema import VERSION_TABLES, kind_table, load_counts, loads, rejects
 from tests.conftest import TEST_KEY, _postgres_database
 from tests.test_loader_rules import csv_bytes
+from tests.test_recompute_incremental import assert_same, derived
 
 OPTS = LoadOptions(key=TEST_KEY, default_la="394")
 HEADER = "contact_id,child_id,contact_date,contact_source,outcome"
@@ -203,3 +204,25 @@ def test_load_a_load_b_retract_b_is_load_a_alone_sqlite(a: bytes, b: bytes) -> N
 @given(contact_files(), contact_files())
 def test_load_a_load_b_retract_b_is_load_a_alone_postgres(a: bytes, b: bytes) -> None:
     _check_property("postgres", a, b)
+
+
+def test_a_retraction_left_unrecomputed_makes_the_next_recompute_a_full_one(tmp_path: object) -> None:
+    """`retract --no-recompute` and then a plain `recompute`: the incremental plan sees only
+    new loads, so without the retraction clearing the fingerprint it found nothing to do
+    and kept the retracted load's results."""
+    url = f"sqlite:///{tmp_path}/store.db"
+    engine = open_store(url)
+    load_bytes(
+        engine, "contacts.csv", contacts("K1,C1,2024-05-02,6,referral", "K2,C2,2024-06-03,6,nfa"), OPTS
+    )
+    recompute(engine)
+    load_bytes(engine, "contacts_more.csv", contacts("K3,C3,2024-06-10,6,referral"), OPTS)
+    assert recompute(engine).mode == "incremental"
+    assert main(["retract", "2", "--db", url, "--no-recompute"]) == 0
+    after = recompute(engine)
+    assert after.mode == "full"
+    assert "retracted" in after.reason
+    kept = derived(engine)
+    recompute(engine, full=True)
+    assert_same(kept, derived(engine))
+    engine.dispose()
