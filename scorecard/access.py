@@ -78,8 +78,9 @@ Readings taken where the spec leaves a choice:
   no results (the page shows a granted LA instead), so its existence is not revealed.
 - A callback whose outputs are not in :data:`CALLBACK_PERMISSIONS` needs ``view`` (a
   signed-in user who may see aggregates); callbacks that return anything more are
-  listed, and ``tests/test_security_access.py`` fails when a new callback's output
-  is missing from the map, so the choice is made on purpose.
+  listed, and ``tests/test_security_web.py``
+  (``test_every_callback_output_is_in_the_authorisation_map``) fails when a new
+  callback's output is missing from the map, so the choice is made on purpose.
 
 Example::
 
