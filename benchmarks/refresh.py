@@ -58,25 +58,45 @@ from metrics.recompute import recompute  # noqa: E402
 from metrics.snapshot import read_snapshot  # noqa: E402
 from store.engine import describe_url, open_store  # noqa: E402
 from store.extracts import EVENT_KINDS, EXTRACTS  # noqa: E402
+from store.local_authorities import local_authorities  # noqa: E402
 from store.schema import metadata  # noqa: E402
 from synthetic import generate  # noqa: E402
 
-CODES = [str(c) for c in range(800, 900)]
 KEY = b"benchmark-key-0123456789abcdef"
 
 
+def region_codes(las: int) -> list[str]:
+    """The DfE numbers of the first ``las`` English LAs numbered from 800.
+
+    Not simply 800, 801, ...: 804, 809, 814 and others are no LA in England, and the
+    loader rejects every row of such a code, so until 2026-12-02 the "8-LA" region held
+    7 LAs' rows and the "33-LA" one 21.
+
+    >>> region_codes(8)
+    ['800', '801', '802', '803', '805', '806', '807', '808']
+    """
+    numbers = sorted(la.la_number for la in local_authorities() if la.la_number >= "800")
+    if len(numbers) < las:
+        raise SystemExit(f"--las {las}: there are only {len(numbers)} English LAs numbered from 800")
+    return numbers[:las]
+
+
 def dataset(las: int, children: int, years: int) -> tuple[Path, Path, str]:
-    """Folders of the base files and of the first LA's last month (generated once)."""
+    """Folders of the base files and of the first LA's last month (generated once, and
+    again when the folder was made for other LA codes)."""
     folder = ROOT / "data" / "bench" / f"refresh_{las}x{children}_{years}y"
     base, month = folder / "base", folder / "month"
-    codes = CODES[:las]
-    if not (base / "population.csv").exists():
+    codes = region_codes(las)
+    made_for = folder / "codes.txt"
+    current = made_for.exists() and made_for.read_text().split() == codes
+    if not (base / "population.csv").exists() or not current:
         shutil.rmtree(folder, ignore_errors=True)
         raw = folder / "raw"
         print(f"generating {las} LA(s) of {children:,} children over {years} years ...", flush=True)
         generate(raw, children=children, years=years, start=date(2021, 4, 1), las=codes, seed=5)
         _split(raw, base, month, codes[0])
         shutil.rmtree(raw)
+        made_for.write_text(" ".join(codes) + "\n")
     return base, month, codes[0]
 
 

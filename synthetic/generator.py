@@ -33,6 +33,7 @@ import numpy as np
 
 from metrics.calendar import calendar_range
 from store.extracts import EVENT_KINDS, EXTRACTS
+from store.local_authorities import la_number
 from store.measures import MeasureCatalogue
 from synthetic import params
 from synthetic.output import Columns, population_table, to_tables
@@ -78,6 +79,10 @@ def validate(
         Traceback (most recent call last):
         ...
         ValueError: children must be a whole number, at least 1 (per LA), got 0
+        >>> validate(Path("out"), 10, 3, date(2022, 4, 1), ("804",))
+        Traceback (most recent call last):
+        ...
+        ValueError: LA code '804' is not a local authority in England (store/data/local_authorities.csv)
     """
     if isinstance(children, bool) or not isinstance(children, int) or children < 1:
         raise ValueError(f"children must be a whole number, at least 1 (per LA), got {children!r}")
@@ -95,6 +100,11 @@ def validate(
             raise ValueError(
                 f"LA code {la!r} is not valid: use the DfE three-digit number (e.g. 394) "
                 "or the ONS code (e.g. E08000024)"
+            )
+        if la_number(la) is None:
+            # The loader rejects every row of such an LA: its extracts would load nothing.
+            raise ValueError(
+                f"LA code {la!r} is not a local authority in England (store/data/local_authorities.csv)"
             )
     dupes = sorted({la for la in las if list(las).count(la) > 1})
     if dupes:

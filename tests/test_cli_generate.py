@@ -65,6 +65,8 @@ def test_generate_writes_every_extract_and_population(
         (["--children", "0"], "children must be a whole number, at least 1"),
         (["--years", "30"], "years must be a whole number from 1 to 20"),
         (["--las", "Sunderland"], "not an LA code"),
+        # 804 has the form of a DfE number but is no English LA: its rows would all be rejected
+        (["--las", "394,804"], "804 is not a local authority in England"),
         (["--start", "2024-02-30"], "is not a date"),
     ],
 )
