@@ -342,15 +342,22 @@ def breakdown_results(
 
 
 def data_quality_results(engine: Engine, la_code: str, grain: Grain, period_end: date) -> pd.DataFrame:
-    """The data-quality indicators (breakdowns ``kind`` and ``column``) for one period."""
+    """The data-quality indicators (breakdowns ``kind`` and ``column``) for one period.
+
+    Naming the indicators that have those breakdowns lets the query seek the primary key
+    (a few hundred rows) instead of scanning the LA's results (30-40 ms on a large LA).
+    """
     c = kpi_results.c
+    breakdowns = {"kind", "column"}
+    kpi_ids = [ind.id for ind in load_registry() if breakdowns & set(ind.breakdowns)]
     query = (
         select(*_result_columns())
         .where(
             c.la_code == la_code,
+            c.kpi_id.in_(kpi_ids),
             c.grain == grain,
             c.period_end == period_end,
-            c.breakdown.in_(["kind", "column"]),
+            c.breakdown.in_(sorted(breakdowns)),
         )
         .order_by(c.kpi_id, c.group_name)
     )

@@ -1,0 +1,82 @@
+"""The app's cache of costly read queries: an answer is kept while the store is unchanged,
+and dropped by any load, retraction or recompute (SQLite and PostgreSQL).
+
+The answers cached are real queries (``metrics.results``) on real stores loaded through
+the loader; the expectations are the hand-built files' own dates and counts.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+from sqlalchemy import Engine
+
+from loaders.pipeline import LoadOptions, load_bytes
+from loaders.retract import retract_load
+from metrics import results
+from metrics.recompute import recompute
+from scorecard.store_cache import StoreCache, store_fingerprint
+from tests.conftest import TEST_KEY
+from tests.test_loader_rules import csv_bytes
+
+OPTS = LoadOptions(key=TEST_KEY, default_la="394", partner="Police")
+HEADER = "contact_id,child_id,contact_date,contact_source,outcome"
+
+
+def contacts(*rows: str) -> bytes:
+    return csv_bytes(HEADER, *rows)
+
+
+def latest_events(cache: StoreCache, engine: Engine) -> pd.DataFrame:
+    return cache.get(engine, ("latest", "394"), lambda: results.latest_events_by_load(engine, "394"))
+
+
+def test_an_answer_is_kept_until_a_load_a_retraction_or_a_recompute(engine: Engine) -> None:
+    cache = StoreCache()
+    load_bytes(engine, "contacts.csv", contacts("K1,C1,2024-05-02,6,nfa", "K2,C2,2024-05-09,6,nfa"), OPTS)
+    first = latest_events(cache, engine)
+    assert first[["load_id", "latest_event"]].values.tolist() == [[1, date(2024, 5, 9)]]
+    # Unchanged store: the same answer, not a new query (a sentinel computes otherwise).
+    assert cache.get(engine, ("latest", "394"), pd.DataFrame).equals(first)
+    assert len(cache) == 1
+
+    load_bytes(engine, "contacts2.csv", contacts("K3,C3,2024-06-20,6,nfa"), OPTS)
+    second = latest_events(cache, engine)
+    assert second[["load_id", "latest_event"]].values.tolist() == [
+        [1, date(2024, 5, 9)],
+        [2, date(2024, 6, 20)],
+    ]
+
+    retract_load(engine, 2, by="analyst")
+    assert latest_events(cache, engine)[["load_id", "latest_event"]].values.tolist() == [
+        [1, date(2024, 5, 9)]
+    ]
+
+    before = store_fingerprint(engine)
+    recompute(engine, full=True)
+    assert store_fingerprint(engine) != before
+    assert cache.get(engine, ("latest", "394"), pd.DataFrame).empty  # recomputed: asked again
+
+
+def test_a_served_frame_is_a_copy(engine: Engine) -> None:
+    cache = StoreCache()
+    load_bytes(engine, "contacts.csv", contacts("K1,C1,2024-05-02,6,nfa"), OPTS)
+    served = latest_events(cache, engine)
+    served.loc[0, "partner"] = "Changed by a caller"
+    assert latest_events(cache, engine)["partner"].tolist() == ["Police"]
+
+
+def test_the_least_recently_used_answer_goes_first(sqlite_engine: Engine) -> None:
+    cache = StoreCache(max_entries=2)
+    calls: list[str] = []
+
+    def answer(key: str) -> str:
+        calls.append(key)
+        return key
+
+    for key in ("a", "b", "a", "c", "a", "b"):
+        assert cache.get(sqlite_engine, key, lambda k=key: answer(k)) == key
+    # "a" was kept (used again before "c" came), "b" dropped for "c" and asked again.
+    assert calls == ["a", "b", "c", "b"]
+    assert len(cache) == 2
