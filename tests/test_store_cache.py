@@ -8,6 +8,7 @@ the loader; the expectations are the hand-built files' own dates and counts.
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 import pandas as pd
 from sqlalchemy import Engine
@@ -16,8 +17,11 @@ from loaders.pipeline import LoadOptions, load_bytes
 from loaders.retract import retract_load
 from metrics import results
 from metrics.recompute import recompute
+from scorecard.app import create_app
 from scorecard.store_cache import StoreCache, store_fingerprint
+from store.engine import open_store
 from tests.conftest import TEST_KEY
+from tests.dash_fixtures import MAIN_LA, TEST_SECRET, page, settings_for, signed_in_request, text_of
 from tests.test_loader_rules import csv_bytes
 
 OPTS = LoadOptions(key=TEST_KEY, default_la="394", partner="Police")
@@ -80,3 +84,39 @@ def test_the_least_recently_used_answer_goes_first(sqlite_engine: Engine) -> Non
     # "a" was kept (used again before "c" came), "b" dropped for "c" and asked again.
     assert calls == ["a", "b", "c", "b"]
     assert len(cache) == 2
+
+
+def test_rejected_rows_kept_for_an_administrator_are_not_a_partners_and_follow_a_new_load(
+    tmp_path: Path,
+) -> None:
+    """Data quality's reject reasons go through the app's cache: an administrator's
+    "Every load" answer, kept, is still refused to a partner, who sees its own load's only;
+    a new load's rejects show at once."""
+    url = f"sqlite:///{tmp_path / 'rejects.db'}"
+    engine = open_store(url)
+    bad_date = "K9,C9,2025-13-45,2A,nfa"  # no 13th month: rejected
+    police = LoadOptions(key=TEST_SECRET.encode(), default_la=MAIN_LA, partner="Police")
+    health = LoadOptions(key=TEST_SECRET.encode(), default_la=MAIN_LA, partner="Health")
+    load_bytes(engine, "contacts_police.csv", contacts("K1,C1,2025-01-10,2A,nfa", bad_date), police)
+    load_bytes(
+        engine,
+        "contacts_health.csv",
+        contacts("K2,C2,2025-02-03,3A,nfa", bad_date, "K8,C8,2025-00-01,3A,nfa"),
+        health,
+    )
+    recompute(engine)
+    engine.dispose()
+    app = create_app(settings_for(url))
+    dq = page("data_quality")
+
+    with signed_in_request(app) as ctx:
+        assert "Rejected rows: all 3" in text_of(dq.show_rejects("all"))  # 1 of Police's, 2 of Health's
+        assert len(ctx.cache) == 1
+    with signed_in_request(app, "partner", agency="Health", username="health-partner"):
+        assert "Choose one of your loads" in text_of(dq.show_rejects("all"))
+        assert "Choose one of your loads" in text_of(dq.show_rejects("1"))  # Police's load
+        assert "Rejected rows: all 2" in text_of(dq.show_rejects("2"))
+
+    load_bytes(open_store(url), "contacts_police_2.csv", contacts(bad_date), police)
+    with signed_in_request(app):
+        assert "Rejected rows: all 4" in text_of(dq.show_rejects("all"))
