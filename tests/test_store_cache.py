@@ -8,6 +8,7 @@ the loader; the expectations are the hand-built files' own dates and counts.
 from __future__ import annotations
 
 from datetime import date
+from functools import partial
 from pathlib import Path
 
 import pandas as pd
@@ -80,7 +81,7 @@ def test_the_least_recently_used_answer_goes_first(sqlite_engine: Engine) -> Non
         return key
 
     for key in ("a", "b", "a", "c", "a", "b"):
-        assert cache.get(sqlite_engine, key, lambda k=key: answer(k)) == key
+        assert cache.get(sqlite_engine, key, partial(answer, key)) == key
     # "a" was kept (used again before "c" came), "b" dropped for "c" and asked again.
     assert calls == ["a", "b", "c", "b"]
     assert len(cache) == 2
