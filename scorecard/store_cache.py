@@ -24,6 +24,10 @@ Design choices, each with its reason:
 - **Bounded**: at most ``max_entries`` answers, the least recently used dropped first,
   and all of them when the fingerprint changes; an answer is a small frame (tens of
   rows), so the cache stays small however large the region is.
+- **Lasting answers** (:meth:`StoreCache.lasting`): an answer about something that never
+  changes once stored (a load's rejected rows, named by its id, file hash and finish
+  time) is kept across store changes, so after a new load only that load's answer is
+  computed, not every load's again.
 - **Copies out**: a frame is copied when served, so a caller that changes its frame
   cannot change the next caller's.
 - **Thread-safe**: the server answers several requests at once. Two requests that miss
@@ -94,6 +98,7 @@ class StoreCache:
         self._lock = threading.Lock()
         self._fingerprint: Fingerprint | None = None
         self._entries: OrderedDict[Hashable, Any] = OrderedDict()
+        self._lasting: OrderedDict[Hashable, Any] = OrderedDict()
 
     def get(self, engine: Engine, key: Hashable, compute: Callable[[], T]) -> T:
         """The cached answer for ``key``, or ``compute()``'s, kept for the store as it is now."""
@@ -113,6 +118,20 @@ class StoreCache:
                 self._entries[key] = value
                 while len(self._entries) > self.max_entries:
                     self._entries.popitem(last=False)
+        return _copied(value)
+
+    def lasting(self, key: Hashable, compute: Callable[[], T]) -> T:
+        """The answer for ``key``, or ``compute()``'s, kept whatever the store does next:
+        only for a key that names content which never changes (the caller's reading)."""
+        with self._lock:
+            if key in self._lasting:
+                self._lasting.move_to_end(key)
+                return _copied(self._lasting[key])
+        value = compute()
+        with self._lock:
+            self._lasting[key] = value
+            while len(self._lasting) > self.max_entries:
+                self._lasting.popitem(last=False)
         return _copied(value)
 
     def __len__(self) -> int:

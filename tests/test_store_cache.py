@@ -121,3 +121,32 @@ def test_rejected_rows_kept_for_an_administrator_are_not_a_partners_and_follow_a
     load_bytes(open_store(url), "contacts_police_2.csv", contacts(bad_date), police)
     with signed_in_request(app):
         assert "Rejected rows: all 4" in text_of(dq.show_rejects("all"))
+
+
+def test_every_loads_reasons_combined_from_each_loads_kept_ones_equal_the_whole_query(engine: Engine) -> None:
+    """Each load's reject reasons are kept across store changes and combined for "Every
+    load": the same frame as counting every rejected row at once, after new loads and
+    after a retraction (whose rejects go with it)."""
+    url = engine.url.render_as_string(hide_password=False)
+    police = LoadOptions(key=TEST_SECRET.encode(), default_la=MAIN_LA, partner="Police")
+    dq = page("data_quality")
+    app = create_app(settings_for(url), engine=engine)
+
+    def both() -> tuple[tuple[int, pd.DataFrame], pd.DataFrame]:
+        with signed_in_request(app) as ctx:
+            return dq.reject_summary(ctx, None), results.reject_reasons(engine)
+
+    load_bytes(engine, "contacts1.csv", contacts("K1,C1,2025-13-01,2A,nfa", "K2,C2,2025-01-02,2A,"), police)
+    (total, mine), whole = both()
+    assert total == 2 and mine.equals(whole)
+    # A whole file rejected (no column), and a sentence that sorts before the first load's.
+    load_bytes(engine, "contacts2.csv", b"contact_id,child_id\nK3,C3\n", police)
+    load_bytes(
+        engine, "contacts3.csv", contacts("K4,C4,2025-00-09,2A,nfa", "K5,C5,2025-13-09,2A,nfa"), police
+    )
+    (total, mine), whole = both()
+    assert total == 5 and mine.equals(whole), (mine, whole)
+    assert mine["rows"].tolist()[0] == 3  # the three bad dates, one reason code, first
+    retract_load(engine, 3, by="analyst")
+    (total, mine), whole = both()
+    assert total == 3 and mine.equals(whole), (mine, whole)

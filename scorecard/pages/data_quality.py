@@ -13,6 +13,7 @@ count is "c"), and their downloads are the version for sharing and say so.
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 import dash
@@ -294,13 +295,23 @@ def reject_options(app: AppContext) -> list[dict[str, str]]:
 def reject_summary(app: AppContext, load_id: int | None) -> tuple[int, pd.DataFrame]:
     """How many rows of the load (None: of every load) were rejected, and why (counted).
 
-    A load's rejects never change once it is stored, and every load's reasons take over a
-    second on a region's store: kept until the store changes (``scorecard.store_cache``);
-    who may see which load is checked before (:func:`chosen_load`). The total is the sum
-    of the reasons' rows (every rejected row has one reason), not a second pass."""
-    reasons = app.cache.get(
-        app.engine, ("reject_reasons", load_id), lambda: results.reject_reasons(app.engine, load_id)
-    )
+    A load's rejects are written with it and never change (a retraction deletes them), so
+    each load's reasons are counted once and kept (``StoreCache.lasting``, keyed by the
+    load's id, file hash and finish time); every load's are those combined, so a new
+    load costs only its own rejects, not the region's again. Who may see which load is
+    checked before (:func:`chosen_load`). The total is the sum of the reasons' rows
+    (every rejected row has one reason), not a second pass."""
+
+    def combined() -> pd.DataFrame:
+        holding = results.loads_with_rejects(app.engine)
+        chosen = [h for h in holding if load_id is None or h[0] == load_id]
+        parts = [
+            app.cache.lasting(("reject_reasons", *h), partial(results.reject_reasons, app.engine, h[0]))
+            for h in chosen
+        ]
+        return results.combined_reasons(parts)
+
+    reasons = app.cache.get(app.engine, ("reject_summary", load_id), combined)
     return int(reasons["rows"].sum()) if not reasons.empty else 0, reasons
 
 
