@@ -342,15 +342,22 @@ def breakdown_results(
 
 
 def data_quality_results(engine: Engine, la_code: str, grain: Grain, period_end: date) -> pd.DataFrame:
-    """The data-quality indicators (breakdowns ``kind`` and ``column``) for one period."""
+    """The data-quality indicators (breakdowns ``kind`` and ``column``) for one period.
+
+    Naming the indicators that have those breakdowns lets the query seek the primary key
+    (a few hundred rows) instead of scanning the LA's results (30-40 ms on a large LA).
+    """
     c = kpi_results.c
+    breakdowns = {"kind", "column"}
+    kpi_ids = [ind.id for ind in load_registry() if breakdowns & set(ind.breakdowns)]
     query = (
         select(*_result_columns())
         .where(
             c.la_code == la_code,
+            c.kpi_id.in_(kpi_ids),
             c.grain == grain,
             c.period_end == period_end,
-            c.breakdown.in_(["kind", "column"]),
+            c.breakdown.in_(sorted(breakdowns)),
         )
         .order_by(c.kpi_id, c.group_name)
     )
@@ -530,11 +537,49 @@ def reject_reasons(engine: Engine, load_id: int | None = None) -> pd.DataFrame:
             func.count().label("rows"),
         )
         .group_by(r.kind, r.column_name, code)
-        .order_by(func.count().desc(), r.kind, r.column_name, code)
+        # A whole-file rejection (no column) after the columns' reasons of the same count,
+        # on SQLite as on PostgreSQL (whose default puts nulls last, SQLite's first).
+        .order_by(func.count().desc(), r.kind, r.column_name.nulls_last(), code)
     )
     if load_id is not None:
         query = query.where(r.load_id == load_id)
     return _frame(engine, query, floats=())
+
+
+def loads_with_rejects(engine: Engine) -> list[tuple[int, str, datetime]]:
+    """The loads that hold rejected rows now, oldest first: (load_id, file_hash,
+    finished_at), which together name a load's content (its rejects are written with it
+    and never change; a retraction deletes them)."""
+    ld = loads.c
+    holds = select(rejects.c.load_id).where(rejects.c.load_id == ld.load_id).exists()
+    query = select(ld.load_id, ld.file_hash, ld.finished_at).where(holds).order_by(ld.load_id)
+    with engine.connect() as conn:
+        return [(int(i), str(h), f) for i, h, f in conn.execute(query)]
+
+
+def combined_reasons(parts: Sequence[pd.DataFrame]) -> pd.DataFrame:
+    """:func:`reject_reasons` of several loads as one: rows summed by kind, column and
+    reason code, the example the least sentence of each group (as ``min`` in SQL, by code
+    point), most frequent first.
+
+    >>> a = pd.DataFrame({"kind": ["contacts"], "column_name": ["contact_date"],
+    ...     "reason_code": ["bad_date"], "reason": ["year 1066"], "rows": [2]})
+    >>> b = a.assign(reason=["year 1000"], rows=[3])
+    >>> combined_reasons([a, b]).values.tolist()
+    [['contacts', 'contact_date', 'bad_date', 'year 1000', 5]]
+    """
+    columns = ["kind", "column_name", "reason_code", "reason", "rows"]
+    found = [p for p in parts if not p.empty]
+    if not found:
+        return pd.DataFrame(columns=columns)
+    frame = pd.concat(found, ignore_index=True)
+    keys = ["kind", "column_name", "reason_code"]
+    out = frame.groupby(keys, dropna=False, sort=False).agg(reason=("reason", "min"), rows=("rows", "sum"))
+    out = out.reset_index().sort_values(
+        ["rows", *keys], ascending=[False, True, True, True], na_position="last", kind="stable"
+    )
+    out["rows"] = out["rows"].astype("int64")
+    return out[columns].reset_index(drop=True)
 
 
 def monthly_by_group(

@@ -24,6 +24,7 @@ from sqlalchemy import Engine
 from metrics.benchmarks import Benchmarks
 from metrics.registry import Registry
 from scorecard.settings import Settings
+from scorecard.store_cache import StoreCache
 from scorecard.uploads import PreviewStore
 from store.measures import MeasureCatalogue, default_measures
 
@@ -33,7 +34,8 @@ CONTEXT_KEY = "SCORECARD_CONTEXT"
 @dataclass(frozen=True)
 class AppContext:
     """The settings, the store, the registry and the benchmarks of one running app, and
-    the uploads waiting between preview and load (the one thing that changes)."""
+    the uploads waiting between preview and load and the answers of costly queries kept
+    until the store changes (``scorecard.store_cache``): the two things that change."""
 
     settings: Settings
     engine: Engine
@@ -42,6 +44,7 @@ class AppContext:
     previews: PreviewStore = field(default_factory=PreviewStore, compare=False, repr=False)
     # The partnership's own measures (SCORECARD_MEASURES_FILE), validated at start-up.
     measures: MeasureCatalogue = field(default_factory=default_measures)
+    cache: StoreCache = field(default_factory=StoreCache, compare=False, repr=False)
 
 
 def install(server: Flask, context: Any) -> None:

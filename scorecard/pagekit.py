@@ -275,7 +275,9 @@ def period_view(app: AppContext, filters: Filters, kpi_ids: Iterable[str]) -> Pe
     assert filters.la is not None and filters.period_end is not None
     period = (filters.la, filters.grain, filters.period_end)
     threshold = app.settings.suppression_threshold
-    return PeriodView(signed_in_user(), app.engine, app.registry, threshold, period, tuple(kpi_ids))
+    return PeriodView(
+        signed_in_user(), app.engine, app.registry, threshold, period, tuple(kpi_ids), app.cache
+    )
 
 
 def view_download(

@@ -50,6 +50,7 @@ from scorecard.access import User
 from scorecard.agencies import default_agencies
 from scorecard.commentary import current_comments
 from scorecard.formatting import period_label
+from scorecard.store_cache import StoreCache
 
 if TYPE_CHECKING:  # the exports (xlsxwriter, Dash tables) load only where a file is written
     from scorecard.components.tables import FileFor
@@ -200,13 +201,14 @@ def as_seen_by(
     threshold: int,
     frame: pd.DataFrame,
     period: tuple[str, Grain, date],
+    cache: StoreCache | None = None,
 ) -> pd.DataFrame:
     """A page's operational rows of one LA and period (``period``: LA, grain, end) as the
     user may see them: :meth:`PeriodView.as_seen` over the frame's own indicators."""
     if frame.empty:
         return frame
     kpi_ids = tuple(sorted(set(frame["kpi_id"])))
-    return PeriodView(user, engine, registry, threshold, period, kpi_ids).as_seen(frame)
+    return PeriodView(user, engine, registry, threshold, period, kpi_ids, cache).as_seen(frame)
 
 
 def shown_version(user: User | None, threshold: int) -> FileFor:
@@ -273,6 +275,10 @@ class PeriodView:
     threshold: int
     period: tuple[str, Grain, date]
     kpi_ids: tuple[str, ...]
+    # The app's cache (``scorecard.store_cache``): a period disclosed once per store
+    # fingerprint, not once per request. It is the same for every user who knows the same
+    # groups (the key holds them), so it is kept before any user's filtering.
+    cache: StoreCache | None = field(default=None, compare=False, repr=False)
     _cubes: dict[frozenset[str], pd.DataFrame] = field(default_factory=dict, init=False, repr=False)
 
     @property
@@ -294,10 +300,18 @@ class PeriodView:
     def _disclosed(self, known: frozenset[str]) -> pd.DataFrame:
         if known not in self._cubes:
             la_code, grain, period_end = self.period
-            self._cubes[known] = shared_view(
-                self.engine, la_code, grain, period_end, SHARING, self.threshold, self.registry,
-                self.kpi_ids, known_groups=known,
-            )  # fmt: skip
+
+            def disclosed() -> pd.DataFrame:
+                return shared_view(
+                    self.engine, la_code, grain, period_end, SHARING, self.threshold, self.registry,
+                    self.kpi_ids, known_groups=known,
+                )  # fmt: skip
+
+            if self.cache is None:
+                self._cubes[known] = disclosed()
+            else:
+                key = ("shared_view", self.period, self.threshold, self.kpi_ids, known)
+                self._cubes[known] = self.cache.get(self.engine, key, disclosed)
         return self._cubes[known]
 
     def cube(self) -> pd.DataFrame:

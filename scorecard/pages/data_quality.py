@@ -13,6 +13,7 @@ count is "c"), and their downloads are the version for sharing and say so.
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 import dash
@@ -67,9 +68,8 @@ def dq_sections(app: AppContext, filters: Filters) -> list[Any]:
     assert filters.la is not None and filters.period_end is not None
     key = (filters.la, filters.grain, filters.period_end)
     user, threshold = signed_in_user(), app.settings.suppression_threshold
-    frame = as_seen_by(
-        user, app.engine, app.registry, threshold, results.data_quality_results(app.engine, *key), key
-    )
+    stored = results.data_quality_results(app.engine, *key)
+    frame = as_seen_by(user, app.engine, app.registry, threshold, stored, key, app.cache)
     # No row here is an agency's own: whoever does not see a whole LA sees the shared version.
     version = shown_version(user, threshold)
     if version.agency is not None:
@@ -244,7 +244,12 @@ def own_partner_rows(counts: pd.DataFrame) -> pd.DataFrame:
 def freshness_section(app: AppContext, la: str, allowed: set[int] | None) -> list[Any]:
     """How current each partner's extracts are for the LA: of the loads the user may see,
     the latest event date of the rows they hold and when they were loaded."""
-    by_load = visible_loads(results.latest_events_by_load(app.engine, la), allowed)
+    # The same answer for every user until a load or recompute (scorecard.store_cache),
+    # and a second of CPU on a large LA: kept, then filtered for this user.
+    latest = app.cache.get(
+        app.engine, ("latest_events_by_load", la), lambda: results.latest_events_by_load(app.engine, la)
+    )
+    by_load = visible_loads(latest, allowed)
     heading = html.H2(f"How current each partner's data is ({la_name(la)})")
     if by_load.empty:
         return [heading, html.P("No stored rows of this LA come from loads you may see.")]
@@ -287,15 +292,38 @@ def reject_options(app: AppContext) -> list[dict[str, str]]:
     return options
 
 
+def reject_summary(app: AppContext, load_id: int | None) -> tuple[int, pd.DataFrame]:
+    """How many rows of the load (None: of every load) were rejected, and why (counted).
+
+    A load's rejects are written with it and never change (a retraction deletes them), so
+    each load's reasons are counted once and kept (``StoreCache.lasting``, keyed by the
+    load's id, file hash and finish time); every load's are those combined, so a new
+    load costs only its own rejects, not the region's again. Who may see which load is
+    checked before (:func:`chosen_load`). The total is the sum of the reasons' rows
+    (every rejected row has one reason), not a second pass."""
+
+    def combined() -> pd.DataFrame:
+        holding = results.loads_with_rejects(app.engine)
+        chosen = [h for h in holding if load_id is None or h[0] == load_id]
+        parts = [
+            app.cache.lasting(("reject_reasons", *h), partial(results.reject_reasons, app.engine, h[0]))
+            for h in chosen
+        ]
+        return results.combined_reasons(parts)
+
+    reasons = app.cache.get(app.engine, ("reject_summary", load_id), combined)
+    return int(reasons["rows"].sum()) if not reasons.empty else 0, reasons
+
+
 def rejects_view(app: AppContext, load: str | None) -> Any:
     """The reasons, counted, and the first rejected rows of a load (or of every load)."""
     permitted, load_id = chosen_load(app, load)
     if not permitted:
         return html.P("Choose one of your loads to see its rejected rows.")
-    total = results.rejected_count(app.engine, load_id)
+    total, reasons = reject_summary(app, load_id)
     if not total:
         return html.P("No rows were rejected.")
-    reasons = results.reject_reasons(app.engine, load_id).head(20)
+    reasons = reasons.head(20)
     reasons_table = pd.DataFrame(
         {
             "Extract": [kind_title(k) for k in reasons["kind"]],

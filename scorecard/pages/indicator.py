@@ -412,7 +412,7 @@ def indicator_view(app: AppContext, kpi_id: str, filters: Filters) -> list[Any] 
     threshold = app.settings.suppression_threshold
     user = signed_in_user()
     period_key = (filters.la, filters.grain, filters.period_end)
-    view = PeriodView(user, app.engine, app.registry, threshold, period_key, (kpi_id,))
+    view = PeriodView(user, app.engine, app.registry, threshold, period_key, (kpi_id,), app.cache)
     # Downloads for sharing; for a partner disclosed knowing its own rows, as its screen is.
     shared = view.file_cube()
     as_shared = view.for_sharing

@@ -154,7 +154,9 @@ def partners_view(app: AppContext, filters: Filters) -> Any:
     threshold = app.settings.suppression_threshold
     # A partner: its own agency's rows as stored, the others as shared (scorecard.access).
     user, period_key = signed_in_user(), (filters.la, filters.grain, filters.period_end)
-    view = PeriodView(user, app.engine, app.registry, threshold, period_key, (*front_door, *early_help))
+    view = PeriodView(
+        user, app.engine, app.registry, threshold, period_key, (*front_door, *early_help), app.cache
+    )
     front, early = view.as_seen(front), view.as_seen(early)
     version = shown_version(user, threshold)
     # The downloads for sharing: for a partner, disclosed knowing its own rows as the screen
@@ -225,7 +227,7 @@ def measures_as_seen(
     frame = results.period_results(app.engine, *key, kpi_ids=kpi_ids)
     user = signed_in_user()
     threshold = app.settings.suppression_threshold
-    seen = as_seen_by(user, app.engine, app.registry, threshold, frame, key)
+    seen = as_seen_by(user, app.engine, app.registry, threshold, frame, key, app.cache)
     if user is None or not user.own_rows_only or frame.empty:
         return seen
     code = agency_code(user.agency or "")
