@@ -6,8 +6,12 @@ from __future__ import annotations
 import os
 
 import pytest
+from sqlalchemy import Engine
 
 from metrics.executors import local_cluster
+from metrics.recompute import recompute
+from tests.test_recompute_incremental import assert_same, derived
+from tests.test_recompute_parallel import LAS, extracts, three_las  # noqa: F401 (fixtures)
 
 pytest.importorskip("distributed", reason="the optional extra: pip install '.[distributed]'")
 
@@ -55,3 +59,15 @@ def test_the_settings_are_dasks_own_again_after_the_cluster() -> None:
         assert client.run(_worker_settings)  # the one thread worker answers
     assert dask.config.get("distributed.worker.profile.enabled") is True
     assert "MALLOC_TRIM_THRESHOLD_" in dask.config.get("distributed.nanny.pre-spawn-environ")
+
+
+@pytest.mark.slow  # two worker processes spawned
+def test_worker_processes_of_the_configured_cluster_store_what_one_process_stores(
+    three_las: Engine,  # noqa: F811 (the fixture imported above)
+) -> None:
+    recompute(three_las, full=True, jobs=1)
+    in_process = derived(three_las)
+    summary = recompute(three_las, full=True, jobs=2, executor="dask")
+    assert sorted(summary.las) == sorted(LAS)
+    assert os.getpid() not in {d["pid"] for d in summary.details}
+    assert_same(derived(three_las), in_process)
