@@ -24,7 +24,8 @@ Peak RSS is the largest of this process and its worker processes. The region run
 the issue are ``--las 8 --children 300000 --years 5`` (8 large LAs: 6.2M rows from
 today's generator) and ``--las 33 --children 2000 --years 3`` (the generator's default
 size, not this script's); ``--db postgresql://...`` runs on PostgreSQL (the store's
-tables are dropped first). ``docs/performance.md`` ("The region runs") has the figures.
+tables and its schema revision, ``alembic_version``, are dropped first, so every run
+starts from an empty store). ``docs/performance.md`` ("The region runs") has the figures.
 
     .venv/bin/python benchmarks/refresh.py --las 1 --children 300000 --years 5
     .venv/bin/python benchmarks/refresh.py --las 4 --children 20000 --years 3 --jobs 2
@@ -45,7 +46,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pandas as pd
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -120,6 +121,17 @@ def _split(raw: Path, base: Path, month: Path, la: str) -> None:
         late = (frame["la_code"] == la) & (frame[main].str[:7] == cut)
         frame[~late].to_csv(base / f"{kind}.csv", index=False)
         frame[late].to_csv(month / f"{kind}.csv", index=False)
+
+
+def empty_store(url: str) -> None:
+    """Drop the store's tables and its schema revision (``alembic_version``), so that
+    ``open_store`` creates a new store at the head: with the revision left behind, a
+    second run on the same database would find a store "at the head" with no tables."""
+    engine = open_store(url, create=False)
+    with engine.begin() as conn:
+        metadata.drop_all(conn)
+        conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
+    engine.dispose()
 
 
 def peak_rss_mb() -> float:
@@ -249,8 +261,7 @@ def _run(args: argparse.Namespace) -> None:
         return
     if not args.db:
         Path(url.removeprefix("sqlite:///")).unlink(missing_ok=True)
-    engine = open_store(url, create=False)
-    metadata.drop_all(engine)
+    empty_store(url)
     engine = open_store(url)
     files = expand_paths([base])
 

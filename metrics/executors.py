@@ -13,6 +13,29 @@ each worker one LA's rows: peak memory follows the largest LA, not the number of
   scheduler address, a local cluster of ``jobs`` worker processes is started and
   stopped around the run. Dask is an optional extra (``pip install .[distributed]``).
 
+The local cluster is started with ``LOCAL_CLUSTER_CONFIG``, because Dask's defaults
+cost a task of ours about twice the CPU of the same task in the local pool
+(``docs/performance.md``, "Why the Dask executor cost twice the CPU"):
+
+- the nanny starts each worker with ``MALLOC_TRIM_THRESHOLD_=65536``, so glibc hands
+  freed memory back to the kernel at once and takes it again, zeroed, at the next
+  pandas allocation: 2.5-3x the page faults of the same task, 15-30 % more CPU;
+- every worker, nanny and the scheduler run periodic callbacks (a statistical profiler
+  every 10 ms, an event-loop check every 20 ms, a memory monitor every 100 ms, a system
+  monitor every 500 ms) that cost about 3 % of a core per process for as long as the
+  cluster is up, busy or not: on a loaded machine, where a run's wall time is long, this
+  came to as much again as the tasks. Nobody looks at them: the cluster has no dashboard,
+  the profiles feed nothing, and our tasks ask for no spilling.
+
+The nanny's ``OMP_NUM_THREADS=1`` (and MKL's, OpenBLAS's) is kept: one thread per
+worker, as many workers as cores, so a worker's Arrow or BLAS pool would only
+oversubscribe the cores. The nanny also writes those variables into this process's
+environment (``os.environ``) before it spawns a worker; they are put back afterwards, so
+a web server or CLI that ran a recompute does not pass them on to later subprocesses.
+A cluster of our own (``scheduler`` given) runs with its own settings: start its workers
+with the same ones (``DASK_DISTRIBUTED__WORKER__PROFILE__ENABLED=False`` and so on) and
+without ``MALLOC_TRIM_THRESHOLD_``.
+
 Example::
 
     >>> default_jobs() >= 1
@@ -23,8 +46,9 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from contextlib import contextmanager
 from typing import Any, Literal
 
 from sqlalchemy import Connection
@@ -33,6 +57,22 @@ from metrics.recompute_la import LaResult, LaTask, compute_la
 
 Executor = Literal["local", "dask"]
 EXECUTORS: tuple[Executor, ...] = ("local", "dask")
+
+
+# Dask settings for a local cluster we start (module docstring says why each).
+LOCAL_CLUSTER_CONFIG: Mapping[str, object] = {
+    # Replaces Dask's default, which also sets MALLOC_TRIM_THRESHOLD_.
+    "distributed.nanny.pre-spawn-environ": {
+        "OMP_NUM_THREADS": 1,
+        "MKL_NUM_THREADS": 1,
+        "OPENBLAS_NUM_THREADS": 1,
+    },
+    "distributed.worker.profile.enabled": False,
+    "distributed.admin.tick.interval": "1s",
+    "distributed.admin.system-monitor.interval": "5s",
+    "distributed.admin.system-monitor.gil.enabled": False,
+    "distributed.worker.memory.monitor-interval": "1s",
+}
 
 
 class ExecutorError(RuntimeError):
@@ -102,7 +142,7 @@ def _bounded(
 
 def _dask(tasks: Sequence[LaTask], jobs: int, scheduler: str | None, processes: bool) -> Iterator[LaResult]:
     try:
-        from distributed import Client, LocalCluster
+        from distributed import Client
         from distributed import wait as dask_wait
     except ImportError:
         raise ExecutorError(
@@ -117,12 +157,38 @@ def _dask(tasks: Sequence[LaTask], jobs: int, scheduler: str | None, processes: 
         with Client(scheduler) as client:  # type: ignore[no-untyped-call,unused-ignore]
             yield from _bounded(tasks, jobs, lambda t: client.submit(compute_la, t, pure=False), finished)
         return
+    with local_cluster(jobs, processes) as client:
+        yield from _bounded(tasks, jobs, lambda t: client.submit(compute_la, t, pure=False), finished)
+
+
+@contextmanager
+def local_cluster(jobs: int, processes: bool = True) -> Iterator[Any]:
+    """A client of a new local Dask cluster of ``jobs`` one-thread workers, made with
+    ``LOCAL_CLUSTER_CONFIG``, closed (and this process's environment put back) after."""
+    import dask
+    from distributed import Client, LocalCluster
+
     # Worker processes talk over TCP on loopback only; thread workers in memory.
     where = {"host": "127.0.0.1"} if processes else {}
-    with (
-        LocalCluster(  # type: ignore[no-untyped-call,unused-ignore]
-            n_workers=jobs, threads_per_worker=1, processes=processes, dashboard_address=None, **where
-        ) as cluster,
-        Client(cluster) as client,  # type: ignore[no-untyped-call,unused-ignore]
-    ):
-        yield from _bounded(tasks, jobs, lambda t: client.submit(compute_la, t, pure=False), finished)
+    with _environ_kept():
+        # Dask's configuration is global: set only while the cluster is made (its
+        # scheduler, nannies and workers read it then, the nannies pass it on to the
+        # worker processes), not while the writer runs between tasks.
+        with dask.config.set(dict(LOCAL_CLUSTER_CONFIG)):
+            cluster = LocalCluster(  # type: ignore[no-untyped-call,unused-ignore]
+                n_workers=jobs, threads_per_worker=1, processes=processes, dashboard_address=None, **where
+            )
+        with cluster, Client(cluster) as client:  # type: ignore[no-untyped-call,unused-ignore]
+            yield client
+
+
+@contextmanager
+def _environ_kept() -> Iterator[None]:
+    """This process's environment as it was before the block (Dask's nanny updates it)."""
+    before = dict(os.environ)
+    try:
+        yield
+    finally:
+        for name in set(os.environ) - set(before):
+            del os.environ[name]
+        os.environ.update(before)
