@@ -245,7 +245,7 @@ def _drop_blank_rows(table: RawTable) -> RawTable:
     """Rows with no value in any cell carry nothing to load: they are not rows (noted)."""
     if not table.cells or len(table.row_numbers) == 0:
         return table
-    blank = np.logical_and.reduce([s.isna().to_numpy() for s in table.cells])
+    blank = np.logical_and.reduce([np.asarray(s.array.isna(), dtype=bool) for s in table.cells])
     if not blank.any():
         return table
     keep = ~blank

@@ -20,6 +20,7 @@ Example::
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
@@ -412,7 +413,9 @@ def _stored_frame(
     if kind.name != "population":
         data["source_row"] = pd.Series(table.row_numbers[ok], dtype="Int64")
     names = [c for c in stored_columns(kind.name) if c in data]
-    return pd.DataFrame({c: data[c] for c in names})
+    # Every series has the same fresh 0..n-1 index: the frame is built from their arrays,
+    # with no alignment and no copy (a quarter of the cost for a month's small files).
+    return pd.DataFrame({c: data[c].array for c in names}, index=pd.RangeIndex(int(ok.sum())), copy=False)
 
 
 def _rejects_frame(
@@ -425,6 +428,8 @@ def _rejects_frame(
     default_la: str | None,
 ) -> pd.DataFrame:
     bad = np.flatnonzero(~errors.ok)
+    if not len(bad) and not table.problems:
+        return pd.DataFrame(columns=REJECT_COLUMNS)  # the usual case: every row loads
     columns = errors.column[bad]
     values = [_reject_value(kind, raw, str(c), int(i)) for c, i in zip(columns, bad, strict=True)]
     rows = pd.DataFrame(
@@ -490,8 +495,9 @@ def _counts(
     n_read: int,
     problems: int,
 ) -> pd.DataFrame:
-    loaded = pd.Series(la_loaded, dtype=object).value_counts().to_dict()
-    rejected = rejects["la_code"].astype(object).value_counts().to_dict() if len(rejects) else {}
+    # A file holds one LA or a few: counted in Python, not through a pandas Series.
+    loaded = Counter(la_loaded.tolist())
+    rejected = Counter(rejects["la_code"].tolist()) if len(rejects) else Counter()
     las = sorted(set(loaded) | set(rejected), key=str)
     rows_loaded = [int(loaded.get(x, 0)) for x in las]
     rows_rejected = [int(rejected.get(x, 0)) for x in las]
