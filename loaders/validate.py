@@ -242,8 +242,9 @@ def validate(
     failures: dict[str, npt.NDArray[np.object_]] = {}
     codes: dict[str, str] = {}
     first: dict[str, npt.NDArray[np.object_]] = {}
+    whole = _storable_whole(table, max_field_chars)
     for col in kind.all_columns:
-        unstorable = _unstorable(raw[col.name], max_field_chars)
+        unstorable = None if whole else _unstorable(raw[col.name], max_field_chars)
         parsed[col.name], failures[col.name], codes[col.name] = _parse_into(
             col, raw[col.name], table.excel_serials, default_la
         )
@@ -311,6 +312,13 @@ def _parse_into(
 def _longest(text: pd.Series) -> int:
     """The most characters of any value (0 for none), counted in Arrow."""
     return int(pc.max(pc.utf8_length(v.arrow_text(text))).as_py() or 0)
+
+
+def _storable_whole(table: RawTable, max_chars: int) -> bool:
+    """Whether the reader already knows that no cell is too long or holds a NUL (a CSV read
+    one record per line with no NUL byte and no line longer than the limit): then no
+    column is looked at (two Arrow passes per column, most of a small file's checks)."""
+    return table.no_nul and table.cells_at_most is not None and table.cells_at_most <= max_chars
 
 
 def _unstorable(raw: pd.Series, max_chars: int) -> npt.NDArray[np.object_] | None:
