@@ -96,9 +96,10 @@ def _any_stored(conn: Connection, table_name: str, columns: DriverColumns) -> bo
     through the driver: a load asks it once per kind and file)."""
     las = sorted({str(v) for v in columns.values[columns.names.index("la_code")]})
     marks = ", ".join("%s" if conn.dialect.name == "postgresql" else "?" for _ in las)
+    table = conn.dialect.identifier_preparer.quote(table_name)
     cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
     try:
-        cursor.execute(f"SELECT 1 FROM {table_name} WHERE la_code IN ({marks}) LIMIT 1", las)
+        cursor.execute(f"SELECT 1 FROM {table} WHERE la_code IN ({marks}) LIMIT 1", las)
         return cursor.fetchone() is not None
     finally:
         cursor.close()
