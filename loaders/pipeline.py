@@ -50,11 +50,11 @@ from loaders.readers import (
     table_from_sheet_rows,
     workbook_sheets,
 )
-from loaders.retract import RETRACTED, keep_superseded
+from loaders.retract import RETRACTED, keep_superseded_columns
 from loaders.sanity import DateLimits
 from loaders.validate import REJECT_COLUMNS, Validated, header_key, shown_value, validate
 from loaders.workbook_check import check_workbook
-from store.bulk import upsert
+from store.bulk import driver_columns, upsert, upsert_columns
 from store.engine import writing
 from store.extracts import EXTRACTS, KIND_ORDER
 from store.measures import MeasureCatalogue
@@ -469,11 +469,19 @@ def _insert_load(conn: Connection, prepared: PreparedLoad, started: datetime) ->
     return int(key[0])
 
 
-def _insert_counts(conn: Connection, load_id: int, counts: pd.DataFrame | None) -> None:
+def _insert_counts(
+    conn: Connection, load_id: int, counts: pd.DataFrame | None, kind: str | None = None
+) -> None:
+    """The counts per LA (and kind: the frame's, else ``kind``), one row each."""
     if counts is None or counts.empty:
         return
-    rows = counts.assign(load_id=load_id).to_dict("records")
-    conn.execute(insert(load_counts), [{str(k): _plain(v) for k, v in r.items()} for r in rows])
+    names = [str(c) for c in counts.columns]
+    fixed: dict[str, Any] = {"load_id": load_id} if kind is None else {"load_id": load_id, "kind": kind}
+    rows = [
+        {**fixed, **{n: _plain(v) for n, v in zip(names, r, strict=True)}}
+        for r in zip(*(counts[n].tolist() for n in names), strict=True)
+    ]
+    conn.execute(insert(load_counts), rows)
 
 
 def printable(text: str | None) -> str | None:
@@ -505,16 +513,19 @@ def _whole_file_reject(load_id: int, prepared: PreparedLoad) -> dict[str, Any]:
 
 
 def _write_table(conn: Connection, load_id: int, table: Validated) -> None:
-    _insert_counts(conn, load_id, table.counts.assign(kind=table.kind))
+    _insert_counts(conn, load_id, table.counts, kind=table.kind)
     if len(table.rejects):
         frame = table.rejects.assign(load_id=load_id)
         for column in ("sheet", "location", "column_name", "value", "reason"):
             frame[column] = frame[column].map(printable, na_action="ignore")
         upsert(conn, rejects, frame)
     if len(table.frame):
-        frame = table.frame.assign(load_id=load_id)
-        keep_superseded(conn, table.kind, frame, load_id)
-        upsert(conn, kind_table(table.kind), frame)
+        # The rows are turned into the driver's values once, the load id added as a
+        # constant: the superseded versions are found by their keys, then the rows upserted.
+        target = kind_table(table.kind)
+        columns = driver_columns(table.frame, target, conn.dialect.name, {"load_id": load_id})
+        keep_superseded_columns(conn, table.kind, columns, load_id)
+        upsert_columns(conn, target, columns)
 
 
 def load_bytes(engine: Engine, name: str, content: bytes, options: LoadOptions) -> FileOutcome:

@@ -66,6 +66,11 @@ class RawTable:
     sheet: str | None = None
     locations: list[str] | None = None
     excel_serials: bool = False
+    # The longest cell, in characters, is at most this (a bound known from the bytes
+    # read, such as the longest line of a CSV); None when unknown.
+    cells_at_most: int | None = None
+    # True when no cell can hold a NUL character (none in the bytes read).
+    no_nul: bool = False
     problems: list[RowProblem] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
@@ -144,7 +149,27 @@ def read_csv_bytes(source: str, content: bytes) -> RawTable:
         return _read_csv_slowly(source, content, headers)
     cells = [_strip_column(table.column(i)) for i in range(len(headers))]
     rows = np.arange(1, table.num_rows + 1, dtype=np.int64)
-    return _drop_blank_rows(RawTable(source=source, headers=headers, cells=cells, row_numbers=rows))
+    raw = RawTable(
+        source=source,
+        headers=headers,
+        cells=cells,
+        row_numbers=rows,
+        cells_at_most=longest_line(content),
+        no_nul=b"\x00" not in content,
+    )
+    return _drop_blank_rows(raw)
+
+
+def longest_line(content: bytes) -> int:
+    """The most bytes of any line (line breaks excluded): a bound on any cell's characters
+    in a file read one record per line, found without looking at the cells.
+
+    >>> longest_line(b"ab\\nabcd\\r\\nx"), longest_line(b"")
+    (5, 0)
+    """
+    ends = np.flatnonzero(np.frombuffer(content, dtype=np.uint8) == 10)
+    bounds = np.concatenate(([-1], ends, [len(content)]))
+    return int(np.diff(bounds).max()) - 1 if len(content) else 0
 
 
 def _read_csv_quickly(content: bytes, headers: list[str]) -> pa.Table | None:
@@ -245,7 +270,7 @@ def _drop_blank_rows(table: RawTable) -> RawTable:
     """Rows with no value in any cell carry nothing to load: they are not rows (noted)."""
     if not table.cells or len(table.row_numbers) == 0:
         return table
-    blank = np.logical_and.reduce([s.isna().to_numpy() for s in table.cells])
+    blank = np.logical_and.reduce([np.asarray(s.array.isna(), dtype=bool) for s in table.cells])
     if not blank.any():
         return table
     keep = ~blank

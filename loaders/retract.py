@@ -40,7 +40,7 @@ from datetime import datetime
 import pandas as pd
 from sqlalchemy import Connection, Engine, delete, func, select, update
 
-from store.bulk import copy_matching, read_frame, upsert
+from store.bulk import DriverColumns, copy_matching_columns, driver_columns, read_frame, upsert
 from store.engine import writing
 from store.extracts import EXTRACTS
 from store.schema import (
@@ -85,15 +85,36 @@ def keep_superseded(conn: Connection, kind: str, frame: pd.DataFrame, load_id: i
     to the kind's versions table; returns how many."""
     if frame.empty:
         return 0
+    columns = driver_columns(frame[_pk(kind)], kind_table(kind), conn.dialect.name)
+    return keep_superseded_columns(conn, kind, columns, load_id)
+
+
+def keep_superseded_columns(conn: Connection, kind: str, columns: DriverColumns, load_id: int) -> int:
+    """``keep_superseded`` for rows already in the driver's values (the ones the load
+    then upserts, so they are converted once)."""
+    if not columns.n_rows:
+        return 0
     # Only the stored records with an incoming key are copied, joined on the primary key
     # inside the database (a month's load into a large LA touches its few corrections,
     # and a first load nothing).
     table = kind_table(kind)
-    las = sorted(frame["la_code"].astype(str).unique())
-    if conn.execute(select(table.c.la_code).where(table.c.la_code.in_(las)).limit(1)).first() is None:
+    if not _any_stored(conn, table.name, columns):
         return 0  # the first load of these LAs' records of this kind: nothing to keep
-    keys = frame[_pk(kind)].drop_duplicates()
-    return copy_matching(conn, table, VERSION_TABLES[kind], keys, {"superseded_by": load_id})
+    return copy_matching_columns(conn, table, VERSION_TABLES[kind], columns, {"superseded_by": load_id})
+
+
+def _any_stored(conn: Connection, table_name: str, columns: DriverColumns) -> bool:
+    """Whether the table holds any record of the rows' LAs (one indexed probe, asked
+    through the driver: a load asks it once per kind and file)."""
+    las = sorted({str(v) for v in columns.values[columns.names.index("la_code")]})
+    marks = ", ".join("%s" if conn.dialect.name == "postgresql" else "?" for _ in las)
+    table = conn.dialect.identifier_preparer.quote(table_name)
+    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.execute(f"SELECT 1 FROM {table} WHERE la_code IN ({marks}) LIMIT 1", las)
+        return cursor.fetchone() is not None
+    finally:
+        cursor.close()
 
 
 def _superseding_loads(conn: Connection, load_id: int) -> list[int]:

@@ -330,7 +330,8 @@ def _missing_arrow(text: pa.ChunkedArray) -> pa.ChunkedArray:
     >>> _missing_arrow(arrow_text(pd.Series(["x", None, "n/A", "Null", "NULLS"], dtype="str"))).to_pylist()
     [False, True, True, True, False]
     """
-    return pc.or_(pc.is_null(text), pc.is_in(text, value_set=_NULL_SPELLINGS.cast(text.type)))
+    spellings = _NULL_SPELLINGS if text.type == _NULL_SPELLINGS.type else _NULL_SPELLINGS.cast(text.type)
+    return pc.or_(pc.is_null(text), pc.is_in(text, value_set=spellings))
 
 
 def _typed_values(good_u: list[Any], codes: npt.NDArray[np.intp], dtype: str) -> pd.Series:

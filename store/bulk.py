@@ -24,7 +24,8 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -72,6 +73,39 @@ def frame_rows(frame: pd.DataFrame, table: Table, dialect: str) -> tuple[list[st
     return names, list(zip(*columns, strict=True))
 
 
+@dataclass(frozen=True)
+class DriverColumns:
+    """A frame's columns as the driver takes them (Python values, None for missing),
+    built once so that several statements over the same rows (a load's superseded
+    versions by key, then its upsert) do not convert the frame again."""
+
+    names: list[str]
+    values: list[list[Any]]
+    n_rows: int
+
+    def rows(self, names: Sequence[str] | None = None) -> Iterator[tuple[Any, ...]]:
+        """The rows as tuples, of ``names`` only when given (in that order)."""
+        if names is None:
+            return zip(*self.values, strict=True)
+        return zip(*(self.values[self.names.index(n)] for n in names), strict=True)
+
+
+def driver_columns(
+    frame: pd.DataFrame, table: Table, dialect: str, constants: dict[str, Any] | None = None
+) -> DriverColumns:
+    """The frame's columns that the table has, as driver values, plus ``constants`` (one
+    value for every row, such as the load's id: no copy of the frame to add it)."""
+    extra = dict(constants or {})
+    names = [c.name for c in table.columns if c.name in frame.columns and c.name not in extra]
+    # One Arrow array per column (NaN as null, as Table.from_pandas has it), without the
+    # frame-wide conversion's per-frame set-up: most of a small file's write.
+    values = [
+        _python_values(pa.array(frame[n], from_pandas=True), table.c[n].type, dialect) for n in names
+    ]
+    values.extend([v] * len(frame) for v in extra.values())
+    return DriverColumns(names=[*names, *extra], values=values, n_rows=len(frame))
+
+
 def _pk_names(table: Table) -> list[str]:
     return [c.name for c in table.primary_key.columns]
 
@@ -93,6 +127,20 @@ def upsert(conn: Connection, table: Table, frame: pd.DataFrame) -> int:
     else:  # pragma: no cover - open_store refuses other dialects
         raise ValueError(f"no bulk writer for {dialect}")
     return len(rows)
+
+
+def upsert_columns(conn: Connection, table: Table, columns: DriverColumns) -> int:
+    """``upsert`` of columns already in the driver's values (``driver_columns``)."""
+    if not columns.n_rows:
+        return 0
+    dialect = conn.dialect.name
+    if dialect == "sqlite":
+        _sqlite_upsert(conn, table, columns.names, columns.rows())
+    elif dialect == "postgresql":
+        _postgres_upsert(conn, table, columns.names, columns.rows())
+    else:  # pragma: no cover - open_store refuses other dialects
+        raise ValueError(f"no bulk writer for {dialect}")
+    return columns.n_rows
 
 
 def insert_new(conn: Connection, table: Table, frame: pd.DataFrame) -> int:
@@ -178,16 +226,27 @@ def copy_matching(
     """
     if keys.empty:
         return 0
+    return copy_matching_columns(conn, source, target, driver_columns(keys, source, conn.dialect.name), extra)
+
+
+def copy_matching_columns(
+    conn: Connection, source: Table, target: Table, columns: DriverColumns, extra: dict[str, Any]
+) -> int:
+    """``copy_matching`` for the keys among columns already in the driver's values (the
+    rows about to be upserted: their key columns are picked, repeated keys once)."""
+    names = _pk_names(source)
+    if not set(names) <= set(columns.names):
+        raise ValueError(f"copy_matching needs the key of {source.name}, not {columns.names}")
+    rows = list(dict.fromkeys(columns.rows(names)))
+    if not rows:
+        return 0
     dialect = conn.dialect.name
-    names, rows = frame_rows(keys, source, dialect)
-    if sorted(names) != sorted(_pk_names(source)):
-        raise ValueError(f"copy_matching needs exactly the key of {source.name}, not {names}")
     stage = f"keys_{source.name}_{next(_stage_counter)}"
     key_cols = ", ".join(_quote(conn, n) for n in names)
-    columns = [c.name for c in source.columns]
-    written = ", ".join(_quote(conn, n) for n in [*columns, *extra])
+    stored = [c.name for c in source.columns]
+    written = ", ".join(_quote(conn, n) for n in [*stored, *extra])
     mark = "%s" if dialect == "postgresql" else "?"
-    chosen = ", ".join([*(f"s.{_quote(conn, n)}" for n in columns), *(mark for _ in extra)])
+    chosen = ", ".join([*(f"s.{_quote(conn, n)}" for n in stored), *(mark for _ in extra)])
     join = " AND ".join(f"s.{_quote(conn, n)} = k.{_quote(conn, n)}" for n in names)
     copy = (
         f"INSERT INTO {_quote(conn, target.name)} ({written}) SELECT {chosen} "
@@ -204,7 +263,7 @@ def copy_matching(
             with cursor.copy(f"COPY {stage} ({key_cols}) FROM STDIN") as out:
                 for row in rows:
                     out.write_row(row)
-            copy += " " + _conflict_clause(conn, target, [*columns, *extra])
+            copy += " " + _conflict_clause(conn, target, [*stored, *extra])
         else:
             cursor.execute(f"CREATE TEMP TABLE {stage} ({key_cols})")
             cursor.executemany(f"INSERT INTO {stage} VALUES ({', '.join('?' for _ in names)})", rows)
