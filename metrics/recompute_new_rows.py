@@ -6,8 +6,9 @@ records (it superseded none: no version of a stored record names it) can only wi
 them, so the new span is the stored one combined with the span of the rows the load
 wrote; and the earliest event date those rows carry is where the refresh's periods
 start (``metrics.recompute_tail``). Both come from one pass over the rows the pending
-loads wrote (``load_id`` among them), and the superseded versions from the versions
-table's index on ``superseded_by``.
+loads wrote (``load_id`` among them, through the kind table's index on ``load_id``:
+the pass reads the month's rows, not the LA's), and the superseded versions from the
+versions table's index on ``superseded_by``.
 
 A load that superseded records (a correction), or a kind the LA had no span of, is read
 whole as before. A retraction deletes rows: it is no pending load, and the callers
@@ -102,8 +103,11 @@ def written(conn: Connection, la: str, kind: str, raw_codes: tuple[str, ...], lo
     table = kind_table(kind)
     columns = [c for k, c in SPAN_COLUMNS if k == kind]
     aggregates = [a for c in columns for a in span_aggregates(table.c[c])]
+    # Through the index on load_id: the LA's code as an expression, so that SQLite (no
+    # statistics) does not scan the LA's rows through the primary key instead.
+    la_code = table.c.la_code.concat("")
     query = select(*aggregates, *(func.min(table.c[c]) for c in dates)).where(
-        table.c.la_code.in_(raw_codes), table.c.load_id.in_(load_ids)
+        table.c.load_id.in_(load_ids), la_code.in_(raw_codes)
     )
     values = list(conn.execute(query).one())
     width = len(SPAN_READ)

@@ -49,7 +49,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Connection, not_, select
+from sqlalchemy import Connection, func, not_, select
 
 from metrics.calendar import calendar_range
 from metrics.compute.axis import build_period_table, clipped_span
@@ -375,10 +375,22 @@ def _raw_codes(conn: Connection) -> dict[str, set[str]]:
     """Each LA as reported (trimmed) mapped to the la_code values stored for it."""
     out: dict[str, set[str]] = {}
     for kind in EXTRACTS:
-        column = kind_table(kind).c.la_code
-        for (code,) in conn.execute(select(column).distinct()):
-            out.setdefault(str(code).strip(), set()).add(str(code))
+        for code in _distinct_codes(conn, kind):
+            out.setdefault(code.strip(), set()).add(code)
     return out
+
+
+def _distinct_codes(conn: Connection, kind: str) -> list[str]:
+    """The kind's stored la_code values, one index probe each: ``DISTINCT`` walked every
+    row's entry (6.2 million in a region of 8 large LAs); each primary key starts with
+    ``la_code``, so the next code after one is a probe of the index."""
+    column = kind_table(kind).c.la_code
+    codes: list[str] = []
+    code = conn.execute(select(func.min(column))).scalar()
+    while code is not None:
+        codes.append(str(code))
+        code = conn.execute(select(func.min(column)).where(column > code)).scalar()
+    return codes
 
 
 def _read_spans(

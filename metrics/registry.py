@@ -315,7 +315,8 @@ class Registry(BaseModel):
 def parse_registry(text: str, measures: MeasureCatalogue | None = None) -> Registry:
     """Validate registry YAML text, with the ``pm_*`` declarations of ``measures`` (if
     given) after the written ones; raises pydantic.ValidationError naming the bad entry."""
-    data = yaml.safe_load(text)
+    # libyaml's loader when PyYAML has it: the same documents, a tenth of the time.
+    data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     if measures is not None and isinstance(data, dict):
         data = {**data, "indicators": [*data.get("indicators", []), *declarations(measures)]}
     return Registry.model_validate(data)

@@ -162,10 +162,15 @@ def _build_kind_table(kind_name: str) -> Table:
     if kind_name != "population":
         cols.append(Column("source_row", Integer, nullable=True))
     pk = ("la_code", *(stored_name(kind.column(c)) for c in kind.id_columns if c != "la_code"))
-    # Only the primary key: every read of these tables scans an LA's rows (the recompute
-    # reads them whole; a records list reads a date window, scanning is fastest), and each
-    # further index would slow every load (docs/performance.md).
-    args: list[SchemaItem] = [PrimaryKeyConstraint(*pk, name=f"pk_{kind_name}")]
+    # The primary key, and ``load_id``: a monthly refresh finds the rows its loads wrote
+    # through it (``metrics.recompute_new_rows``) instead of scanning the LA's rows. Every
+    # other read scans an LA's rows (the recompute reads them whole; a records list reads
+    # a date window, scanning is fastest), and each further index would slow every load
+    # (``load_id`` grows with each load, so its entries append: docs/performance.md).
+    args: list[SchemaItem] = [
+        PrimaryKeyConstraint(*pk, name=f"pk_{kind_name}"),
+        Index(f"ix_{kind_name}_load", "load_id"),
+    ]
     return Table(kind_name, metadata, *cols, *args)
 
 
