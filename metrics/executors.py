@@ -28,6 +28,7 @@ import multiprocessing
 import os
 from collections.abc import Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from dataclasses import replace
 from typing import Any, Literal
 
 from sqlalchemy import Connection
@@ -93,7 +94,12 @@ def _forkserver_context() -> Any:
 def _processes(tasks: Sequence[LaTask], jobs: int) -> Iterator[LaResult]:
     context = _forkserver_context()
     with ProcessPoolExecutor(max_workers=min(jobs, len(tasks)), mp_context=context) as pool:
-        yield from _bounded(tasks, jobs, lambda t: pool.submit(compute_la, t), _finished_local)
+        yield from _bounded(tasks, jobs, lambda t: pool.submit(compute_la, _apart(t)), _finished_local)
+
+
+def _apart(task: LaTask) -> LaTask:
+    """The task as run in a process the writer is not in (``LaTask.own_process``)."""
+    return replace(task, own_process=True)
 
 
 def _finished_local(pending: set[Any]) -> tuple[set[Any], set[Any]]:
@@ -140,8 +146,12 @@ def _dask(tasks: Sequence[LaTask], jobs: int, scheduler: str | None, processes: 
 
     if scheduler:
         with Client(scheduler) as client:  # type: ignore[no-untyped-call,unused-ignore]
-            yield from _bounded(tasks, jobs, lambda t: client.submit(compute_la, t, pure=False), finished)
+            yield from _bounded(
+                tasks, jobs, lambda t: client.submit(compute_la, _apart(t), pure=False), finished
+            )
         return
+    # Thread workers (processes=False) share the writer's process: no Arrow reads there.
+    mark = _apart if processes else (lambda t: t)
     # Worker processes talk over TCP on loopback only; thread workers in memory.
     where = {"host": "127.0.0.1"} if processes else {}
     with (
@@ -150,4 +160,4 @@ def _dask(tasks: Sequence[LaTask], jobs: int, scheduler: str | None, processes: 
         ) as cluster,
         Client(cluster) as client,  # type: ignore[no-untyped-call,unused-ignore]
     ):
-        yield from _bounded(tasks, jobs, lambda t: client.submit(compute_la, t, pure=False), finished)
+        yield from _bounded(tasks, jobs, lambda t: client.submit(compute_la, mark(t), pure=False), finished)

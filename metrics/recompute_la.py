@@ -8,10 +8,10 @@ run beside each other, in processes on this machine or as tasks on a Dask cluste
 
 A task carries everything a fresh process needs: the store URL (with its password, so a
 task is never logged), the registry and the targets. An in-process run passes the
-writer's own connection instead, so it reads what that transaction sees. A worker
-recomputing a whole LA of a SQLite file reads it through Arrow (``store.arrow_read``:
-the same frames, in a third of the CPU time, reading having been two thirds of a large
-LA's task).
+writer's own connection instead, so it reads what that transaction sees. A task in a
+process of its own (``own_process``) recomputing a whole LA of a SQLite file reads it
+through Arrow (``store.arrow_read``: the same frames in a third of the CPU time, where
+reading had been two thirds of a large LA's task).
 
 Example::
 
@@ -49,7 +49,7 @@ from metrics.recompute_tail import TailSpec
 from metrics.registry import Registry
 from metrics.snapshot import StoreSnapshot, computed_columns, merge_load_counts
 from metrics.targets import Targets
-from store.arrow_read import arrow_reader
+from store.arrow_read import ArrowReader, arrow_reader
 from store.bulk import read_frame
 from store.extracts import EXTRACTS
 from store.schema import kind_table, load_counts, loads
@@ -72,6 +72,9 @@ class LaTask:
     targets: Targets = field(repr=False)
     # Only the periods from tail.from_date on (``metrics.recompute_tail``); None: every period.
     tail: TailSpec | None = None
+    # Set by the executor when the task runs in a process the writer is not in: a whole LA
+    # is then read through Arrow (``store.arrow_read``).
+    own_process: bool = False
 
 
 @dataclass
@@ -104,9 +107,8 @@ def _engine(url: str) -> Engine:
 def compute_la(task: LaTask, conn: Connection | None = None) -> LaResult:
     """Recompute one LA: through ``conn`` when given, else through its own connection."""
     clock = time.perf_counter()
-    reader = arrow_reader(task.url) if conn is None and task.tail is None else None
+    reader = _arrow_reader(task) if conn is None else None
     if reader is not None:
-        # A whole LA in a worker: read through Arrow (store.arrow_read), no sqlite3 connection.
         with reader:
             result = compute_from_snapshot(read_la_snapshot(None, task, reader.read), task)
     elif conn is None:
@@ -116,6 +118,18 @@ def compute_la(task: LaTask, conn: Connection | None = None) -> LaResult:
         result = _compute_la(task, conn)
     result.seconds = time.perf_counter() - clock
     return result
+
+
+def _arrow_reader(task: LaTask) -> ArrowReader | None:
+    """A reader for a whole LA in a worker process, this process's ``sqlite3`` connections
+    to the store closed first: two SQLite libraries must not hold one file in one process
+    at once (``store.arrow_read``), and an earlier task here may have read a tail."""
+    if task.tail is not None or not task.own_process:
+        return None
+    reader = arrow_reader(task.url)
+    if reader is not None:
+        _engine(task.url).dispose()
+    return reader
 
 
 def _compute_la(task: LaTask, conn: Connection) -> LaResult:
