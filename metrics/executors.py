@@ -3,6 +3,9 @@
 ``run_tasks`` yields each LA's result as soon as it is done, to the one writer. At most
 ``jobs`` tasks are in flight at once, so the writer holds one LA's results at a time and
 each worker one LA's rows: peak memory follows the largest LA, not the number of LAs.
+The next task starts before the writer stores a finished one (the workers do not wait
+for the writes), and the tasks run in the order given (the recompute gives the largest
+LAs first, so that the workers finish together).
 
 - ``local`` with one job (or a store only this process can see, such as SQLite in
   memory): in this process, through the writer's connection.
@@ -49,6 +52,7 @@ import os
 from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from contextlib import contextmanager
+from dataclasses import replace
 from typing import Any, Literal
 
 from sqlalchemy import Connection
@@ -110,11 +114,32 @@ def run_tasks(
         yield from _processes(tasks, jobs)
 
 
-def _processes(tasks: Sequence[LaTask], jobs: int) -> Iterator[LaResult]:
+def start_early(executor: Executor, jobs: int | None, shared_store: bool) -> None:
+    """Start the local pool's fork server now, when ``run_tasks`` will use it: it then
+    imports pandas and the metrics (a second or so) while the caller plans, instead of
+    after, with both cores idle but one."""
+    if executor == "local" and (jobs or default_jobs()) > 1 and shared_store:
+        from multiprocessing import forkserver
+
+        _forkserver_context()
+        forkserver.ensure_running()
+
+
+def _forkserver_context() -> Any:
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["metrics.recompute_la", "metrics.recompute"])
+    return context
+
+
+def _processes(tasks: Sequence[LaTask], jobs: int) -> Iterator[LaResult]:
+    context = _forkserver_context()
     with ProcessPoolExecutor(max_workers=min(jobs, len(tasks)), mp_context=context) as pool:
-        yield from _bounded(tasks, jobs, lambda t: pool.submit(compute_la, t), _finished_local)
+        yield from _bounded(tasks, jobs, lambda t: pool.submit(compute_la, _apart(t)), _finished_local)
+
+
+def _apart(task: LaTask) -> LaTask:
+    """The task as run in a process the writer is not in (``LaTask.own_process``)."""
+    return replace(task, own_process=True)
 
 
 def _finished_local(pending: set[Any]) -> tuple[set[Any], set[Any]]:
@@ -128,14 +153,20 @@ def _bounded(
     submit: Any,
     finished: Any,
 ) -> Iterator[LaResult]:
-    """Keep ``jobs`` tasks in flight; yield results as they finish (largest LAs first
-    would be better still, but the plan does not know sizes)."""
+    """Keep ``jobs`` tasks in flight, in the order given (the caller puts the largest LAs
+    first, so the last task to finish is a small one); yield results as they finish.
+
+    The next task is submitted before a finished one is yielded: the writer then stores
+    one LA while ``jobs`` workers compute the next ones, instead of leaving a worker idle
+    for as long as the write takes."""
     queue = list(tasks)
     running: set[Future[LaResult]] = set()
     while queue or running:
         while queue and len(running) < jobs:
             running.add(submit(queue.pop(0)))
         done, running = finished(running)
+        while queue and len(running) < jobs:
+            running.add(submit(queue.pop(0)))
         for future in done:
             yield future.result()
 
@@ -155,10 +186,14 @@ def _dask(tasks: Sequence[LaTask], jobs: int, scheduler: str | None, processes: 
 
     if scheduler:
         with Client(scheduler) as client:  # type: ignore[no-untyped-call,unused-ignore]
-            yield from _bounded(tasks, jobs, lambda t: client.submit(compute_la, t, pure=False), finished)
+            yield from _bounded(
+                tasks, jobs, lambda t: client.submit(compute_la, _apart(t), pure=False), finished
+            )
         return
+    # Thread workers (processes=False) share the writer's process: no Arrow reads there.
+    mark = _apart if processes else (lambda t: t)
     with local_cluster(jobs, processes) as client:
-        yield from _bounded(tasks, jobs, lambda t: client.submit(compute_la, t, pure=False), finished)
+        yield from _bounded(tasks, jobs, lambda t: client.submit(compute_la, mark(t), pure=False), finished)
 
 
 @contextmanager

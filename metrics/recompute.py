@@ -35,9 +35,9 @@ import pandas as pd
 from sqlalchemy import Connection, Engine, delete, func, insert, select, update
 
 from metrics.coverage import indicator_windows, kind_starts, period_coverage
-from metrics.executors import Executor, run_tasks
+from metrics.executors import Executor, run_tasks, start_early
 from metrics.recompute_la import LaResult, LaTask
-from metrics.recompute_plan import FINGERPRINT_KEY, Plan, make_plan
+from metrics.recompute_plan import FINGERPRINT_KEY, LaWork, Plan, make_plan
 from metrics.recompute_tail import EVERY_PERIOD
 from metrics.registry import Registry, load_registry
 from metrics.snapshot import StoreSnapshot
@@ -117,6 +117,7 @@ def recompute(
     url = engine.url.render_as_string(hide_password=False)
     written = series_written = 0
     details: list[dict[str, object]] = []
+    start_early(executor, jobs, _shared_store(engine))
     with writing(engine) as conn:
         plan = make_plan(conn, registry, targets_file, full=full)
         targets = with_overrides(file_targets, stored_overrides(conn), registry)
@@ -137,7 +138,7 @@ def recompute(
                 targets,
                 w.tail,
             )
-            for w in plan.work
+            for w in largest_first(plan.work, plan.spans)
         ]
         for done in run_tasks(
             tasks,
@@ -175,6 +176,24 @@ def recompute(
     )
     log.info("recomputed %s", summary)
     return summary
+
+
+def largest_first(work: list[LaWork], spans: pd.DataFrame) -> list[LaWork]:
+    """The LAs by their rows, most first (``recompute_spans``: rows per LA, kind and date
+    column; a kind counted once), so that the last task to finish is a small one and the
+    workers end together. LAs without spans keep their place after the others.
+
+    >>> spans = pd.DataFrame({"la_code": ["a", "b", "b"], "kind": ["contacts"] * 3,
+    ...                       "rows": [5, 9, 9]})
+    >>> work = [LaWork(la, (la,), None, True, None) for la in ("a", "b", "c")]
+    >>> [w.la_code for w in largest_first(work, spans)]
+    ['b', 'a', 'c']
+    """
+    if spans.empty:
+        return list(work)
+    per_kind = spans.groupby(["la_code", "kind"])["rows"].max()
+    rows = per_kind.groupby(level="la_code").sum().to_dict()
+    return sorted(work, key=lambda w: -int(rows.get(w.la_code, 0)))
 
 
 def _shared_store(engine: Engine) -> bool:

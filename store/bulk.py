@@ -297,24 +297,13 @@ def read_frame(
     column is typed in one vectorised step: the store is read once per recompute, so
     this is the recompute's largest fixed cost.
     """
-    from sqlalchemy import bindparam, text
-
     names = list(columns) if columns is not None else [c.name for c in table.columns]
-    cols = ", ".join(_quote(conn, n) for n in names)
-    sql = f"SELECT {cols} FROM {_quote(conn, table.name)}"
-    conditions = [f"({where_sql})"] if where_sql else []
-    binds: list[Any] = [bindparam(k, v) for k, v in (params or {}).items()]
-    if in_values is not None:
-        conditions.append(f"{_quote(conn, in_values[0])} IN :in_values")
-        binds.append(bindparam("in_values", list(in_values[1]), expanding=True))
-    if conditions:
-        sql += " WHERE " + " AND ".join(conditions)
-    compiled = text(sql).bindparams(*binds).compile(conn, compile_kwargs={"render_postcompile": True})
+    compiled = select_sql(conn.dialect, table, names, where_sql, params, in_values)
     if conn.dialect.name == "postgresql":
         return _postgres_read(conn, table, names, str(compiled), compiled.params)
     cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
     try:
-        cursor.execute(str(compiled), _positional(compiled, conn.dialect.name))
+        cursor.execute(str(compiled), positional(compiled, conn.dialect.name))
         rows = cursor.fetchall()
     finally:
         cursor.close()
@@ -323,7 +312,31 @@ def read_frame(
         matrix = np.empty((len(rows), len(names)), dtype=object)
         matrix[:] = rows
     dialect = conn.dialect.name
-    return pd.DataFrame({n: _typed(matrix[:, i], table.c[n].type, dialect) for i, n in enumerate(names)})
+    return pd.DataFrame({n: typed(matrix[:, i], table.c[n].type, dialect) for i, n in enumerate(names)})
+
+
+def select_sql(
+    dialect: Any,
+    table: Table,
+    names: Sequence[str],
+    where_sql: str = "",
+    params: dict[str, Any] | None = None,
+    in_values: tuple[str, Sequence[Any]] | None = None,
+) -> Any:
+    """``read_frame``'s query, compiled for ``dialect`` (its ``params`` and ``positiontup``
+    give the values)."""
+    from sqlalchemy import bindparam, text
+
+    quote = dialect.identifier_preparer.quote
+    sql = f"SELECT {', '.join(quote(n) for n in names)} FROM {quote(table.name)}"
+    conditions = [f"({where_sql})"] if where_sql else []
+    binds: list[Any] = [bindparam(k, v) for k, v in (params or {}).items()]
+    if in_values is not None:
+        conditions.append(f"{quote(in_values[0])} IN :in_values")
+        binds.append(bindparam("in_values", list(in_values[1]), expanding=True))
+    if conditions:
+        sql += " WHERE " + " AND ".join(conditions)
+    return text(sql).bindparams(*binds).compile(dialect=dialect, compile_kwargs={"render_postcompile": True})
 
 
 def _arrow_type(sql_type: object) -> pa.DataType:
@@ -345,7 +358,7 @@ def _postgres_read(
     """A PostgreSQL read through ``COPY (SELECT ...) TO STDOUT`` as CSV, parsed by Arrow.
 
     In PostgreSQL's CSV a NULL is an unquoted empty field and an empty text a quoted one,
-    so the two stay apart. Timestamps come as text and are parsed as in ``_typed``.
+    so the two stay apart. Timestamps come as text and are parsed as in ``typed``.
     """
     import pyarrow.csv as pacsv
 
@@ -384,7 +397,7 @@ def _postgres_read(
             days = column.cast(pa.timestamp("s"))
             out[name] = pd.Series(days.to_numpy().astype("datetime64[s]"))
         elif isinstance(sql_type, DateTime | UTCDateTime):
-            out[name] = _typed(column.to_numpy(zero_copy_only=False), sql_type, "postgresql")
+            out[name] = typed(column.to_numpy(zero_copy_only=False), sql_type, "postgresql")
         elif isinstance(sql_type, Boolean):
             out[name] = pd.Series(column.to_pandas(types_mapper={pa.bool_(): pd.BooleanDtype()}.get))
         elif isinstance(sql_type, Integer):
@@ -396,14 +409,15 @@ def _postgres_read(
     return pd.DataFrame(out)
 
 
-def _positional(compiled: Any, dialect: str) -> Any:
+def positional(compiled: Any, dialect: str) -> Any:
+    """The compiled query's values as the driver takes them (a tuple for SQLite's ``?``)."""
     params = compiled.params
     if dialect == "sqlite":
         return tuple(params[name] for name in compiled.positiontup or ())
     return params
 
 
-def _typed(values: npt.NDArray[np.object_], sql_type: object, dialect: str) -> pd.Series:
+def typed(values: npt.NDArray[np.object_], sql_type: object, dialect: str) -> pd.Series:
     """One column of driver values (None for NULL) as a typed pandas column, via Arrow."""
     if isinstance(sql_type, Date):
         # ISO text from SQLite, date objects from PostgreSQL.
