@@ -56,10 +56,20 @@ SHARED = Path(__file__).resolve().parents[2] / "shared"
 TEST_KEY = b"test-key-0123456789abcdef0123456789"
 
 
-# Test files by CPU time measured on 2 December 2026 (docs/performance.md, "The test
-# suite's time"), longest first. A file not listed runs after these, in pytest's order.
+# Test files by the CPU time of their pytest process measured on 2 December 2026
+# (docs/performance.md, "The test suite's time"), longest first; the PostgreSQL
+# server's and the browser's time come on top. A file not listed runs after these,
+# in pytest's order (the browser modules, then tests/test_*.py, then the doctests).
 LONGEST_FIRST = (
-    "tests/test_records.py",
+    "tests/test_recompute_incremental.py",  # 98 s in 3 of its 13 tests (Hypothesis)
+    "tests/test_records.py",  # 85 s
+    "tests/test_recompute_parallel.py",  # 34 s, and its worker processes
+    "tests/test_plain_english.py",  # 24 s
+    "tests/test_loader_properties.py",  # 19 s
+    "tests/test_compute_properties.py",  # 17 s
+    "tests/test_security_store.py",  # 16 s
+    "tests/test_loader_workforce.py",  # 15 s
+    "tests/test_disclosure.py",  # 14 s
 )
 
 
