@@ -4,8 +4,11 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# The tests also need the Dask extra (tests/test_recompute_parallel.py); one pip run
+# installs both, so `make test` does not run pip again on every run.
+TEST_STAMP := $(VENV)/.installed-test
 
-.PHONY: install run test test-fast lint typecheck system-deps sso-idp browser-deps samples bench clean
+.PHONY: install run test test-setup lint-test typecheck-test test-fast lint typecheck system-deps sso-idp browser-deps samples bench clean
 
 install: $(STAMP)
 
@@ -14,6 +17,12 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	@touch $(STAMP)
+
+$(TEST_STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev,distributed]'
+	@touch $(STAMP) $(TEST_STAMP)
 
 # The dashboard on a city-sized LA (about Sunderland's 55,000 children, 3 years). The
 # extracts are generated on the first run (too large to commit; a few seconds) into
@@ -32,15 +41,25 @@ $(DEMO)/population.csv: | $(STAMP)
 
 # The whole suite: installs PostgreSQL and Chromium (apt) if missing, starts a
 # throwaway PostgreSQL server on loopback, runs lint, types and every test.
-test: install system-deps sso-idp
-	$(BIN)/python -m pip install --quiet -e '.[dev,distributed]'
+# The set-up runs two at a time (`test-setup` with -j2): pip into the venv beside apt,
+# then mypy (CPU) beside npm (network); each step is skipped when already done (stamps,
+# and ensure-system-deps.sh installs only what is missing). pytest's own schedule is in
+# pyproject.toml and tests/conftest.py (docs/performance.md, "The test suite's time").
+test:
+	$(MAKE) --no-print-directory -j2 --output-sync=target test-setup
+	scripts/with-postgres.sh $(BIN)/python -m pytest -n 2 --dist loadfile --no-loadscope-reorder $(PYTEST_ARGS)
+
+test-setup: lint-test typecheck-test system-deps sso-idp
+
+lint-test: $(TEST_STAMP)
 	$(BIN)/ruff check .
+
+typecheck-test: $(TEST_STAMP)
 	$(BIN)/mypy .
-	scripts/with-postgres.sh $(BIN)/python -m pytest -n 2 --dist loadfile $(PYTEST_ARGS)
 
 # Without the system packages: what runs without PostgreSQL or a browser.
-test-fast: install
-	$(BIN)/python -m pytest -n 2 -m "not postgres and not browser" $(PYTEST_ARGS)
+test-fast: $(TEST_STAMP)
+	$(BIN)/python -m pytest -n 2 --dist loadfile --no-loadscope-reorder -m "not postgres and not browser" $(PYTEST_ARGS)
 
 system-deps:
 	scripts/ensure-system-deps.sh

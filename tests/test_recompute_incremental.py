@@ -5,6 +5,12 @@ date range, plus a correction that changes recorded teams and localities) and lo
 random subsets in random order, recomputing incrementally after some loads. Every row of
 every derived table must then equal a full recompute of the same store, and that full
 recompute must equal the whole-store computation the recompute used to be.
+
+The stores each test starts from are built once per module and copied per test: a
+SQLite file (``shutil.copy``), or on PostgreSQL a database cloned with ``CREATE
+DATABASE ... TEMPLATE`` (``tests.conftest._postgres_database``). Loading them again for
+every test or example took most of this file's time and tested nothing more: the loads
+themselves are the same every time.
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Engine, update
+from sqlalchemy.engine import make_url
 
 from loaders.pipeline import LoadOptions, load_bytes
 from metrics.compute import compute_indicators
@@ -158,9 +165,9 @@ def test_incremental_recompute_equals_a_full_one_on_sqlite(
 @settings(max_examples=4, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(steps=_steps())
 def test_incremental_recompute_equals_a_full_one_on_postgres(
-    pieces: dict[str, tuple[str, bytes]], steps: list[tuple[str, bool]]
+    pieces: dict[str, tuple[str, bytes]], postgres_template: str, steps: list[tuple[str, bool]]
 ) -> None:
-    databases = _postgres_database()
+    databases = _postgres_database(template=postgres_template)  # an empty, migrated store
     url = next(databases)
     try:
         _check_sequence(url, pieces, steps)
@@ -224,20 +231,29 @@ def test_a_later_month_recomputed_from_its_periods_equals_a_full_recompute_on_sq
     _check_later_month(f"sqlite:///{path}", pieces, steps)
 
 
+@pytest.fixture(scope="module")
+def before_last_month_postgres(pieces: dict[str, tuple[str, bytes]]) -> Iterator[str]:
+    """``before_last_month`` on PostgreSQL: the name of a database to clone."""
+    databases = _postgres_database()
+    url = next(databases)
+    engine = open_store(url)
+    for name in _before_last(pieces):
+        _load(engine, pieces[name])
+    recompute(engine)
+    engine.dispose()
+    yield str(make_url(url).database)
+    databases.close()
+
+
 @pytest.mark.postgres
 @settings(max_examples=3, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(steps=_month_steps())
 def test_a_later_month_recomputed_from_its_periods_equals_a_full_recompute_on_postgres(
-    pieces: dict[str, tuple[str, bytes]], steps: list[tuple[str, bool]]
+    pieces: dict[str, tuple[str, bytes]], before_last_month_postgres: str, steps: list[tuple[str, bool]]
 ) -> None:
-    databases = _postgres_database()
+    databases = _postgres_database(template=before_last_month_postgres)
     url = next(databases)
     try:
-        engine = open_store(url)
-        for name in _before_last(pieces):
-            _load(engine, pieces[name])
-        recompute(engine)
-        engine.dispose()
         _check_later_month(url, pieces, steps)
     finally:
         databases.close()
@@ -262,16 +278,35 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory, pieces: dict[str, 
     return path
 
 
-@pytest.fixture
-def loaded(store_url: str, pieces: dict[str, tuple[str, bytes]], sqlite_template: Path) -> Iterator[Engine]:
-    if store_url.startswith("sqlite:///"):
-        shutil.copy(sqlite_template, store_url.removeprefix("sqlite:///"))
-        engine = open_store(store_url)
-    else:
-        engine = open_store(store_url)
-        _load_all(engine, pieces)
+@pytest.fixture(scope="module")
+def postgres_loaded_template(pieces: dict[str, tuple[str, bytes]]) -> Iterator[str]:
+    """``sqlite_template`` on PostgreSQL: the name of a database to clone."""
+    databases = _postgres_database()
+    url = next(databases)
+    engine = open_store(url)
+    _load_all(engine, pieces)
+    engine.dispose()
+    yield str(make_url(url).database)
+    databases.close()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def loaded(
+    request: pytest.FixtureRequest, tmp_path: Path, pieces: dict[str, tuple[str, bytes]]
+) -> Iterator[Engine]:
+    """Every piece loaded (nothing recomputed yet): a copy of the module's template store."""
+    if request.param == "sqlite":
+        path = tmp_path / "store.db"
+        shutil.copy(request.getfixturevalue("sqlite_template"), path)
+        engine = open_store(f"sqlite:///{path}")
+        yield engine
+        engine.dispose()
+        return
+    databases = _postgres_database(template=request.getfixturevalue("postgres_loaded_template"))
+    engine = open_store(next(databases))
     yield engine
     engine.dispose()
+    databases.close()
 
 
 def whole_store_results(engine: Engine, reference_url: str) -> dict[str, pd.DataFrame]:
