@@ -50,7 +50,7 @@ from loaders.readers import (
     table_from_sheet_rows,
     workbook_sheets,
 )
-from loaders.retract import RETRACTED, keep_superseded_columns
+from loaders.retract import RETRACTED, keep_superseded
 from loaders.sanity import DateLimits
 from loaders.validate import REJECT_COLUMNS, Validated, header_key, shown_value, validate
 from loaders.workbook_check import check_workbook
@@ -524,7 +524,7 @@ def _write_table(conn: Connection, load_id: int, table: Validated) -> None:
         # constant: the superseded versions are found by their keys, then the rows upserted.
         target = kind_table(table.kind)
         columns = driver_columns(table.frame, target, conn.dialect.name, {"load_id": load_id})
-        keep_superseded_columns(conn, table.kind, columns, load_id)
+        keep_superseded(conn, table.kind, columns, load_id)
         upsert_columns(conn, target, columns)
 
 

@@ -37,10 +37,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-import pandas as pd
 from sqlalchemy import Connection, Engine, delete, func, select, update
 
-from store.bulk import DriverColumns, copy_matching_columns, driver_columns, read_frame, upsert
+from store.bulk import DriverColumns, copy_matching, read_frame, upsert
 from store.engine import writing
 from store.extracts import EXTRACTS
 from store.schema import (
@@ -76,22 +75,10 @@ class Retraction:
         )
 
 
-def _pk(kind: str) -> list[str]:
-    return [c.name for c in kind_table(kind).primary_key.columns]
-
-
-def keep_superseded(conn: Connection, kind: str, frame: pd.DataFrame, load_id: int) -> int:
-    """Copy the stored records that ``frame`` (about to be written by ``load_id``) replaces
-    to the kind's versions table; returns how many."""
-    if frame.empty:
-        return 0
-    columns = driver_columns(frame[_pk(kind)], kind_table(kind), conn.dialect.name)
-    return keep_superseded_columns(conn, kind, columns, load_id)
-
-
-def keep_superseded_columns(conn: Connection, kind: str, columns: DriverColumns, load_id: int) -> int:
-    """``keep_superseded`` for rows already in the driver's values (the ones the load
-    then upserts, so they are converted once)."""
+def keep_superseded(conn: Connection, kind: str, columns: DriverColumns, load_id: int) -> int:
+    """Copy the stored records that ``columns`` (rows in the driver's values, about to be
+    upserted by ``load_id``: converted once for both) replace to the kind's versions
+    table; returns how many."""
     if not columns.n_rows:
         return 0
     # Only the stored records with an incoming key are copied, joined on the primary key
@@ -100,7 +87,7 @@ def keep_superseded_columns(conn: Connection, kind: str, columns: DriverColumns,
     table = kind_table(kind)
     if not _any_stored(conn, table.name, columns):
         return 0  # the first load of these LAs' records of this kind: nothing to keep
-    return copy_matching_columns(conn, table, VERSION_TABLES[kind], columns, {"superseded_by": load_id})
+    return copy_matching(conn, table, VERSION_TABLES[kind], columns, {"superseded_by": load_id})
 
 
 def _any_stored(conn: Connection, table_name: str, columns: DriverColumns) -> bool:

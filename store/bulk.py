@@ -65,14 +65,6 @@ def _python_values(array: pa.ChunkedArray | pa.Array, sql_type: object, dialect:
     return array.to_pylist()
 
 
-def frame_rows(frame: pd.DataFrame, table: Table, dialect: str) -> tuple[list[str], list[tuple[Any, ...]]]:
-    """The frame's columns that the table has, and its rows as driver-ready tuples."""
-    names = [c.name for c in table.columns if c.name in frame.columns]
-    arrow = pa.Table.from_pandas(frame[names], preserve_index=False)
-    columns = [_python_values(arrow.column(n), table.c[n].type, dialect) for n in names]
-    return names, list(zip(*columns, strict=True))
-
-
 @dataclass(frozen=True)
 class DriverColumns:
     """A frame's columns as the driver takes them (Python values, None for missing),
@@ -99,11 +91,15 @@ def driver_columns(
     names = [c.name for c in table.columns if c.name in frame.columns and c.name not in extra]
     # One Arrow array per column (NaN as null, as Table.from_pandas has it), without the
     # frame-wide conversion's per-frame set-up: most of a small file's write.
-    values = [
-        _python_values(pa.array(frame[n], from_pandas=True), table.c[n].type, dialect) for n in names
-    ]
+    values = [_python_values(pa.array(frame[n], from_pandas=True), table.c[n].type, dialect) for n in names]
     values.extend([v] * len(frame) for v in extra.values())
     return DriverColumns(names=[*names, *extra], values=values, n_rows=len(frame))
+
+
+def frame_rows(frame: pd.DataFrame, table: Table, dialect: str) -> tuple[list[str], list[tuple[Any, ...]]]:
+    """The frame's columns that the table has, and its rows as driver-ready tuples."""
+    columns = driver_columns(frame, table, dialect)
+    return columns.names, list(columns.rows())
 
 
 def _pk_names(table: Table) -> list[str]:
@@ -118,15 +114,7 @@ def upsert(conn: Connection, table: Table, frame: pd.DataFrame) -> int:
     """Upsert the frame's rows on the primary key; returns the number of rows written."""
     if frame.empty:
         return 0
-    dialect = conn.dialect.name
-    names, rows = frame_rows(frame, table, dialect)
-    if dialect == "sqlite":
-        _sqlite_upsert(conn, table, names, rows)
-    elif dialect == "postgresql":
-        _postgres_upsert(conn, table, names, rows)
-    else:  # pragma: no cover - open_store refuses other dialects
-        raise ValueError(f"no bulk writer for {dialect}")
-    return len(rows)
+    return upsert_columns(conn, table, driver_columns(frame, table, conn.dialect.name))
 
 
 def upsert_columns(conn: Connection, table: Table, columns: DriverColumns) -> int:
@@ -213,27 +201,19 @@ def _postgres_upsert(
 
 
 def copy_matching(
-    conn: Connection, source: Table, target: Table, keys: pd.DataFrame, extra: dict[str, Any]
+    conn: Connection, source: Table, target: Table, columns: DriverColumns, extra: dict[str, Any]
 ) -> int:
-    """Copy the rows of ``source`` whose primary key is one of ``keys`` (a frame of the
-    key's columns) into ``target`` (the same columns plus ``extra``'s, one value each for
-    every row), upserted on ``target``'s key; returns how many rows were copied.
+    """Copy the rows of ``source`` whose primary key is among ``columns``' rows (driver
+    values, ``driver_columns``: the rows about to be upserted; their key columns are
+    picked, repeated keys once) into ``target`` (the same columns plus ``extra``'s, one
+    value each for every row), upserted on ``target``'s key; returns how many rows were
+    copied.
 
     The keys go to a temporary table (``executemany`` on SQLite, ``COPY`` on PostgreSQL)
     and the rows are copied by one ``INSERT ... SELECT`` joined on the key, so no stored
     row comes back to Python: a load's superseded versions cost one statement, not a
     read of the records it replaces.
     """
-    if keys.empty:
-        return 0
-    return copy_matching_columns(conn, source, target, driver_columns(keys, source, conn.dialect.name), extra)
-
-
-def copy_matching_columns(
-    conn: Connection, source: Table, target: Table, columns: DriverColumns, extra: dict[str, Any]
-) -> int:
-    """``copy_matching`` for the keys among columns already in the driver's values (the
-    rows about to be upserted: their key columns are picked, repeated keys once)."""
     names = _pk_names(source)
     if not set(names) <= set(columns.names):
         raise ValueError(f"copy_matching needs the key of {source.name}, not {columns.names}")
