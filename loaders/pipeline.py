@@ -50,7 +50,7 @@ from loaders.readers import (
     table_from_sheet_rows,
     workbook_sheets,
 )
-from loaders.retract import RETRACTED, keep_superseded
+from loaders.retract import keep_superseded
 from loaders.sanity import DateLimits
 from loaders.validate import REJECT_COLUMNS, Validated, header_key, shown_value, validate
 from loaders.workbook_check import check_workbook
@@ -58,7 +58,7 @@ from store.bulk import driver_columns, upsert, upsert_columns
 from store.engine import writing
 from store.extracts import EXTRACTS, KIND_ORDER
 from store.measures import MeasureCatalogue
-from store.schema import kind_table, load_counts, loads, meta, rejects
+from store.schema import RETRACTED, kind_table, load_counts, loads, meta, rejects
 from store.times import utc_now
 
 Status = Literal["loaded", "unchanged", "rejected", "preview"]

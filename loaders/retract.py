@@ -44,6 +44,7 @@ from store.engine import writing
 from store.extracts import EXTRACTS
 from store.schema import (
     RECOMPUTE_FINGERPRINT_KEY,
+    RETRACTED,
     VERSION_TABLES,
     kind_table,
     load_counts,
@@ -51,8 +52,6 @@ from store.schema import (
     meta,
     rejects,
 )
-
-RETRACTED = "retracted"
 
 
 class RetractError(Exception):

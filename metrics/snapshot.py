@@ -32,7 +32,7 @@ from sqlalchemy import Engine
 
 from store.bulk import read_frame
 from store.extracts import EXTRACTS
-from store.schema import kind_table, load_counts, loads, stored_columns
+from store.schema import RETRACTED, kind_table, load_counts, loads, stored_columns
 
 LOAD_COUNT_COLUMNS: tuple[str, ...] = (
     "load_id",
@@ -98,7 +98,7 @@ def merge_load_counts(counts: pd.DataFrame, load_rows: pd.DataFrame) -> pd.DataF
     """
     if "status" in load_rows:
         # A retracted load (loaders/retract.py) no longer counts: its records and counts are gone.
-        load_rows = load_rows[load_rows["status"] != "retracted"].reset_index(drop=True)
+        load_rows = load_rows[load_rows["status"] != RETRACTED].reset_index(drop=True)
     times = load_rows[["load_id", "finished_at"]].rename(columns={"finished_at": "loaded_at"})
     merged = counts.merge(times, on="load_id", how="left")
     # A load with no per-LA counts (rejected whole before its LA was known) still happened.

@@ -59,13 +59,11 @@ from typing import Any, TypeVar
 import pandas as pd
 from sqlalchemy import Engine, func, select
 
-from store.schema import kpi_runs, loads
+from store.schema import RETRACTED, kpi_runs, loads
 
 T = TypeVar("T")
 
 Fingerprint = tuple[Any, ...]
-
-RETRACTED = "retracted"
 
 
 def store_fingerprint(engine: Engine) -> Fingerprint:

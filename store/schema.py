@@ -40,6 +40,9 @@ from store.times import UTCDateTime
 
 metadata = MetaData()
 
+# ``loads.status`` of a load whose effect was removed (``loaders.retract``); its row stays.
+RETRACTED = "retracted"
+
 # The key under which the last recompute's inputs fingerprint is kept in ``meta``
 # (``metrics.recompute_plan``). A retraction deletes it (``loaders.retract``), so that
 # the next recompute, whoever runs it, is a full one.
