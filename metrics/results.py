@@ -174,6 +174,12 @@ def reporting_window(engine: Engine, la_code: str) -> tuple[date, date] | None:
     return (row[0], row[1]) if row is not None else None
 
 
+def _ids_with_breakdowns(breakdowns: set[str]) -> list[str]:
+    """The indicators with any of ``breakdowns``, so that a query naming them seeks the
+    primary key. The shipped registry: partners' measures (``pm_*``) are only ``all``."""
+    return [ind.id for ind in load_registry() if breakdowns & set(ind.breakdowns)]
+
+
 def groups(engine: Engine, la_code: str, breakdown: str, grain: Grain, period_end: date) -> list[str]:
     """The group names of a breakdown (localities, teams, agencies) for one period.
 
@@ -182,7 +188,7 @@ def groups(engine: Engine, la_code: str, breakdown: str, grain: Grain, period_en
     query seek the primary key instead of scanning the LA's results.
     """
     c = kpi_results.c
-    kpi_ids = [ind.id for ind in load_registry() if breakdown in ind.breakdowns]
+    kpi_ids = _ids_with_breakdowns({breakdown})
     query = (
         select(c.group_name)
         .where(
@@ -349,7 +355,7 @@ def data_quality_results(engine: Engine, la_code: str, grain: Grain, period_end:
     """
     c = kpi_results.c
     breakdowns = {"kind", "column"}
-    kpi_ids = [ind.id for ind in load_registry() if breakdowns & set(ind.breakdowns)]
+    kpi_ids = _ids_with_breakdowns(breakdowns)
     query = (
         select(*_result_columns())
         .where(

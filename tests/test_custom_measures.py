@@ -187,7 +187,7 @@ ALLOWED = {
     (
         "metrics/results.py",
         "load_registry",
-    ): "groups(): the ids with a locality/team/agency breakdown; pm_* have only 'all'",
+    ): "_ids_with_breakdowns(): ids with a group or data-quality breakdown; pm_* have only 'all'",
     ("metrics/snapshot_builder.py", "load_registry"): "hand-written snapshots of tests and docstrings",
     # The default of an optional registry parameter (tests, scripts); callers are checked below.
     ("metrics/records/__init__.py", "load_registry"): "records_for(registry=None)",
