@@ -120,15 +120,7 @@ def make_plan(conn: Connection, registry: Registry, targets_file: Path | None, *
     old_spans = read_frame(conn, recompute_spans)
     previous = conn.execute(select(meta.c.value).where(meta.c.key == FINGERPRINT_KEY)).scalar()
     has_run = conn.execute(select(kpi_runs.c.run_id).limit(1)).first() is not None
-    reason = (
-        "asked for"
-        if full
-        else "no earlier recompute"
-        if not has_run
-        else "no fingerprint of the last recompute (a load was retracted since)"
-        if previous is None
-        else ""
-    )
+    reason = _full_reason(full, has_run, previous)
     touched = _touched(pending)
     if reason:
         spans = _read_spans(conn, raw, None)
@@ -369,6 +361,17 @@ def _touched(pending: pd.DataFrame) -> dict[str, set[str]]:
         if kind in EXTRACTS:
             out[code].add(str(kind))
     return out
+
+
+def _full_reason(asked: bool, has_run: bool, fingerprint: str | None) -> str:
+    """Why the recompute must be a full one before looking at the loads, or ""."""
+    if asked:
+        return "asked for"
+    if not has_run:
+        return "no earlier recompute"
+    if fingerprint is None:  # a retraction deletes it (loaders.retract)
+        return "no fingerprint of the last recompute (a load was retracted since)"
+    return ""
 
 
 def _raw_codes(conn: Connection) -> dict[str, set[str]]:
