@@ -161,12 +161,15 @@ def _bounded(
     for as long as the write takes."""
     queue = list(tasks)
     running: set[Future[LaResult]] = set()
-    while queue or running:
+
+    def fill() -> None:
         while queue and len(running) < jobs:
             running.add(submit(queue.pop(0)))
+
+    fill()
+    while running:
         done, running = finished(running)
-        while queue and len(running) < jobs:
-            running.add(submit(queue.pop(0)))
+        fill()
         for future in done:
             yield future.result()
 
