@@ -8,10 +8,15 @@ for the writes), and the tasks run in the order given (the recompute gives the l
 LAs first, so that the workers finish together).
 
 - ``local`` with one job (or a store only this process can see, such as SQLite in
-  memory): in this process, through the writer's connection.
+  memory, or one LA of a store a worker could read no faster): in this process,
+  through the writer's connection.
 - ``local`` with more: a pool of worker processes started by ``forkserver`` (a fork of a
   small server that has imported the metrics, so a worker starts in a fraction of a
-  second, and no thread of the caller, a web server's say, is forked).
+  second, and no thread of the caller, a web server's say, is forked). One LA of a
+  SQLite file goes to a worker too: the worker reads it through Arrow
+  (``store.arrow_read``), in a third of the time the writer's ``sqlite3`` connection
+  takes, while the writer's process waits (a month's refresh of a large LA: 4.2 s in
+  the writer's process, docs/performance.md).
 - ``dask``: tasks on a ``distributed`` cluster, the per-LA function unchanged. With no
   scheduler address, a local cluster of ``jobs`` worker processes is started and
   stopped around the run. Dask is an optional extra (``pip install .[distributed]``).
@@ -58,6 +63,7 @@ from typing import Any, Literal
 from sqlalchemy import Connection
 
 from metrics.recompute_la import LaResult, LaTask, compute_la
+from store.arrow_read import arrow_readable
 
 Executor = Literal["local", "dask"]
 EXECUTORS: tuple[Executor, ...] = ("local", "dask")
@@ -107,7 +113,7 @@ def run_tasks(
         yield from _dask(tasks, jobs, scheduler, processes)
     elif executor != "local":
         raise ExecutorError(f"unknown executor {executor!r}: use one of {', '.join(EXECUTORS)}")
-    elif jobs <= 1 or len(tasks) <= 1 or not shared_store:
+    elif jobs <= 1 or not shared_store or (len(tasks) == 1 and not arrow_readable(tasks[0].url)) or not tasks:
         for task in tasks:
             yield compute_la(task, conn)
     else:

@@ -33,7 +33,6 @@ from __future__ import annotations
 import os
 import resource
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import cache, partial
@@ -45,12 +44,12 @@ from metrics.compute import compute_indicators
 from metrics.compute.core import SharedPeriods
 from metrics.dependencies import LOADS, kinds_to_read
 from metrics.outcome_scores import outcome_score_changes
-from metrics.recompute_tail import TailSpec
+from metrics.recompute_tail import Reads, TailSpec
 from metrics.registry import Registry
 from metrics.snapshot import StoreSnapshot, computed_columns, merge_load_counts
 from metrics.targets import Targets
 from store.arrow_read import ArrowReader, arrow_reader
-from store.bulk import read_frame
+from store.bulk import Read, read_each
 from store.extracts import EXTRACTS
 from store.schema import kind_table, load_counts, loads
 
@@ -110,21 +109,21 @@ def compute_la(task: LaTask, conn: Connection | None = None) -> LaResult:
     reader = _arrow_reader(task) if conn is None else None
     if reader is not None:
         with reader:
-            result = compute_from_snapshot(read_la_snapshot(None, task, reader.read), task)
+            result = _compute_la(task, reader.read_all, "sqlite")
     elif conn is None:
         with _engine(task.url).connect() as own:
-            result = _compute_la(task, own)
+            result = _compute_la(task, partial(read_each, own), own.dialect.name)
     else:
-        result = _compute_la(task, conn)
+        result = _compute_la(task, partial(read_each, conn), conn.dialect.name)
     result.seconds = time.perf_counter() - clock
     return result
 
 
 def _arrow_reader(task: LaTask) -> ArrowReader | None:
-    """A reader for a whole LA in a worker process, this process's ``sqlite3`` connections
-    to the store closed first: two SQLite libraries must not hold one file in one process
-    at once (``store.arrow_read``), and an earlier task here may have read a tail."""
-    if task.tail is not None or not task.own_process:
+    """A reader for a worker process, this process's ``sqlite3`` connections to the store
+    closed first: two SQLite libraries must not hold one file in one process at once
+    (``store.arrow_read``)."""
+    if not task.own_process:
         return None
     reader = arrow_reader(task.url)
     if reader is not None:
@@ -132,16 +131,16 @@ def _arrow_reader(task: LaTask) -> ArrowReader | None:
     return reader
 
 
-def _compute_la(task: LaTask, conn: Connection) -> LaResult:
+def _compute_la(task: LaTask, reads: Reads, dialect: str) -> LaResult:
     if task.tail is not None:
         from metrics.recompute_tail import compute_tail
 
-        found = compute_tail(task, conn)
+        found = compute_tail(task, reads, dialect)
         if found is not None:
             return found
         # A group appeared or went: its rows reach every period.
         task = replace(task, tail=None)
-    return compute_from_snapshot(read_la_snapshot(conn, task), task)
+    return compute_from_snapshot(read_la_snapshot(task, reads, dialect), task)
 
 
 def compute_from_snapshot(snapshot: StoreSnapshot, task: LaTask) -> LaResult:
@@ -194,48 +193,57 @@ def task_windows(task: LaTask) -> pd.DataFrame:
     return windows
 
 
-def read_la_snapshot(
-    conn: Connection | None, task: LaTask, read: Callable[..., pd.DataFrame] | None = None
-) -> StoreSnapshot:
+def read_la_snapshot(task: LaTask, reads: Reads, dialect: str) -> StoreSnapshot:
     """The LA's rows of the kinds its indicators read; every other table empty but typed.
 
-    ``read`` takes ``read_frame``'s arguments after the connection (default: ``read_frame``
-    through ``conn``); a whole LA (no ``task.tail``) needs no connection besides.
-    With ``task.tail``, the kinds ``metrics.recompute_tail`` reads in part hold only the
-    rows the periods from ``tail.from_date`` on can need, and the snapshot says what the
-    whole tables would have told."""
-    from metrics.recompute_tail import filter_sql, whole_tables
+    ``reads`` runs named reads (``store.bulk.read_each`` through a connection, or a
+    worker's Arrow reader); ``dialect`` is the store's ("sqlite", "postgresql"). With
+    ``task.tail``, the kinds ``metrics.recompute_tail`` reads in part hold only the rows
+    the periods from ``tail.from_date`` on can need, and the snapshot says what the whole
+    tables would have told."""
+    return snapshot_from(reads(snapshot_reads(task, dialect)), task)
 
-    if read is None:
-        if conn is None:
-            raise ValueError("read_la_snapshot needs a connection or a reader")
-        read = partial(read_frame, conn)
+
+def snapshot_reads(task: LaTask, dialect: str) -> dict[str, Read]:
+    """The reads of ``read_la_snapshot``: a kind's by its name, the load records as
+    ``load_counts`` and ``loads``, a tail's whole-table groups as ``groups:<kind>``."""
+    from metrics.recompute_tail import filter_sql, whole_table_reads
+
     needed = kinds_to_read(task.registry, task.kpi_ids)
     if task.scores:
         needed |= {"early_help"}
     params = {f"la{i}": code for i, code in enumerate(task.raw_codes)}
     mine = "la_code IN (" + ", ".join(f":{name}" for name in params) + ")"
-    tables = {}
+    reads = {}
     in_part: set[str] = set()
     for kind in EXTRACTS:
         wanted = kind in needed
         where, extra = mine, dict(params)
         if wanted and task.tail is not None and not (kind == "early_help" and task.scores):
-            assert conn is not None, "a tail's reads need a connection"
-            condition, values = filter_sql(conn, kind, task.tail.from_date)
+            condition, values = filter_sql(dialect, kind, task.tail.from_date)
             if condition:
                 where, extra = f"{mine} AND {condition}", {**params, **values}
                 in_part.add(kind)
-        tables[kind] = read(
+        reads[kind] = Read(
             kind_table(kind),
             computed_columns(kind),
             where_sql=where if wanted else "1 = 0",
             params=extra if wanted else None,
         )
     where_counts = "" if LOADS in needed else "1 = 0"
-    counts = merge_load_counts(read(load_counts, where_sql=where_counts), read(loads, where_sql=where_counts))
-    whole = None
+    reads["load_counts"] = Read(load_counts, where_sql=where_counts)
+    reads["loads"] = Read(loads, where_sql=where_counts)
     if task.tail is not None:
-        assert conn is not None, "a tail's reads need a connection"
-        whole = whole_tables(conn, task.raw_codes, task.la_code, task.tail, in_part)
+        # First: the longest reads (a pass over the LA's whole tables) start first.
+        reads = {**whole_table_reads(task.raw_codes, in_part), **reads}
+    return reads
+
+
+def snapshot_from(frames: dict[str, pd.DataFrame], task: LaTask) -> StoreSnapshot:
+    """The snapshot from what ``snapshot_reads`` read."""
+    from metrics.recompute_tail import whole_tables
+
+    tables = {kind: frames[kind] for kind in EXTRACTS}
+    counts = merge_load_counts(frames["load_counts"], frames["loads"])
+    whole = None if task.tail is None else whole_tables(frames, task.la_code, task.tail)
     return StoreSnapshot(tables=tables, load_counts=counts, whole=whole)

@@ -42,21 +42,35 @@ Example::
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Connection, select
 
 from metrics.calendar import add_months
 from metrics.snapshot import WholeTables
-from store.bulk import read_frame
+from store.bulk import Read
 from store.extracts import EXTRACTS
 from store.schema import kind_table, kpi_results
 
-__all__ = ["EVERY_PERIOD", "FILTERED", "TailSpec", "cut_for", "event_dates", "whole_tables"]
+# Runs named reads (``store.bulk.read_each`` through a connection, or a worker's
+# ``store.arrow_read.ArrowReader.read_all``) and gives their frames by name.
+Reads = Callable[[Mapping[str, Read]], dict[str, pd.DataFrame]]
+
+__all__ = [
+    "EVERY_PERIOD",
+    "FILTERED",
+    "TailSpec",
+    "cut_for",
+    "event_dates",
+    "stored_context",
+    "stored_context_read",
+    "whole_table_reads",
+    "whole_tables",
+]
 
 # Kinds read in part: how many months before ``from_date`` their rows are still needed,
 # and the column whose blank means "still open" (such rows are always needed).
@@ -117,13 +131,18 @@ def add_months_date(day: date, months: int) -> date:
     return date.fromisoformat(str(moved))
 
 
-def _param(conn: Connection, day: date) -> Any:
+def _param(dialect: str, day: date) -> Any:
     # SQLite keeps dates as ISO text; PostgreSQL as dates.
-    return day.isoformat() if conn.dialect.name == "sqlite" else day
+    return day.isoformat() if dialect == "sqlite" else day
 
 
-def filter_sql(conn: Connection, kind: str, from_date: date) -> tuple[str, dict[str, Any]]:
-    """The SQL condition (beyond the LA) a kind's rows must meet to be read."""
+def filter_sql(dialect: str, kind: str, from_date: date) -> tuple[str, dict[str, Any]]:
+    """The SQL condition (beyond the LA) a kind's rows must meet to be read, for a store
+    of ``dialect`` ("sqlite" or "postgresql").
+
+    >>> filter_sql("sqlite", "cin_plans", date(2026, 3, 1))
+    ('(start_date >= :cut OR end_date >= :cut OR end_date IS NULL)', {'cut': '2025-04-01'})
+    """
     cut = cut_for(kind, from_date)
     if cut is None:
         return "", {}
@@ -131,24 +150,31 @@ def filter_sql(conn: Connection, kind: str, from_date: date) -> tuple[str, dict[
     terms = [f"{column} >= :cut" for column in event_dates(kind)]
     if open_column:
         terms.append(f"{open_column} IS NULL")
-    return "(" + " OR ".join(terms) + ")", {"cut": _param(conn, cut)}
+    return "(" + " OR ".join(terms) + ")", {"cut": _param(dialect, cut)}
 
 
-def whole_tables(
-    conn: Connection, raw_codes: tuple[str, ...], la_code: str, spec: TailSpec, read_in_part: set[str]
-) -> WholeTables:
-    """What the kinds read in part would have told whole: groups, rows, first dates."""
-    groups: dict[tuple[str, str], pd.DataFrame] = {}
+def whole_table_reads(raw_codes: tuple[str, ...], read_in_part: set[str]) -> dict[str, Read]:
+    """The reads ``whole_tables`` needs: per kind read in part, the distinct combinations
+    of its group columns over all the LA's rows (one pass over the table)."""
+    params = {f"la{i}": code for i, code in enumerate(raw_codes)}
+    mine = "la_code IN (" + ", ".join(f":{name}" for name in params) + ")"
+    reads = {}
     for kind in sorted(read_in_part):
         table = kind_table(kind)
-        columns = [c for c in GROUP_COLUMNS if c in table.c]
-        # One pass over the table: the distinct combinations, then each column's values.
-        query = select(table.c.la_code, *(table.c[c] for c in columns)).distinct()
-        combos = pd.DataFrame(
-            [tuple(r) for r in conn.execute(query.where(table.c.la_code.in_(raw_codes)))],
-            columns=["la_code", *columns],
-        )
-        for column in columns:
+        columns = ["la_code", *(c for c in GROUP_COLUMNS if c in table.c)]
+        reads[f"groups:{kind}"] = Read(table, columns, mine, params, distinct=True)
+    return reads
+
+
+def whole_tables(frames: Mapping[str, pd.DataFrame], la_code: str, spec: TailSpec) -> WholeTables:
+    """What the kinds read in part would have told whole: groups, rows, first dates
+    (``frames``: what the reads of ``whole_table_reads`` gave, by name)."""
+    groups: dict[tuple[str, str], pd.DataFrame] = {}
+    for name, combos in frames.items():
+        if not name.startswith("groups:"):
+            continue
+        kind = name.removeprefix("groups:")
+        for column in combos.columns[1:]:
             pairs = combos[["la_code", column]].drop_duplicates()
             groups[(kind, column)] = pairs.rename(columns={column: "value"}).reset_index(drop=True)
     starts = pd.DataFrame(
@@ -171,25 +197,27 @@ STORED_COLUMNS = [
 ]
 
 
-def stored_context(
-    conn: Connection, la_code: str, kpi_ids: tuple[str, ...] | None, from_date: date
-) -> pd.DataFrame:
-    """The LA's stored rows the direction and SPC of the new rows need: every month,
-    and the rows of the 13 months before ``from_date`` (each grain's previous period)."""
+def stored_context_read(dialect: str, la_code: str, kpi_ids: tuple[str, ...] | None, from_date: date) -> Read:
+    """The read of the LA's stored rows the direction and SPC of the new rows need: every
+    month, and the rows of the 13 months before ``from_date`` (each grain's previous
+    period)."""
     earlier = add_months_date(from_date, -13)
     where = "la_code = :la AND period_end < :from_date AND (grain = 'month' OR period_end >= :earlier)"
     params: dict[str, Any] = {
         "la": la_code,
-        "from_date": _param(conn, from_date),
-        "earlier": _param(conn, earlier),
+        "from_date": _param(dialect, from_date),
+        "earlier": _param(dialect, earlier),
     }
     if kpi_ids is not None:
         names = {f"k{i}": k for i, k in enumerate(kpi_ids)}
         where += " AND kpi_id IN (" + ", ".join(f":{n}" for n in names) + ")"
         params.update(names)
-    # Every row is the LA's: its code is not read 100,000 times over.
-    columns = [c for c in STORED_COLUMNS if c != "la_code"]
-    frame = read_frame(conn, kpi_results, columns, where_sql=where, params=params)
+    # Every row is the LA's: its code is not read 100,000 times over (``stored_context``).
+    return Read(kpi_results, [c for c in STORED_COLUMNS if c != "la_code"], where, params)
+
+
+def stored_context(frame: pd.DataFrame, la_code: str) -> pd.DataFrame:
+    """What ``stored_context_read`` read, with the LA's code put back."""
     frame.insert(0, "la_code", pd.Series([la_code] * len(frame), dtype="str"))
     return frame
 
@@ -197,17 +225,22 @@ def stored_context(
 SERIES_GROUP = ["kpi_id", "breakdown", "group_name"]
 
 
-def compute_tail(task: Any, conn: Connection) -> Any:
+def compute_tail(task: Any, reads: Reads, dialect: str) -> Any:
     """The LA's rows from ``task.tail.from_date`` on (``metrics.recompute_la.LaResult``), or
-    None when a group appeared or went (then every period must be recomputed)."""
+    None when a group appeared or went (then every period must be recomputed).
+
+    Every row comes through ``reads``, all at once: the writer's connection in one
+    process, the Arrow reader's threads in a worker."""
     from metrics.compute import compute_indicators
     from metrics.outcome_scores import outcome_score_changes
     from metrics.recompute import add_assessment, add_coverage, add_spc
-    from metrics.recompute_la import la_result, read_la_snapshot, task_windows
+    from metrics.recompute_la import la_result, snapshot_from, snapshot_reads, task_windows
 
     spec: TailSpec = task.tail
-    snapshot = read_la_snapshot(conn, task)
-    stored = stored_context(conn, task.la_code, task.kpi_ids, spec.from_date)
+    context = {"stored": stored_context_read(dialect, task.la_code, task.kpi_ids, spec.from_date)}
+    frames = reads({**context, **snapshot_reads(task, dialect)})
+    stored = stored_context(frames.pop("stored"), task.la_code)
+    snapshot = snapshot_from(frames, task)
     # Only the periods ending on or after from_date are built (and then assessed).
     fresh = compute_indicators(
         snapshot,
@@ -231,8 +264,8 @@ def compute_tail(task: Any, conn: Connection) -> Any:
     results = assessed[~was_stored].drop(columns="_row").reset_index(drop=True)
     updates = _changed_spc(assessed[was_stored], before)
     scores = outcome_score_changes(snapshot, task.eh_span) if task.scores else None
-    read = sum(len(t) for t in snapshot.tables.values()) + len(stored)
-    return la_result(task, results, series, scores, read, spec.from_date, updates)
+    rows_read = sum(len(t) for t in snapshot.tables.values()) + len(stored)
+    return la_result(task, results, series, scores, rows_read, spec.from_date, updates)
 
 
 def _same_groups(stored: pd.DataFrame, fresh: pd.DataFrame) -> bool:

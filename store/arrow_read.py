@@ -43,7 +43,10 @@ Example::
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -53,7 +56,7 @@ from sqlalchemy import Boolean, Date, DateTime, Float, Integer, String, Table, T
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.engine import make_url
 
-from store.bulk import positional, select_sql, typed
+from store.bulk import Read, positional, select_sql, typed
 from store.times import UTCDateTime
 
 # Rows per batch: more than any table holds, so that a result is one batch (above);
@@ -61,11 +64,18 @@ from store.times import UTCDateTime
 _ONE_BATCH = str(10**9)
 
 
+# Reads at once in ``read_all``: a worker's reads come while the writer's process
+# waits for it, so a lone task (one LA's monthly refresh) has both cores of a 2-core
+# machine; more threads than that gained nothing there (docs/performance.md).
+READ_THREADS = 2
+
+
 class ArrowReader:
     """A read-only use of one SQLite file through ADBC; close it (or use ``with``)."""
 
-    def __init__(self, connection: Any) -> None:
+    def __init__(self, connection: Any, connect: Callable[[], Any] | None = None) -> None:
         self._conn = connection
+        self._connect = connect
         self._dialect = sqlite.dialect()
 
     def __enter__(self) -> ArrowReader:
@@ -83,10 +93,11 @@ class ArrowReader:
         columns: Sequence[str] | None = None,
         where_sql: str = "",
         params: dict[str, Any] | None = None,
+        distinct: bool = False,
     ) -> pd.DataFrame:
         """What ``store.bulk.read_frame`` returns for the same arguments."""
         names = list(columns) if columns is not None else [c.name for c in table.columns]
-        compiled = select_sql(self._dialect, table, names, where_sql, params)
+        compiled = select_sql(self._dialect, table, names, where_sql, params, distinct=distinct)
         cursor = self._conn.cursor()
         try:
             cursor.adbc_statement.set_options(**{"adbc.sqlite.query.batch_rows": _ONE_BATCH})
@@ -96,19 +107,66 @@ class ArrowReader:
             cursor.close()
         return pd.DataFrame({n: arrow_column(arrow.column(i), table.c[n].type) for i, n in enumerate(names)})
 
+    def read_all(self, reads: Mapping[str, Read], threads: int = READ_THREADS) -> dict[str, pd.DataFrame]:
+        """Each named read, ``threads`` at a time in the order given, each thread through
+        a connection of its own (SQLite runs a query on one core; the driver lets go of
+        the GIL while it reads). Every connection reads the same committed state while
+        the recompute's writer holds the write lock (module docstring)."""
+        if threads <= 1 or self._connect is None or len(reads) <= 1:
+            return {name: self._read(r) for name, r in reads.items()}
+        local = threading.local()
+        opened: list[ArrowReader] = []
+        lock = threading.Lock()
+
+        def read(r: Read) -> pd.DataFrame:
+            mine = getattr(local, "reader", None)
+            if mine is None:
+                assert self._connect is not None
+                mine = local.reader = ArrowReader(self._connect())
+                with lock:
+                    opened.append(mine)
+            return mine._read(r)
+
+        try:
+            with ThreadPoolExecutor(max_workers=threads) as pool:
+                frames = list(pool.map(read, reads.values()))
+        finally:
+            for reader in opened:
+                reader.close()
+        return dict(zip(reads, frames, strict=True))
+
+    def _read(self, r: Read) -> pd.DataFrame:
+        return self.read(r.table, r.columns, r.where_sql, r.params, distinct=r.distinct)
+
 
 def arrow_reader(url: str) -> ArrowReader | None:
     """A reader of the SQLite file ``url`` names; None for another store, a store in
     memory, or without the driver."""
-    parsed = make_url(url)
-    database = parsed.database or ""
-    if parsed.get_backend_name() != "sqlite" or database in ("", ":memory:") or "mode=memory" in database:
+    if not arrow_readable(url):
         return None
     try:
         import adbc_driver_sqlite.dbapi as adbc
     except ImportError:
         return None
-    return ArrowReader(adbc.connect(database))
+    database = make_url(url).database
+    return ArrowReader(adbc.connect(database), partial(adbc.connect, database))
+
+
+def arrow_readable(url: str) -> bool:
+    """Whether a worker process could read the store ``url`` names through Arrow: a SQLite
+    file, with the driver installed (found, not imported: this process may hold the file
+    through ``sqlite3``).
+
+    >>> arrow_readable("sqlite://"), arrow_readable("postgresql://h/db")
+    (False, False)
+    """
+    from importlib.util import find_spec
+
+    parsed = make_url(url)
+    database = parsed.database or ""
+    if parsed.get_backend_name() != "sqlite" or database in ("", ":memory:") or "mode=memory" in database:
+        return False
+    return find_spec("adbc_driver_sqlite") is not None
 
 
 def arrow_column(column: pa.ChunkedArray, sql_type: object) -> pd.Series:

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -257,6 +257,26 @@ def copy_matching(
     return int(copied)
 
 
+@dataclass(frozen=True)
+class Read:
+    """One ``read_frame`` call as data, so that a reader can run several at once
+    (``store.arrow_read.ArrowReader.read_all``)."""
+
+    table: Table
+    columns: Sequence[str] | None = None
+    where_sql: str = ""
+    params: dict[str, Any] | None = None
+    distinct: bool = False
+
+
+def read_each(conn: Connection, reads: Mapping[str, Read]) -> dict[str, pd.DataFrame]:
+    """Each named read through ``conn``, one after another (``read_frame``)."""
+    return {
+        name: read_frame(conn, r.table, r.columns, r.where_sql, r.params, distinct=r.distinct)
+        for name, r in reads.items()
+    }
+
+
 def read_frame(
     conn: Connection,
     table: Table,
@@ -264,11 +284,13 @@ def read_frame(
     where_sql: str = "",
     params: dict[str, Any] | None = None,
     in_values: tuple[str, Sequence[Any]] | None = None,
+    distinct: bool = False,
 ) -> pd.DataFrame:
     """Read a table into a typed frame: dates as ``datetime64[s]``, booleans as ``boolean``.
 
     ``in_values`` (a column and values) adds ``column IN (values)`` to the condition,
     bound as one expanding parameter (thousands of values cost one compile, not one each).
+    ``distinct`` reads each combination of the columns once (``SELECT DISTINCT``).
 
     Times (:class:`store.times.UTCDateTime`) come out as UK wall-clock ``datetime64[s]``.
 
@@ -278,7 +300,7 @@ def read_frame(
     this is the recompute's largest fixed cost.
     """
     names = list(columns) if columns is not None else [c.name for c in table.columns]
-    compiled = select_sql(conn.dialect, table, names, where_sql, params, in_values)
+    compiled = select_sql(conn.dialect, table, names, where_sql, params, in_values, distinct)
     if conn.dialect.name == "postgresql":
         return _postgres_read(conn, table, names, str(compiled), compiled.params)
     cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
@@ -302,13 +324,15 @@ def select_sql(
     where_sql: str = "",
     params: dict[str, Any] | None = None,
     in_values: tuple[str, Sequence[Any]] | None = None,
+    distinct: bool = False,
 ) -> Any:
     """``read_frame``'s query, compiled for ``dialect`` (its ``params`` and ``positiontup``
     give the values)."""
     from sqlalchemy import bindparam, text
 
     quote = dialect.identifier_preparer.quote
-    sql = f"SELECT {', '.join(quote(n) for n in names)} FROM {quote(table.name)}"
+    select = "SELECT DISTINCT" if distinct else "SELECT"
+    sql = f"{select} {', '.join(quote(n) for n in names)} FROM {quote(table.name)}"
     conditions = [f"({where_sql})"] if where_sql else []
     binds: list[Any] = [bindparam(k, v) for k, v in (params or {}).items()]
     if in_values is not None:

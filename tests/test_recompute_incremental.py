@@ -16,6 +16,7 @@ themselves are the same every time.
 from __future__ import annotations
 
 import io
+import os
 import random
 import shutil
 from collections.abc import Iterator
@@ -453,6 +454,37 @@ def test_a_later_month_redoes_only_the_periods_from_that_month(
         # LA 390 gains the new month's periods too (the shared range grew): both from March.
         assert summary.mode == "incremental"
         assert {d["la"]: d["from"] for d in summary.details} == {"390": LAST_MONTH, "394": LAST_MONTH}
+        incremental = derived(engine)
+        recompute(engine, full=True)
+        assert_same(incremental, derived(engine))
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.parametrize("las", [["394"], LAS])
+def test_a_later_month_recomputed_in_worker_processes_equals_a_full_recompute(
+    tmp_path: Path, pieces: dict[str, tuple[str, bytes]], before_last_month: Path, las: list[str]
+) -> None:
+    """With two jobs the month's LAs are computed in worker processes, which read the
+    store through Arrow (``store.arrow_read``), one LA as well as two; a group that
+    appears (the corrected teams) sends a worker back to every period."""
+    pytest.importorskip("adbc_driver_sqlite")
+    path = tmp_path / "store.db"
+    shutil.copy(before_last_month, path)
+    engine = open_store(f"sqlite:///{path}")
+    try:
+        for la in las:
+            for kind in ("contacts", "referrals", "s47", "cin_plans"):
+                _load(engine, pieces[f"{la}-{kind}-last"])
+        summary = recompute(engine, jobs=2)
+        assert summary.mode == "incremental"
+        # The month's periods only, for one LA at least (an LA may still need them all).
+        assert LAST_MONTH in {d["from"] for d in summary.details}
+        # In a worker process, not the writer's.
+        assert all(d["pid"] != os.getpid() for d in summary.details)
+        _load(engine, pieces[f"{las[0]}-referrals-fix"])
+        fixed = recompute(engine, jobs=2)
+        assert [d["from"] for d in fixed.details] == [None]
         incremental = derived(engine)
         recompute(engine, full=True)
         assert_same(incremental, derived(engine))
