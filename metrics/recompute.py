@@ -178,6 +178,13 @@ def recompute(
     return summary
 
 
+def start_workers(engine: Engine, *, jobs: int | None = None, executor: Executor = "local") -> None:
+    """Start the worker pool's fork server now, when a recompute of this store will use it:
+    a command that loads and then recomputes calls it before the load, so that the fork
+    server imports the metrics (about a second) on the other core while the load runs."""
+    start_early(executor, jobs, _shared_store(engine))
+
+
 def largest_first(work: list[LaWork], spans: pd.DataFrame) -> list[LaWork]:
     """The LAs by their rows, most first (``recompute_spans``: rows per LA, kind and date
     column; a kind counted once), so that the last task to finish is a small one and the

@@ -385,6 +385,10 @@ def _load(args: argparse.Namespace) -> int:
         date_grace_days=settings.date_grace_days,
         measures=settings.measures(),
     )
+    if not args.no_recompute:
+        from metrics.recompute import start_workers
+
+        start_workers(engine)
     outcomes = []
     for path, outcome in iter_load(engine, paths, options):
         outcome.file = str(path)
