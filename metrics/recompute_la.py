@@ -9,9 +9,13 @@ run beside each other, in processes on this machine or as tasks on a Dask cluste
 A task carries everything a fresh process needs: the store URL (with its password, so a
 task is never logged), the registry and the targets. An in-process run passes the
 writer's own connection instead, so it reads what that transaction sees. A task in a
-process of its own (``own_process``) recomputing a whole LA of a SQLite file reads it
-through Arrow (``store.arrow_read``: the same frames in a third of the CPU time, where
-reading had been two thirds of a large LA's task).
+process of its own (``own_process``) on a SQLite file reads through Arrow
+(``store.arrow_read``: the same frames in a third of the CPU time, where reading had
+been two thirds of a large LA's task), two reads at a time on connections of its own:
+a whole LA, or a monthly refresh's tail with the whole-table groups and the stored rows
+it needs (``metrics.recompute_tail``). All of a task's reads are named ``Read``
+requests (``snapshot_reads``) handed to one function at once, so that a reader can run
+them side by side; through a connection they run one after another (``read_each``).
 
 Example::
 

@@ -25,6 +25,12 @@ the periods after it changes. The worker then:
   period of each series, every month), and hands back the new rows, the stored monthly
   rows whose SPC class changed, and the series.
 
+Every read (the rows, the whole-table groups, the stored rows) is asked for at once, so
+that a worker process reads them through Arrow two at a time (``store.arrow_read``); the
+executor sends even a lone LA's refresh of a SQLite file to a worker for that
+(``metrics.executors``): the large LA's month went from 4.2 s in the writer's process to
+2.7 s (``docs/performance.md``).
+
 Falls back to every period (``from_date`` None) when the load touched the population,
 gave the LA its first rows of a kind, moved the window's start, or when a group
 appears or disappears (its zero rows would reach every period): the worker sees that
@@ -140,8 +146,11 @@ def filter_sql(dialect: str, kind: str, from_date: date) -> tuple[str, dict[str,
     """The SQL condition (beyond the LA) a kind's rows must meet to be read, for a store
     of ``dialect`` ("sqlite" or "postgresql").
 
-    >>> filter_sql("sqlite", "cin_plans", date(2026, 3, 1))
-    ('(start_date >= :cut OR end_date >= :cut OR end_date IS NULL)', {'cut': '2025-04-01'})
+    >>> condition, values = filter_sql("sqlite", "cin_plans", date(2026, 3, 1))
+    >>> condition
+    '(start_date >= :cut OR end_date >= :cut OR recorded_date >= :cut OR end_date IS NULL)'
+    >>> values
+    {'cut': '2025-04-01'}
     """
     cut = cut_for(kind, from_date)
     if cut is None:
