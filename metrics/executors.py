@@ -113,11 +113,19 @@ def run_tasks(
         yield from _dask(tasks, jobs, scheduler, processes)
     elif executor != "local":
         raise ExecutorError(f"unknown executor {executor!r}: use one of {', '.join(EXECUTORS)}")
-    elif jobs <= 1 or not shared_store or (len(tasks) == 1 and not arrow_readable(tasks[0].url)) or not tasks:
+    elif _in_this_process(tasks, jobs, shared_store):
         for task in tasks:
             yield compute_la(task, conn)
     else:
         yield from _processes(tasks, jobs)
+
+
+def _in_this_process(tasks: Sequence[LaTask], jobs: int, shared_store: bool) -> bool:
+    """Whether the local executor runs the tasks in the writer's process (module docstring):
+    one job, a store no other process can open, or one task a worker would read no faster."""
+    if jobs <= 1 or not shared_store or not tasks:
+        return True
+    return len(tasks) == 1 and not arrow_readable(tasks[0].url)
 
 
 def start_early(executor: Executor, jobs: int | None, shared_store: bool) -> None:
