@@ -86,7 +86,8 @@ def main() -> None:
             )
             wall, cpu = time.perf_counter() - clock, children_cpu() - cpu
             said = [line for line in done.stdout.splitlines() if line.startswith("recomputed")]
-            print(f"run {run}: {wall:.2f} s wall, CPU {cpu:.2f} s (the command and the processes it waited for); {said[-1]}")
+            waited = "the command and the processes it waited for"
+            print(f"run {run}: {wall:.2f} s wall, CPU {cpu:.2f} s ({waited}); {said[-1]}")
 
 
 if __name__ == "__main__":
