@@ -117,7 +117,7 @@ def recompute(
     url = engine.url.render_as_string(hide_password=False)
     written = series_written = 0
     details: list[dict[str, object]] = []
-    start_early(executor, jobs, _shared_store(engine))
+    start_workers(engine, jobs=jobs, executor=executor)
     with writing(engine) as conn:
         plan = make_plan(conn, registry, targets_file, full=full)
         targets = with_overrides(file_targets, stored_overrides(conn), registry)

@@ -211,13 +211,12 @@ def read_la_snapshot(task: LaTask, reads: Reads, dialect: str) -> StoreSnapshot:
 def snapshot_reads(task: LaTask, dialect: str) -> dict[str, Read]:
     """The reads of ``read_la_snapshot``: a kind's by its name, the load records as
     ``load_counts`` and ``loads``, a tail's whole-table groups as ``groups:<kind>``."""
-    from metrics.recompute_tail import filter_sql, whole_table_reads
+    from metrics.recompute_tail import filter_sql, la_condition, whole_table_reads
 
     needed = kinds_to_read(task.registry, task.kpi_ids)
     if task.scores:
         needed |= {"early_help"}
-    params = {f"la{i}": code for i, code in enumerate(task.raw_codes)}
-    mine = "la_code IN (" + ", ".join(f":{name}" for name in params) + ")"
+    mine, params = la_condition(task.raw_codes)
     reads = {}
     in_part: set[str] = set()
     for kind in EXTRACTS:

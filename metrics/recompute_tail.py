@@ -72,6 +72,7 @@ __all__ = [
     "TailSpec",
     "cut_for",
     "event_dates",
+    "la_condition",
     "stored_context",
     "stored_context_read",
     "whole_table_reads",
@@ -162,11 +163,20 @@ def filter_sql(dialect: str, kind: str, from_date: date) -> tuple[str, dict[str,
     return "(" + " OR ".join(terms) + ")", {"cut": _param(dialect, cut)}
 
 
+def la_condition(raw_codes: tuple[str, ...]) -> tuple[str, dict[str, str]]:
+    """The SQL condition for an LA's rows under any of its stored codes, and its values.
+
+    >>> la_condition(("394", " 394"))
+    ('la_code IN (:la0, :la1)', {'la0': '394', 'la1': ' 394'})
+    """
+    params = {f"la{i}": code for i, code in enumerate(raw_codes)}
+    return "la_code IN (" + ", ".join(f":{name}" for name in params) + ")", params
+
+
 def whole_table_reads(raw_codes: tuple[str, ...], read_in_part: set[str]) -> dict[str, Read]:
     """The reads ``whole_tables`` needs: per kind read in part, the distinct combinations
     of its group columns over all the LA's rows (one pass over the table)."""
-    params = {f"la{i}": code for i, code in enumerate(raw_codes)}
-    mine = "la_code IN (" + ", ".join(f":{name}" for name in params) + ")"
+    mine, params = la_condition(raw_codes)
     reads = {}
     for kind in sorted(read_in_part):
         table = kind_table(kind)
