@@ -12,7 +12,10 @@ their LAs, and for each the indicators that read a kind they touched
 (``metrics.recompute_plan`` says when it falls back to a full recompute, and why).
 The stored rows are the same as a full recompute's (``tests/test_recompute_incremental.py``).
 Each LA is computed on its own (``metrics.recompute_la``), in parallel when asked
-(``metrics.executors``), and one writer stores them.
+(``metrics.executors``), and one writer stores them: on a SQLite file, the tasks of
+whole LAs write their results into files of their own that the writer attaches and
+copies (``store.rows_file``), up to the number of files SQLite lets a connection attach;
+the others hand back frames.
 
 Example::
 
@@ -25,8 +28,12 @@ Example::
 from __future__ import annotations
 
 import logging
+import os
+import tempfile
 import time
-from dataclasses import dataclass, field
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
@@ -36,7 +43,7 @@ from sqlalchemy import Connection, Engine, delete, func, insert, select, update
 
 from metrics.coverage import indicator_windows, kind_starts, period_coverage
 from metrics.executors import Executor, run_tasks, start_early
-from metrics.recompute_la import LaResult, LaTask
+from metrics.recompute_la import LaResult, LaTask, results_in_key_order
 from metrics.recompute_plan import FINGERPRINT_KEY, LaWork, Plan, make_plan
 from metrics.recompute_tail import EVERY_PERIOD
 from metrics.registry import Registry, load_registry
@@ -45,9 +52,11 @@ from metrics.spc import xmr_frame
 from metrics.status import direction_array, status_array
 from metrics.targets import Targets, load_targets, stored_overrides, with_overrides
 from metrics.wiring import check_wiring
+from store.arrow_read import arrow_readable
 from store.bulk import insert_new, upsert
 from store.engine import writing
 from store.extracts import EVENT_KINDS, EXTRACTS
+from store.rows_file import attach_room, insert_from_file, rows_file_writable
 from store.schema import (
     eh_outcome_scores,
     kpi_results,
@@ -118,7 +127,7 @@ def recompute(
     written = series_written = 0
     details: list[dict[str, object]] = []
     start_workers(engine, jobs=jobs, executor=executor)
-    with writing(engine) as conn:
+    with _results_folder(url, executor) as folder, writing(engine) as conn:
         plan = make_plan(conn, registry, targets_file, full=full)
         targets = with_overrides(file_targets, stored_overrides(conn), registry)
         for warning in plan.shared.warnings:
@@ -140,6 +149,10 @@ def recompute(
             )
             for w in largest_first(plan.work, plan.spans)
         ]
+        if folder is not None:
+            tasks = with_results_files(tasks, folder, attach_room(conn))
+        later = _shared_file(tasks)
+        copy_later = False
         for done in run_tasks(
             tasks,
             conn,
@@ -149,9 +162,10 @@ def recompute(
             scheduler=scheduler,
             processes=processes,
         ):
-            written += len(done.results)
+            written += done.result_count
             series_written += len(done.series)
-            _store_la(conn, done, replace=not plan.full)
+            _store_la(conn, done, replace=not plan.full, later=later)
+            copy_later |= done.results_file is not None and done.results_file == later
             details.append(
                 {
                     "la": done.la_code,
@@ -163,6 +177,8 @@ def recompute(
                     "pid": done.pid,
                 }
             )
+        if copy_later and later is not None:
+            insert_from_file(conn, kpi_results, later)
         _finish(conn, plan, started)
     summary = RecomputeSummary(
         results=written,
@@ -183,6 +199,60 @@ def start_workers(engine: Engine, *, jobs: int | None = None, executor: Executor
     a command that loads and then recomputes calls it before the load, so that the fork
     server imports the metrics (about a second) on the other core while the load runs."""
     start_early(executor, jobs, _shared_store(engine))
+
+
+@contextmanager
+def _results_folder(url: str, executor: Executor) -> Iterator[str | None]:
+    """A private folder for the tasks' results files (``store.rows_file``), removed after
+    the writer's transaction has ended; None where the tasks hand back frames: a store
+    other than a SQLite file, or workers that may be on other machines (Dask)."""
+    if executor != "local" or not arrow_readable(url) or not rows_file_writable():
+        yield None
+        return
+    with tempfile.TemporaryDirectory(prefix="scorecard-results-") as folder:
+        yield folder
+
+
+def with_results_files(tasks: list[LaTask], folder: str, room: int) -> list[LaTask]:
+    """The tasks, those that recompute every period writing their results into files in
+    ``folder`` (a monthly refresh's tail has a few thousand results: a file would cost
+    more than it saves). With ``room`` files to attach, the first ``room - 1`` (the
+    largest, by ``largest_first``) have a file each, which the writer copies as each
+    task finishes; the rest append to one shared file (``SHARED_FILE``), copied once
+    every task has finished.
+
+    >>> tasks = [LaTask("u", la, (la,), None, True, None, None, None, None, None)  # type: ignore[arg-type]
+    ...          for la in ("a", "b", "c", "d")]
+    >>> [t.results_file for t in with_results_files(tasks, "/f", 3)]
+    ['/f/results-0.db', '/f/results-1.db', '/f/results-shared.db', '/f/results-shared.db']
+    >>> [t.results_file for t in with_results_files(tasks, "/f", 1)]
+    ['/f/results-shared.db', '/f/results-shared.db', '/f/results-shared.db', '/f/results-shared.db']
+    >>> [t.results_file for t in with_results_files(tasks, "/f", 0)]
+    [None, None, None, None]
+    """
+    if room < 1:
+        return list(tasks)
+    out = []
+    own = 0
+    for task in tasks:
+        if task.tail is not None:
+            out.append(task)
+            continue
+        if own < room - 1:
+            name = f"results-{own}.db"
+            own += 1
+        else:
+            name = SHARED_FILE
+        out.append(replace(task, results_file=os.path.join(folder, name)))
+    return out
+
+
+SHARED_FILE = "results-shared.db"
+
+
+def _shared_file(tasks: list[LaTask]) -> str | None:
+    shared = [t.results_file for t in tasks if t.results_file and t.results_file.endswith(SHARED_FILE)]
+    return shared[0] if shared else None
 
 
 def largest_first(work: list[LaWork], spans: pd.DataFrame) -> list[LaWork]:
@@ -396,8 +466,9 @@ def _store_plan(conn: Connection, plan: Plan) -> None:
         upsert(conn, la_windows, plan.windows)
 
 
-def _store_la(conn: Connection, done: LaResult, *, replace: bool) -> None:
-    """One LA's rows; ``replace``: first delete what they replace (an incremental run)."""
+def _store_la(conn: Connection, done: LaResult, *, replace: bool, later: str | None = None) -> None:
+    """One LA's rows; ``replace``: first delete what they replace (an incremental run).
+    Results in the file ``later`` are copied after every task has finished."""
     if replace:
         for table in (kpi_results, kpi_spc):
             where = table.c.la_code == done.la_code
@@ -411,12 +482,11 @@ def _store_la(conn: Connection, done: LaResult, *, replace: bool) -> None:
             _update_spc(conn, done.spc_updates)
         if done.scores is not None:
             conn.execute(delete(eh_outcome_scores).where(eh_outcome_scores.c.la_code == done.la_code))
-    if len(done.results):
-        # In key order, so that the B-tree fills page by page (a third faster on SQLite
-        # than the series order the frame comes in, docs/performance.md).
-        keys = [c.name for c in kpi_results.primary_key.columns]
-        rows = done.results[[c.name for c in kpi_results.columns]].sort_values(keys, kind="stable")
-        insert_new(conn, kpi_results, rows)
+    if done.results_file is not None:
+        if done.results_file != later:
+            insert_from_file(conn, kpi_results, done.results_file)
+    elif len(done.results):
+        insert_new(conn, kpi_results, results_in_key_order(done.results))
     # Every row's key was deleted above (or with the whole table): plain inserts.
     if len(done.series):
         insert_new(conn, kpi_spc, done.series[[c.name for c in kpi_spc.columns]])

@@ -3,8 +3,12 @@
 LAs are independent once the periods they share are known (``metrics.recompute_plan``):
 a worker reads only its LA's rows of the kinds its indicators need, computes them with
 the shared periods, adds target, status, direction and SPC, and returns the frames for
-the one writer (``metrics.recompute``). It writes nothing, so any number of workers can
-run beside each other, in processes on this machine or as tasks on a Dask cluster.
+the one writer (``metrics.recompute``). It writes nothing to the store, so any number of
+workers can run beside each other, in processes on this machine or as tasks on a Dask
+cluster. When the task names a ``results_file`` (a SQLite store, workers on the writer's
+machine), the results go there in key order instead, for the writer to copy in one
+statement (``store.rows_file``: the writer's ``executemany`` of a whole LA's results was
+most of a full recompute).
 
 A task carries everything a fresh process needs: the store URL (with its password, so a
 task is never logged), the registry and the targets. An in-process run passes the
@@ -55,7 +59,8 @@ from metrics.targets import Targets
 from store.arrow_read import ArrowReader, arrow_reader
 from store.bulk import Read, read_each
 from store.extracts import EXTRACTS
-from store.schema import kind_table, load_counts, loads
+from store.rows_file import write_rows_file
+from store.schema import kind_table, kpi_results, load_counts, loads
 
 
 @dataclass(frozen=True)
@@ -78,6 +83,9 @@ class LaTask:
     # Set by the executor when the task runs in a process the writer is not in: a whole LA
     # is then read through Arrow (``store.arrow_read``).
     own_process: bool = False
+    # Set by the recompute when its writer can attach a file (``store.rows_file``): the
+    # results are written there, in key order, instead of being handed back.
+    results_file: str | None = None
 
 
 @dataclass
@@ -97,6 +105,22 @@ class LaResult:
     # ``EVERY_PERIOD`` whole): the stored monthly rows before it whose SPC class changed.
     from_date: date | None = None
     spc_updates: pd.DataFrame | None = None
+    # Set when the results are in this file (``LaTask.results_file``), ``results`` empty.
+    results_file: str | None = None
+    results_in_file: int = 0
+
+    @property
+    def result_count(self) -> int:
+        """How many results the LA has, in the frame or in the file."""
+        return self.results_in_file if self.results_file else len(self.results)
+
+
+def results_in_key_order(results: pd.DataFrame) -> pd.DataFrame:
+    """The results with ``kpi_results``' columns, in its key order: a store's B-tree then
+    fills page by page (a third faster on SQLite than the series order the frame comes
+    in, docs/performance.md)."""
+    keys = [c.name for c in kpi_results.primary_key.columns]
+    return results[[c.name for c in kpi_results.columns]].sort_values(keys, kind="stable")
 
 
 @cache
@@ -119,8 +143,15 @@ def compute_la(task: LaTask, conn: Connection | None = None) -> LaResult:
             result = _compute_la(task, partial(read_each, own), own.dialect.name)
     else:
         result = _compute_la(task, partial(read_each, conn), conn.dialect.name)
+    if task.results_file is not None and len(result.results):
+        result = _results_to_file(result, task.results_file)
     result.seconds = time.perf_counter() - clock
     return result
+
+
+def _results_to_file(result: LaResult, path: str) -> LaResult:
+    count = write_rows_file(path, kpi_results, results_in_key_order(result.results))
+    return replace(result, results=result.results.iloc[:0], results_file=path, results_in_file=count)
 
 
 def _arrow_reader(task: LaTask) -> ArrowReader | None:

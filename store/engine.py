@@ -81,6 +81,8 @@ WAITING_MESSAGE = "another load is running on this store: waiting for it to fini
 # How long a write waits for another writer when it was told it would wait (a load).
 LONG_WAIT_MS = 30 * 60 * 1000
 _BUSY_TIMEOUT_MS = 30000
+# The names under which a write transaction attaches files (``store.rows_file``).
+ATTACHED_PREFIX = "rows_file_"
 
 
 @contextmanager
@@ -107,6 +109,16 @@ def writing(engine: Engine, *, on_wait: Callable[[str], None] | None = None) -> 
         finally:
             if waited:
                 _sqlite_busy_timeout(conn, _BUSY_TIMEOUT_MS)
+            if engine.dialect.name == "sqlite" and not conn.invalidated:
+                # Files attached within the transaction (``store.rows_file``) can only go
+                # now that it has ended; the pooled connection must not keep them.
+                _detach_files(conn.connection.driver_connection)
+
+
+def _detach_files(raw: Any) -> None:
+    for row in raw.execute("PRAGMA database_list").fetchall():
+        if str(row[1]).startswith(ATTACHED_PREFIX):
+            raw.execute(f"DETACH DATABASE {row[1]}")
 
 
 def _sqlite_busy_timeout(conn: Connection, ms: int) -> None:
