@@ -151,8 +151,7 @@ def recompute(
         ]
         if folder is not None:
             tasks = with_results_files(tasks, folder, attach_room(conn))
-        later = _shared_file(tasks)
-        copy_later = False
+        files = ResultsFiles.of(tasks)
         for done in run_tasks(
             tasks,
             conn,
@@ -164,8 +163,10 @@ def recompute(
         ):
             written += done.result_count
             series_written += len(done.series)
-            _store_la(conn, done, replace=not plan.full, later=later)
-            copy_later |= done.results_file is not None and done.results_file == later
+            _store_la(conn, done, replace=not plan.full)
+            ready = files.finished(done)
+            if ready is not None:
+                insert_from_file(conn, kpi_results, ready)
             details.append(
                 {
                     "la": done.la_code,
@@ -177,8 +178,6 @@ def recompute(
                     "pid": done.pid,
                 }
             )
-        if copy_later and later is not None:
-            insert_from_file(conn, kpi_results, later)
         _finish(conn, plan, started)
     summary = RecomputeSummary(
         results=written,
@@ -216,43 +215,70 @@ def _results_folder(url: str, executor: Executor) -> Iterator[str | None]:
 def with_results_files(tasks: list[LaTask], folder: str, room: int) -> list[LaTask]:
     """The tasks, those that recompute every period writing their results into files in
     ``folder`` (a monthly refresh's tail has a few thousand results: a file would cost
-    more than it saves). With ``room`` files to attach, the first ``room - 1`` (the
-    largest, by ``largest_first``) have a file each, which the writer copies as each
-    task finishes; the rest append to one shared file (``SHARED_FILE``), copied once
-    every task has finished.
+    more than it saves). With ``room`` files to attach and more such tasks than that,
+    consecutive tasks share a file (``store.rows_file``: appends wait for each other);
+    the writer copies a file once its last task has finished, so that the copies of
+    the first files overlap the workers' later tasks. (Sending the tasks that run at
+    once to different files, so that no append waits, was no faster: 95.8 s against
+    91.3 s for the 33-LA store, docs/performance.md.)
 
     >>> tasks = [LaTask("u", la, (la,), None, True, None, None, None, None, None)  # type: ignore[arg-type]
-    ...          for la in ("a", "b", "c", "d")]
-    >>> [t.results_file for t in with_results_files(tasks, "/f", 3)]
-    ['/f/results-0.db', '/f/results-1.db', '/f/results-shared.db', '/f/results-shared.db']
-    >>> [t.results_file for t in with_results_files(tasks, "/f", 1)]
-    ['/f/results-shared.db', '/f/results-shared.db', '/f/results-shared.db', '/f/results-shared.db']
+    ...          for la in ("a", "b", "c", "d", "e")]
+    >>> [t.results_file for t in with_results_files(tasks, "/f", 9)]
+    ['/f/results-0.db', '/f/results-1.db', '/f/results-2.db', '/f/results-3.db', '/f/results-4.db']
+    >>> [t.results_file for t in with_results_files(tasks, "/f", 2)]
+    ['/f/results-0.db', '/f/results-0.db', '/f/results-0.db', '/f/results-1.db', '/f/results-1.db']
     >>> [t.results_file for t in with_results_files(tasks, "/f", 0)]
-    [None, None, None, None]
+    [None, None, None, None, None]
     """
-    if room < 1:
-        return list(tasks)
-    out = []
-    own = 0
-    for task in tasks:
-        if task.tail is not None:
-            out.append(task)
-            continue
-        if own < room - 1:
-            name = f"results-{own}.db"
-            own += 1
-        else:
-            name = SHARED_FILE
-        out.append(replace(task, results_file=os.path.join(folder, name)))
+    whole = [i for i, task in enumerate(tasks) if task.tail is None]
+    out = list(tasks)
+    if room < 1 or not whole:
+        return out
+    per_file = -(-len(whole) // room)
+    for n, i in enumerate(whole):
+        out[i] = replace(tasks[i], results_file=os.path.join(folder, f"results-{n // per_file}.db"))
     return out
 
 
-SHARED_FILE = "results-shared.db"
+@dataclass
+class ResultsFiles:
+    """The tasks' results files (``with_results_files``): how many tasks of each are
+    still to finish, and which have rows (a task with no results writes none)."""
 
+    file_of: dict[str, str]
+    left: dict[str, int]
+    written: set[str] = field(default_factory=set)
 
-def _shared_file(tasks: list[LaTask]) -> str | None:
-    shared = [t.results_file for t in tasks if t.results_file and t.results_file.endswith(SHARED_FILE)]
-    return shared[0] if shared else None
+    @classmethod
+    def of(cls, tasks: list[LaTask]) -> ResultsFiles:
+        file_of = {t.la_code: t.results_file for t in tasks if t.results_file is not None}
+        left: dict[str, int] = {}
+        for path in file_of.values():
+            left[path] = left.get(path, 0) + 1
+        return cls(file_of, left)
+
+    def finished(self, done: LaResult) -> str | None:
+        """The file to copy now that ``done`` has finished: its task's, when that was
+        the file's last task and some task wrote to it.
+
+        >>> files = ResultsFiles({"a": "/f/0.db", "b": "/f/0.db", "c": "/f/1.db"},
+        ...                      {"/f/0.db": 2, "/f/1.db": 1})
+        >>> def done(la, path):
+        ...     return LaResult(la, None, pd.DataFrame(), pd.DataFrame(), None, 0, 0.0, 0.0, 0,
+        ...                     results_file=path)
+        >>> files.finished(done("a", "/f/0.db")), files.finished(done("c", None))
+        (None, None)
+        >>> files.finished(done("b", None))
+        '/f/0.db'
+        """
+        if done.results_file is not None:
+            self.written.add(done.results_file)
+        path = self.file_of.get(done.la_code)
+        if path is None:
+            return None
+        self.left[path] -= 1
+        return path if self.left[path] == 0 and path in self.written else None
 
 
 def largest_first(work: list[LaWork], spans: pd.DataFrame) -> list[LaWork]:
@@ -466,9 +492,9 @@ def _store_plan(conn: Connection, plan: Plan) -> None:
         upsert(conn, la_windows, plan.windows)
 
 
-def _store_la(conn: Connection, done: LaResult, *, replace: bool, later: str | None = None) -> None:
+def _store_la(conn: Connection, done: LaResult, *, replace: bool) -> None:
     """One LA's rows; ``replace``: first delete what they replace (an incremental run).
-    Results in the file ``later`` are copied after every task has finished."""
+    Results in a file are copied when the file is complete (``ResultsFiles``)."""
     if replace:
         for table in (kpi_results, kpi_spc):
             where = table.c.la_code == done.la_code
@@ -482,10 +508,7 @@ def _store_la(conn: Connection, done: LaResult, *, replace: bool, later: str | N
             _update_spc(conn, done.spc_updates)
         if done.scores is not None:
             conn.execute(delete(eh_outcome_scores).where(eh_outcome_scores.c.la_code == done.la_code))
-    if done.results_file is not None:
-        if done.results_file != later:
-            insert_from_file(conn, kpi_results, done.results_file)
-    elif len(done.results):
+    if done.results_file is None and len(done.results):
         insert_new(conn, kpi_results, results_in_key_order(done.results))
     # Every row's key was deleted above (or with the whole table): plain inserts.
     if len(done.series):

@@ -128,8 +128,8 @@ def test_a_recompute_with_little_room_to_attach_stores_what_files_each_store(
     three_las: Engine,  # noqa: F811
     room: int,
 ) -> None:
-    """Room for 1: the three LAs append to one shared file; for 2: one file of its own,
-    two LAs in the shared one."""
+    """Room for 1: the three LAs append to one file; for 2: two LAs share one file, copied
+    when both have finished, and the third has the other."""
     recompute(three_las, full=True, jobs=1)
     with_files = derived(three_las)
 
