@@ -10,7 +10,7 @@ from sqlalchemy import Engine
 
 from metrics.executors import local_cluster
 from metrics.recompute import recompute
-from tests.test_recompute_incremental import assert_same, derived
+from tests.test_recompute_incremental import assert_derived_kept, keep_derived
 from tests.test_recompute_parallel import LAS, extracts, three_las  # noqa: F401 (fixtures)
 
 pytest.importorskip("distributed", reason="the optional extra: pip install '.[distributed]'")
@@ -66,8 +66,8 @@ def test_worker_processes_of_the_configured_cluster_store_what_one_process_store
     three_las: Engine,  # noqa: F811 (the fixture imported above)
 ) -> None:
     recompute(three_las, full=True, jobs=1)
-    in_process = derived(three_las)
+    keep_derived(three_las)
     summary = recompute(three_las, full=True, jobs=2, executor="dask")
     assert sorted(summary.las) == sorted(LAS)
     assert os.getpid() not in {d["pid"] for d in summary.details}
-    assert_same(derived(three_las), in_process)
+    assert_derived_kept(three_las)

@@ -16,7 +16,7 @@ from metrics.recompute import recompute
 from store.engine import open_store
 from synthetic.generator import generate
 from tests.conftest import TEST_KEY
-from tests.test_recompute_incremental import assert_same, derived
+from tests.test_recompute_incremental import assert_derived_kept, keep_derived
 
 LAS = ["394", "390", "391"]
 
@@ -38,24 +38,24 @@ def three_las(store_url: str, extracts: Path) -> Iterator[Engine]:
 
 def test_worker_processes_store_what_one_process_stores(three_las: Engine) -> None:
     one = recompute(three_las, full=True, jobs=1)
-    in_process = derived(three_las)
+    keep_derived(three_las)
     two = recompute(three_las, full=True, jobs=2)
     assert sorted(one.las) == sorted(two.las) == sorted(LAS)
     # The LAs ran in two worker processes, not this one.
     assert os.getpid() not in {d["pid"] for d in two.details}
     assert {d["pid"] for d in one.details} == {os.getpid()}
-    assert_same(derived(three_las), in_process)
+    assert_derived_kept(three_las)
 
 
 def test_a_dask_cluster_of_two_workers_stores_what_one_process_stores(three_las: Engine) -> None:
     pytest.importorskip("distributed", reason="the optional extra: pip install '.[distributed]'")
     recompute(three_las, full=True, jobs=1)
-    in_process = derived(three_las)
+    keep_derived(three_las)
     # processes=False: two thread workers of a local cluster (worker processes take
     # several seconds each to start on a busy machine; the task function is the same).
     summary = recompute(three_las, full=True, jobs=2, executor="dask", processes=False)
     assert sorted(summary.las) == sorted(LAS)
-    assert_same(derived(three_las), in_process)
+    assert_derived_kept(three_las)
 
 
 def test_an_unknown_executor_is_refused(three_las: Engine) -> None:

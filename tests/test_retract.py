@@ -28,7 +28,7 @@ from store.extracts import EXTRACTS
 from store.schema import VERSION_TABLES, kind_table, load_counts, loads, rejects
 from tests.conftest import TEST_KEY, _postgres_database
 from tests.test_loader_rules import csv_bytes
-from tests.test_recompute_incremental import assert_same, derived
+from tests.test_recompute_incremental import assert_derived_kept, keep_derived
 
 OPTS = LoadOptions(key=TEST_KEY, default_la="394")
 HEADER = "contact_id,child_id,contact_date,contact_source,outcome"
@@ -222,7 +222,7 @@ def test_a_retraction_left_unrecomputed_makes_the_next_recompute_a_full_one(tmp_
     after = recompute(engine)
     assert after.mode == "full"
     assert "retracted" in after.reason
-    kept = derived(engine)
+    keep_derived(engine)
     recompute(engine, full=True)
-    assert_same(kept, derived(engine))
+    assert_derived_kept(engine)
     engine.dispose()
