@@ -14,9 +14,13 @@ of travel, and XmR limits and icons for the monthly series.
 
 from __future__ import annotations
 
+import atexit
+import shutil
+import tempfile
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import date, datetime, timedelta
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +28,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from sqlalchemy import Engine, insert
+from sqlalchemy.engine import make_url
 
 from metrics.compute.data_quality import completeness_groups
 from metrics.periods import GRAINS, Grain, Period, month_end, periods_ending
@@ -132,8 +137,29 @@ def build_store(url: str) -> Engine:
     """The store every dashboard test uses: fake results, whose edge cases the tests rely on
     (a second LA without early help, a team named like a formula, a file rejected whole).
     For the real pipeline (samples loaded and recomputed) this line reads
-    ``return pipeline_store(url)``; tests/test_dash_pages.py renders every page on both."""
-    return fake_results_store(url)
+    ``return pipeline_store(url)``; tests/test_dash_pages.py renders every page on both.
+
+    A new SQLite file is a copy of one built once per test process (``_built_once``): the
+    store's content is fixed (a seeded generator, fixed times), and building it took
+    2.5-3 s for each of the some twenty modules and fixtures that ask for one."""
+    target = make_url(url).database
+    if make_url(url).get_backend_name() != "sqlite" or not target or Path(target).exists():
+        return fake_results_store(url)
+    shutil.copy(_built_once(), target)  # with its mode: the store is private (0600)
+    return open_store(url)
+
+
+@cache
+def _built_once() -> Path:
+    """The fake results store in a SQLite file of this process's, its log merged in."""
+    folder = Path(tempfile.mkdtemp(prefix="scorecard-dash-store-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    path = folder / "scorecard.db"
+    engine = fake_results_store(f"sqlite:///{path}")
+    with engine.connect() as conn:
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    engine.dispose()
+    return path
 
 
 def pipeline_store(url: str, samples: Path = SAMPLES) -> Engine:
