@@ -142,8 +142,9 @@ def build_store(url: str) -> Engine:
     A new SQLite file is a copy of one built once per test process (``_built_once``): the
     store's content is fixed (a seeded generator, fixed times), and building it took
     2.5-3 s for each of the some twenty modules and fixtures that ask for one."""
-    target = make_url(url).database
-    if make_url(url).get_backend_name() != "sqlite" or not target or Path(target).exists():
+    parsed = make_url(url)
+    target = parsed.database
+    if parsed.get_backend_name() != "sqlite" or not target or Path(target).exists():
         return fake_results_store(url)
     shutil.copy(_built_once(), target)  # with its mode: the store is private (0600)
     return open_store(url)

@@ -112,13 +112,15 @@ def pieces(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[str, byt
 
 def derived(engine: Engine) -> dict[str, pd.DataFrame]:
     """Every derived table, sorted by its key."""
-    out = {}
     with engine.connect() as conn:
-        for table in DERIVED:
-            frame = read_frame(conn, table)
-            keys = [c.name for c in table.primary_key.columns] or [c.name for c in table.columns][:4]
-            out[table.name] = frame.sort_values(keys).reset_index(drop=True)
-    return out
+        return {table.name: _sorted_by_key(conn, table) for table in DERIVED}
+
+
+def _sorted_by_key(conn: Connection, table: Table, name: str | None = None) -> pd.DataFrame:
+    """The table's rows sorted by its key; ``name``: those of a copy of it of that name."""
+    frame = read_frame(conn, table if name is None else table.to_metadata(MetaData(), name=name))
+    keys = [c.name for c in table.primary_key.columns] or [c.name for c in table.columns][:4]
+    return frame.sort_values(keys).reset_index(drop=True)
 
 
 KEPT = "kept_"
@@ -160,10 +162,7 @@ def assert_derived_kept(engine: Engine) -> None:
 
 
 def _assert_tables_equal(conn: Connection, table: Table, kept: str) -> None:
-    keys = [c.name for c in table.primary_key.columns] or [c.name for c in table.columns][:4]
-    now = read_frame(conn, table).sort_values(keys).reset_index(drop=True)
-    before = read_frame(conn, table.to_metadata(MetaData(), name=kept))
-    before = before.sort_values(keys).reset_index(drop=True)
+    now, before = _sorted_by_key(conn, table), _sorted_by_key(conn, table, kept)
     pd.testing.assert_frame_equal(now, before, check_exact=True, obj=table.name)
     raise AssertionError(f"{table.name} differs from what was kept, though the frames read equal")
 
