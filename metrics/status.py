@@ -152,8 +152,13 @@ def direction_label(direction: str | None, polarity: Polarity) -> tuple[str, str
 
 
 def _floats(x: ArrayIn, n: int | None = None) -> npt.NDArray[np.float64]:
-    arr = pd.to_numeric(pd.Series(np.asarray(x, dtype=object).ravel()), errors="raise")
-    out = arr.to_numpy(dtype=np.float64, na_value=np.nan)
+    if isinstance(x, pd.Series | np.ndarray) and isinstance(x.dtype, np.dtype) and x.dtype.kind == "f":
+        # Already floats (a recompute's columns): the object round trip below cost
+        # 0.03 s per column of 240k rows, for the same values.
+        out = np.asarray(x, dtype=np.float64).ravel()
+    else:
+        arr = pd.to_numeric(pd.Series(np.asarray(x, dtype=object).ravel()), errors="raise")
+        out = arr.to_numpy(dtype=np.float64, na_value=np.nan)
     if n is not None and out.size == 1:
         out = np.full(n, out[0])
     return out
