@@ -56,7 +56,13 @@ from store.arrow_read import arrow_readable
 from store.bulk import insert_new, upsert
 from store.engine import writing
 from store.extracts import EVENT_KINDS, EXTRACTS
-from store.rows_file import attach_room, insert_from_file, rows_file_writable
+from store.rows_file import (
+    attach_room,
+    create_indexes,
+    drop_secondary_indexes,
+    insert_from_file,
+    rows_file_writable,
+)
 from store.schema import (
     eh_outcome_scores,
     kpi_results,
@@ -133,6 +139,8 @@ def recompute(
         for warning in plan.shared.warnings:
             log.warning(warning)
         _store_plan(conn, plan)
+        # A full recompute refills kpi_results: on SQLite its index is built once, after.
+        rebuilt = drop_secondary_indexes(conn, kpi_results) if plan.full else []
         tasks = [
             LaTask(
                 url,
@@ -178,6 +186,7 @@ def recompute(
                     "pid": done.pid,
                 }
             )
+        create_indexes(conn, rebuilt)
         _finish(conn, plan, started)
     summary = RecomputeSummary(
         results=written,
