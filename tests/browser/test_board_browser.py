@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from tests.browser.conftest import needs_chromium, serve_app, sign_in
-from tests.browser.test_dashboard_browser import AXE, PENDING_SCRIPT, TIMEOUT, Watch, _axe, _settled
+from tests.browser.test_dashboard_browser import AXE, PENDING_SCRIPT, TIMEOUT, Watch, _axe, _loaded, _settled
 from tests.dash_fixtures import build_store
 from tests.test_security_partner import small_numbers_app
 
@@ -51,8 +51,7 @@ def tab(browser: Any, server: dict[str, Any]) -> Iterator[tuple[Any, Watch]]:
 
 def _open(page: Any, url: str) -> None:
     page.goto(url)
-    page.wait_for_load_state("networkidle")
-    _settled(page)
+    _loaded(page)
 
 
 def _accessible(page: Any, name: str) -> None:

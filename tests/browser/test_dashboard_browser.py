@@ -72,8 +72,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]
     needs_chromium()
     if not AXE.exists():
         pytest.skip(
-            "axe-core is not installed in .tools "
-            "(make test installs it: scripts/ensure-system-deps.sh)"
+            "axe-core is not installed in .tools (make test installs it: scripts/ensure-system-deps.sh)"
         )
     url = f"sqlite:///{tmp_path_factory.mktemp('browser') / 'scorecard.db'}"
     build_store(url).dispose()
@@ -124,8 +123,7 @@ def tab(server: dict[str, Any], browser: Any) -> Iterator[tuple[Any, Watch]]:
 
 def _open(page: Any, base: str, path: str) -> None:
     page.goto(base + path)
-    page.wait_for_load_state("networkidle")
-    _settled(page)
+    _loaded(page)
 
 
 def _check_no_dash_error(page: Any) -> None:
@@ -137,9 +135,20 @@ def _check_no_dash_error(page: Any) -> None:
 def _settled(page: Any) -> None:
     """Wait until Dash has answered every callback: no request in flight for 300 ms, no spinner."""
     page.wait_for_timeout(150)  # let the callbacks an action sets off start
-    page.wait_for_function(
-        "() => window.__scorecardIdle && window.__scorecardIdle(300)", polling=50
-    )
+    _idle(page)
+
+
+def _loaded(page: Any) -> None:
+    """Wait until a page just opened has settled: Playwright's ``networkidle`` (no request
+    for 500 ms), then ``_settled``'s checks without its first 150 ms, since nothing was
+    clicked that could still be about to start a callback (0.15 s a page, some 400
+    pages a run)."""
+    page.wait_for_load_state("networkidle")
+    _idle(page)
+
+
+def _idle(page: Any) -> None:
+    page.wait_for_function("() => window.__scorecardIdle && window.__scorecardIdle(300)", polling=50)
     page.wait_for_function("() => !document.querySelector('[data-dash-is-loading=\"true\"]')")
     _check_no_dash_error(page)
 
@@ -151,10 +160,7 @@ def _axe(page: Any, name: str) -> None:
     found = page.evaluate("async () => (await axe.run(document)).violations")
     bad = [v for v in found if v.get("impact") in ("serious", "critical")]
     detail = json.dumps(
-        [
-            {"id": v["id"], "impact": v["impact"], "nodes": [n["target"] for n in v["nodes"][:5]]}
-            for v in bad
-        ],
+        [{"id": v["id"], "impact": v["impact"], "nodes": [n["target"] for n in v["nodes"][:5]]} for v in bad],
         indent=1,
     )
     assert not bad, f"axe-core found serious or critical violations on {name}: {detail}"
@@ -256,9 +262,7 @@ def expect_text(locator: Any, text: str) -> None:
     expect(locator).to_contain_text(text, timeout=TIMEOUT)
 
 
-def test_other_pages_keep_their_filters_in_the_url(
-    tab: tuple[Any, Watch], server: dict[str, Any]
-) -> None:
+def test_other_pages_keep_their_filters_in_the_url(tab: tuple[Any, Watch], server: dict[str, Any]) -> None:
     page, _ = tab
     for prefix, path in (
         ("journey", "/journey"),
@@ -296,26 +300,19 @@ def test_open_an_indicator_and_add_then_edit_a_comment(
     # Plotly's bundle loads after the callbacks have answered: wait for the chart to be drawn.
     page.locator("#indicator-spc-graph .js-plotly-plot, #indicator-spc-graph.js-plotly-plot").first.wait_for()
     assert (
-        page.locator(
-            "#indicator-spc-graph .js-plotly-plot, #indicator-spc-graph.js-plotly-plot"
-        ).count()
-        >= 1
+        page.locator("#indicator-spc-graph .js-plotly-plot, #indicator-spc-graph.js-plotly-plot").count() >= 1
     )
     expect_text(page.locator("#indicator-content"), "by locality")
     expect_text(page.locator("#indicator-comments"), "No commentary for Mar 2025 yet")
     page.get_by_text("Show as table").first.click()
     assert page.locator("#indicator-spc table").count() == 1
 
-    page.fill(
-        "#indicator-comment-body", "Rise after the schools' half term; checking with the MASH."
-    )
+    page.fill("#indicator-comment-body", "Rise after the schools' half term; checking with the MASH.")
     page.click("#indicator-comment-save")
     expect_text(page.locator("#indicator-comment-message"), "Commentary saved by test-admin")
     expect_text(page.locator("#indicator-comments"), "Rise after the schools' half term")
 
-    page.fill(
-        "#indicator-comment-body", "Rise after half term: 14 re-referrals from one family group."
-    )
+    page.fill("#indicator-comment-body", "Rise after half term: 14 re-referrals from one family group.")
     page.click("#indicator-comment-save")
     expect_text(page.locator("#indicator-comments"), "one family group")
     expect_text(page.locator("#indicator-comments"), "Earlier versions (1)")
@@ -344,9 +341,7 @@ def _download(page: Any, button: str) -> tuple[str, bytes]:
     return download.suggested_filename, Path(download.path()).read_bytes()
 
 
-def test_each_export_downloads_suppressed_and_escaped(
-    tab: tuple[Any, Watch], server: dict[str, Any]
-) -> None:
+def test_each_export_downloads_suppressed_and_escaped(tab: tuple[Any, Watch], server: dict[str, Any]) -> None:
     page, _ = tab
     _open(page, server["base"], f"/?la={MAIN_LA}&grain=month&period=2025-03&team=%40Duty+team")
     _settled(page)

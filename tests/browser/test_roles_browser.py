@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from tests.browser.conftest import needs_chromium, serve_app, sign_in
-from tests.browser.test_dashboard_browser import PENDING_SCRIPT, TIMEOUT, Watch, _settled
+from tests.browser.test_dashboard_browser import PENDING_SCRIPT, TIMEOUT, Watch, _loaded, _settled
 from tests.dash_fixtures import build_store
 
 pytestmark = pytest.mark.browser
@@ -83,15 +83,13 @@ def test_a_page_without_sign_in_goes_to_the_sign_in_form(server: dict[str, Any],
 def test_each_role_sees_its_pages_and_no_others(server: dict[str, Any], browser: Any, role: str) -> None:
     context, page, watch = _tab(browser, server["base"])
     sign_in(page, server["base"], server["db"], role)
-    page.wait_for_load_state("networkidle")
-    _settled(page)
+    _loaded(page)
     assert f"Signed in as test-{role} ({role})" in page.locator("#signed-in-as").inner_text()
     nav = {a.get_attribute("href") for a in page.locator("nav .sc-nav-link").all()}
     assert nav == {p for p in REACHES[role] if p != "/indicator/referrals"} | {"/"}
     for path, heading in PAGES.items():
         page.goto(server["base"] + path)
-        page.wait_for_load_state("networkidle")
-        _settled(page)
+        _loaded(page)
         shown = page.locator("h1").first.inner_text()
         if path in REACHES[role]:
             assert shown != "Not available" and heading.split()[0] in shown, (role, path, shown)
@@ -99,13 +97,11 @@ def test_each_role_sees_its_pages_and_no_others(server: dict[str, Any], browser:
             assert shown == "Not available", (role, path, shown)
     if role == "board":
         page.goto(server["base"] + "/")
-        page.wait_for_load_state("networkidle")
-        _settled(page)
+        _loaded(page)
         assert page.get_by_text("Operational (unsuppressed").count() == 0
     if role in ("manager", "analyst", "admin"):
         page.goto(server["base"] + "/indicator/referrals")
-        page.wait_for_load_state("networkidle")
-        _settled(page)
+        _loaded(page)
         page.click("#indicator-records-show")
         _settled(page)
         assert page.locator("#indicator-records").inner_text().strip()

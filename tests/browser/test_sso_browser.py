@@ -41,7 +41,7 @@ from scorecard import accounts
 from scorecard.audit import read_audit
 from store.engine import open_store
 from tests.browser.conftest import free_port, needs_chromium, serve_app
-from tests.browser.test_dashboard_browser import PENDING_SCRIPT, TIMEOUT, Watch, _settled
+from tests.browser.test_dashboard_browser import PENDING_SCRIPT, TIMEOUT, Watch, _loaded, _settled
 from tests.dash_fixtures import MAIN_LA, build_store
 
 pytestmark = pytest.mark.browser
@@ -202,8 +202,7 @@ def test_the_analyst_signs_on_at_the_provider_and_lands_signed_in(sso: dict[str,
     page.click("button[type=submit]")
     assert "do not match" in page.locator("[role=alert]").inner_text()  # the provider checks it
     _sign_on(page, sso, "sam@example.gov.uk", "/indicator/referrals")
-    page.wait_for_load_state("networkidle")
-    _settled(page)
+    _loaded(page)
     assert page.locator("#signed-in-as").inner_text() == "Signed in as sam@example.gov.uk (analyst)"
     nav = {a.get_attribute("href") for a in page.locator("nav .sc-nav-link").all()}
     assert "/loads" in nav and "/admin/users" not in nav  # an analyst's pages, not an admin's
@@ -223,15 +222,13 @@ def test_a_board_member_gets_the_board_role_and_signs_out_everywhere(
 ) -> None:
     context, page, watch = _tab(browser)
     _sign_on(page, sso, "chair@example.gov.uk")
-    page.wait_for_load_state("networkidle")
-    _settled(page)
+    _loaded(page)
     assert page.locator("#signed-in-as").inner_text() == "Signed in as chair@example.gov.uk (board)"
     nav = {a.get_attribute("href") for a in page.locator("nav .sc-nav-link").all()}
     # the board's pages: the scorecard and the four with a version for sharing
     assert nav == {"/", "/journey", "/early-help", "/workforce", "/quality"}
     page.goto(sso["proxy"] + "/loads")
-    page.wait_for_load_state("networkidle")
-    _settled(page)
+    _loaded(page)
     assert page.locator("h1").first.inner_text() == "Not available"
     # Sign out: the app's session, then the proxy's and the provider's (its confirmation)
     page.click("#sign-out")
