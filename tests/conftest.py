@@ -13,7 +13,7 @@ TEMPLATE``) from one migrated once per pytest process (``postgres_template``), n
 migrated again (on the loaded shared machine, 2.9 s a database to create and migrate,
 0.28 s to clone; docs/performance.md, "The test suite's time"). A SQLite test that asks
 for ``engine`` (or ``sqlite_engine``) likewise gets a copy of a file created once per
-process (``sqlite_template``). The clone is what
+process (``empty_sqlite_template``). The clone is what
 ``open_store`` built, and ``open_store`` still opens it (and checks its revision) in
 the fixture. A test that asks only for ``store_url`` still
 gets an empty database: the migration tests build the schema themselves.
@@ -115,7 +115,7 @@ def postgres_template() -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def empty_sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A SQLite store that ``open_store`` created, once per pytest process, for the
     fixtures below to copy (0.01 s, against 0.1-0.3 s to create and migrate one)."""
     path = tmp_path_factory.mktemp("sqlite-template") / "store.db"
@@ -124,15 +124,15 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _sqlite_store(request: pytest.FixtureRequest, path: Path) -> str:
-    """The URL of a copy of ``sqlite_template`` at ``path`` (its 0600 mode kept)."""
-    shutil.copy(request.getfixturevalue("sqlite_template"), path)
+    """The URL of a copy of ``empty_sqlite_template`` at ``path`` (its 0600 mode kept)."""
+    shutil.copy(request.getfixturevalue("empty_sqlite_template"), path)
     return f"sqlite:///{path}"
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """A URL of an empty store: a SQLite file, then a PostgreSQL database (already
-    migrated, from ``sqlite_template`` or ``postgres_template``, when the test also asks
+    migrated, from ``empty_sqlite_template`` or ``postgres_template``, when the test also asks
     for ``engine``)."""
     if request.param == "sqlite":
         path = tmp_path / "store.db"
