@@ -53,6 +53,7 @@ test-setup: lint-test typecheck-test system-deps sso-idp
 
 lint-test: $(TEST_STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 typecheck-test: $(TEST_STAMP)
 	$(BIN)/mypy .
@@ -75,6 +76,7 @@ $(SSO_IDP)/node_modules/.installed: $(SSO_IDP)/package.json $(SSO_IDP)/package-l
 
 lint: install
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 typecheck: install
 	$(BIN)/mypy .

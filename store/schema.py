@@ -478,9 +478,7 @@ def _ddl(statement: str, dialect: str) -> DDL:
 
 
 def _append_only_ddl() -> list[DDL]:
-    sqlite = [
-        _ddl(_APPEND_ONLY_SQLITE.format(op=op.lower(), OP=op), "sqlite") for op in ("UPDATE", "DELETE")
-    ]
+    sqlite = [_ddl(_APPEND_ONLY_SQLITE.format(op=op.lower(), OP=op), "sqlite") for op in ("UPDATE", "DELETE")]
     return sqlite + [_ddl(statement, "postgresql") for statement in _APPEND_ONLY_POSTGRES]
 
 

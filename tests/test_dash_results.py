@@ -55,9 +55,7 @@ def test_period_results_join_the_spc_summary(dash_store_url: str) -> None:
     row = frame.set_index("kpi_id").loc["assessments_45wd"]
     assert row["lower_limit"] < row["mean"] < row["upper_limit"]
     assert frame["value"].dtype == "float64"
-    only = results.period_results(
-        engine, MAIN_LA, "month", END, "team", "Assessment 1", ["assessments_45wd"]
-    )
+    only = results.period_results(engine, MAIN_LA, "month", END, "team", "Assessment 1", ["assessments_45wd"])
     assert list(only["kpi_id"]) == ["assessments_45wd"]
 
 

@@ -149,9 +149,7 @@ def assert_derived_kept(engine: Engine) -> None:
         for table in DERIVED:
             names = ", ".join(c.name for c in table.columns)
             now, kept = table.name, f"{KEPT}{table.name}"
-            counts = [
-                conn.execute(text(f"SELECT count(*) FROM {name}")).scalar_one() for name in (now, kept)
-            ]
+            counts = [conn.execute(text(f"SELECT count(*) FROM {name}")).scalar_one() for name in (now, kept)]
             extra = conn.execute(
                 text(
                     f"SELECT count(*) FROM (SELECT {names} FROM {now} EXCEPT SELECT {names} FROM {kept}) AS d"

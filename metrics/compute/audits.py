@@ -63,4 +63,3 @@ def audits_multi_agency(ctx: Context, breakdown: str) -> Measure:
     """Audits in the period with multi_agency true."""
     rows = ctx.rows("audits")
     return count_measure(ctx, rows, breakdown, rows.month("audit_date"), rows.equals("multi_agency", True))
-

@@ -51,4 +51,3 @@ def audits_multi_agency(req: Request) -> pd.DataFrame:
     """Audits in the period with multi_agency true."""
     frame = _audits(req)
     return frame[frame["multi_agency"].fillna(False).to_numpy(bool)].reset_index(drop=True)
-

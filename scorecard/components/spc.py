@@ -54,7 +54,6 @@ POINT_SYMBOLS: dict[str, str] = {
 }
 
 
-
 def variation_text(key: Any) -> str:
     return (
         VARIATION_TEXT.get(key, "Too few months for limits")

@@ -47,8 +47,7 @@ def users_view(app: AppContext) -> Any:
             "Active": ["yes" if r["active"] else "no" for r in rows],
             "Password": ["set" if r["password"] else "none" for r in rows],
             "Last sign-in": [
-                f"{uk_time(r['last_sign_in']):%d %b %Y %H:%M}" if r["last_sign_in"] else "never"
-                for r in rows
+                f"{uk_time(r['last_sign_in']):%d %b %Y %H:%M}" if r["last_sign_in"] else "never" for r in rows
             ],
         }
     )
