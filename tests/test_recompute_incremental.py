@@ -324,7 +324,9 @@ def _load_all(engine: Engine, pieces: dict[str, tuple[str, bytes]]) -> None:
 
 
 @pytest.fixture(scope="module")
-def sqlite_template(tmp_path_factory: pytest.TempPathFactory, pieces: dict[str, tuple[str, bytes]]) -> Path:
+def sqlite_loaded_template(
+    tmp_path_factory: pytest.TempPathFactory, pieces: dict[str, tuple[str, bytes]]
+) -> Path:
     """Every piece loaded once into a SQLite file that each test copies."""
     path = tmp_path_factory.mktemp("template") / "store.db"
     engine = open_store(f"sqlite:///{path}")
@@ -337,7 +339,7 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory, pieces: dict[str, 
 
 @pytest.fixture(scope="module")
 def postgres_loaded_template(pieces: dict[str, tuple[str, bytes]]) -> Iterator[str]:
-    """``sqlite_template`` on PostgreSQL: the name of a database to clone."""
+    """``sqlite_loaded_template`` on PostgreSQL: the name of a database to clone."""
     databases = _postgres_database()
     url = next(databases)
     engine = open_store(url)
@@ -354,7 +356,7 @@ def loaded(
     """Every piece loaded (nothing recomputed yet): a copy of the module's template store."""
     if request.param == "sqlite":
         path = tmp_path / "store.db"
-        shutil.copy(request.getfixturevalue("sqlite_template"), path)
+        shutil.copy(request.getfixturevalue("sqlite_loaded_template"), path)
         engine = open_store(f"sqlite:///{path}")
         yield engine
         engine.dispose()
