@@ -156,12 +156,12 @@ def assert_derived_kept(engine: Engine) -> None:
                 )
             ).scalar_one()
             if counts[0] != counts[1] or extra:
-                raise AssertionError(_difference(conn, table, kept, counts))
+                raise AssertionError(_difference(conn, table, kept, names, counts))
 
 
-def _difference(conn: Connection, table: Table, kept: str, counts: list[int]) -> str:
-    """Where ``table`` and its kept copy differ: their counts and a few rows of each side."""
-    names = ", ".join(c.name for c in table.columns)
+def _difference(conn: Connection, table: Table, kept: str, names: str, counts: list[int]) -> str:
+    """Where ``table`` and its kept copy differ (over the columns ``names`` lists): their
+    counts and a few rows of each side."""
     keys = ", ".join(c.name for c in table.primary_key.columns) or names
 
     def only(one: str, other: str) -> list[tuple[object, ...]]:
