@@ -46,17 +46,18 @@ from dataclasses import dataclass, field
 from datetime import date
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Connection, func, not_, select
+from sqlalchemy import Connection, Select, bindparam, func, not_, select
 
 from metrics.calendar import calendar_range
 from metrics.compute.axis import build_period_table, clipped_span
 from metrics.compute.core import SharedPeriods, recent_span
 from metrics.dependencies import LOADS, affected_indicators
 from metrics.periods import GRAINS, periods_overlapping
-from metrics.recompute_new_rows import SPAN_COLUMNS, SPAN_MERGE, combined, span_aggregates, written
+from metrics.recompute_new_rows import SPAN_COLUMNS, SPAN_MERGE, SPAN_READ, combined, span_aggregates, written
 from metrics.recompute_tail import TailSpec
 from metrics.registry import Registry, load_registry
 from metrics.snapshot import merge_load_counts
@@ -400,23 +401,23 @@ def _read_spans(
     conn: Connection, raw: dict[str, set[str]], touched: dict[str, set[str]] | None
 ) -> pd.DataFrame:
     """The span rows of every LA (``touched`` None), or of the touched LAs' touched kinds
-    (the caller keeps the stored rows of the rest)."""
-    parts = []
+    (the caller keeps the stored rows of the rest).
+
+    One grouped query per span column, each built once per process (``_span_query``),
+    and one frame for all of them: a frame per query cost more than the queries on a
+    small store (0.14 s a plan, docs/performance.md)."""
+    rows: list[tuple[Any, ...]] = []
     for kind, column in SPAN_COLUMNS:
+        params = None
         if touched is not None:
             las = [la for la, kinds in touched.items() if kind in kinds]
             if not las:
                 continue
-            codes = sorted({c for la in las for c in raw.get(la, {la})})
-        table = kind_table(kind)
-        query = select(table.c.la_code, *span_aggregates(table.c[column])).group_by(table.c.la_code)
-        if touched is not None:
-            query = query.where(table.c.la_code.in_(codes))
-        frame = pd.DataFrame([tuple(r) for r in conn.execute(query)], columns=_SPAN_READ)
-        frame["la_code"] = frame["la_code"].astype(str).str.strip()
-        parts.append(_merged_codes(frame).assign(kind=kind, column_name=column))
+            params = {"codes": sorted({c for la in las for c in raw.get(la, {la})})}
+        for row in conn.execute(_span_query(kind, column, params is not None), params or {}):
+            rows.append((str(row[0]).strip(), kind, column, *row[1:]))
     # A touched LA with no rows left of a touched kind gets no row for it: its old row goes.
-    frame = pd.concat(parts, ignore_index=True) if parts else _empty_spans()
+    frame = _merged_codes(pd.DataFrame(rows, columns=_SPAN_KEY + SPAN_READ))
     for col in ("first_date", "last_date", "first_inside", "last_inside", "first_outside"):
         frame[col] = pd.to_datetime(frame[col]).astype("datetime64[s]")
     for col in ("rows", "outside"):
@@ -424,16 +425,18 @@ def _read_spans(
     return frame[[c.name for c in recompute_spans.columns]]
 
 
-_SPAN_READ = [
-    "la_code",
-    "rows",
-    "first_date",
-    "last_date",
-    "first_inside",
-    "last_inside",
-    "outside",
-    "first_outside",
-]
+@cache
+def _span_query(kind: str, column: str, by_codes: bool) -> Select[Any]:
+    """The span rows of one kind's date column per stored LA code (of the bound
+    ``codes`` only, when ``by_codes``)."""
+    table = kind_table(kind)
+    query = select(table.c.la_code, *span_aggregates(table.c[column])).group_by(table.c.la_code)
+    if by_codes:
+        query = query.where(table.c.la_code.in_(bindparam("codes", expanding=True)))
+    return query
+
+
+_SPAN_KEY = ["la_code", "kind", "column_name"]
 
 
 def _empty_spans() -> pd.DataFrame:
@@ -441,10 +444,11 @@ def _empty_spans() -> pd.DataFrame:
 
 
 def _merged_codes(frame: pd.DataFrame) -> pd.DataFrame:
-    """One row per trimmed LA, combining stored codes that differ only by spaces."""
-    if frame.empty or not frame["la_code"].duplicated().any():
+    """One row per trimmed LA, kind and column, combining stored codes that differ only
+    by spaces."""
+    if frame.empty or not frame.duplicated(_SPAN_KEY).any():
         return frame
-    return frame.groupby("la_code", as_index=False).agg(**SPAN_MERGE)
+    return frame.groupby(_SPAN_KEY, as_index=False).agg(**SPAN_MERGE)
 
 
 def _days(values: pd.Series) -> np.ndarray:
