@@ -36,8 +36,10 @@ from itertools import count
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
 
 from metrics.snapshot import LOAD_COUNT_COLUMNS, StoreSnapshot
+from store.bulk import text_series
 from store.extracts import EXTRACTS
 from store.schema import stored_columns
 
@@ -94,6 +96,9 @@ def _typed(values: list[Any], column_type: str) -> pd.Series:
         return pd.Series(values, dtype="Int64")
     if column_type == "number":
         return pd.Series(values, dtype="float64")
+    if all(v is None or isinstance(v, str) for v in values):
+        # As a store read makes it (``store.bulk.text_series``): a quarter of the time.
+        return text_series(pa.array(values, type=pa.large_string()))
     return pd.Series(values, dtype="str")
 
 

@@ -56,7 +56,7 @@ from sqlalchemy import Boolean, Date, DateTime, Float, Integer, String, Table, T
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.engine import make_url
 
-from store.bulk import Read, positional, select_sql, typed
+from store.bulk import Read, positional, select_sql, text_series, typed
 from store.times import UTCDateTime
 
 # Rows per batch: more than any table holds, so that a result is one batch (above);
@@ -193,6 +193,5 @@ def arrow_column(column: pa.ChunkedArray, sql_type: object) -> pd.Series:
     if isinstance(sql_type, Float) and (pa.types.is_float64(kind) or pa.types.is_int64(kind)):
         return pd.Series(column.cast(pa.float64()).to_numpy())
     if isinstance(sql_type, String | Text) and pa.types.is_string(kind):
-        strings = column.cast(pa.large_string()).combine_chunks()
-        return pd.Series(pd.arrays.ArrowStringArray(strings), dtype="str")
+        return text_series(column)
     return typed(np.asarray(column.to_pylist(), dtype=object), sql_type, "sqlite")
