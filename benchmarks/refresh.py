@@ -18,7 +18,10 @@ recompute on a local Dask cluster of ``--jobs`` worker processes beside the loca
 executor's; ``--record FILE`` writes every figure as JSON. ``--month-only`` starts
 again from a copy of the store saved just after the full recompute (``store-base.db``,
 SQLite only): the read floor, a full recompute, then the monthly refresh beside them
-(the month's load beside its own floor).
+(the month's load beside its own floor). With more than one job, the worker pool's fork
+server is started and has done its imports before the first figure, as the commands
+start it before their own imports (``metrics.worker_pool``); ``docs/performance.md``
+times ``scorecard recompute --full`` whole, imports included, beside this.
 
 Peak RSS is the largest of this process and its worker processes. The region runs of
 the issue are ``--las 8 --children 300000 --years 5`` (8 large LAs: 6.2M rows from
@@ -57,6 +60,7 @@ from loaders.pipeline import LoadOptions, expand_paths, load_paths  # noqa: E402
 from metrics.executors import default_jobs  # noqa: E402
 from metrics.recompute import recompute  # noqa: E402
 from metrics.snapshot import read_snapshot  # noqa: E402
+from metrics.worker_pool import wait_for_forkserver, wanted  # noqa: E402
 from store.engine import describe_url, open_store  # noqa: E402
 from store.extracts import EVENT_KINDS, EXTRACTS  # noqa: E402
 from store.local_authorities import local_authorities  # noqa: E402
@@ -236,6 +240,10 @@ def main() -> None:
     )
     parser.add_argument("--record", type=Path, help="write every figure to this file as JSON")
     args = parser.parse_args()
+    if wanted("local", args.jobs):
+        # As `scorecard recompute` and `scorecard load` start it, before their imports
+        # (metrics.worker_pool): the first recompute's time is then the recompute's.
+        wait_for_forkserver()
     try:
         _run(args)
     finally:

@@ -52,7 +52,6 @@ Example::
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -63,6 +62,7 @@ from typing import Any, Literal
 from sqlalchemy import Connection
 
 from metrics.recompute_la import LaResult, LaTask, compute_la
+from metrics.worker_pool import default_jobs, forkserver_context, start_forkserver, wanted
 from store.arrow_read import arrow_readable
 
 Executor = Literal["local", "dask"]
@@ -87,14 +87,6 @@ LOCAL_CLUSTER_CONFIG: Mapping[str, object] = {
 
 class ExecutorError(RuntimeError):
     """The executor asked for cannot run; the message says how to fix it."""
-
-
-def default_jobs() -> int:
-    """One job per core this process may use."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # pragma: no cover - not Linux
-        return max(1, os.cpu_count() or 1)
 
 
 def run_tasks(
@@ -132,21 +124,12 @@ def start_early(executor: Executor, jobs: int | None, shared_store: bool) -> Non
     """Start the local pool's fork server now, when ``run_tasks`` will use it: it then
     imports pandas and the metrics (a second or so) while the caller plans, instead of
     after, with both cores idle but one."""
-    if executor == "local" and (jobs or default_jobs()) > 1 and shared_store:
-        from multiprocessing import forkserver
-
-        _forkserver_context()
-        forkserver.ensure_running()
-
-
-def _forkserver_context() -> Any:
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["metrics.recompute_la", "metrics.recompute"])
-    return context
+    if wanted(executor, jobs) and shared_store:
+        start_forkserver()
 
 
 def _processes(tasks: Sequence[LaTask], jobs: int) -> Iterator[LaResult]:
-    context = _forkserver_context()
+    context = forkserver_context()
     with ProcessPoolExecutor(max_workers=min(jobs, len(tasks)), mp_context=context) as pool:
         yield from _bounded(tasks, jobs, lambda t: pool.submit(compute_la, _apart(t)), _finished_local)
 

@@ -203,9 +203,10 @@ def recompute(
 
 
 def start_workers(engine: Engine, *, jobs: int | None = None, executor: Executor = "local") -> None:
-    """Start the worker pool's fork server now, when a recompute of this store will use it:
-    a command that loads and then recomputes calls it before the load, so that the fork
-    server imports the metrics (about a second) on the other core while the load runs."""
+    """Start the worker pool's fork server now, when a recompute of this store will use it,
+    so that it imports the metrics (about a second) on the other core while the writer
+    plans. The CLI's ``load`` and ``recompute`` start it earlier still, before their own
+    imports (``metrics.worker_pool``)."""
     start_early(executor, jobs, _shared_store(engine))
 
 

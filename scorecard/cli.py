@@ -360,6 +360,8 @@ def _open_store(settings: Settings) -> Any:
 
 
 def _load(args: argparse.Namespace) -> int:
+    if not args.no_recompute:
+        _start_workers_early(args)
     from loaders.pipeline import LoadOptions, expand_paths, iter_load
     from loaders.pseudonym import resolve_key
     from scorecard.safe_export import write_json
@@ -385,10 +387,6 @@ def _load(args: argparse.Namespace) -> int:
         date_grace_days=settings.date_grace_days,
         measures=settings.measures(),
     )
-    if not args.no_recompute:
-        from metrics.recompute import start_workers
-
-        start_workers(engine)
     outcomes = []
     for path, outcome in iter_load(engine, paths, options):
         outcome.file = str(path)
@@ -412,7 +410,17 @@ def _recompute_after_load(engine: Any, settings: Settings, *, quiet: bool, full:
         print(f"recomputed indicators: {summary}")
 
 
+def _start_workers_early(args: argparse.Namespace) -> None:
+    """Start the worker pool's fork server before this command's imports, when its
+    recompute may use it: the two imports then run side by side (metrics.worker_pool)."""
+    from metrics.worker_pool import start_forkserver, wanted
+
+    if wanted(getattr(args, "executor", "local"), getattr(args, "jobs", None)):
+        start_forkserver()
+
+
 def _recompute(args: argparse.Namespace) -> int:
+    _start_workers_early(args)
     from metrics.executors import ExecutorError
     from metrics.recompute import recompute
     from metrics.registry import load_registry
