@@ -52,6 +52,7 @@ from metrics.spc import xmr_frame
 from metrics.status import direction_array, status_array
 from metrics.targets import Targets, load_targets, stored_overrides, with_overrides
 from metrics.wiring import check_wiring
+from metrics.worker_pool import default_jobs
 from store.arrow_read import arrow_readable
 from store.bulk import insert_new, upsert
 from store.engine import writing
@@ -134,7 +135,7 @@ def recompute(
     details: list[dict[str, object]] = []
     start_workers(engine, jobs=jobs, executor=executor)
     with _results_folder(url, executor) as folder, writing(engine) as conn:
-        plan = make_plan(conn, registry, targets_file, full=full)
+        plan = make_plan(conn, registry, targets_file, full=full, jobs=jobs or default_jobs())
         targets = with_overrides(file_targets, stored_overrides(conn), registry)
         for warning in plan.shared.warnings:
             log.warning(warning)

@@ -62,7 +62,7 @@ from metrics.recompute_tail import TailSpec
 from metrics.registry import Registry, load_registry
 from metrics.snapshot import merge_load_counts
 from metrics.targets import DEFAULT_TARGETS, TargetOverride, stored_overrides
-from store.bulk import read_frame
+from store.bulk import read_frame, rows_side_by_side
 from store.extracts import EVENT_KINDS, EXTRACTS
 from store.schema import (
     RECOMPUTE_FINGERPRINT_KEY,
@@ -114,8 +114,12 @@ class Plan:
     touched_las: list[str] = field(default_factory=list)
 
 
-def make_plan(conn: Connection, registry: Registry, targets_file: Path | None, *, full: bool) -> Plan:
-    """Work out what to recompute, reading only small tables and the touched LAs' dates."""
+def make_plan(
+    conn: Connection, registry: Registry, targets_file: Path | None, *, full: bool, jobs: int = 1
+) -> Plan:
+    """Work out what to recompute, reading only small tables and the touched LAs' dates;
+    a full plan's scans of every table run ``jobs`` at a time (``_read_spans``). Call it
+    before the transaction writes anything."""
     pending = _pending(conn)
     raw = _raw_codes(conn)
     old_spans = read_frame(conn, recompute_spans)
@@ -124,7 +128,7 @@ def make_plan(conn: Connection, registry: Registry, targets_file: Path | None, *
     reason = _full_reason(full, has_run, previous)
     touched = _touched(pending)
     if reason:
-        spans = _read_spans(conn, raw, None)
+        spans = _read_spans(conn, raw, None, jobs)
     else:
         fresh, earliest = _touched_spans(conn, raw, touched, old_spans, pending)
         pairs = {(la, kind) for la, kinds in touched.items() for kind in kinds}
@@ -141,7 +145,7 @@ def make_plan(conn: Connection, registry: Registry, targets_file: Path | None, *
         new_months = _later_months(before, fingerprint)
         if new_months is None:
             reason = "the shared periods or the inputs changed"
-            spans = _read_spans(conn, raw, None)
+            spans = _read_spans(conn, raw, None, jobs)
             shared, eh_span = _shared(spans, counts)
     windows = windows_from_spans(spans)
     load_ids = list(pending.attrs["load_ids"])
@@ -398,15 +402,16 @@ def _distinct_codes(conn: Connection, kind: str) -> list[str]:
 
 
 def _read_spans(
-    conn: Connection, raw: dict[str, set[str]], touched: dict[str, set[str]] | None
+    conn: Connection, raw: dict[str, set[str]], touched: dict[str, set[str]] | None, jobs: int = 1
 ) -> pd.DataFrame:
     """The span rows of every LA (``touched`` None), or of the touched LAs' touched kinds
     (the caller keeps the stored rows of the rest).
 
     One grouped query per span column, each built once per process (``_span_query``),
     and one frame for all of them: a frame per query cost more than the queries on a
-    small store (0.14 s a plan, docs/performance.md)."""
-    rows: list[tuple[Any, ...]] = []
+    small store (0.14 s a plan, docs/performance.md). With ``jobs`` above 1 the queries
+    run that many at a time (``store.bulk.rows_side_by_side``)."""
+    wanted: list[tuple[str, str, dict[str, Any] | None]] = []
     for kind, column in SPAN_COLUMNS:
         params = None
         if touched is not None:
@@ -414,8 +419,15 @@ def _read_spans(
             if not las:
                 continue
             params = {"codes": sorted({c for la in las for c in raw.get(la, {la})})}
-        for row in conn.execute(_span_query(kind, column, params is not None), params or {}):
-            rows.append((str(row[0]).strip(), kind, column, *row[1:]))
+        wanted.append((kind, column, params))
+    # Nothing is written yet in the caller's transaction: other connections read its state.
+    queries = [(_span_query(kind, column, params is not None), params) for kind, column, params in wanted]
+    found = rows_side_by_side(conn, queries, jobs)
+    rows = [
+        (str(row[0]).strip(), kind, column, *row[1:])
+        for (kind, column, _), result in zip(wanted, found, strict=True)
+        for row in result
+    ]
     # A touched LA with no rows left of a touched kind gets no row for it: its old row goes.
     frame = _merged_codes(pd.DataFrame(rows, columns=_SPAN_KEY + SPAN_READ))
     for col in ("first_date", "last_date", "first_inside", "last_inside", "first_outside"):

@@ -25,6 +25,7 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,7 +34,7 @@ import numpy.typing as npt
 import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pa_csv
-from sqlalchemy import Boolean, Connection, Date, DateTime, Float, Integer, Table
+from sqlalchemy import Boolean, Connection, Date, DateTime, Executable, Float, Integer, Table
 
 from store.times import UTCDateTime, uk_wall_clock
 
@@ -326,6 +327,37 @@ class Read:
     where_sql: str = ""
     params: dict[str, Any] | None = None
     distinct: bool = False
+
+
+def rows_side_by_side(
+    conn: Connection,
+    statements: Sequence[tuple[Executable, Mapping[str, Any] | None]],
+    jobs: int = 2,
+) -> list[list[tuple[Any, ...]]]:
+    """Each statement's rows as tuples, in the order given: ``jobs`` at a time on
+    connections of their own when another connection can open the store (a SQLite file:
+    ``sqlite3`` lets other threads run while a query runs; PostgreSQL: the server runs
+    them at once), else one after another through ``conn``.
+
+    The other connections read what is committed, so the caller must not have written
+    in its transaction yet; a writer that holds the store's write lock (``writing``)
+    then reads the same state through them as through its own connection. For scans
+    that are each a pass over a large table (a full plan's ``recompute_spans``: 4-5 s
+    of a region's recompute on one core, docs/performance.md)."""
+    database = conn.engine.url.database or ""
+    separate = conn.dialect.name == "postgresql" or (
+        conn.dialect.name == "sqlite" and database not in ("", ":memory:") and "mode=memory" not in database
+    )
+    if not separate or jobs < 2 or len(statements) < 2:
+        return [[tuple(r) for r in conn.execute(sql, dict(params or {}))] for sql, params in statements]
+    engine = conn.engine
+
+    def run(statement: tuple[Executable, Mapping[str, Any] | None]) -> list[tuple[Any, ...]]:
+        with engine.connect() as own:
+            return [tuple(r) for r in own.execute(statement[0], dict(statement[1] or {}))]
+
+    with ThreadPoolExecutor(max_workers=min(jobs, len(statements))) as pool:
+        return list(pool.map(run, statements))
 
 
 def read_each(conn: Connection, reads: Mapping[str, Read]) -> dict[str, pd.DataFrame]:

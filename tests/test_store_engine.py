@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import Engine, insert, select, text
 
+from store.bulk import rows_side_by_side
 from store.engine import normalise_url, open_store, writing
-from store.schema import loads
+from store.schema import loads, meta
 
 
 def test_two_readers_and_a_writer_do_not_block_each_other(tmp_path: Path) -> None:
@@ -35,3 +36,33 @@ def test_a_write_transaction_rolls_back_on_error(tmp_path: Path) -> None:
 
 def test_plain_postgresql_urls_use_psycopg_3() -> None:
     assert normalise_url("postgres://u@h/db") == "postgresql+psycopg://u@h/db"
+
+
+def test_statements_side_by_side_read_what_is_committed_on_a_store_others_can_open(engine: Engine) -> None:
+    """``rows_side_by_side`` runs statements on connections of its own where another
+    connection can open the store (a SQLite file, PostgreSQL): they see the committed
+    state, not the caller's unwritten transaction, and give each statement's rows in
+    the order given."""
+    meta_rows = select(meta.c.key).where(meta.c.key == "side-by-side")
+    statements = [(meta_rows, None), (text("SELECT :a + 1"), {"a": 41}), (meta_rows, None)]
+    with writing(engine) as conn:
+        conn.execute(insert(meta).values(key="side-by-side", value="x"))
+        assert rows_side_by_side(conn, statements, jobs=2) == [[], [(42,)], []]
+        # One at a time they go through the caller's connection, and see its write.
+        assert rows_side_by_side(conn, statements, jobs=1) == [
+            [("side-by-side",)],
+            [(42,)],
+            [("side-by-side",)],
+        ]
+    with writing(engine) as conn:
+        assert rows_side_by_side(conn, statements, jobs=2)[0] == [("side-by-side",)]
+
+
+def test_statements_side_by_side_on_a_store_in_memory_use_the_callers_connection() -> None:
+    engine = open_store("sqlite://")
+    with writing(engine) as conn:
+        conn.execute(insert(meta).values(key="side-by-side", value="x"))
+        found = rows_side_by_side(
+            conn, [(select(meta.c.key).where(meta.c.key == "side-by-side"), None)] * 2, jobs=2
+        )
+    assert found == [[("side-by-side",)], [("side-by-side",)]]
