@@ -53,10 +53,11 @@ Example::
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Mapping, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from dataclasses import replace
+from functools import partial
 from typing import Any, Literal
 
 from sqlalchemy import Connection
@@ -98,18 +99,32 @@ def run_tasks(
     shared_store: bool = True,
     scheduler: str | None = None,
     processes: bool = True,
+    meanwhile: Callable[[], object] | None = None,
 ) -> Iterator[LaResult]:
-    """Each task's result, in the order they finish."""
+    """Each task's result, in the order they finish.
+
+    ``meanwhile`` is the caller's work to do while the first tasks start and run (the
+    writer clears what a full recompute replaces: 4 s in the 8-LA region, where the
+    workers had waited for it, docs/performance.md). It runs once, before any result is
+    yielded: beside the submission of the first tasks, or, when the tasks run in this
+    process through ``conn``, before the first one. Other connections do not see what it
+    writes before the caller commits, so the tasks read the state it started from."""
     jobs = jobs or default_jobs()
+    then = meanwhile or _nothing
     if executor == "dask":
-        yield from _dask(tasks, jobs, scheduler, processes)
+        yield from _dask(tasks, jobs, scheduler, processes, then)
     elif executor != "local":
         raise ExecutorError(f"unknown executor {executor!r}: use one of {', '.join(EXECUTORS)}")
     elif _in_this_process(tasks, jobs, shared_store):
+        then()
         for task in tasks:
             yield compute_la(task, conn)
     else:
-        yield from _processes(tasks, jobs)
+        yield from _processes(tasks, jobs, then)
+
+
+def _nothing() -> None:
+    """No work for the caller while the first tasks start."""
 
 
 def _in_this_process(tasks: Sequence[LaTask], jobs: int, shared_store: bool) -> bool:
@@ -128,10 +143,15 @@ def start_early(executor: Executor, jobs: int | None, shared_store: bool) -> Non
         start_forkserver()
 
 
-def _processes(tasks: Sequence[LaTask], jobs: int) -> Iterator[LaResult]:
+def _processes(tasks: Sequence[LaTask], jobs: int, meanwhile: Callable[[], object]) -> Iterator[LaResult]:
     context = forkserver_context()
     with ProcessPoolExecutor(max_workers=min(jobs, len(tasks)), mp_context=context) as pool:
-        yield from _bounded(tasks, jobs, lambda t: pool.submit(compute_la, _apart(t)), _finished_local)
+        submit = partial(_submit_apart, pool)
+        yield from _bounded(tasks, jobs, submit, _finished_local, meanwhile)
+
+
+def _submit_apart(pool: ProcessPoolExecutor, task: LaTask) -> Future[LaResult]:
+    return pool.submit(compute_la, _apart(task))
 
 
 def _apart(task: LaTask) -> LaTask:
@@ -149,13 +169,17 @@ def _bounded(
     jobs: int,
     submit: Any,
     finished: Any,
+    meanwhile: Callable[[], object],
 ) -> Iterator[LaResult]:
     """Keep ``jobs`` tasks in flight, in the order given (the caller puts the largest LAs
     first, so the last task to finish is a small one); yield results as they finish.
 
     The next task is submitted before a finished one is yielded: the writer then stores
     one LA while ``jobs`` workers compute the next ones, instead of leaving a worker idle
-    for as long as the write takes."""
+    for as long as the write takes. The first tasks are submitted from a thread while
+    ``meanwhile`` runs here: a process pool's first submission waits until its worker
+    processes are forked, and the fork server forks only once it has imported the
+    metrics (``metrics.worker_pool``)."""
     queue = list(tasks)
     running: set[Future[LaResult]] = set()
 
@@ -163,7 +187,10 @@ def _bounded(
         while queue and len(running) < jobs:
             running.add(submit(queue.pop(0)))
 
-    fill()
+    with ThreadPoolExecutor(max_workers=1) as starter:
+        started = starter.submit(fill)
+        meanwhile()
+        started.result()
     while running:
         done, running = finished(running)
         fill()
@@ -171,7 +198,13 @@ def _bounded(
             yield future.result()
 
 
-def _dask(tasks: Sequence[LaTask], jobs: int, scheduler: str | None, processes: bool) -> Iterator[LaResult]:
+def _dask(
+    tasks: Sequence[LaTask],
+    jobs: int,
+    scheduler: str | None,
+    processes: bool,
+    meanwhile: Callable[[], object],
+) -> Iterator[LaResult]:
     try:
         from distributed import Client
         from distributed import wait as dask_wait
@@ -187,13 +220,15 @@ def _dask(tasks: Sequence[LaTask], jobs: int, scheduler: str | None, processes: 
     if scheduler:
         with Client(scheduler) as client:  # type: ignore[no-untyped-call,unused-ignore]
             yield from _bounded(
-                tasks, jobs, lambda t: client.submit(compute_la, _apart(t), pure=False), finished
+                tasks, jobs, lambda t: client.submit(compute_la, _apart(t), pure=False), finished, meanwhile
             )
         return
     # Thread workers (processes=False) share the writer's process: no Arrow reads there.
     mark = _apart if processes else (lambda t: t)
     with local_cluster(jobs, processes) as client:
-        yield from _bounded(tasks, jobs, lambda t: client.submit(compute_la, mark(t), pure=False), finished)
+        yield from _bounded(
+            tasks, jobs, lambda t: client.submit(compute_la, mark(t), pure=False), finished, meanwhile
+        )
 
 
 @contextmanager

@@ -39,7 +39,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Connection, Engine, delete, func, insert, select, update
+from sqlalchemy import Connection, Engine, Index, delete, func, insert, select, update
 
 from metrics.coverage import indicator_windows, kind_starts, period_coverage
 from metrics.executors import Executor, run_tasks, start_early
@@ -139,9 +139,13 @@ def recompute(
         targets = with_overrides(file_targets, stored_overrides(conn), registry)
         for warning in plan.shared.warnings:
             log.warning(warning)
-        _store_plan(conn, plan)
-        # A full recompute refills kpi_results: on SQLite its index is built once, after.
-        rebuilt = drop_secondary_indexes(conn, kpi_results) if plan.full else []
+        rebuilt: list[Index] = []
+
+        def clear() -> None:
+            _store_plan(conn, plan)
+            # A full recompute refills kpi_results: on SQLite its index is built once, after.
+            rebuilt.extend(drop_secondary_indexes(conn, kpi_results) if plan.full else [])
+
         tasks = [
             LaTask(
                 url,
@@ -169,6 +173,8 @@ def recompute(
             shared_store=_shared_store(engine),
             scheduler=scheduler,
             processes=processes,
+            # The writer clears while the tasks start; they read the committed rows.
+            meanwhile=clear,
         ):
             written += done.result_count
             series_written += len(done.series)

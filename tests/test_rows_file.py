@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
-from sqlalchemy import Engine, event, func, inspect, select, text
+from sqlalchemy import Connection, Engine, event, func, inspect, select, text
 
 from metrics.recompute import recompute
 from store.bulk import insert_new, upsert
@@ -215,7 +215,12 @@ def test_a_full_recompute_builds_the_view_index_again_and_a_failed_one_keeps_it(
     with writing(engine) as conn:
         insert_new(conn, kpi_results, _awkward_results())
 
-    def _broken(*_args: Any, **_kwargs: Any) -> Any:
+    def _broken(_tasks: Any, conn: Connection, **kwargs: Any) -> Any:
+        # The writer clears while the tasks run: the index is gone when one fails.
+        kwargs["meanwhile"]()
+        assert [str(i["name"]) for i in inspect(conn).get_indexes("kpi_results")] == (
+            [] if engine.dialect.name == "sqlite" else ["ix_kpi_results_view"]
+        )
         raise RuntimeError("a worker died")
 
     monkeypatch.setattr("metrics.recompute.run_tasks", _broken)
