@@ -55,7 +55,7 @@ from metrics.wiring import check_wiring
 from metrics.worker_pool import default_jobs
 from store.arrow_read import arrow_readable
 from store.bulk import insert_new, upsert
-from store.engine import writing
+from store.engine import shared_store, writing
 from store.extracts import EVENT_KINDS, EXTRACTS
 from store.rows_file import (
     attach_room,
@@ -318,10 +318,7 @@ def largest_first(work: list[LaWork], spans: pd.DataFrame) -> list[LaWork]:
 
 def _shared_store(engine: Engine) -> bool:
     """Whether another process can open this store (not an in-memory SQLite database)."""
-    if engine.dialect.name != "sqlite":
-        return True
-    database = engine.url.database or ""
-    return database not in ("", ":memory:") and "mode=memory" not in database
+    return shared_store(engine.url)
 
 
 def _indicator_columns(frame: pd.DataFrame, registry: Registry) -> pd.DataFrame:

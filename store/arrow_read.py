@@ -57,6 +57,7 @@ from sqlalchemy.dialects import sqlite
 from sqlalchemy.engine import make_url
 
 from store.bulk import Read, positional, select_sql, text_series, typed
+from store.engine import shared_store
 from store.times import UTCDateTime
 
 # Rows per batch: more than any table holds, so that a result is one batch (above);
@@ -162,9 +163,7 @@ def arrow_readable(url: str) -> bool:
     """
     from importlib.util import find_spec
 
-    parsed = make_url(url)
-    database = parsed.database or ""
-    if parsed.get_backend_name() != "sqlite" or database in ("", ":memory:") or "mode=memory" in database:
+    if make_url(url).get_backend_name() != "sqlite" or not shared_store(url):
         return False
     return find_spec("adbc_driver_sqlite") is not None
 

@@ -36,6 +36,7 @@ import pyarrow as pa
 import pyarrow.csv as pa_csv
 from sqlalchemy import Boolean, Connection, Date, DateTime, Executable, Float, Integer, Table
 
+from store.engine import shared_store
 from store.times import UTCDateTime, uk_wall_clock
 
 _stage_counter = itertools.count()
@@ -344,11 +345,7 @@ def rows_side_by_side(
     then reads the same state through them as through its own connection. For scans
     that are each a pass over a large table (a full plan's ``recompute_spans``: 4-5 s
     of a region's recompute on one core, docs/performance.md)."""
-    database = conn.engine.url.database or ""
-    separate = conn.dialect.name == "postgresql" or (
-        conn.dialect.name == "sqlite" and database not in ("", ":memory:") and "mode=memory" not in database
-    )
-    if not separate or jobs < 2 or len(statements) < 2:
+    if not shared_store(conn.engine.url) or jobs < 2 or len(statements) < 2:
         return [[tuple(r) for r in conn.execute(sql, dict(params or {}))] for sql, params in statements]
     engine = conn.engine
 

@@ -27,6 +27,20 @@ class StoreError(RuntimeError):
     """The store cannot be opened or used as asked; the message says how to fix it."""
 
 
+def shared_store(url: Any) -> bool:
+    """Whether another connection or process can open the store at ``url`` (a URL or its
+    text): anything but an in-memory SQLite database.
+
+    >>> shared_store("sqlite:///s.db"), shared_store("sqlite://"), shared_store("postgresql://h/db")
+    (True, False, True)
+    """
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        return True
+    database = parsed.database or ""
+    return database not in ("", ":memory:") and "mode=memory" not in database
+
+
 def normalise_url(url: str) -> str:
     """Use psycopg 3 for plain ``postgresql://`` URLs (psycopg2 is not installed).
 
