@@ -48,7 +48,12 @@ PAGES = {
 # take over 15 s (the 2026-12-02 run timed out five waits at load average 11).
 TIMEOUT = 30_000
 # Counts the app's requests in flight (Dash calls its callbacks with fetch), so a test can
-# wait until every callback a change set off has answered and been rendered.
+# wait until every callback a change set off has answered. A dcc.Markdown (every table
+# here) is drawn later still, when its lazily loaded code has run, with no request and no
+# change to the page before: at 5-8 times Chromium's CPU throttling the scorecard's table
+# came 3 s after this wait ended, and a MutationObserver's "nothing changed for 300 ms"
+# did not close that gap either (tried, stop 25). So a test waits for the text it reads
+# in a table (``expect_text``), as Playwright's own checks do.
 PENDING_SCRIPT = """
 (() => {
   let pending = 0;
@@ -147,9 +152,21 @@ def _loaded(page: Any) -> None:
     _idle(page)
 
 
+# True when the page has arrived and settled: a Dash page's own layout has come (by a
+# callback after the app's layout and dependencies, which on CI's slower machine answered
+# in the second after them: "no request for 500 ms" can hold before it), no callback in
+# flight for 300 ms and none is drawing. Pages that are not Dash's (sign-in) have no
+# ``#react-entry-point``, which Dash's first HTML has. One function, so one round trip.
+IDLE = """() =>
+  (!document.getElementById('react-entry-point')
+   || document.querySelector('#_pages_content > *') !== null)
+  && window.__scorecardIdle && window.__scorecardIdle(300)
+  && !document.querySelector('[data-dash-is-loading="true"]')
+"""
+
+
 def _idle(page: Any) -> None:
-    page.wait_for_function("() => window.__scorecardIdle && window.__scorecardIdle(300)", polling=50)
-    page.wait_for_function("() => !document.querySelector('[data-dash-is-loading=\"true\"]')")
+    page.wait_for_function(IDLE, polling=50)
     _check_no_dash_error(page)
 
 
@@ -236,12 +253,16 @@ def test_each_filter_changes_the_view_and_the_url_reproduces_it(
     assert page.locator("#scorecard-locality").input_value() == "all"
 
     shown = summary.inner_text()
+    expect_text(page.locator("#scorecard-table"), "Contacts")
     table = page.locator("#scorecard-table").inner_text()
     link = page.url
     page.goto(link)
     _settled(page)
     assert page.locator("#scorecard-summary").inner_text() == shown
-    assert page.locator("#scorecard-table").inner_text() == table
+    # the table is a dcc.Markdown, drawn a moment after its callback has answered
+    from playwright.sync_api import expect
+
+    expect(page.locator("#scorecard-table")).to_have_text(table, use_inner_text=True, timeout=TIMEOUT)
     values = {
         k: page.locator(f"#scorecard-{k}").input_value()
         for k in ("la", "grain", "period", "locality", "team")
@@ -256,10 +277,15 @@ def test_each_filter_changes_the_view_and_the_url_reproduces_it(
     assert "nan" not in table.lower().replace("n/a", "")
 
 
-def expect_text(locator: Any, text: str) -> None:
+def expect_text(locator: Any, text: str | re.Pattern[str]) -> None:
     from playwright.sync_api import expect
 
     expect(locator).to_contain_text(text, timeout=TIMEOUT)
+
+
+def expect_some_text(locator: Any) -> None:
+    """Wait until ``locator`` shows something besides white space."""
+    expect_text(locator, re.compile(r"\S"))
 
 
 def test_other_pages_keep_their_filters_in_the_url(tab: tuple[Any, Watch], server: dict[str, Any]) -> None:
@@ -276,8 +302,7 @@ def test_other_pages_keep_their_filters_in_the_url(tab: tuple[Any, Watch], serve
         page.wait_for_url(re.compile(r"grain=year"))
         _select(page, f"{prefix}-la", "391")
         page.wait_for_url(re.compile(r"la=391"))
-        content = page.locator(f"#{prefix}-content").inner_text()
-        assert "2024-25" in content
+        expect_text(page.locator(f"#{prefix}-content"), "2024-25")
         page.reload()
         _settled(page)
         assert page.locator(f"#{prefix}-grain").input_value() == "year"

@@ -14,7 +14,14 @@ from typing import Any
 import pytest
 
 from tests.browser.conftest import needs_chromium, serve_app, sign_in
-from tests.browser.test_dashboard_browser import PENDING_SCRIPT, TIMEOUT, Watch, _loaded, _settled
+from tests.browser.test_dashboard_browser import (
+    PENDING_SCRIPT,
+    TIMEOUT,
+    Watch,
+    _loaded,
+    _settled,
+    expect_some_text,
+)
 from tests.dash_fixtures import build_store
 
 pytestmark = pytest.mark.browser
@@ -104,7 +111,7 @@ def test_each_role_sees_its_pages_and_no_others(server: dict[str, Any], browser:
         _loaded(page)
         page.click("#indicator-records-show")
         _settled(page)
-        assert page.locator("#indicator-records").inner_text().strip()
+        expect_some_text(page.locator("#indicator-records"))
     page.click("#sign-out")
     page.wait_for_url(server["base"] + "/signin")
     page.goto(server["base"] + "/")

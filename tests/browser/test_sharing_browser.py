@@ -15,7 +15,7 @@ import pytest
 
 from store.engine import open_store
 from tests.browser.conftest import needs_chromium, serve_app, sign_in
-from tests.browser.test_dashboard_browser import AXE, _axe, expect_text
+from tests.browser.test_dashboard_browser import AXE, TIMEOUT, _axe, _loaded, expect_text
 from tests.browser.test_roles_browser import _tab
 from tests.dash_fixtures import build_store
 from tests.test_security_sharing_pages import write_small_numbers
@@ -42,7 +42,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]
 
 def _open(page: Any, base: str, path: str) -> Any:
     page.goto(f"{base}{path}{QUERY}")
-    page.wait_for_load_state("networkidle")
+    _loaded(page)
     content = page.locator(f"#{path.strip('/')}-content")
     expect_text(content, "Mar 2025")
     return content
@@ -52,6 +52,7 @@ def _row_cells(content: Any, caption: str, group: str) -> list[str]:
     """The cells of ``group``'s row in the table captioned ``caption``."""
     table = content.locator("table", has=content.page.locator("caption", has_text=caption))
     row = table.locator("tbody tr", has=content.page.locator(f'th[scope=row]:text-is("{group}")'))
+    row.first.wait_for(timeout=TIMEOUT)
     return [c.strip() for c in row.locator("td").all_inner_texts()]
 
 
@@ -61,7 +62,7 @@ def test_the_board_and_a_partner_see_the_four_pages_for_sharing(
 ) -> None:
     context, page, watch = _tab(browser, server["base"])
     sign_in(page, server["base"], server["db"], role)
-    page.wait_for_load_state("networkidle")
+    _loaded(page)
     nav = {a.get_attribute("href") for a in page.locator("nav .sc-nav-link").all()}
     assert set(SHARED_PAGES) <= nav, nav
 

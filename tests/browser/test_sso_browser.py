@@ -41,7 +41,14 @@ from scorecard import accounts
 from scorecard.audit import read_audit
 from store.engine import open_store
 from tests.browser.conftest import free_port, needs_chromium, serve_app
-from tests.browser.test_dashboard_browser import PENDING_SCRIPT, TIMEOUT, Watch, _loaded, _settled
+from tests.browser.test_dashboard_browser import (
+    PENDING_SCRIPT,
+    TIMEOUT,
+    Watch,
+    _loaded,
+    _settled,
+    expect_some_text,
+)
 from tests.dash_fixtures import MAIN_LA, build_store
 
 pytestmark = pytest.mark.browser
@@ -208,7 +215,7 @@ def test_the_analyst_signs_on_at_the_provider_and_lands_signed_in(sso: dict[str,
     assert "/loads" in nav and "/admin/users" not in nav  # an analyst's pages, not an admin's
     page.click("#indicator-records-show")  # a callback POST through the proxy (CSRF, role, LA)
     _settled(page)
-    assert page.locator("#indicator-records").inner_text().strip()
+    expect_some_text(page.locator("#indicator-records"))
     signins = [r for r in _audit(sso, "sam@example.gov.uk") if r["action"] == "signin"]
     assert [(r["detail"], r["address"]) for r in signins] == [(f"single sign-on ({HEADER})", "127.0.0.1")]
     context.close()

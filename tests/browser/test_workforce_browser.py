@@ -68,6 +68,7 @@ def test_the_scorecard_shows_the_workforce_and_quality_sections(as_role: Any, se
     page = as_role("manager")
     _open(page, server["base"], "/?la=394&grain=month&period=2025-03")
     table = page.locator("#scorecard-table")
+    expect_text(table, "Partners' measures")
     stages = [t.strip() for t in table.locator("tr.sc-stage th").all_inner_texts()]
     assert stages[-3:] == ["Workforce", "Quality assurance", "Partners' measures"]
     workforce = table.locator("tbody", has=page.locator("tr.sc-stage th", has_text="Workforce"))
