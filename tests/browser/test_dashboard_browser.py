@@ -283,6 +283,13 @@ def expect_text(locator: Any, text: str | re.Pattern[str]) -> None:
     expect(locator).to_contain_text(text, timeout=TIMEOUT)
 
 
+def expect_count(locator: Any, count: int) -> None:
+    """Wait until ``locator`` matches ``count`` elements (a table or chart drawn late)."""
+    from playwright.sync_api import expect
+
+    expect(locator).to_have_count(count, timeout=TIMEOUT)
+
+
 def expect_some_text(locator: Any) -> None:
     """Wait until ``locator`` shows something besides white space."""
     expect_text(locator, re.compile(r"\S"))

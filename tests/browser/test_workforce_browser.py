@@ -30,6 +30,7 @@ from tests.browser.test_dashboard_browser import (
     _open,
     _settled,
     _upload,
+    expect_count,
     expect_text,
 )
 from tests.dash_fixtures import TEAMS
@@ -84,9 +85,11 @@ def test_the_workforce_page_keeps_its_filters_in_the_url(as_role: Any, server: d
     assert page.locator("h1").inner_text() == "Workforce"
     expect_text(page.locator("#workforce-content"), "The DfE measures the workforce at 30 September")
     expect_text(page.locator("#workforce-content"), "By team, furthest from target first, Mar 2025")
+    # the table (a dcc.Markdown) and the chart (Plotly) are drawn after the callback answers
     team_rows = page.locator("#workforce-content table").first.locator("tbody th[scope=row]")
+    expect_count(team_rows, len(TEAMS))
     assert sorted(team_rows.all_inner_texts()) == sorted(TEAMS)
-    assert page.locator("#workforce-sw-agency-rate .js-plotly-plot").count() == 1
+    expect_count(page.locator("#workforce-sw-agency-rate .js-plotly-plot"), 1)
     page.select_option("#workforce-grain", "quarter")
     _settled(page)
     assert "grain=quarter" in page.url and "la=394" in page.url
