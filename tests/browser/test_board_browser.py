@@ -16,7 +16,16 @@ from typing import Any
 import pytest
 
 from tests.browser.conftest import needs_chromium, serve_app, sign_in
-from tests.browser.test_dashboard_browser import AXE, PENDING_SCRIPT, TIMEOUT, Watch, _axe, _loaded, _settled
+from tests.browser.test_dashboard_browser import (
+    AXE,
+    PENDING_SCRIPT,
+    TIMEOUT,
+    Watch,
+    _axe,
+    _loaded,
+    _settled,
+    expect_text,
+)
 from tests.dash_fixtures import build_store
 from tests.test_security_partner import small_numbers_app
 
@@ -73,6 +82,7 @@ def test_the_board_opens_an_indicator_page_from_the_scorecard(tab: Any, server: 
     # the breakdown by agency as shared: Police's 3 and Health's 4 are "c"
     section = page.locator("#indicator-by-agency")
     section.locator("summary", has_text="Show as table").click()
+    expect_text(section.locator("table"), "Police")  # a Markdown table, drawn late
     rows = {
         r.locator("td").first.inner_text(): r.locator("td").nth(1).inner_text()
         for r in section.locator("tbody tr").all()
@@ -116,5 +126,5 @@ def test_a_manager_sees_the_load_history_and_no_upload_form(tab: Any, server: di
     assert "may see the loads but not upload" in page.locator(".sc-lede").inner_text()
     for hidden in ("#loads-upload", "#loads-kind", "#loads-confirm", "#loads-template", "#loads-retract"):
         assert not page.locator(hidden).is_visible(), hidden
-    assert "contacts.csv" in page.locator("#loads-history").inner_text()
+    expect_text(page.locator("#loads-history"), "contacts.csv")  # a Markdown table, drawn late
     _accessible(page, "manager-loads")
