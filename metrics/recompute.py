@@ -170,7 +170,7 @@ def recompute(
             conn,
             executor=executor,
             jobs=jobs,
-            shared_store=_shared_store(engine),
+            shared_store=shared_store(engine.url),
             scheduler=scheduler,
             processes=processes,
             # The writer clears while the tasks start; they read the committed rows.
@@ -214,7 +214,7 @@ def start_workers(engine: Engine, *, jobs: int | None = None, executor: Executor
     so that it imports the metrics (about a second) on the other core while the writer
     plans. The CLI's ``load`` and ``recompute`` start it earlier still, before their own
     imports (``metrics.worker_pool``)."""
-    start_early(executor, jobs, _shared_store(engine))
+    start_early(executor, jobs, shared_store(engine.url))
 
 
 @contextmanager
@@ -314,11 +314,6 @@ def largest_first(work: list[LaWork], spans: pd.DataFrame) -> list[LaWork]:
     per_kind = spans.groupby(["la_code", "kind"])["rows"].max()
     rows = per_kind.groupby(level="la_code").sum().to_dict()
     return sorted(work, key=lambda w: -int(rows.get(w.la_code, 0)))
-
-
-def _shared_store(engine: Engine) -> bool:
-    """Whether another process can open this store (not an in-memory SQLite database)."""
-    return shared_store(engine.url)
 
 
 def _indicator_columns(frame: pd.DataFrame, registry: Registry) -> pd.DataFrame:
