@@ -54,8 +54,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
+from metrics.frame_keys import combinations, labelled, per_value
 from metrics.periods import Grain
 
 Coverage = str  # one of COVERAGES
@@ -130,21 +132,44 @@ def period_coverage(
     ``windows`` has la_code (and optionally kpi_id), window_start and window_end.
     """
     keys = ["la_code", "kpi_id"] if "kpi_id" in windows.columns else ["la_code"]
-    bounds = rows[keys].merge(windows, on=keys, how="left", validate="many_to_one")
-    first = _month_index(bounds["window_start"])
-    last = _month_index(bounds["window_end"])
+    first, last = _window_months(rows, windows, keys)
     start = _month_index(rows["period_start"])
     end = _month_index(rows["period_end"])
     covered = np.clip(np.minimum(end, last) - np.maximum(start, first) + 1, 0, None)
-    covered[bounds["window_start"].isna().to_numpy()] = 0
+    covered[first == NO_WINDOW] = 0
     total = end - start + 1
-    need = rows["kpi_id"].map(lookback).fillna(0).to_numpy("int64")
-    coverage = np.where(
-        covered == 0,
-        "none",
-        np.where(covered < total, "partial", np.where(start - need < first, "lookback_incomplete", "full")),
+    need = per_value(rows["kpi_id"], lookback.get, 0.0).astype("int64")
+    # Positions in COVERAGES.
+    coverage = np.where(covered == 0, 3, np.where(covered < total, 1, np.where(start - need < first, 2, 0)))
+    return pd.DataFrame(
+        {"coverage": labelled(COVERAGES, coverage).array, "months_covered": covered.astype("int64")},
+        index=rows.index,
     )
-    return pd.DataFrame({"coverage": coverage, "months_covered": covered.astype("int64")}, index=rows.index)
+
+
+# The first and last month of no window: no period overlaps it.
+NO_WINDOW = np.iinfo("int64").min // 2
+
+
+def _window_months(
+    rows: pd.DataFrame, windows: pd.DataFrame, keys: list[str]
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """Each row's window's first and last month (``NO_WINDOW`` without a window start),
+    each window found once per combination of ``keys`` (``metrics.frame_keys``)."""
+    if windows.duplicated(subset=keys).any():
+        raise ValueError(
+            f"more than one window for one {' and '.join(keys)}: {windows[keys].drop_duplicates()}"
+        )
+    firsts = np.where(
+        windows["window_start"].isna().to_numpy(), NO_WINDOW, _month_index(windows["window_start"])
+    )
+    lasts = _month_index(windows["window_end"])
+    at = {k: i for i, k in enumerate(zip(*(windows[k].tolist() for k in keys), strict=True))}
+    row, found = combinations(rows, keys)
+    index = np.array([at.get(k, -1) for k in found] + [-1], dtype=np.int64)[row]
+    first = np.append(firsts, NO_WINDOW)[index]
+    last = np.append(lasts, NO_WINDOW)[index]
+    return first, last
 
 
 def coverage_label(coverage: str | None, months_covered: int | float | None, months: int) -> str:

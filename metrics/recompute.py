@@ -38,18 +38,20 @@ from datetime import datetime
 from pathlib import Path
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 from sqlalchemy import Connection, Engine, Index, delete, func, insert, select, update
 
 from metrics.coverage import indicator_windows, kind_starts, period_coverage
 from metrics.executors import Executor, run_tasks, start_early
+from metrics.frame_keys import first_seen, labelled, per_value, previous_in_series, stable_order
 from metrics.recompute_la import LaResult, LaTask, results_in_key_order
 from metrics.recompute_plan import FINGERPRINT_KEY, LaWork, Plan, make_plan
 from metrics.recompute_tail import EVERY_PERIOD
 from metrics.registry import Registry, load_registry
 from metrics.snapshot import StoreSnapshot
 from metrics.spc import xmr_frame
-from metrics.status import direction_array, status_array
+from metrics.status import DIRECTIONS, STATUSES, direction_codes, status_codes
 from metrics.targets import Targets, load_targets, stored_overrides, with_overrides
 from metrics.wiring import check_wiring
 from metrics.worker_pool import default_jobs
@@ -317,26 +319,34 @@ def largest_first(work: list[LaWork], spans: pd.DataFrame) -> list[LaWork]:
 
 
 def _indicator_columns(frame: pd.DataFrame, registry: Registry) -> pd.DataFrame:
-    meta = pd.DataFrame(
-        {
-            "kpi_id": [i.id for i in registry],
-            "polarity": [i.polarity for i in registry],
-            "type": [i.type for i in registry],
-        }
+    """The frame with each row's indicator's ``polarity`` and ``type`` (missing for an id
+    the registry lacks), looked up once per indicator (``metrics.frame_keys``)."""
+    by_id = {i.id: i for i in registry}
+    codes, ids = pd.factorize(frame["kpi_id"])
+    codes = np.where(codes < 0, len(ids), codes)
+    found = [by_id.get(k) for k in ids]
+    return frame.assign(
+        polarity=labelled([None if i is None else i.polarity for i in found] + [None], codes).array,
+        type=labelled([None if i is None else i.type for i in found] + [None], codes).array,
     )
-    return frame.merge(meta, on="kpi_id", how="left", validate="many_to_one")
 
 
 def _target_columns(frame: pd.DataFrame, targets: Targets) -> pd.DataFrame:
-    pairs = frame[["kpi_id", "la_code"]].drop_duplicates()
+    """The frame with each row's ``target`` and ``tolerance`` (NaN without a target),
+    looked up once per indicator and LA."""
+    kpi_codes, kpi_ids = pd.factorize(frame["kpi_id"])
+    la_codes, las = pd.factorize(frame["la_code"])
+    pair = kpi_codes.astype(np.int64) * (len(las) + 1) + la_codes
+    pairs, row_pair = np.unique(pair, return_inverse=True)
     found = [
-        targets.for_indicator(k, la) if k in targets else None for k, la in pairs.itertuples(index=False)
+        targets.for_indicator(kpi_ids[p // (len(las) + 1)], las[p % (len(las) + 1)])
+        if kpi_ids[p // (len(las) + 1)] in targets
+        else None
+        for p in pairs
     ]
-    pairs = pairs.assign(
-        target=[t.value if t else np.nan for t in found],
-        tolerance=[t.tolerance if t else np.nan for t in found],
-    )
-    return frame.merge(pairs, on=["kpi_id", "la_code"], how="left", validate="many_to_one")
+    value = np.array([t.value if t else np.nan for t in found], dtype=np.float64)
+    tolerance = np.array([t.tolerance if t else np.nan for t in found], dtype=np.float64)
+    return frame.assign(target=value[row_pair], tolerance=tolerance[row_pair])
 
 
 # Where each LA's window starts: its first contact, else its first referral, else its
@@ -397,53 +407,90 @@ def add_coverage(
     return pd.concat([computed, period_coverage(computed, per_indicator)], axis=1)
 
 
-def _in_window(frame: pd.DataFrame, windows: pd.DataFrame) -> pd.Series:
+def _in_window(frame: pd.DataFrame, windows: pd.DataFrame) -> npt.NDArray[np.bool_]:
     """True for rows whose period lies inside its LA's window (SPC uses only those)."""
-    bounds = frame[["la_code"]].merge(windows, on="la_code", how="left")
+    if windows["la_code"].duplicated().any():
+        raise ValueError(f"more than one reporting window for an LA: {windows}")
+    at = {la: i for i, la in enumerate(windows["la_code"].tolist())}
+    row = per_value(frame["la_code"], at.get, -1.0).astype(np.intp)
     # to_datetime first: with no window at all (every row rejected) the columns are empty objects.
-    start = pd.to_datetime(bounds["window_start"]).to_numpy("datetime64[D]")
-    end = pd.to_datetime(bounds["window_end"]).to_numpy("datetime64[D]")
+    starts = pd.to_datetime(windows["window_start"]).to_numpy("datetime64[D]")
+    ends = pd.to_datetime(windows["window_end"]).to_numpy("datetime64[D]")
+    start = np.append(starts, np.datetime64("NaT"))[row]
+    end = np.append(ends, np.datetime64("NaT"))[row]
     period_start = frame["period_start"].to_numpy("datetime64[D]")
     period_end = frame["period_end"].to_numpy("datetime64[D]")
     # A month counts when the window covers it from its first day (a window starting on
     # the 1st takes that month) up to the month holding the window's last event.
-    inside = (period_start >= start.astype("datetime64[M]").astype("datetime64[D]")) & (
+    return (period_start >= start.astype("datetime64[M]").astype("datetime64[D]")) & (
         period_end <= (end.astype("datetime64[M]") + 1).astype("datetime64[D]") - 1
     )
-    return pd.Series(inside, index=frame.index)
+
+
+# The columns the SPC step reads of the monthly rows.
+SPC_INPUT = (
+    *SPC_KEYS,
+    "period_start",
+    "period_end",
+    "value",
+    "denominator",
+    "type",
+    "polarity",
+    "target",
+    "coverage",
+)
 
 
 def _spc_input(frame: pd.DataFrame, windows: pd.DataFrame) -> pd.DataFrame:
-    """Monthly rows with values outside the LA's window, or not fully covered, blanked,
-    so limits ignore them."""
-    monthly = frame[frame["grain"] == "month"]
+    """The monthly rows' columns the SPC step reads, with values outside the LA's window,
+    or not fully covered, blanked, so limits ignore them."""
+    monthly = frame.loc[
+        frame["grain"].eq("month").to_numpy(bool), [c for c in SPC_INPUT if c in frame.columns]
+    ]
     inside = _in_window(monthly, windows)
     if "coverage" in monthly.columns:
-        inside &= monthly["coverage"].eq("full")
+        inside &= monthly["coverage"].eq("full").to_numpy(bool)
     return monthly.assign(value=monthly["value"].where(inside))
 
 
 def add_assessment(computed: pd.DataFrame, registry: Registry, targets: Targets) -> pd.DataFrame:
-    """The computed rows with target, status and direction of travel, sorted by series and period."""
+    """The computed rows with target, status and direction of travel, sorted by series and period.
+
+    Status and direction are worked out as codes (``metrics.status``) and the order by
+    the keys' codes (``metrics.frame_keys``): the same frame as comparing the text, in a
+    fraction of the time (docs/performance.md, eleventh session)."""
     if computed.empty:
         return computed.assign(target=[], status=[], direction=[])
-    frame = _indicator_columns(computed, registry)
-    frame = _target_columns(frame, targets)
-    frame["status"] = np.asarray(
-        status_array(frame["value"], frame["target"], frame["polarity"], frame["type"], frame["tolerance"]),
-        dtype=object,
+    frame = _target_columns(_indicator_columns(computed, registry), targets)
+    polarity = frame["polarity"]
+    up, neutral = polarity.eq("up").to_numpy(bool), polarity.eq("neutral").to_numpy(bool)
+    value = frame["value"].to_numpy(np.float64)
+    tolerance = frame["tolerance"].to_numpy(np.float64)
+    status = status_codes(
+        value,
+        frame["target"].to_numpy(np.float64),
+        up,
+        neutral,
+        frame["type"].eq("percentage").to_numpy(bool),
+        tolerance,
     )
-    frame["status"] = frame["status"].fillna("none")
     # Only a fully covered period is performance (metrics/coverage.py): the others get no
     # status, and no direction either way (a partial year is not "worse" than a full one).
-    full = frame["coverage"].eq("full") if "coverage" in frame.columns else pd.Series(True, index=frame.index)
-    frame.loc[~full, "status"] = "none"
-    frame = frame.assign(_full=full)
-    frame = frame.sort_values([*SERIES_KEYS, "period_end"], kind="stable").reset_index(drop=True)
-    counted = frame["value"].where(frame["_full"])
-    previous = counted.groupby([frame[k] for k in SERIES_KEYS], sort=False).shift(1)
-    frame["direction"] = np.asarray(direction_array(counted, previous, frame["polarity"]), dtype=object)
-    return frame.drop(columns="_full")
+    full = (
+        frame["coverage"].eq("full").to_numpy(bool)
+        if "coverage" in frame.columns
+        else np.ones(len(frame), bool)
+    )
+    status[~full] = STATUSES.index("none")
+    frame["status"] = labelled(STATUSES, status).array
+    order = stable_order(frame, [*SERIES_KEYS, "period_end"])
+    frame = frame.take(order).reset_index(drop=True)
+    counted = np.where(full[order], value[order], np.nan)
+    previous = previous_in_series(counted, frame, SERIES_KEYS)
+    frame["direction"] = labelled(
+        DIRECTIONS, direction_codes(counted, previous, up[order], neutral[order])
+    ).array
+    return frame
 
 
 def add_spc(results: pd.DataFrame, windows: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -455,19 +502,21 @@ def add_spc(results: pd.DataFrame, windows: pd.DataFrame) -> tuple[pd.DataFrame,
     if monthly.empty:
         return results, pd.DataFrame(columns=[c.name for c in kpi_spc.columns])
     classes, per_series = xmr_frame(monthly, SPC_KEYS, target="target")
-    few = _too_few(monthly)
-    per_series = per_series.merge(few, on=SPC_KEYS, how="left")
-    per_series["too_few"] = per_series["too_few"].fillna(False).astype(bool)
-    per_series.loc[per_series["too_few"], ["variation", "assurance"]] = None
-    flagged = monthly[SPC_KEYS].merge(few, on=SPC_KEYS, how="left")["too_few"].fillna(False).to_numpy(bool)
+    # xmr_frame numbers the series in order of first appearance, as first_seen does.
+    series = first_seen(monthly, SPC_KEYS)
+    few = _too_few(monthly, series, len(per_series))
+    per_series["too_few"] = few
+    per_series.loc[few, ["variation", "assurance"]] = None
     point_classes = classes.to_numpy(dtype=object, copy=True)
-    point_classes[flagged] = None
-    results.loc[list(monthly.index), "spc"] = point_classes
+    point_classes[few[series]] = None
+    spc = np.full(len(results), None, dtype=object)
+    spc[results.index.get_indexer(monthly.index)] = point_classes
+    results["spc"] = pd.Series(spc, index=results.index, dtype=object)
     latest = per_series["latest_row"]
-    ends = monthly["period_end"]
-    per_series["latest_period_end"] = [
-        ends.loc[r] if r is not None and not pd.isna(r) else None for r in latest
-    ]
+    present = latest.notna().to_numpy(bool)
+    ends = monthly["period_end"].iloc[monthly.index.get_indexer(pd.Index(latest[present]))].tolist()
+    found = iter(ends)
+    per_series["latest_period_end"] = [next(found) if p else None for p in present]
     return results, per_series.drop(columns=["latest_row"])
 
 
@@ -475,16 +524,21 @@ def add_spc(results: pd.DataFrame, windows: pd.DataFrame) -> tuple[pd.DataFrame,
 SMALL_DENOMINATOR = 10
 
 
-def _too_few(monthly: pd.DataFrame) -> pd.DataFrame:
-    """Per series: True when most of its months with a value have a denominator under 10.
+def _too_few(monthly: pd.DataFrame, series: npt.NDArray[np.intp], count: int) -> npt.NDArray[np.bool_]:
+    """Per series (numbered by ``series``, ``count`` of them): True when most of its
+    months with a value have a denominator under 10.
 
     Counts have no denominator and rates a population: only percentages and medians
     (denominator well under 10 on most months) are flagged.
     """
-    counted = monthly[monthly["value"].notna() & monthly["denominator"].notna()]
-    small = (counted["denominator"] < SMALL_DENOMINATOR) & counted["type"].isin(["percentage", "median"])
-    share = small.groupby([counted[k] for k in SPC_KEYS]).mean()
-    return (share > 0.5).rename("too_few").reset_index()
+    value = monthly["value"].to_numpy(np.float64)
+    denominator = monthly["denominator"].to_numpy(np.float64)
+    counted = ~np.isnan(value) & ~np.isnan(denominator)
+    small = (denominator < SMALL_DENOMINATOR) & monthly["type"].isin(["percentage", "median"]).to_numpy(bool)
+    months = np.bincount(series[counted], minlength=count)
+    smalls = np.bincount(series[counted], weights=small[counted], minlength=count)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.asarray(smalls / months > 0.5)
 
 
 def _store_plan(conn: Connection, plan: Plan) -> None:

@@ -51,6 +51,7 @@ from sqlalchemy import Connection, Engine
 from metrics.compute import compute_indicators
 from metrics.compute.core import SharedPeriods
 from metrics.dependencies import LOADS, kinds_to_read
+from metrics.frame_keys import stable_order
 from metrics.outcome_scores import outcome_score_changes
 from metrics.recompute_tail import Reads, TailSpec
 from metrics.registry import Registry
@@ -120,7 +121,8 @@ def results_in_key_order(results: pd.DataFrame) -> pd.DataFrame:
     fills page by page (a third faster on SQLite than the series order the frame comes
     in, docs/performance.md)."""
     keys = [c.name for c in kpi_results.primary_key.columns]
-    return results[[c.name for c in kpi_results.columns]].sort_values(keys, kind="stable")
+    ordered = results[[c.name for c in kpi_results.columns]]
+    return ordered.take(stable_order(ordered, keys))
 
 
 @cache

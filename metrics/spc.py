@@ -62,6 +62,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from metrics.frame_keys import first_seen
 from metrics.registry import Polarity
 
 MIN_POINTS = 12
@@ -559,14 +560,14 @@ def xmr_frame(
 def _series_codes(frame: pd.DataFrame, keys: Sequence[str]) -> tuple[npt.NDArray[np.int64], pd.DataFrame]:
     """Each row's series number (in order of first appearance) and each series' keys.
 
-    A grouping, not ``MultiIndex.factorize``, which builds a tuple per row (a monthly
-    refresh passes 100,000 stored rows through here).
+    By the keys' codes (``metrics.frame_keys``), not ``MultiIndex.factorize``, which
+    builds a tuple per row (a monthly refresh passes 100,000 stored rows through here).
 
     >>> f = pd.DataFrame({"a": ["x", "y", "x"], "b": ["p", "q", "p"]})
     >>> codes, uniques = _series_codes(f, ["a", "b"])
     >>> codes.tolist(), uniques.values.tolist()
     ([0, 1, 0], [['x', 'p'], ['y', 'q']])
     """
-    codes = np.asarray(frame.groupby(list(keys), sort=False, dropna=False).ngroup(), dtype=np.int64)
+    codes = first_seen(frame, keys).astype(np.int64)
     first = np.unique(codes, return_index=True)[1]
     return codes, frame[list(keys)].iloc[first].reset_index(drop=True)

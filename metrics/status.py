@@ -175,6 +175,11 @@ def _like(result: ObjectArray, first: object) -> ObjectArray | pd.Series:
     return result
 
 
+# The array forms' codes: positions in these (the last of DIRECTIONS: None).
+STATUSES: tuple[Status, ...] = ("green", "amber", "red", "none")
+DIRECTIONS: tuple[str | None, ...] = ("improving", "worsening", "no_change", "up", "down", None)
+
+
 def status_array(
     value: ArrayIn,
     target: ArrayIn | float | None,
@@ -192,23 +197,45 @@ def status_array(
     """
     v = _floats(value)
     n = v.size
-    t = _floats(np.nan if target is None else target, n)
     pol = _strings(polarity, n)
     tol = _floats(np.nan if tolerance is None else tolerance, n)
+    t = _floats(np.nan if target is None else target, n)
     need_default = np.isnan(tol) & ~np.isnan(t)
+    percentage = None
     if need_default.any():
         if indicator_type is None:
             raise ValueError("status_array needs indicator_type where no tolerance is given")
-        kind = _strings(indicator_type, n)
-        default = np.where(kind == "percentage", PERCENTAGE_TOLERANCE, RELATIVE_TOLERANCE * np.abs(t))
-        tol = np.where(np.isnan(tol), default, tol)
+        percentage = _strings(indicator_type, n) == "percentage"
+    codes = status_codes(v, t, pol == "up", pol == "neutral", percentage, tol)
+    return _like(np.array(STATUSES, dtype=object)[codes], value)
+
+
+def status_codes(
+    value: npt.NDArray[np.float64],
+    target: npt.NDArray[np.float64],
+    up: npt.NDArray[np.bool_],
+    neutral: npt.NDArray[np.bool_],
+    percentage: npt.NDArray[np.bool_] | None,
+    tolerance: npt.NDArray[np.float64],
+) -> npt.NDArray[np.int8]:
+    """:func:`status` as positions in ``STATUSES``, from arrays one per value: the
+    polarity as two masks, and whether the indicator is a percentage (where the tolerance
+    is NaN: its default; None when no tolerance is NaN where there is a target).
+
+    >>> status_codes(np.array([85.0, 80.0, 70.0]), np.array([85.0, 85.0, np.nan]),
+    ...              np.array([True] * 3), np.array([False] * 3), np.array([True] * 3),
+    ...              np.full(3, np.nan)).tolist()
+    [0, 1, 3]
+    """
+    tol = tolerance
+    if percentage is not None:
+        default = np.where(percentage, PERCENTAGE_TOLERANCE, RELATIVE_TOLERANCE * np.abs(target))
+        tol = np.where(np.isnan(tolerance), default, tolerance)
     with np.errstate(invalid="ignore"):
-        shortfall = np.where(pol == "up", t - v, v - t)
-        out = np.where(
-            shortfall <= EPSILON, "green", np.where(shortfall <= tol + EPSILON, "amber", "red")
-        ).astype(object)
-    out[np.isnan(v) | np.isnan(t) | (pol == "neutral")] = "none"
-    return _like(out, value)
+        shortfall = np.where(up, target - value, value - target)
+        out = np.where(shortfall <= EPSILON, 0, np.where(shortfall <= tol + EPSILON, 1, 2)).astype(np.int8)
+    out[np.isnan(value) | np.isnan(target) | neutral] = 3
+    return out
 
 
 def direction_array(
@@ -221,13 +248,28 @@ def direction_array(
     """
     cur = _floats(current)
     n = cur.size
-    prev = _floats(previous, n)
     pol = _strings(polarity, n)
-    change = cur - prev
+    codes = direction_codes(cur, _floats(previous, n), pol == "up", pol == "neutral")
+    return _like(np.array(DIRECTIONS, dtype=object)[codes], current)
+
+
+def direction_codes(
+    current: npt.NDArray[np.float64],
+    previous: npt.NDArray[np.float64],
+    up: npt.NDArray[np.bool_],
+    neutral: npt.NDArray[np.bool_],
+) -> npt.NDArray[np.int8]:
+    """:func:`direction` as positions in ``DIRECTIONS``, the polarity as two masks.
+
+    >>> direction_codes(np.array([85.0, 80.0, 3.0, 1.0]), np.array([80.0, 80.0, 1.0, np.nan]),
+    ...                 np.array([False, True, False, True]), np.array([False, False, True, False])).tolist()
+    [1, 2, 3, 5]
+    """
+    change = current - previous
     rising = change > 0
-    good = np.where(rising == (pol == "up"), "improving", "worsening")
-    out = np.where(pol == "neutral", np.where(rising, "up", "down"), good).astype(object)
+    out = np.where(rising == up, 0, 1).astype(np.int8)
+    out[neutral] = np.where(rising[neutral], 3, 4)
     with np.errstate(invalid="ignore"):
-        out[np.abs(change) <= EPSILON] = "no_change"
-    out[np.isnan(change)] = None
-    return _like(out, current)
+        out[np.abs(change) <= EPSILON] = 2
+    out[np.isnan(change)] = 5
+    return out
