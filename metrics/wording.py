@@ -105,7 +105,9 @@ class Wording(BaseModel):
 def wording() -> Wording:
     """The shipped wording table, validated once per process."""
     text = resources.files("metrics").joinpath("data", "wording.yaml").read_text("utf-8")
-    return Wording.model_validate(yaml.safe_load(text))
+    # libyaml's loader where PyYAML has it (its wheels do): the pure-Python one took 0.1 s,
+    # in every worker's first task (docs/performance.md, eleventh session).
+    return Wording.model_validate(yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)))
 
 
 def column_words(kind: str | None, column: str, quoted: bool = False) -> str:
