@@ -156,9 +156,15 @@ def render_item(kind: str, item: Any, _autogen_context: Any) -> str | Literal[Fa
 def compare_type(
     context: Any, _inspected: Any, _column: Any, inspected_type: Any, metadata_type: Any
 ) -> bool | None:
-    """Autogenerate hook: SQLite has no time zone type, so its DATETIME holds UTC times as well."""
+    """Autogenerate hook: SQLite has no time zone type, so its DATETIME holds UTC times as
+    well; a column's collation is compared too (Alembic compares none), on the type the
+    store's dialect uses (``store.schema.key_text``)."""
     if context.dialect.name == "sqlite" and isinstance(metadata_type, UTCDateTime):
         return type(inspected_type).__name__.upper() not in ("DATETIME", "TIMESTAMP")
+    variants = getattr(metadata_type, "_variant_mapping", {})
+    wanted = getattr(variants.get(context.dialect.name, metadata_type), "collation", None)
+    if wanted != getattr(inspected_type, "collation", None):
+        return True
     return None
 
 
