@@ -40,7 +40,7 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
-from sqlalchemy import Connection, Engine, Index, delete, func, insert, select, update
+from sqlalchemy import Connection, Engine, Index, Table, delete, func, insert, select, update
 
 from metrics.coverage import indicator_windows, kind_starts, period_coverage
 from metrics.executors import Executor, run_tasks, start_early
@@ -56,9 +56,10 @@ from metrics.targets import Targets, load_targets, stored_overrides, with_overri
 from metrics.wiring import check_wiring
 from metrics.worker_pool import default_jobs
 from store.arrow_read import arrow_readable
-from store.bulk import insert_new, upsert
+from store.bulk import copy_in, insert_new, upsert
 from store.engine import shared_store, writing
 from store.extracts import EVENT_KINDS, EXTRACTS
+from store.refill import finish_refill, start_refill
 from store.rows_file import (
     attach_room,
     create_indexes,
@@ -142,9 +143,15 @@ def recompute(
         for warning in plan.shared.warnings:
             log.warning(warning)
         rebuilt: list[Index] = []
+        # Where the results go: kpi_results, or on PostgreSQL a full recompute's fresh copy
+        # of it, swapped in at the end (store.refill).
+        results_table = [kpi_results]
 
         def clear() -> None:
-            _store_plan(conn, plan)
+            fresh = start_refill(conn, kpi_results) if plan.full else None
+            _store_plan(conn, plan, keep_results=fresh is not None)
+            if fresh is not None:
+                results_table[0] = fresh
             # A full recompute refills kpi_results: on SQLite its index is built once, after.
             rebuilt.extend(drop_secondary_indexes(conn, kpi_results) if plan.full else [])
 
@@ -166,6 +173,8 @@ def recompute(
         ]
         if folder is not None:
             tasks = with_results_files(tasks, folder, attach_room(conn))
+        elif conn.dialect.name == "postgresql":
+            tasks = [replace(t, results_csv=True) for t in tasks]
         files = ResultsFiles.of(tasks)
         for done in run_tasks(
             tasks,
@@ -180,7 +189,7 @@ def recompute(
         ):
             written += done.result_count
             series_written += len(done.series)
-            _store_la(conn, done, replace=not plan.full)
+            _store_la(conn, done, replace=not plan.full, results=results_table[0])
             ready = files.finished(done)
             if ready is not None:
                 insert_from_file(conn, kpi_results, ready)
@@ -196,6 +205,8 @@ def recompute(
                 }
             )
         create_indexes(conn, rebuilt)
+        if results_table[0] is not kpi_results:
+            finish_refill(conn, kpi_results, results_table[0])
         _finish(conn, plan, started)
     summary = RecomputeSummary(
         results=written,
@@ -541,11 +552,13 @@ def _too_few(monthly: pd.DataFrame, series: npt.NDArray[np.intp], count: int) ->
         return np.asarray(smalls / months > 0.5)
 
 
-def _store_plan(conn: Connection, plan: Plan) -> None:
-    """Clear what the plan replaces, and store the windows and date spans it worked out."""
+def _store_plan(conn: Connection, plan: Plan, *, keep_results: bool = False) -> None:
+    """Clear what the plan replaces (not ``kpi_results`` when ``keep_results``: a fresh
+    table replaces it), and store the windows and date spans it worked out."""
     if plan.full:
         for table in (kpi_results, kpi_spc, eh_outcome_scores, recompute_spans):
-            conn.execute(delete(table))
+            if not (keep_results and table is kpi_results):
+                conn.execute(delete(table))
     elif plan.touched_las:
         conn.execute(delete(recompute_spans).where(recompute_spans.c.la_code.in_(plan.touched_las)))
     if len(plan.spans):
@@ -555,9 +568,10 @@ def _store_plan(conn: Connection, plan: Plan) -> None:
         upsert(conn, la_windows, plan.windows)
 
 
-def _store_la(conn: Connection, done: LaResult, *, replace: bool) -> None:
+def _store_la(conn: Connection, done: LaResult, *, replace: bool, results: Table = kpi_results) -> None:
     """One LA's rows; ``replace``: first delete what they replace (an incremental run).
-    Results in a file are copied when the file is complete (``ResultsFiles``)."""
+    Results in a file are copied when the file is complete (``ResultsFiles``); the
+    others go into ``results`` (``kpi_results`` or its fresh copy, ``store.refill``)."""
     if replace:
         for table in (kpi_results, kpi_spc):
             where = table.c.la_code == done.la_code
@@ -571,8 +585,10 @@ def _store_la(conn: Connection, done: LaResult, *, replace: bool) -> None:
             _update_spc(conn, done.spc_updates)
         if done.scores is not None:
             conn.execute(delete(eh_outcome_scores).where(eh_outcome_scores.c.la_code == done.la_code))
-    if done.results_file is None and len(done.results):
-        insert_new(conn, kpi_results, results_in_key_order(done.results))
+    if done.results_csv is not None:
+        copy_in(conn, results, done.results_csv)
+    elif done.results_file is None and len(done.results):
+        insert_new(conn, results, results_in_key_order(done.results))
     # Every row's key was deleted above (or with the whole table): plain inserts.
     if len(done.series):
         insert_new(conn, kpi_spc, done.series[[c.name for c in kpi_spc.columns]])

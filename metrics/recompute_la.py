@@ -58,7 +58,7 @@ from metrics.registry import Registry
 from metrics.snapshot import StoreSnapshot, computed_columns, merge_load_counts
 from metrics.targets import Targets
 from store.arrow_read import ArrowReader, arrow_reader
-from store.bulk import Read, read_each
+from store.bulk import CopyPayload, Read, copy_payload, read_each
 from store.extracts import EXTRACTS
 from store.rows_file import write_rows_file
 from store.schema import kind_table, kpi_results, load_counts, loads
@@ -87,6 +87,10 @@ class LaTask:
     # Set by the recompute when its writer can attach a file (``store.rows_file``): the
     # results are written there, in key order, instead of being handed back.
     results_file: str | None = None
+    # Set by the recompute on PostgreSQL: the results are handed back as the CSV text of
+    # the writer's COPY, in key order (``store.bulk.copy_payload``), so that the sort and
+    # the printing run in the workers, side by side, not in the one writer.
+    results_csv: bool = False
 
 
 @dataclass
@@ -109,10 +113,14 @@ class LaResult:
     # Set when the results are in this file (``LaTask.results_file``), ``results`` empty.
     results_file: str | None = None
     results_in_file: int = 0
+    # Set when the results come as COPY text (``LaTask.results_csv``), ``results`` empty.
+    results_csv: CopyPayload | None = None
 
     @property
     def result_count(self) -> int:
-        """How many results the LA has, in the frame or in the file."""
+        """How many results the LA has, in the frame, the file or the COPY text."""
+        if self.results_csv is not None:
+            return self.results_csv.rows
         return self.results_in_file if self.results_file else len(self.results)
 
 
@@ -147,6 +155,10 @@ def compute_la(task: LaTask, conn: Connection | None = None) -> LaResult:
         result = _compute_la(task, partial(read_each, conn), conn.dialect.name)
     if task.results_file is not None and len(result.results):
         result = _results_to_file(result, task.results_file)
+    elif task.results_csv and len(result.results):
+        payload = copy_payload(results_in_key_order(result.results), kpi_results)
+        if payload is not None:
+            result = replace(result, results=result.results.iloc[:0], results_csv=payload)
     result.seconds = time.perf_counter() - clock
     return result
 

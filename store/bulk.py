@@ -175,10 +175,9 @@ def insert_new(conn: Connection, table: Table, frame: pd.DataFrame) -> int:
         return 0
     dialect = conn.dialect.name
     if dialect == "postgresql":
-        names = [c.name for c in table.columns if c.name in frame.columns]
-        payload = _csv_payload(frame, table, names)
+        payload = copy_payload(frame, table)
         if payload is not None:
-            return _postgres_copy_csv(conn, table, names, payload, len(frame))
+            return copy_in(conn, table, payload)
     columns = driver_columns(frame, table, dialect)
     # The rows go to the driver one tuple at a time, never as a list: a list of a few
     # hundred thousand tuples sets off Python's full garbage collections, each scanning
@@ -202,18 +201,34 @@ def insert_new(conn: Connection, table: Table, frame: pd.DataFrame) -> int:
     return columns.n_rows
 
 
-def _postgres_copy_csv(
-    conn: Connection, table: Table, names: Sequence[str], payload: bytes, n_rows: int
-) -> int:
+@dataclass(frozen=True)
+class CopyPayload:
+    """Rows as the CSV text of PostgreSQL's ``COPY ... (FORMAT csv)``, made where the rows
+    are (a recompute's worker), copied in by the one writer (``copy_in``)."""
+
+    names: tuple[str, ...]
+    data: bytes
+    rows: int
+
+
+def copy_payload(frame: pd.DataFrame, table: Table) -> CopyPayload | None:
+    """The frame's columns that ``table`` has, as ``COPY`` text in the frame's row order;
+    None when a column must go through the driver's values (``_csv_payload``)."""
+    names = [c.name for c in table.columns if c.name in frame.columns]
+    data = _csv_payload(frame, table, names)
+    return None if data is None else CopyPayload(tuple(names), data, len(frame))
+
+
+def copy_in(conn: Connection, table: Table, payload: CopyPayload) -> int:
     """``COPY`` of CSV text: a full recompute's 480,000 results went from 6.8 s of Python
     per value and row (``_python_values``, ``write_row``) to a fraction of a second
     (docs/performance.md, "Handing the results over in files")."""
-    cols = ", ".join(_quote(conn, n) for n in names)
+    cols = ", ".join(_quote(conn, n) for n in payload.names)
     driver = conn.connection.driver_connection
     statement = f"COPY {_quote(conn, table.name)} ({cols}) FROM STDIN (FORMAT csv)"
     with driver.cursor() as cur, cur.copy(statement) as copy:  # type: ignore[union-attr]
-        copy.write(payload)
-    return n_rows
+        copy.write(payload.data)
+    return payload.rows
 
 
 def _conflict_clause(conn: Connection, table: Table, names: Sequence[str]) -> str:
