@@ -44,7 +44,14 @@ from sqlalchemy import Connection, Engine, Index, Table, delete, func, insert, s
 
 from metrics.coverage import indicator_windows, kind_starts, period_coverage
 from metrics.executors import Executor, run_tasks, start_early
-from metrics.frame_keys import first_seen, labelled, per_value, previous_in_series, stable_order
+from metrics.frame_keys import (
+    combinations,
+    first_seen,
+    labelled,
+    per_value,
+    previous_in_series,
+    stable_order,
+)
 from metrics.recompute_la import LaResult, LaTask, results_in_key_order
 from metrics.recompute_plan import FINGERPRINT_KEY, LaWork, Plan, make_plan
 from metrics.recompute_tail import EVERY_PERIOD
@@ -143,15 +150,12 @@ def recompute(
         for warning in plan.shared.warnings:
             log.warning(warning)
         rebuilt: list[Index] = []
-        # Where the results go: kpi_results, or on PostgreSQL a full recompute's fresh copy
-        # of it, swapped in at the end (store.refill).
-        results_table = [kpi_results]
+        # On PostgreSQL a full recompute's results go into a fresh copy of kpi_results,
+        # swapped in at the end (store.refill); None elsewhere.
+        fresh = start_refill(conn, kpi_results) if plan.full else None
 
         def clear() -> None:
-            fresh = start_refill(conn, kpi_results) if plan.full else None
             _store_plan(conn, plan, keep_results=fresh is not None)
-            if fresh is not None:
-                results_table[0] = fresh
             # A full recompute refills kpi_results: on SQLite its index is built once, after.
             rebuilt.extend(drop_secondary_indexes(conn, kpi_results) if plan.full else [])
 
@@ -189,7 +193,7 @@ def recompute(
         ):
             written += done.result_count
             series_written += len(done.series)
-            _store_la(conn, done, replace=not plan.full, results=results_table[0])
+            _store_la(conn, done, replace=not plan.full, results=kpi_results if fresh is None else fresh)
             ready = files.finished(done)
             if ready is not None:
                 insert_from_file(conn, kpi_results, ready)
@@ -205,8 +209,8 @@ def recompute(
                 }
             )
         create_indexes(conn, rebuilt)
-        if results_table[0] is not kpi_results:
-            finish_refill(conn, kpi_results, results_table[0])
+        if fresh is not None:
+            finish_refill(conn, kpi_results, fresh)
         _finish(conn, plan, started)
     summary = RecomputeSummary(
         results=written,
@@ -345,19 +349,11 @@ def _indicator_columns(frame: pd.DataFrame, registry: Registry) -> pd.DataFrame:
 def _target_columns(frame: pd.DataFrame, targets: Targets) -> pd.DataFrame:
     """The frame with each row's ``target`` and ``tolerance`` (NaN without a target),
     looked up once per indicator and LA."""
-    kpi_codes, kpi_ids = pd.factorize(frame["kpi_id"])
-    la_codes, las = pd.factorize(frame["la_code"])
-    pair = kpi_codes.astype(np.int64) * (len(las) + 1) + la_codes
-    pairs, row_pair = np.unique(pair, return_inverse=True)
-    found = [
-        targets.for_indicator(kpi_ids[p // (len(las) + 1)], las[p % (len(las) + 1)])
-        if kpi_ids[p // (len(las) + 1)] in targets
-        else None
-        for p in pairs
-    ]
+    row, pairs = combinations(frame, ["kpi_id", "la_code"])
+    found = [targets.for_indicator(k, la) if k in targets else None for k, la in pairs]
     value = np.array([t.value if t else np.nan for t in found], dtype=np.float64)
     tolerance = np.array([t.tolerance if t else np.nan for t in found], dtype=np.float64)
-    return frame.assign(target=value[row_pair], tolerance=tolerance[row_pair])
+    return frame.assign(target=value[row], tolerance=tolerance[row])
 
 
 # Where each LA's window starts: its first contact, else its first referral, else its
