@@ -40,7 +40,7 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
-from sqlalchemy import Connection, Engine, Index, Table, delete, func, insert, select, update
+from sqlalchemy import Connection, Engine, Index, delete, func, insert, select, update
 
 from metrics.coverage import indicator_windows, kind_starts, period_coverage
 from metrics.executors import Executor, run_tasks, start_early
@@ -66,7 +66,7 @@ from store.arrow_read import arrow_readable
 from store.bulk import copy_in, insert_new, upsert
 from store.engine import shared_store, writing
 from store.extracts import EVENT_KINDS, EXTRACTS
-from store.refill import finish_refill, start_refill
+from store.refill import Refill
 from store.rows_file import (
     attach_room,
     create_indexes,
@@ -144,18 +144,19 @@ def recompute(
     written = series_written = 0
     details: list[dict[str, object]] = []
     start_workers(engine, jobs=jobs, executor=executor)
-    with _results_folder(url, executor) as folder, writing(engine) as conn:
+    # On PostgreSQL a full recompute's results go into a fresh copy of kpi_results, filled
+    # by copies of their own and swapped in at the end (store.refill); not started elsewhere.
+    refill = Refill(engine, kpi_results, copies=jobs or default_jobs())
+    with refill.dropped_on_error(), _results_folder(url, executor) as folder, writing(engine) as conn:
         plan = make_plan(conn, registry, targets_file, full=full, jobs=jobs or default_jobs())
         targets = with_overrides(file_targets, stored_overrides(conn), registry)
         for warning in plan.shared.warnings:
             log.warning(warning)
         rebuilt: list[Index] = []
-        # On PostgreSQL a full recompute's results go into a fresh copy of kpi_results,
-        # swapped in at the end (store.refill); None elsewhere.
-        fresh = start_refill(conn, kpi_results) if plan.full else None
+        refilled = plan.full and refill.start()
 
         def clear() -> None:
-            _store_plan(conn, plan, keep_results=fresh is not None)
+            _store_plan(conn, plan, keep_results=refilled)
             # A full recompute refills kpi_results: on SQLite its index is built once, after.
             rebuilt.extend(drop_secondary_indexes(conn, kpi_results) if plan.full else [])
 
@@ -193,7 +194,7 @@ def recompute(
         ):
             written += done.result_count
             series_written += len(done.series)
-            _store_la(conn, done, replace=not plan.full, results=kpi_results if fresh is None else fresh)
+            _store_la(conn, done, replace=not plan.full, refill=refill if refilled else None)
             ready = files.finished(done)
             if ready is not None:
                 insert_from_file(conn, kpi_results, ready)
@@ -209,8 +210,8 @@ def recompute(
                 }
             )
         create_indexes(conn, rebuilt)
-        if fresh is not None:
-            finish_refill(conn, kpi_results, fresh)
+        if refilled:
+            refill.finish(conn)
         _finish(conn, plan, started)
     summary = RecomputeSummary(
         results=written,
@@ -564,10 +565,11 @@ def _store_plan(conn: Connection, plan: Plan, *, keep_results: bool = False) -> 
         upsert(conn, la_windows, plan.windows)
 
 
-def _store_la(conn: Connection, done: LaResult, *, replace: bool, results: Table = kpi_results) -> None:
+def _store_la(conn: Connection, done: LaResult, *, replace: bool, refill: Refill | None = None) -> None:
     """One LA's rows; ``replace``: first delete what they replace (an incremental run).
     Results in a file are copied when the file is complete (``ResultsFiles``); the
-    others go into ``results`` (``kpi_results`` or its fresh copy, ``store.refill``)."""
+    others go into ``kpi_results``, or into its fresh copy when ``refill`` (``store.refill``:
+    COPY text by the refill's own connections, frames through ``conn``)."""
     if replace:
         for table in (kpi_results, kpi_spc):
             where = table.c.la_code == done.la_code
@@ -581,7 +583,10 @@ def _store_la(conn: Connection, done: LaResult, *, replace: bool, results: Table
             _update_spc(conn, done.spc_updates)
         if done.scores is not None:
             conn.execute(delete(eh_outcome_scores).where(eh_outcome_scores.c.la_code == done.la_code))
-    if done.results_csv is not None:
+    results = kpi_results if refill is None or refill.fresh is None else refill.fresh
+    if done.results_csv is not None and refill is not None:
+        refill.copy(done.results_csv)
+    elif done.results_csv is not None:
         copy_in(conn, results, done.results_csv)
     elif done.results_file is None and len(done.results):
         insert_new(conn, results, results_in_key_order(done.results))

@@ -1,4 +1,5 @@
-"""Refilling a table whole on PostgreSQL: a fresh copy, swapped in at the end.
+"""Refilling a table whole on PostgreSQL: a fresh copy, filled by copies on connections of
+their own beside the writer's transaction, and swapped in at its end.
 
 A full recompute replaces every row of ``kpi_results``. On PostgreSQL, deleting the old
 rows and copying the new ones into the same table costs twice over: each new row goes
@@ -8,50 +9,159 @@ In the 2-LA benchmark store's second full recompute the ``COPY`` of one LA's 232
 results took 2.0-3.5 s that way; into a fresh table without indexes 0.4-0.6 s, with
 its primary key only 0.75-0.9 s (docs/performance.md, eleventh session).
 
-So the writer copies the rows into a fresh table (``CREATE TABLE ... (LIKE t INCLUDING
-ALL EXCLUDING INDEXES)``: columns, collations, defaults and checks) that has the primary
-key only, under a temporary name: each LA's rows come in key order, so they go into the
-key's B-tree page by page, beside the workers, and the key still refuses a duplicate at
-once. At the end it builds the other indexes (the view index of both LAs' results:
-0.53 s; of the 8-LA region's 2M results 2.25-2.4 s), and then, all in its one
-transaction, drops the old table and renames the new one, its key and its indexes to
-the old names. Readers keep reading the old table until the commit; only the last
-statements take its exclusive lock (they wait for queries running on it, and new
-queries wait the few milliseconds to the commit). ``ANALYZE`` gives the planner the new
-table's statistics at once. A rollback leaves the old table as it was.
+So the rows go into a fresh table (``CREATE TABLE ... (LIKE t INCLUDING ALL EXCLUDING
+INDEXES)``: columns, collations, defaults and checks) that has the primary key only,
+under a temporary name: each LA's rows come in key order, so they go into the key's
+B-tree page by page, and the key still refuses a duplicate at once.
+
+**The copies run side by side.** One connection copying the LAs one after the other
+kept one server process busy while the other core waited: in the 2-LA store the
+writer's two ``COPY``s took 0.86-1.02 s each, after both workers had finished. Each
+``copy`` now runs in a thread of its own on a connection of its own (``copies`` of them,
+one per job), each ``COPY`` committed by itself, while the writer goes on storing the
+rest in its transaction: the full recompute of that store went from 3.82-4.47 s to
+3.40-3.66 s (docs/performance.md, twelfth session). For that, the fresh table is
+created and committed first, before the copies: other sessions can see it, empty or
+filling, under its temporary name, but nothing reads it. Autovacuum is off on it until
+the swap: a vacuum that started on it would hold up the index build at the end until
+it was cancelled (``deadlock_timeout``, a second). The writer holds the store's write
+lock throughout (``store.engine.writing``), so no other refill runs meanwhile; a
+refill that fails or is rolled back drops the fresh table (``Refill.dropped_on_error``),
+and one left behind by a process killed midway is dropped by the next ``start``.
+``copy`` blocks while twice ``copies`` payloads wait or run: the memory they hold stays
+bounded by the connections, not the number of LAs.
+
+At the end (``finish``), in the writer's one transaction: the other indexes are built
+(the view index of both LAs' results: 0.53 s; of the 8-LA region's 2M results
+2.25-2.4 s), the old table is dropped, the new one renamed with its key and indexes to
+the old names, autovacuum reset on it, and ``ANALYZE`` gives the planner its statistics
+at once. Readers keep reading the old table until the commit; only the last statements
+take its exclusive lock (they wait for queries running on it, and new queries wait the
+few milliseconds to the commit). A rollback leaves the old table as it was.
 
 SQLite has no such cost worth a swap (its copies go in key order, and its index is
-rebuilt once: ``store.rows_file``): ``start_refill`` returns None there, and the caller
-writes into the table itself.
+rebuilt once: ``store.rows_file``), and one connection writes at a time: ``start``
+returns False there, and the caller writes into the table itself.
 
 Example::
 
-    >>> from store.engine import open_store, writing
+    >>> from store.engine import open_store
     >>> from store.schema import kpi_results
-    >>> with writing(open_store("sqlite://")) as conn:
-    ...     start_refill(conn, kpi_results) is None
-    True
+    >>> Refill(open_store("sqlite://"), kpi_results, copies=2).start()
+    False
 """
 
 from __future__ import annotations
 
-from sqlalchemy import Column, Connection, MetaData, Table, inspect, text
+import logging
+import threading
+from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
+
+from sqlalchemy import Column, Connection, Engine, MetaData, Table, inspect, text
+from sqlalchemy.exc import SQLAlchemyError
+
+from store.bulk import CopyPayload, copy_in
+
+log = logging.getLogger(__name__)
 
 # The fresh table's name: the table's own with this suffix (its key: with "_pkey" too).
 SUFFIX = "__refill"
 
 
-def start_refill(conn: Connection, table: Table) -> Table | None:
-    """On PostgreSQL, a fresh empty copy of ``table`` with its primary key and no other
-    index, inside the caller's transaction, for the rows that will replace the table's
-    (``finish_refill``); None on other stores."""
-    if conn.dialect.name != "postgresql":
-        return None
+class Refill:
+    """One refill of ``table`` through a fresh copy (PostgreSQL; nothing elsewhere)."""
+
+    def __init__(self, engine: Engine, table: Table, *, copies: int) -> None:
+        self.engine = engine
+        self.table = table
+        self.copies = max(1, copies)
+        self.fresh: Table | None = None
+        self._pool: ThreadPoolExecutor | None = None
+        self._slots = threading.BoundedSemaphore(2 * self.copies)
+        self._pending: list[Future[int]] = []
+
+    def start(self) -> bool:
+        """On PostgreSQL, create and commit the fresh empty copy with its primary key and
+        no other index, and return True; False on other stores."""
+        if self.engine.dialect.name != "postgresql":
+            return False
+        with self.engine.begin() as conn:
+            self.fresh = _create_fresh(conn, self.table)
+        self._pool = ThreadPoolExecutor(max_workers=self.copies, thread_name_prefix="refill-copy")
+        return True
+
+    def copy(self, payload: CopyPayload) -> None:
+        """``COPY`` the rows into the fresh table on a connection of its own, in a thread:
+        returns at once unless ``2 * copies`` payloads are waiting or running already.
+        A copy that failed is raised here, or by ``finish``."""
+        if self._pool is None or self.fresh is None:
+            raise RuntimeError("copy() before start() returned True")
+        self._raise_failed()
+        self._slots.acquire()
+        future = self._pool.submit(self._copy, self.fresh, payload)
+        future.add_done_callback(lambda _: self._slots.release())
+        self._pending.append(future)
+
+    def finish(self, conn: Connection) -> int:
+        """Wait for the copies, then put the fresh table in the old one's place inside the
+        writer's transaction ``conn``; returns the rows copied."""
+        if self.fresh is None:
+            raise RuntimeError("finish() before start() returned True")
+        copied = sum(future.result() for future in self._pending)
+        self._shut_down()
+        _swap(conn, self.table, self.fresh)
+        return copied
+
+    def discard(self) -> None:
+        """Stop the copies and drop the fresh table (a failed or rolled-back refill). A
+        store that cannot be reached keeps it until the next ``start`` drops it."""
+        if self.fresh is None:
+            return
+        for future in self._pending:
+            future.cancel()
+        self._shut_down()
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(text(f"DROP TABLE IF EXISTS {_q(conn, self.fresh.name)}"))
+        except SQLAlchemyError as error:
+            log.warning("could not drop %s (the next full recompute will): %s", self.fresh.name, error)
+
+    @contextmanager
+    def dropped_on_error(self) -> Iterator[Refill]:
+        """The refill, discarded if the block raises (wrap the writer's transaction, so
+        that a failed commit after ``finish`` drops the fresh table too)."""
+        try:
+            yield self
+        except BaseException:
+            self.discard()
+            raise
+
+    def _copy(self, fresh: Table, payload: CopyPayload) -> int:
+        with self.engine.begin() as conn:
+            return copy_in(conn, fresh, payload)
+
+    def _raise_failed(self) -> None:
+        for future in self._pending:
+            if future.done() and future.exception() is not None:
+                future.result()
+
+    def _shut_down(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
+            self._pool = None
+
+
+def _create_fresh(conn: Connection, table: Table) -> Table:
     fresh = f"{table.name}{SUFFIX}"
     columns = ", ".join(_q(conn, c.name) for c in table.primary_key.columns)
     conn.execute(text(f"DROP TABLE IF EXISTS {_q(conn, fresh)}"))
     conn.execute(
-        text(f"CREATE TABLE {_q(conn, fresh)} (LIKE {_q(conn, table.name)} INCLUDING ALL EXCLUDING INDEXES)")
+        text(
+            f"CREATE TABLE {_q(conn, fresh)} (LIKE {_q(conn, table.name)} INCLUDING ALL EXCLUDING INDEXES)"
+            " WITH (autovacuum_enabled = false)"
+        )
     )
     conn.execute(
         text(f"ALTER TABLE {_q(conn, fresh)} ADD CONSTRAINT {_key(conn, fresh)} PRIMARY KEY ({columns})")
@@ -59,7 +169,7 @@ def start_refill(conn: Connection, table: Table) -> Table | None:
     return Table(fresh, MetaData(), *(Column(c.name, c.type, nullable=c.nullable) for c in table.columns))
 
 
-def finish_refill(conn: Connection, table: Table, fresh: Table) -> None:
+def _swap(conn: Connection, table: Table, fresh: Table) -> None:
     """Give ``fresh`` the other indexes of ``table``, then put it in its place under its
     name (the old table dropped), inside the caller's transaction."""
     key = _q(conn, inspect(conn).get_pk_constraint(table.name)["name"] or f"{table.name}_pkey")
@@ -79,6 +189,7 @@ def finish_refill(conn: Connection, table: Table, fresh: Table) -> None:
     )
     for temporary, name in renames:
         conn.execute(text(f"ALTER INDEX {_q(conn, temporary)} RENAME TO {_q(conn, name)}"))
+    conn.execute(text(f"ALTER TABLE {_q(conn, table.name)} RESET (autovacuum_enabled)"))
     conn.execute(text(f"ANALYZE {_q(conn, table.name)}"))
 
 

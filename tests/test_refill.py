@@ -4,17 +4,20 @@ same rows as before."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import Connection, Engine, inspect, text
 
 from metrics.recompute import recompute
-from store.engine import writing
+from store.bulk import CopyPayload, copy_payload
+from store.engine import open_store, writing
 from store.migrate import compare_type
-from store.refill import SUFFIX, finish_refill, start_refill
+from store.refill import SUFFIX, Refill
 from store.schema import kpi_results, metadata
 from tests.test_recompute_parallel import LAS, extracts, three_las  # noqa: F401  (fixtures)
 
@@ -49,19 +52,71 @@ def test_a_full_recompute_keeps_the_schema_and_stores_the_same_rows_again(
         assert [i["name"] for i in inspect(conn).get_indexes("kpi_results")] == ["ix_kpi_results_view"]
 
 
+def _tables(engine: Engine) -> list[str]:
+    with engine.connect() as conn:
+        return sorted(inspect(conn).get_table_names())
+
+
+def _payload(engine: Engine) -> Any:
+    keys = ", ".join(c.name for c in kpi_results.primary_key.columns)
+    with engine.connect() as conn:
+        frame = pd.read_sql(text(f"SELECT * FROM kpi_results ORDER BY {keys} LIMIT 50"), conn)
+    return copy_payload(frame, kpi_results)
+
+
 @pytest.mark.postgres
 @pytest.mark.parametrize("store_url", ["postgres"], indirect=True)
-def test_a_refill_rolled_back_leaves_the_old_table(three_las: Engine) -> None:  # noqa: F811
-    """Only PostgreSQL refills through a fresh table (``store.refill``)."""
+def test_a_refill_rolled_back_leaves_the_old_table_and_drops_the_fresh_one(
+    three_las: Engine,  # noqa: F811
+) -> None:
+    """Only PostgreSQL refills through a fresh table (``store.refill``), which is
+    committed before the copies: a rollback of the writer must drop it."""
     recompute(three_las, full=True)
-    before = _results(three_las)
-    with writing(three_las) as conn:
-        fresh = start_refill(conn, kpi_results)
-        assert fresh is not None
-        finish_refill(conn, kpi_results, fresh)
-        # Inside the transaction the empty copy has taken the table's place.
-        assert conn.execute(text("SELECT count(*) FROM kpi_results")).scalar_one() == 0
-        conn.rollback()
+    before, tables = _results(three_las), _tables(three_las)
+    refill = Refill(three_las, kpi_results, copies=2)
+    failing = pytest.raises(RuntimeError, match="the writer failed")
+    with failing, refill.dropped_on_error(), writing(three_las) as conn:
+        assert refill.start()
+        # Other sessions see the fresh table (empty) while it fills.
+        assert f"kpi_results{SUFFIX}" in _tables(three_las)
+        refill.copy(_payload(three_las))
+        assert refill.finish(conn) == 50
+        # Inside the transaction the fresh copy has taken the table's place.
+        assert conn.execute(text("SELECT count(*) FROM kpi_results")).scalar_one() == 50
+        raise RuntimeError("the writer failed")
     assert _results(three_las) == before
+    assert _tables(three_las) == tables
     with three_las.connect() as conn:
         assert _schema_differences(conn) == []
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("store_url", ["postgres"], indirect=True)
+def test_a_copy_that_fails_fails_the_refill_and_leaves_the_old_table(
+    three_las: Engine,  # noqa: F811
+) -> None:
+    from psycopg.errors import UniqueViolation
+
+    recompute(three_las, full=True)
+    before, tables = _results(three_las), _tables(three_las)
+    payload = _payload(three_las)
+    refill = Refill(three_las, kpi_results, copies=2)
+    failing = pytest.raises(UniqueViolation, match="kpi_results__refill_pkey")
+    with failing, refill.dropped_on_error(), writing(three_las) as conn:
+        assert refill.start()
+        # The same keys twice: the fresh table's primary key refuses the second copy.
+        refill.copy(payload)
+        refill.copy(payload)
+        refill.finish(conn)
+    assert _results(three_las) == before
+    assert _tables(three_las) == tables
+
+
+def test_a_refill_does_not_start_on_sqlite(tmp_path: Path) -> None:
+    engine = open_store(f"sqlite:///{tmp_path / 'store.db'}")
+    refill = Refill(engine, kpi_results, copies=2)
+    assert refill.start() is False
+    with pytest.raises(RuntimeError, match="before start"):
+        refill.copy(CopyPayload(("la_code",), b"", 0))
+    refill.discard()
+    assert f"kpi_results{SUFFIX}" not in _tables(engine)
