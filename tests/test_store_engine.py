@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
 from sqlalchemy import Engine, insert, select, text
 
 from store.bulk import rows_side_by_side
-from store.engine import normalise_url, open_store, writing
+from store.engine import PAGE_SIZE, normalise_url, open_store, writing
 from store.schema import loads, meta
 
 
@@ -32,6 +33,27 @@ def test_a_write_transaction_rolls_back_on_error(tmp_path: Path) -> None:
         pass
     with engine.connect() as conn:
         assert conn.exec_driver_sql("SELECT name FROM sqlite_master WHERE name = 't'").first() is None
+
+
+def _page_size(path: Path) -> int:
+    with sqlite3.connect(path) as raw:
+        return int(raw.execute("PRAGMA page_size").fetchone()[0])
+
+
+def test_a_new_store_has_large_pages_and_an_existing_one_keeps_its_own(tmp_path: Path) -> None:
+    assert PAGE_SIZE == 16384
+    new = tmp_path / "new.db"
+    open_store(f"sqlite:///{new}").dispose()
+    assert _page_size(new) == PAGE_SIZE
+    old = tmp_path / "old.db"
+    with sqlite3.connect(old) as raw:
+        raw.execute("PRAGMA page_size=4096")
+        raw.execute("CREATE TABLE t (x)")
+    engine = open_store(f"sqlite:///{old}")
+    with writing(engine) as conn:
+        conn.exec_driver_sql("INSERT INTO t VALUES (1)")
+    engine.dispose()
+    assert _page_size(old) == 4096
 
 
 def test_plain_postgresql_urls_use_psycopg_3() -> None:
