@@ -16,7 +16,9 @@ Each function gives what the pandas call it replaces gives, missing values inclu
 - ``stable_order`` is ``DataFrame.sort_values(keys, kind="stable")`` (missing keys last:
   their code is one past the others');
 - ``previous_in_series`` is ``groupby(keys, sort=False).shift(1)`` on a frame sorted by
-  the keys (a row with a missing key is in no series: NaN).
+  the keys (a row with a missing key is in no series: NaN);
+- ``in_series_order`` says whether a frame is already in that order but for the order of
+  its series, so that the sort can be skipped.
 
 Example::
 
@@ -30,6 +32,15 @@ Example::
     >>> ordered = frame.take(order).reset_index(drop=True)
     >>> previous_in_series(ordered["v"].to_numpy(), ordered, ["k"]).tolist()
     [nan, nan, 1.0, nan]
+    >>> runs = pd.DataFrame({"k": ["b", "b", "a"], "p": [1, 2, 1]})
+    >>> in_series_order(runs, ["k"], "p", series_starts(runs, ["k"]))
+    True
+    >>> split = pd.DataFrame({"k": ["b", "a", "b"], "p": [1, 1, 2]})
+    >>> in_series_order(split, ["k"], "p", series_starts(split, ["k"]))
+    False
+    >>> backwards = pd.DataFrame({"k": ["b", "b"], "p": [2, 1]})
+    >>> in_series_order(backwards, ["k"], "p", series_starts(backwards, ["k"]))
+    False
     >>> row, found = combinations(frame.assign(j=["x", "y", "x", "y"]), ["k", "j"])
     >>> row.tolist(), found
     ([0, 1, 0, 2], [('b', 'x'), ('a', 'y'), (None, 'y')])
@@ -109,23 +120,50 @@ def stable_order(frame: pd.DataFrame, keys: Sequence[str]) -> Codes:
     return np.lexsort([sorted_codes(frame[k]) for k in reversed(keys)])
 
 
-def previous_in_series(
-    values: npt.NDArray[np.float64], frame: pd.DataFrame, keys: Sequence[str]
-) -> npt.NDArray[np.float64]:
-    """Each row's previous value in its series (NaN on a series' first row), for a frame
-    whose series (rows alike in ``keys``) each lie in one run."""
-    previous = np.empty(len(values), dtype=np.float64)
-    if not len(values):
-        return previous
-    previous[1:] = values[:-1]
-    previous[0] = np.nan
-    starts = np.zeros(len(values), dtype=bool)
+def series_starts(frame: pd.DataFrame, keys: Sequence[str]) -> npt.NDArray[np.bool_]:
+    """True on each row that starts a run of rows alike in ``keys``: the first row, a row
+    whose keys differ from the row before, and every row with a missing key."""
+    starts = np.zeros(len(frame), dtype=bool)
+    if not len(frame):
+        return starts
     starts[0] = True
     for key in keys:
         codes, _ = pd.factorize(frame[key])
         starts[1:] |= codes[1:] != codes[:-1]
         starts |= codes < 0
-    previous[starts] = np.nan
+    return starts
+
+
+def in_series_order(
+    frame: pd.DataFrame, keys: Sequence[str], period: str, starts: npt.NDArray[np.bool_]
+) -> bool:
+    """Whether each series of ``frame`` (rows alike in ``keys``, ``starts`` from
+    ``series_starts``) lies in one run with its ``period`` never going down: the order
+    ``stable_order(frame, [*keys, period])`` gives but for the order of the series, so
+    that anything worked out series by series comes out the same without the sort."""
+    if not len(frame):
+        return True
+    if int(starts.sum()) != len(np.unique(_combined(frame, keys)[0])):
+        return False
+    periods = frame[period].to_numpy()
+    return bool(np.all((periods[1:] >= periods[:-1]) | starts[1:]))
+
+
+def previous_in_series(
+    values: npt.NDArray[np.float64],
+    frame: pd.DataFrame,
+    keys: Sequence[str],
+    starts: npt.NDArray[np.bool_] | None = None,
+) -> npt.NDArray[np.float64]:
+    """Each row's previous value in its series (NaN on a series' first row), for a frame
+    whose series (rows alike in ``keys``) each lie in one run (``starts``: the runs'
+    first rows, ``series_starts``, when already known)."""
+    previous = np.empty(len(values), dtype=np.float64)
+    if not len(values):
+        return previous
+    previous[1:] = values[:-1]
+    previous[0] = np.nan
+    previous[series_starts(frame, keys) if starts is None else starts] = np.nan
     return previous
 
 

@@ -47,9 +47,11 @@ from metrics.executors import Executor, run_tasks, start_early
 from metrics.frame_keys import (
     combinations,
     first_seen,
+    in_series_order,
     labelled,
     per_value,
     previous_in_series,
+    series_starts,
     stable_order,
 )
 from metrics.recompute_la import LaResult, LaTask, results_in_key_order
@@ -462,11 +464,17 @@ def _spc_input(frame: pd.DataFrame, windows: pd.DataFrame) -> pd.DataFrame:
 
 
 def add_assessment(computed: pd.DataFrame, registry: Registry, targets: Targets) -> pd.DataFrame:
-    """The computed rows with target, status and direction of travel, sorted by series and period.
+    """The computed rows with target, status and direction of travel, in series order:
+    each series in one run, its periods in order.
 
     Status and direction are worked out as codes (``metrics.status``) and the order by
     the keys' codes (``metrics.frame_keys``): the same frame as comparing the text, in a
-    fraction of the time (docs/performance.md, eleventh session)."""
+    fraction of the time (docs/performance.md, eleventh session). The rows of
+    ``compute_indicators`` come in series order already (each indicator and breakdown's
+    groups one after another, each with its periods in order): they are then kept in
+    their order, not sorted and copied (``in_series_order``; docs/performance.md, twelfth
+    session). The rows stored are the same either way: the writer puts them in key order.
+    """
     if computed.empty:
         return computed.assign(target=[], status=[], direction=[])
     frame = _target_columns(_indicator_columns(computed, registry), targets)
@@ -491,13 +499,16 @@ def add_assessment(computed: pd.DataFrame, registry: Registry, targets: Targets)
     )
     status[~full] = STATUSES.index("none")
     frame["status"] = labelled(STATUSES, status).array
-    order = stable_order(frame, [*SERIES_KEYS, "period_end"])
-    frame = frame.take(order).reset_index(drop=True)
-    counted = np.where(full[order], value[order], np.nan)
-    previous = previous_in_series(counted, frame, SERIES_KEYS)
-    frame["direction"] = labelled(
-        DIRECTIONS, direction_codes(counted, previous, up[order], neutral[order])
-    ).array
+    starts = series_starts(frame, SERIES_KEYS)
+    if in_series_order(frame, SERIES_KEYS, "period_end", starts):
+        frame, runs = frame.reset_index(drop=True), starts
+    else:
+        order = stable_order(frame, [*SERIES_KEYS, "period_end"])
+        frame, runs = frame.take(order).reset_index(drop=True), None
+        full, value, up, neutral = full[order], value[order], up[order], neutral[order]
+    counted = np.where(full, value, np.nan)
+    previous = previous_in_series(counted, frame, SERIES_KEYS, runs)
+    frame["direction"] = labelled(DIRECTIONS, direction_codes(counted, previous, up, neutral)).array
     return frame
 
 

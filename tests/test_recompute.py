@@ -8,11 +8,14 @@ import json
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 from sqlalchemy import Engine, func, select
 
 from loaders.pipeline import LoadOptions, load_bytes
-from metrics.recompute import recompute
+from metrics.recompute import add_assessment, recompute
+from metrics.registry import load_registry
+from metrics.targets import load_targets
 from scorecard.cli import main
 from store.schema import kpi_results, kpi_runs, kpi_spc, la_windows
 from tests.conftest import TEST_KEY
@@ -238,3 +241,43 @@ def test_kpis_bad_usage_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[st
     with pytest.raises(SystemExit) as exc:
         raise SystemExit(main(["kpis", "--db", f"sqlite:///{tmp_path / 'x.db'}", *args]))
     assert exc.value.code == 2
+
+
+def test_directions_do_not_depend_on_the_rows_coming_in_series_order() -> None:
+    """``add_assessment`` keeps the rows in their order when each series already lies in
+    one run with its periods in order (as ``compute_indicators`` makes them), and sorts
+    them otherwise: the directions of travel must be the same either way."""
+    registry = load_registry()
+    months = ["2024-01-31", "2024-02-29", "2024-03-31"]
+    values = {"all": [50.0, 60.0, 55.0], "T1": [80.0, 70.0, 90.0]}
+    rows = [
+        (
+            "394",
+            "assessments_45wd",
+            "month",
+            np.datetime64(month),
+            "team" if group != "all" else "all",
+            group,
+            v,
+        )
+        for group, series in values.items()
+        for month, v in zip(months, series, strict=True)
+    ]
+    columns = ["la_code", "kpi_id", "grain", "period_end", "breakdown", "group_name", "value"]
+    in_order = pd.DataFrame(rows, columns=columns)
+    # A higher share within 45 working days is better: up is improving.
+    expected = {
+        ("all", "2024-01-31"): None,
+        ("all", "2024-02-29"): "improving",
+        ("all", "2024-03-31"): "worsening",
+        ("T1", "2024-01-31"): None,
+        ("T1", "2024-02-29"): "worsening",
+        ("T1", "2024-03-31"): "improving",
+    }
+    for frame in (in_order, in_order.iloc[[3, 0, 5, 1, 4, 2]], in_order.iloc[[2, 1, 0, 3, 4, 5]]):
+        out = add_assessment(frame, registry, load_targets(None, registry))
+        found = {
+            (g, str(p)[:10]): (None if pd.isna(d) else d)
+            for g, p, d in zip(out["group_name"], out["period_end"], out["direction"], strict=True)
+        }
+        assert found == expected
