@@ -54,7 +54,7 @@ from metrics.frame_keys import (
     series_starts,
     stable_order,
 )
-from metrics.recompute_la import LaResult, LaTask, results_in_key_order
+from metrics.recompute_la import LaResult, LaTask, read_threads, results_in_key_order
 from metrics.recompute_plan import FINGERPRINT_KEY, LaWork, Plan, make_plan
 from metrics.recompute_tail import EVERY_PERIOD
 from metrics.registry import Registry, load_registry
@@ -162,6 +162,7 @@ def recompute(
             # A full recompute refills kpi_results: on SQLite its index is built once, after.
             rebuilt.extend(drop_secondary_indexes(conn, kpi_results) if plan.full else [])
 
+        threads = read_threads(min(jobs or default_jobs(), len(plan.work)), default_jobs())
         tasks = [
             LaTask(
                 url,
@@ -175,6 +176,7 @@ def recompute(
                 registry,
                 targets,
                 w.tail,
+                read_threads=threads,
             )
             for w in largest_first(plan.work, plan.spans)
         ]

@@ -57,7 +57,7 @@ from metrics.recompute_tail import Reads, TailSpec
 from metrics.registry import Registry
 from metrics.snapshot import StoreSnapshot, computed_columns, merge_load_counts
 from metrics.targets import Targets
-from store.arrow_read import ArrowReader, arrow_reader
+from store.arrow_read import READ_THREADS, ArrowReader, arrow_reader
 from store.bulk import CopyPayload, Read, copy_payload, read_each
 from store.extracts import EXTRACTS
 from store.rows_file import write_rows_file
@@ -91,6 +91,22 @@ class LaTask:
     # the writer's COPY, in key order (``store.bulk.copy_payload``), so that the sort and
     # the printing run in the workers, side by side, not in the one writer.
     results_csv: bool = False
+    # How many of the LA's reads a worker runs at once (``ArrowReader.read_all``): two for
+    # a lone task, which has both cores of a 2-core machine; one when the recompute runs
+    # as many tasks at once as there are cores (``read_threads``).
+    read_threads: int = READ_THREADS
+
+
+def read_threads(tasks_at_once: int, cores: int) -> int:
+    """The reads a worker runs at once when ``tasks_at_once`` tasks share ``cores``: the
+    cores left to each task, up to ``READ_THREADS``. With two workers on two cores, two
+    threads each took the full recompute of the 2-LA store 2.26 s against 2.18 s with one
+    (mean of ten runs each, docs/performance.md, twelfth session).
+
+    >>> read_threads(1, 2), read_threads(2, 2), read_threads(2, 8), read_threads(8, 2)
+    (2, 1, 2, 1)
+    """
+    return max(1, min(READ_THREADS, cores // max(1, tasks_at_once)))
 
 
 @dataclass
@@ -147,7 +163,7 @@ def compute_la(task: LaTask, conn: Connection | None = None) -> LaResult:
     reader = _arrow_reader(task) if conn is None else None
     if reader is not None:
         with reader:
-            result = _compute_la(task, reader.read_all, "sqlite")
+            result = _compute_la(task, partial(reader.read_all, threads=task.read_threads), "sqlite")
     elif conn is None:
         with _engine(task.url).connect() as own:
             result = _compute_la(task, partial(read_each, own), own.dialect.name)
