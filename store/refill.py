@@ -36,8 +36,17 @@ At the end (``finish``), in the writer's one transaction: the other indexes are 
 2.25-2.4 s), the old table is dropped, the new one renamed with its key and indexes to
 the old names, autovacuum reset on it, and ``ANALYZE`` gives the planner its statistics
 at once. Readers keep reading the old table until the commit; only the last statements
-take its exclusive lock (they wait for queries running on it, and new queries wait the
-few milliseconds to the commit). A rollback leaves the old table as it was.
+take its exclusive lock, and new queries wait the few milliseconds to the commit. A
+rollback leaves the old table as it was.
+
+**A long reader does not stall the pages.** The exclusive lock has to wait for the
+queries already reading the old table, and every query that comes after it queues
+behind it: one long export would have held up every page for as long as it ran. The
+swap asks for the lock for at most ``LOCK_WAIT_MS`` at a time (``lock_timeout``, inside
+a savepoint); when that runs out it lets the queued queries through, pauses, and asks
+again, for up to ``LOCK_PATIENCE_S`` before it fails the recompute with a message that
+says why (``tests/test_refill.py`` holds a reader open and checks that another one
+still gets through).
 
 SQLite has no such cost worth a swap (its copies go in key order, and its index is
 rebuilt once: ``store.rows_file``), and one connection writes at a time: ``start``
@@ -55,12 +64,13 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 
 from sqlalchemy import Column, Connection, Engine, MetaData, Table, inspect, text
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from store.bulk import CopyPayload, copy_in
 
@@ -68,6 +78,17 @@ log = logging.getLogger(__name__)
 
 # The fresh table's name: the table's own with this suffix (its key: with "_pkey" too).
 SUFFIX = "__refill"
+# How long the swap asks for the old table's lock at a time, the pause between asks (the
+# queries queued behind it run then), and how long it keeps asking in all.
+LOCK_WAIT_MS = 2000
+LOCK_PAUSE_S = 0.5
+LOCK_PATIENCE_S = 600.0
+# PostgreSQL's SQLSTATE for a lock not taken within lock_timeout.
+_LOCK_NOT_AVAILABLE = "55P03"
+
+
+class RefillError(RuntimeError):
+    """The fresh table could not be swapped in; the message says why and what to do."""
 
 
 class Refill:
@@ -182,6 +203,7 @@ def _swap(conn: Connection, table: Table, fresh: Table) -> None:
             text(f"CREATE {unique}INDEX {_q(conn, temporary)} ON {_q(conn, fresh.name)} ({columns})")
         )
         renames.append((temporary, str(index.name)))
+    _lock_old_table(conn, table)
     conn.execute(text(f"DROP TABLE {_q(conn, table.name)}"))
     conn.execute(text(f"ALTER TABLE {_q(conn, fresh.name)} RENAME TO {_q(conn, table.name)}"))
     conn.execute(
@@ -191,6 +213,35 @@ def _swap(conn: Connection, table: Table, fresh: Table) -> None:
         conn.execute(text(f"ALTER INDEX {_q(conn, temporary)} RENAME TO {_q(conn, name)}"))
     conn.execute(text(f"ALTER TABLE {_q(conn, table.name)} RESET (autovacuum_enabled)"))
     conn.execute(text(f"ANALYZE {_q(conn, table.name)}"))
+
+
+def _lock_old_table(conn: Connection, table: Table) -> None:
+    """Take ``table``'s exclusive lock in the caller's transaction, asking for it
+    ``LOCK_WAIT_MS`` at a time so that the queries queued behind the request are not held
+    up for longer than that (module docstring)."""
+    previous = conn.execute(text("SHOW lock_timeout")).scalar_one()
+    deadline = time.monotonic() + LOCK_PATIENCE_S
+    while True:
+        conn.execute(text("SAVEPOINT refill_lock"))
+        conn.execute(text(f"SET LOCAL lock_timeout = '{int(LOCK_WAIT_MS)}ms'"))
+        try:
+            conn.execute(text(f"LOCK TABLE {_q(conn, table.name)} IN ACCESS EXCLUSIVE MODE"))
+        except OperationalError as error:
+            if getattr(error.orig, "sqlstate", None) != _LOCK_NOT_AVAILABLE:
+                raise
+            conn.execute(text("ROLLBACK TO SAVEPOINT refill_lock"))
+            if time.monotonic() >= deadline:
+                raise RefillError(
+                    f"the new results could not replace {table.name}: a query has been reading it "
+                    f"for more than {LOCK_PATIENCE_S:.0f} s (see pg_stat_activity); run the "
+                    "recompute again when it has finished"
+                ) from error
+            log.info("waiting for the queries reading %s to finish before the swap", table.name)
+            time.sleep(LOCK_PAUSE_S)
+            continue
+        conn.execute(text("SELECT set_config('lock_timeout', :previous, true)"), {"previous": previous})
+        conn.execute(text("RELEASE SAVEPOINT refill_lock"))
+        return
 
 
 def _key(conn: Connection, fresh: str) -> str:

@@ -4,6 +4,8 @@ same rows as before."""
 
 from __future__ import annotations
 
+import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +19,7 @@ from metrics.recompute import recompute
 from store.bulk import CopyPayload, copy_payload
 from store.engine import open_store, writing
 from store.migrate import compare_type
-from store.refill import SUFFIX, Refill
+from store.refill import SUFFIX, Refill, RefillError
 from store.schema import kpi_results, metadata
 from tests.test_recompute_parallel import LAS, extracts, three_las  # noqa: F401  (fixtures)
 
@@ -120,3 +122,73 @@ def test_a_refill_does_not_start_on_sqlite(tmp_path: Path) -> None:
         refill.copy(CopyPayload(("la_code",), b"", 0))
     refill.discard()
     assert f"kpi_results{SUFFIX}" not in _tables(engine)
+
+
+def _swap_waiting(engine: Engine) -> bool:
+    """Whether a request for kpi_results' exclusive lock is waiting."""
+    with engine.connect() as conn:
+        return bool(
+            conn.execute(
+                text(
+                    "SELECT count(*) FROM pg_locks WHERE NOT granted AND mode = 'AccessExclusiveLock'"
+                    " AND relation = 'kpi_results'::regclass"
+                )
+            ).scalar_one()
+        )
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("store_url", ["postgres"], indirect=True)
+def test_a_long_reader_delays_the_swap_without_holding_up_other_readers(
+    three_las: Engine,  # noqa: F811
+) -> None:
+    """The swap's lock waits for a query already reading the old table; the queries that
+    come meanwhile must still get through (``store.refill``: the lock is asked for a
+    while at a time), and the swap must finish once the long query has."""
+    recompute(three_las, full=True)
+    before = _results(three_las)
+    failures: list[BaseException] = []
+
+    def full_recompute() -> None:
+        try:
+            recompute(three_las, full=True)
+        except BaseException as error:  # handed to the test's thread
+            failures.append(error)
+
+    with three_las.connect() as long_reader:
+        long_reader.execute(text("SELECT count(*) FROM kpi_results")).scalar_one()
+        worker = threading.Thread(target=full_recompute)
+        worker.start()
+        deadline = time.monotonic() + 120
+        while not _swap_waiting(three_las):
+            assert worker.is_alive() and time.monotonic() < deadline, failures
+            time.sleep(0.02)
+        with three_las.connect() as other:
+            # Without the lock asked for a while at a time, this waits for the long reader.
+            other.execute(text("SET statement_timeout = '20s'"))
+            assert other.execute(text("SELECT count(*) FROM kpi_results")).scalar_one() == len(before)
+        assert worker.is_alive(), failures
+        long_reader.rollback()
+    worker.join(timeout=120)
+    assert not worker.is_alive() and not failures
+    assert _results(three_las) == before
+    assert f"kpi_results{SUFFIX}" not in _tables(three_las)
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("store_url", ["postgres"], indirect=True)
+def test_a_swap_that_cannot_get_its_lock_fails_and_leaves_the_old_table(
+    three_las: Engine,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    recompute(three_las, full=True)
+    before, tables = _results(three_las), _tables(three_las)
+    monkeypatch.setattr("store.refill.LOCK_WAIT_MS", 100)
+    monkeypatch.setattr("store.refill.LOCK_PATIENCE_S", 0.0)
+    with three_las.connect() as long_reader:
+        long_reader.execute(text("SELECT count(*) FROM kpi_results")).scalar_one()
+        with pytest.raises(RefillError, match="a query has been reading it for more than 0 s"):
+            recompute(three_las, full=True)
+        long_reader.rollback()
+    assert _results(three_las) == before
+    assert _tables(three_las) == tables
