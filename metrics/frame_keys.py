@@ -18,7 +18,7 @@ Each function gives what the pandas call it replaces gives, missing values inclu
 - ``previous_in_series`` is ``groupby(keys, sort=False).shift(1)`` on a frame sorted by
   the keys (a row with a missing key is in no series: NaN);
 - ``in_series_order`` says whether a frame is already in that order but for the order of
-  its series, so that the sort can be skipped.
+  its series (and then where its series start), so that the sort can be skipped.
 
 Example::
 
@@ -33,14 +33,14 @@ Example::
     >>> previous_in_series(ordered["v"].to_numpy(), ordered, ["k"]).tolist()
     [nan, nan, 1.0, nan]
     >>> runs = pd.DataFrame({"k": ["b", "b", "a"], "p": [1, 2, 1]})
-    >>> in_series_order(runs, ["k"], "p", series_starts(runs, ["k"]))
-    True
+    >>> in_series_order(runs, ["k"], "p").tolist()
+    [True, False, True]
     >>> split = pd.DataFrame({"k": ["b", "a", "b"], "p": [1, 1, 2]})
-    >>> in_series_order(split, ["k"], "p", series_starts(split, ["k"]))
-    False
     >>> backwards = pd.DataFrame({"k": ["b", "b"], "p": [2, 1]})
-    >>> in_series_order(backwards, ["k"], "p", series_starts(backwards, ["k"]))
-    False
+    >>> in_series_order(split, ["k"], "p"), in_series_order(backwards, ["k"], "p")
+    (None, None)
+    >>> in_series_order(runs.iloc[:0], ["k"], "p").tolist()
+    []
     >>> row, found = combinations(frame.assign(j=["x", "y", "x", "y"]), ["k", "j"])
     >>> row.tolist(), found
     ([0, 1, 0, 2], [('b', 'x'), ('a', 'y'), (None, 'y')])
@@ -123,30 +123,33 @@ def stable_order(frame: pd.DataFrame, keys: Sequence[str]) -> Codes:
 def series_starts(frame: pd.DataFrame, keys: Sequence[str]) -> npt.NDArray[np.bool_]:
     """True on each row that starts a run of rows alike in ``keys``: the first row, a row
     whose keys differ from the row before, and every row with a missing key."""
-    starts = np.zeros(len(frame), dtype=bool)
-    if not len(frame):
+    return _run_starts([pd.factorize(frame[k]) for k in keys], len(frame))
+
+
+def _run_starts(factorised: Sequence[Any], rows: int) -> npt.NDArray[np.bool_]:
+    """``series_starts`` from each key's factorisation."""
+    starts = np.zeros(rows, dtype=bool)
+    if not rows:
         return starts
     starts[0] = True
-    for key in keys:
-        codes, _ = pd.factorize(frame[key])
+    for codes, _ in factorised:
         starts[1:] |= codes[1:] != codes[:-1]
         starts |= codes < 0
     return starts
 
 
-def in_series_order(
-    frame: pd.DataFrame, keys: Sequence[str], period: str, starts: npt.NDArray[np.bool_]
-) -> bool:
-    """Whether each series of ``frame`` (rows alike in ``keys``, ``starts`` from
-    ``series_starts``) lies in one run with its ``period`` never going down: the order
+def in_series_order(frame: pd.DataFrame, keys: Sequence[str], period: str) -> npt.NDArray[np.bool_] | None:
+    """``series_starts`` when each series of ``frame`` (rows alike in ``keys``) lies in
+    one run with its ``period`` never going down, else None: the order
     ``stable_order(frame, [*keys, period])`` gives but for the order of the series, so
-    that anything worked out series by series comes out the same without the sort."""
-    if not len(frame):
-        return True
-    if int(starts.sum()) != len(np.unique(_combined(frame, keys)[0])):
-        return False
+    that anything worked out series by series comes out the same without the sort. The
+    keys are factorised once for both answers."""
+    combined, factorised = _combined(frame, keys)
+    starts = _run_starts(factorised, len(frame))
+    if int(starts.sum()) != len(np.unique(combined)):
+        return None
     periods = frame[period].to_numpy()
-    return bool(np.all((periods[1:] >= periods[:-1]) | starts[1:]))
+    return starts if bool(np.all((periods[1:] >= periods[:-1]) | starts[1:])) else None
 
 
 def previous_in_series(

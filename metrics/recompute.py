@@ -51,7 +51,6 @@ from metrics.frame_keys import (
     labelled,
     per_value,
     previous_in_series,
-    series_starts,
     stable_order,
 )
 from metrics.recompute_la import LaResult, LaTask, read_threads, results_in_key_order
@@ -501,12 +500,12 @@ def add_assessment(computed: pd.DataFrame, registry: Registry, targets: Targets)
     )
     status[~full] = STATUSES.index("none")
     frame["status"] = labelled(STATUSES, status).array
-    starts = series_starts(frame, SERIES_KEYS)
-    if in_series_order(frame, SERIES_KEYS, "period_end", starts):
-        frame, runs = frame.reset_index(drop=True), starts
+    runs = in_series_order(frame, SERIES_KEYS, "period_end")
+    if runs is not None:
+        frame = frame.reset_index(drop=True)
     else:
         order = stable_order(frame, [*SERIES_KEYS, "period_end"])
-        frame, runs = frame.take(order).reset_index(drop=True), None
+        frame = frame.take(order).reset_index(drop=True)
         full, value, up, neutral = full[order], value[order], up[order], neutral[order]
     counted = np.where(full, value, np.nan)
     previous = previous_in_series(counted, frame, SERIES_KEYS, runs)
