@@ -145,11 +145,12 @@ def recompute(
     written = series_written = 0
     details: list[dict[str, object]] = []
     start_workers(engine, jobs=jobs, executor=executor)
+    at_once = jobs or default_jobs()
     # On PostgreSQL a full recompute's results go into a fresh copy of kpi_results, filled
     # by copies of their own and swapped in at the end (store.refill); not started elsewhere.
-    refill = Refill(engine, kpi_results, copies=jobs or default_jobs())
+    refill = Refill(engine, kpi_results, copies=at_once)
     with refill.dropped_on_error(), _results_folder(url, executor) as folder, writing(engine) as conn:
-        plan = make_plan(conn, registry, targets_file, full=full, jobs=jobs or default_jobs())
+        plan = make_plan(conn, registry, targets_file, full=full, jobs=at_once)
         targets = with_overrides(file_targets, stored_overrides(conn), registry)
         for warning in plan.shared.warnings:
             log.warning(warning)
@@ -161,7 +162,7 @@ def recompute(
             # A full recompute refills kpi_results: on SQLite its index is built once, after.
             rebuilt.extend(drop_secondary_indexes(conn, kpi_results) if plan.full else [])
 
-        threads = read_threads(min(jobs or default_jobs(), len(plan.work)), default_jobs())
+        threads = read_threads(min(at_once, len(plan.work)), default_jobs())
         tasks = [
             LaTask(
                 url,
