@@ -40,7 +40,7 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
-from sqlalchemy import Connection, Engine, Index, delete, func, insert, select, update
+from sqlalchemy import Connection, Engine, delete, func, insert, select, update
 
 from metrics.coverage import indicator_windows, kind_starts, period_coverage
 from metrics.executors import Executor, run_tasks, start_early
@@ -70,8 +70,6 @@ from store.extracts import EVENT_KINDS, EXTRACTS
 from store.refill import Refill
 from store.rows_file import (
     attach_room,
-    create_indexes,
-    drop_secondary_indexes,
     insert_from_file,
     rows_file_writable,
 )
@@ -154,13 +152,10 @@ def recompute(
         targets = with_overrides(file_targets, stored_overrides(conn), registry)
         for warning in plan.shared.warnings:
             log.warning(warning)
-        rebuilt: list[Index] = []
         refilled = plan.full and refill.start()
 
         def clear() -> None:
             _store_plan(conn, plan, keep_results=refilled)
-            # A full recompute refills kpi_results: on SQLite its index is built once, after.
-            rebuilt.extend(drop_secondary_indexes(conn, kpi_results) if plan.full else [])
 
         threads = read_threads(min(at_once, len(plan.work)), default_jobs())
         tasks = [
@@ -213,7 +208,6 @@ def recompute(
                     "pid": done.pid,
                 }
             )
-        create_indexes(conn, rebuilt)
         if refilled:
             refill.finish(conn)
         _finish(conn, plan, started)

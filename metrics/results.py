@@ -155,11 +155,15 @@ def la_codes(engine: Engine) -> list[str]:
         return [str(v) for v in conn.execute(_LA_CODES).scalars()]
 
 
+def period_ends(engine: Engine, la_code: str, grain: Grain) -> list[date]:
+    """The ends of the periods of ``grain`` with results for the LA, newest first."""
+    with engine.connect() as conn:
+        return list(conn.execute(_PERIOD_ENDS, {"la": la_code, "grain": grain}).scalars())
+
+
 def periods(engine: Engine, la_code: str, grain: Grain) -> list[Period]:
     """The periods of ``grain`` with results for the LA, newest first."""
-    with engine.connect() as conn:
-        ends = list(conn.execute(_PERIOD_ENDS, {"la": la_code, "grain": grain}).scalars())
-    return [period_for(grain, end) for end in ends]
+    return [period_for(grain, end) for end in period_ends(engine, la_code, grain)]
 
 
 def reporting_window(engine: Engine, la_code: str) -> tuple[date, date] | None:
@@ -291,15 +295,22 @@ def series(
     breakdown: str = "all",
     group_name: str = "all",
 ) -> pd.DataFrame:
-    """Every stored period of one indicator at one grain, oldest first."""
+    """Every stored period of one indicator at one grain, oldest first.
+
+    The primary key puts the period before the indicator (``store.schema``): naming the
+    LA's periods of the grain (``period_ends``: one seek each) lets the query seek each row
+    instead of scanning every result of the grain.
+    """
     c = kpi_results.c
+    ends = period_ends(engine, la_code, grain)
     query = (
         select(*_result_columns())
         .where(
             c.la_code == la_code,
-            c.kpi_id == kpi_id,
             c.grain == grain,
+            c.period_end.in_(ends),
             c.breakdown == breakdown,
+            c.kpi_id == kpi_id,
             c.group_name == group_name,
         )
         .order_by(c.period_end)

@@ -3,16 +3,20 @@ their own beside the writer's transaction, and swapped in at its end.
 
 A full recompute replaces every row of ``kpi_results``. On PostgreSQL, deleting the old
 rows and copying the new ones into the same table costs twice over: each new row goes
-into the primary key's B-tree and the view index one at a time, and each key meets the
-deleted row of the same key there, whose visibility the unique check has to look up.
+into the primary key's B-tree (and, before revision 0012, the view index) one at a time,
+and each key meets the deleted row of the same key there, whose visibility the unique
+check has to look up.
 In the 2-LA benchmark store's second full recompute the ``COPY`` of one LA's 232,596
 results took 2.0-3.5 s that way; into a fresh table without indexes 0.4-0.6 s, with
 its primary key only 0.75-0.9 s (docs/performance.md, eleventh session).
 
 So the rows go into a fresh table (``CREATE TABLE ... (LIKE t INCLUDING ALL EXCLUDING
-INDEXES)``: columns, collations, defaults and checks) that has the primary key only,
-under a temporary name: each LA's rows come in key order, so they go into the key's
-B-tree page by page, and the key still refuses a duplicate at once.
+INDEXES)``: columns, collations, defaults and checks) with the primary key, under a
+temporary name: each LA's rows come in key order, so they go into the key's B-tree page
+by page, and the key still refuses a duplicate at once. A table refilled this way has
+its key and no other index (``kpi_results`` since revision 0012): building one at the
+end, alone, took 0.48 s for the 2-LA store's results and 2.25-2.4 s for the 8-LA
+region's, so a table that has one is refused.
 
 **The copies run side by side.** One connection copying the LAs one after the other
 kept one server process busy while the other core waited: in the 2-LA store the
@@ -23,7 +27,7 @@ rest in its transaction: the full recompute of that store went from 3.82-4.47 s 
 3.40-3.66 s (docs/performance.md, twelfth session). For that, the fresh table is
 created and committed first, before the copies: other sessions can see it, empty or
 filling, under its temporary name, but nothing reads it. Autovacuum is off on it until
-the swap: a vacuum that started on it would hold up the index build at the end until
+the swap: a vacuum that started on it would hold up the swap at the end until
 it was cancelled (``deadlock_timeout``, a second). The writer holds the store's write
 lock throughout (``store.engine.writing``), so no other refill runs meanwhile; a
 refill that fails or is rolled back drops the fresh table (``Refill.dropped_on_error``),
@@ -31,13 +35,12 @@ and one left behind by a process killed midway is dropped by the next ``start``.
 ``copy`` blocks while twice ``copies`` payloads wait or run: the memory they hold stays
 bounded by the connections, not the number of LAs.
 
-At the end (``finish``), in the writer's one transaction: the other indexes are built
-(the view index of both LAs' results: 0.53 s; of the 8-LA region's 2M results
-2.25-2.4 s), the old table is dropped, the new one renamed with its key and indexes to
-the old names, autovacuum reset on it, and ``ANALYZE`` gives the planner its statistics
-at once. Readers keep reading the old table until the commit; only the last statements
-take its exclusive lock, and new queries wait the few milliseconds to the commit. A
-rollback leaves the old table as it was.
+At the end (``finish``), in the writer's one transaction: the old table is dropped,
+the new one renamed with its key to the old names, autovacuum reset on it, and
+``ANALYZE`` gives the planner its statistics at once. Readers keep reading the old
+table until the commit; only the last statements take its exclusive lock, and new
+queries wait the few milliseconds to the commit. A rollback leaves the old table as it
+was.
 
 **A long reader does not stall the pages.** The exclusive lock has to wait for the
 queries already reading the old table, and every query that comes after it queues
@@ -48,8 +51,8 @@ again, for up to ``LOCK_PATIENCE_S`` before it fails the recompute with a messag
 says why (``tests/test_refill.py`` holds a reader open and checks that another one
 still gets through).
 
-SQLite has no such cost worth a swap (its copies go in key order, and its index is
-rebuilt once: ``store.rows_file``), and one connection writes at a time: ``start``
+SQLite has no such cost worth a swap (its copies go in key order: ``store.rows_file``),
+and one connection writes at a time: ``start``
 returns False there, and the caller writes into the table itself.
 
 Example::
@@ -95,6 +98,10 @@ class Refill:
     """One refill of ``table`` through a fresh copy (PostgreSQL; nothing elsewhere)."""
 
     def __init__(self, engine: Engine, table: Table, *, copies: int) -> None:
+        if table.indexes:
+            # The fresh table gets the key only (module docstring): another index would be lost.
+            names = sorted(str(i.name) for i in table.indexes)
+            raise ValueError(f"a refill of {table.name} would lose its indexes {names}")
         self.engine = engine
         self.table = table
         self.copies = max(1, copies)
@@ -191,26 +198,15 @@ def _create_fresh(conn: Connection, table: Table) -> Table:
 
 
 def _swap(conn: Connection, table: Table, fresh: Table) -> None:
-    """Give ``fresh`` the other indexes of ``table``, then put it in its place under its
-    name (the old table dropped), inside the caller's transaction."""
+    """Put ``fresh`` in the place of ``table`` under its name (the old table dropped),
+    inside the caller's transaction."""
     key = _q(conn, inspect(conn).get_pk_constraint(table.name)["name"] or f"{table.name}_pkey")
-    renames = []
-    for n, index in enumerate(sorted(table.indexes, key=lambda i: str(i.name))):
-        temporary = f"{fresh.name}_ix{n}"
-        columns = ", ".join(_q(conn, c.name) for c in index.columns)
-        unique = "UNIQUE " if index.unique else ""
-        conn.execute(
-            text(f"CREATE {unique}INDEX {_q(conn, temporary)} ON {_q(conn, fresh.name)} ({columns})")
-        )
-        renames.append((temporary, str(index.name)))
     _lock_old_table(conn, table)
     conn.execute(text(f"DROP TABLE {_q(conn, table.name)}"))
     conn.execute(text(f"ALTER TABLE {_q(conn, fresh.name)} RENAME TO {_q(conn, table.name)}"))
     conn.execute(
         text(f"ALTER TABLE {_q(conn, table.name)} RENAME CONSTRAINT {_key(conn, fresh.name)} TO {key}")
     )
-    for temporary, name in renames:
-        conn.execute(text(f"ALTER INDEX {_q(conn, temporary)} RENAME TO {_q(conn, name)}"))
     conn.execute(text(f"ALTER TABLE {_q(conn, table.name)} RESET (autovacuum_enabled)"))
     conn.execute(text(f"ANALYZE {_q(conn, table.name)}"))
 

@@ -59,7 +59,7 @@ from typing import Any
 
 import pandas as pd
 import pyarrow as pa
-from sqlalchemy import Connection, Index, Table
+from sqlalchemy import Connection, Table
 from sqlalchemy.dialects import sqlite
 
 from store.bulk import arrow_store_column
@@ -121,31 +121,3 @@ def insert_from_file(conn: Connection, table: Table, path: str) -> int:
     target = f'"{table.name}"'
     cursor = raw.execute(f"INSERT INTO main.{target} ({cols}) SELECT {cols} FROM {alias}.{target}")
     return int(cursor.rowcount)
-
-
-def drop_secondary_indexes(conn: Connection, table: Table) -> list[Index]:
-    """On SQLite, drop ``table``'s secondary indexes inside the caller's transaction and
-    return them, for ``create_indexes`` to build again once the table is refilled;
-    elsewhere, drop nothing.
-
-    A full recompute empties ``kpi_results`` and copies about 240,000 results per LA
-    into it. Each copy also inserts every row into ``ix_kpi_results_view``, in an order
-    that is not the index's: 1.1-1.2 s per LA against 0.4-0.5 s without the index, and
-    the index built afterwards from the finished table took 0.6-0.7 s for two LAs
-    (docs/performance.md, "Dropping the view index around a full recompute"). SQLite's
-    schema changes are part of the transaction: readers keep seeing the old table and
-    its index until the commit, and a rollback puts the index back. PostgreSQL is left
-    alone: ``DROP INDEX`` there locks the table against readers until the commit.
-    """
-    if conn.dialect.name != "sqlite":
-        return []
-    dropped = sorted(table.indexes, key=lambda index: str(index.name))
-    for index in dropped:
-        index.drop(conn, checkfirst=True)
-    return dropped
-
-
-def create_indexes(conn: Connection, indexes: list[Index]) -> None:
-    """Build again the indexes ``drop_secondary_indexes`` dropped."""
-    for index in indexes:
-        index.create(conn)

@@ -226,6 +226,14 @@ def key_text(length: int | None = None) -> TypeEngine[Any]:
 
 # One row per LA, indicator, grain, period, breakdown and group. Percentages are
 # 0-100, unrounded. ``value`` is null when there is no value; ``note`` says why.
+#
+# The key leads with what the pages ask for (an LA's grain and period, a breakdown),
+# then the indicator and group, so it serves every page's query and no other index is
+# kept: a full recompute built ``ix_kpi_results_view`` (LA, grain, period, breakdown)
+# after its copies, alone, while the workers waited (SQLite 0.25 s of a 2.1-2.3 s 2-LA
+# recompute, PostgreSQL 0.48 s, the 8-LA region 2.25-2.4 s), and wrote it again at the
+# commit. A series of one indicator names its periods (``metrics.results.series``).
+# Revision 0012 (docs/performance.md, thirteenth session).
 kpi_results = Table(
     "kpi_results",
     metadata,
@@ -252,8 +260,7 @@ kpi_results = Table(
     # lookback_incomplete / none; only "full" has status, direction and SPC.
     Column("coverage", String(24), nullable=False, server_default="full"),
     Column("months_covered", Integer, nullable=True),
-    PrimaryKeyConstraint("la_code", "kpi_id", "grain", "period_end", "breakdown", "group_name"),
-    Index("ix_kpi_results_view", "la_code", "grain", "period_end", "breakdown"),
+    PrimaryKeyConstraint("la_code", "grain", "period_end", "breakdown", "kpi_id", "group_name"),
 )
 
 # One row per monthly series (LA, indicator, breakdown, group): the XmR limits and the

@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import Connection, Engine, inspect, text
+from sqlalchemy import Column, Connection, Engine, Integer, MetaData, Table, inspect, text
 
 from metrics.recompute import recompute
 from store.bulk import CopyPayload, copy_payload
@@ -51,7 +51,7 @@ def test_a_full_recompute_keeps_the_schema_and_stores_the_same_rows_again(
         assert inspect(conn).get_pk_constraint("kpi_results")["name"] == (
             "kpi_results_pkey" if three_las.dialect.name == "postgresql" else None
         )
-        assert [i["name"] for i in inspect(conn).get_indexes("kpi_results")] == ["ix_kpi_results_view"]
+        assert [i["name"] for i in inspect(conn).get_indexes("kpi_results")] == []
 
 
 def _tables(engine: Engine) -> list[str]:
@@ -122,6 +122,14 @@ def test_a_refill_does_not_start_on_sqlite(tmp_path: Path) -> None:
         refill.copy(CopyPayload(("la_code",), b"", 0))
     refill.discard()
     assert f"kpi_results{SUFFIX}" not in _tables(engine)
+
+
+def test_a_table_with_other_indexes_is_refused_before_anything_starts(tmp_path: Path) -> None:
+    """The fresh copy gets the key only: a table with another index would lose it."""
+    indexed = Table("t", MetaData(), Column("k", Integer, primary_key=True), Column("v", Integer, index=True))
+    engine = open_store(f"sqlite:///{tmp_path / 'store.db'}")
+    with pytest.raises(ValueError, match=r"a refill of t would lose its indexes \['ix_t_v'\]"):
+        Refill(engine, indexed, copies=2)
 
 
 def _swap_waiting(engine: Engine) -> bool:

@@ -13,7 +13,7 @@ import io
 import json
 import time
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +21,7 @@ import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import select, text
+from sqlalchemy import inspect, select, text
 from sqlalchemy.exc import StatementError
 
 from scorecard.cli import main
@@ -37,7 +37,7 @@ from store.migrate import (
     head_revision,
     schema_state,
 )
-from store.schema import comments, kpi_runs, loads, metadata
+from store.schema import comments, kpi_results, kpi_runs, loads, metadata
 from store.times import UTCDateTime
 from tests import pre_migrations
 
@@ -289,6 +289,9 @@ def test_the_migrations_build_the_schema_the_code_describes(store_url: str) -> N
         command.upgrade(alembic_config(conn), "head")
         context = MigrationContext.configure(conn, opts={"compare_type": compare_type})
         assert compare_metadata(context, metadata) == []
+        # compare_metadata leaves primary keys out; their columns' order decides what they serve.
+        keys = {t.name: [c.name for c in t.primary_key.columns] for t in metadata.sorted_tables}
+        assert {name: inspect(conn).get_pk_constraint(name)["constrained_columns"] for name in keys} == keys
         replayed = {k: v for k, v in conn.execute(text("SELECT key, value FROM scorecard_meta"))}
     engine.dispose()
     assert replayed == {"schema_version": "2"}
@@ -314,3 +317,53 @@ def test_times_are_written_and_read_back_as_utc(engine: Any) -> None:
     assert abs(read - datetime.now(UTC)) < timedelta(minutes=5)
     assert _as_utc(stored) == read  # the raw value is UTC too
     assert isinstance(kpi_runs.c.finished_at.type, UTCDateTime)
+
+
+def _results_rows(engine: Any) -> list[tuple[Any, ...]]:
+    with engine.connect() as conn:
+        return sorted(tuple(r) for r in conn.execute(select(kpi_results)))
+
+
+def test_revision_0012_rekeys_the_results_both_ways_keeping_every_row(engine: Any) -> None:
+    """0012 puts the page's columns first in ``kpi_results``' key and drops the view index;
+    its downgrade gives the old key and index back; the rows survive both ways."""
+    rows = [
+        {
+            "la_code": la,
+            "kpi_id": kpi,
+            "grain": "month",
+            "period_start": date(2025, m, 1),
+            "period_end": date(2025, m, 28),
+            "breakdown": "all",
+            "group_name": "all",
+            "value": float(m),
+            "status": "none",
+            "coverage": "full",
+        }
+        for la in ("394", "800")
+        for kpi in ("cpp_rate", "referrals")
+        for m in (1, 2)
+    ]
+    with writing(engine) as conn:
+        conn.execute(kpi_results.insert(), rows)
+    stored = _results_rows(engine)
+    assert len(stored) == 8
+
+    def shape() -> tuple[list[str], list[str]]:
+        with engine.connect() as conn:
+            found = inspect(conn)
+            key = found.get_pk_constraint("kpi_results")["constrained_columns"]
+            return key, sorted(str(i["name"]) for i in found.get_indexes("kpi_results"))
+
+    assert shape() == (["la_code", "grain", "period_end", "breakdown", "kpi_id", "group_name"], [])
+    with writing(engine) as conn:
+        command.downgrade(alembic_config(conn), "0011")
+    assert shape() == (
+        ["la_code", "kpi_id", "grain", "period_end", "breakdown", "group_name"],
+        ["ix_kpi_results_view"],
+    )
+    assert _results_rows(engine) == stored
+    with writing(engine) as conn:
+        command.upgrade(alembic_config(conn), "head")
+    assert shape() == (["la_code", "grain", "period_end", "breakdown", "kpi_id", "group_name"], [])
+    assert _results_rows(engine) == stored
