@@ -30,7 +30,6 @@ import pandas as pd
 from sqlalchemy import Date, Engine, Select, String, and_, column, func, literal, select, text
 
 from metrics.periods import Grain, Period, period_for
-from metrics.registry import load_registry
 from store.extracts import EVENT_KINDS, EXTRACTS
 from store.schema import (
     KIND_TABLES,
@@ -178,26 +177,18 @@ def reporting_window(engine: Engine, la_code: str) -> tuple[date, date] | None:
     return (row[0], row[1]) if row is not None else None
 
 
-def _ids_with_breakdowns(breakdowns: set[str]) -> list[str]:
-    """The indicators with any of ``breakdowns``, so that a query naming them seeks the
-    primary key. The shipped registry: partners' measures (``pm_*``) are only ``all``."""
-    return [ind.id for ind in load_registry() if breakdowns & set(ind.breakdowns)]
-
-
 def groups(engine: Engine, la_code: str, breakdown: str, grain: Grain, period_end: date) -> list[str]:
     """The group names of a breakdown (localities, teams, agencies) for one period.
 
     Every period holds a row for every group that occurs in the LA's data, so one
-    period gives the whole list; naming the indicators that have the breakdown lets the
-    query seek the primary key instead of scanning the LA's results.
+    period gives the whole list; the primary key's first four columns are the LA,
+    grain, period and breakdown (``store.schema``), so the query reads only that part.
     """
     c = kpi_results.c
-    kpi_ids = _ids_with_breakdowns({breakdown})
     query = (
         select(c.group_name)
         .where(
             c.la_code == la_code,
-            c.kpi_id.in_(kpi_ids),
             c.grain == grain,
             c.period_end == period_end,
             c.breakdown == breakdown,
@@ -361,17 +352,15 @@ def breakdown_results(
 def data_quality_results(engine: Engine, la_code: str, grain: Grain, period_end: date) -> pd.DataFrame:
     """The data-quality indicators (breakdowns ``kind`` and ``column``) for one period.
 
-    Naming the indicators that have those breakdowns lets the query seek the primary key
-    (a few hundred rows) instead of scanning the LA's results (30-40 ms on a large LA).
+    The primary key leads with the LA, grain, period and breakdown (``store.schema``):
+    the query seeks the few hundred rows of the two breakdowns.
     """
     c = kpi_results.c
     breakdowns = {"kind", "column"}
-    kpi_ids = _ids_with_breakdowns(breakdowns)
     query = (
         select(*_result_columns())
         .where(
             c.la_code == la_code,
-            c.kpi_id.in_(kpi_ids),
             c.grain == grain,
             c.period_end == period_end,
             c.breakdown.in_(sorted(breakdowns)),

@@ -184,10 +184,6 @@ ALLOWED = {
         "default_measures",
     ): "load_registry(None): the shipped example, for code without settings",
     ("synthetic/workforce.py", "default_measures"): "workforce_tables(None); generate passes the setting's",
-    (
-        "metrics/results.py",
-        "load_registry",
-    ): "_ids_with_breakdowns(): ids with a group or data-quality breakdown; pm_* have only 'all'",
     ("metrics/snapshot_builder.py", "load_registry"): "hand-written snapshots of tests and docstrings",
     # The default of an optional registry parameter (tests, scripts); callers are checked below.
     ("metrics/records/__init__.py", "load_registry"): "records_for(registry=None)",
