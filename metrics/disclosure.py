@@ -500,10 +500,14 @@ def period_cube(
             ),
         )
         columns += [s.variation, s.assurance]
+    # In a fixed order: rule 4's greedy choice of the cells that protect others goes
+    # through the sets in the order their rows come (the key's order before revision
+    # 0012, which put the indicator first).
     query = (
         select(*columns)
         .select_from(source)
         .where(r.la_code == la_code, r.grain == grain, r.period_end == period_end)
+        .order_by(r.kpi_id, r.breakdown, r.group_name)
     )
     if kpi_ids is not None:
         query = query.where(r.kpi_id.in_(sorted(set(kpi_ids))))

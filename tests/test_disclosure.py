@@ -362,3 +362,47 @@ def test_the_attacker_fails_on_a_coarser_period_published_with_its_months(
         for (_g, _e), one in out.groupby(["grain", "period_end"]):
             assert attack(_published(one)) == [], f"{grain} {period}: {_g} {_e}"
     assert periods
+
+
+def test_the_rows_disclosed_together_come_in_the_indicators_order_whatever_the_key(
+    engine: Engine,
+) -> None:
+    """Rule 4's greedy choice goes through the sets in the order of the rows: the cube
+    and the pack's months come ordered by indicator (then breakdown and group, or
+    month), not in ``kpi_results``' key order (LA, grain, period, breakdown first)."""
+    from scorecard.pack.data import _chart_months
+
+    rows = [
+        {
+            "la_code": "394",
+            "kpi_id": kpi,
+            "grain": "month",
+            "period_start": end.replace(day=1),
+            "period_end": end,
+            "breakdown": b,
+            "group_name": g,
+            "value": 1.0,
+            "status": "none",
+        }
+        for end in (date(2025, 2, 28), date(2025, 3, 31))
+        for b, g in (("all", "all"), ("team", "Blue"), ("team", "Amber"))
+        for kpi in ("referrals", "contacts")
+    ]
+    with engine.begin() as conn:
+        conn.execute(kpi_results.insert(), rows)
+    cube = period_cube(engine, "394", "month", date(2025, 3, 31), with_spc=False)
+    assert list(zip(cube["kpi_id"], cube["breakdown"], cube["group_name"], strict=True)) == [
+        ("contacts", "all", "all"),
+        ("contacts", "team", "Amber"),
+        ("contacts", "team", "Blue"),
+        ("referrals", "all", "all"),
+        ("referrals", "team", "Amber"),
+        ("referrals", "team", "Blue"),
+    ]
+    months = _chart_months(engine, "394", date(2025, 3, 31))
+    assert list(zip(months["kpi_id"], months["period_end"], strict=True)) == [
+        ("contacts", date(2025, 2, 28)),
+        ("contacts", date(2025, 3, 31)),
+        ("referrals", date(2025, 2, 28)),
+        ("referrals", date(2025, 3, 31)),
+    ]

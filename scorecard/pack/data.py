@@ -149,14 +149,18 @@ def _chart_months(engine: Engine, la_code: str, period_end: date) -> pd.DataFram
         "group_name",
     )
     names += ("numerator", "denominator", "value", "target", "status", "direction", "spc", "note")
-    query = select(*(c[n] for n in names)).where(
-        c.la_code == la_code,
-        c.grain == "month",
-        c.breakdown == "all",
-        c.period_end >= first,
-        c.period_end <= month_end(last),
-        c.coverage != "none",
-    )
+    query = (
+        select(*(c[n] for n in names))
+        .where(
+            c.la_code == la_code,
+            c.grain == "month",
+            c.breakdown == "all",
+            c.period_end >= first,
+            c.period_end <= month_end(last),
+            c.coverage != "none",
+        )
+        .order_by(c.kpi_id, c.period_end)
+    )  # disclosed with the cube: a fixed order (metrics.disclosure)
     with engine.connect() as conn:
         frame = pd.DataFrame(conn.execute(query).all(), columns=list(names))
     for part in ("numerator", "denominator", "value", "target"):
