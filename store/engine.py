@@ -29,16 +29,25 @@ class StoreError(RuntimeError):
 
 def shared_store(url: Any) -> bool:
     """Whether another connection or process can open the store at ``url`` (a URL or its
-    text): anything but an in-memory SQLite database.
+    text): anything but an in-memory SQLite database, named either way SQLite allows
+    (``:memory:``, or a ``file:`` URI that is ``:memory:`` or has ``mode=memory``, whose
+    options SQLAlchemy parses out of the database name into the URL's query).
 
     >>> shared_store("sqlite:///s.db"), shared_store("sqlite://"), shared_store("postgresql://h/db")
     (True, False, True)
+    >>> shared_store("sqlite:///file::memory:?cache=shared&uri=true")
+    False
+    >>> shared_store("sqlite:///file:scratch?mode=memory&cache=shared&uri=true")
+    False
+    >>> shared_store("sqlite:///file:s.db?mode=ro&uri=true")
+    True
     """
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
         return True
     database = parsed.database or ""
-    return database not in ("", ":memory:") and "mode=memory" not in database
+    in_memory = database in ("", ":memory:") or database.startswith("file::memory:")
+    return not in_memory and parsed.query.get("mode") != "memory"
 
 
 def normalise_url(url: str) -> str:
