@@ -592,7 +592,7 @@ def _store_la(conn: Connection, done: LaResult, *, replace: bool, refill: Refill
             conn.execute(delete(eh_outcome_scores).where(eh_outcome_scores.c.la_code == done.la_code))
     results = kpi_results if refill is None or refill.fresh is None else refill.fresh
     if done.results_csv is not None and refill is not None:
-        refill.copy(done.results_csv)
+        refill.copy(done.results_csv, done.la_code)
     elif done.results_csv is not None:
         copy_in(conn, results, done.results_csv)
     elif done.results_file is None and len(done.results):

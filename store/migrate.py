@@ -50,7 +50,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from sqlalchemy import Connection, Engine, inspect, select, text
 
 from store.engine import StoreError, writing
-from store.schema import meta, metadata
+from store.schema import is_results_part, meta, metadata
 from store.times import UTCDateTime
 
 if TYPE_CHECKING:
@@ -166,6 +166,12 @@ def compare_type(
     if wanted != getattr(inspected_type, "collation", None):
         return True
     return None
+
+
+def include_name(name: str | None, type_: str, _parents: Any) -> bool:
+    """Autogenerate hook: ``kpi_results``' partitions and a refill's tables on PostgreSQL
+    are tables of the database but not of the schema (``store.schema.is_results_part``)."""
+    return not (type_ == "table" and name is not None and is_results_part(name))
 
 
 def alembic_config(conn: Connection | None = None) -> Config:

@@ -10,34 +10,48 @@ In the 2-LA benchmark store's second full recompute the ``COPY`` of one LA's 232
 results took 2.0-3.5 s that way; into a fresh table without indexes 0.4-0.6 s, with
 its primary key only 0.75-0.9 s (docs/performance.md, eleventh session).
 
-So the rows go into a fresh table (``CREATE TABLE ... (LIKE t INCLUDING ALL EXCLUDING
-INDEXES)``: columns, collations, defaults and checks) with the primary key, under a
-temporary name: each LA's rows come in key order, so they go into the key's B-tree page
-by page, and the key still refuses a duplicate at once. A table refilled this way has
-its key and no other index (``kpi_results`` since revision 0012): building one at the
-end, alone, took 0.48 s for the 2-LA store's results and 2.25-2.4 s for the 8-LA
-region's, so a table that has one is refused.
+So the rows go into fresh tables, under temporary names, and the old table is kept for
+the readers until the end.
 
-**The copies run side by side.** One connection copying the LAs one after the other
-kept one server process busy while the other core waited: in the 2-LA store the
-writer's two ``COPY``s took 0.86-1.02 s each, after both workers had finished. Each
-``copy`` now runs in a thread of its own on a connection of its own (``copies`` of them,
-one per job), each ``COPY`` committed by itself, while the writer goes on storing the
-rest in its transaction: the full recompute of that store went from 3.82-4.47 s to
-3.40-3.66 s (docs/performance.md, twelfth session). For that, the fresh table is
-created and committed first, before the copies: other sessions can see it, empty or
-filling, under its temporary name, but nothing reads it. Autovacuum is off on it until
-the swap: a vacuum that started on it would hold up the swap at the end until
-it was cancelled (``deadlock_timeout``, a second). The writer holds the store's write
-lock throughout (``store.engine.writing``), so no other refill runs meanwhile; a
-refill that fails or is rolled back drops the fresh table (``Refill.dropped_on_error``),
-and one left behind by a process killed midway is dropped by the next ``start``.
+**One table per LA, side by side, attached at the end.** ``kpi_results`` is partitioned
+by LA on PostgreSQL (revision 0013). The fresh table (``start``) is an empty
+partitioned table with the key, created and committed before anything is copied. For
+each LA, ``copy`` runs in a thread of its own on a connection of its own (``copies`` of
+them, one per job) while the writer goes on storing the rest in its transaction:
+it creates the LA's table (``LIKE t INCLUDING ALL EXCLUDING INDEXES``: columns,
+collations, defaults, checks; with ``CHECK (la_code = ...)``), ``COPY``s the LA's rows
+into it with no key yet, adds the key (one sorted build) and gathers its statistics,
+and commits. At the end (``finish``), in the writer's transaction, each LA's table is
+attached to the fresh table as its partition: the check spares the scan that would
+prove its rows belong, and its key's index becomes the partition's part of the key
+(0.01 s for two LAs). A default partition takes the rows of an LA that has none yet
+(an incremental recompute of an LA before its first full one). Filling the 2-LA
+store's results this way took 0.65-0.91 s, against 1.02-1.29 s copying them into one
+fresh table that had the key (``COPY`` into a key's B-tree one row at a time) and then
+``ANALYZE``-ing it, and 1.13-1.39 s building the key of one table after the copies
+(docs/performance.md, thirteenth session). Before that, one connection copying the
+LAs one after the other had kept one server process busy while the other core waited
+(twelfth session).
+
+A table refilled this way has its key and no other index (``kpi_results`` since
+revision 0012): building one at the end, alone, took 0.48 s for the 2-LA store's
+results and 2.25-2.4 s for the 8-LA region's, so a table that has one is refused.
+Other sessions can see the fresh tables, empty or filling, under their temporary names
+(``kpi_results__refill...``), but nothing reads them. Autovacuum is off on each LA's
+table until the swap: a vacuum that started on one would hold up the swap at the end
+until it was cancelled (``deadlock_timeout``, a second). The writer holds the store's
+write lock throughout (``store.engine.writing``), so no other refill runs meanwhile; a
+refill that fails or is rolled back drops the fresh tables (``Refill.dropped_on_error``),
+and those left behind by a process killed midway are dropped by the next ``start``.
 ``copy`` blocks while twice ``copies`` payloads wait or run: the memory they hold stays
 bounded by the connections, not the number of LAs.
 
-At the end (``finish``), in the writer's one transaction: the old table is dropped,
-the new one renamed with its key to the old names, autovacuum reset on it, and
-``ANALYZE`` gives the planner its statistics at once. Readers keep reading the old
+The swap, in the writer's transaction: the old table is dropped with its partitions,
+the new one and its partitions renamed, with their keys, to the table's own names
+(``kpi_results``, ``kpi_results__p0``, ..., ``kpi_results__default``), and autovacuum
+reset on each partition. The partitions have their statistics already; the
+partitioned table gets none of its own (the pages' queries all name an LA, and an
+``ANALYZE`` of it would sample every partition again). Readers keep reading the old
 table until the commit; only the last statements take its exclusive lock, and new
 queries wait the few milliseconds to the commit. A rollback leaves the old table as it
 was.
@@ -109,6 +123,8 @@ class Refill:
         self._pool: ThreadPoolExecutor | None = None
         self._slots = threading.BoundedSemaphore(2 * self.copies)
         self._pending: list[Future[int]] = []
+        # Each LA's table in the fresh parent: (LA code, its table's name).
+        self._parts: list[tuple[str, str]] = []
 
     def start(self) -> bool:
         """On PostgreSQL, create and commit the fresh empty copy with its primary key and
@@ -120,15 +136,19 @@ class Refill:
         self._pool = ThreadPoolExecutor(max_workers=self.copies, thread_name_prefix="refill-copy")
         return True
 
-    def copy(self, payload: CopyPayload) -> None:
-        """``COPY`` the rows into the fresh table on a connection of its own, in a thread:
-        returns at once unless ``2 * copies`` payloads are waiting or running already.
-        A copy that failed is raised here, or by ``finish``."""
+    def copy(self, payload: CopyPayload, la_code: str) -> None:
+        """Fill a table of the LA's own with its rows (``la_code``'s, every one), its key
+        and its statistics, on a connection of its own, in a thread: returns at once
+        unless ``2 * copies`` payloads are waiting or running already. ``finish`` attaches
+        it to the fresh table as the LA's partition. A copy that failed is raised here,
+        or by ``finish``."""
         if self._pool is None or self.fresh is None:
             raise RuntimeError("copy() before start() returned True")
         self._raise_failed()
+        part = f"{self.fresh.name}__p{len(self._parts)}"
+        self._parts.append((la_code, part))
         self._slots.acquire()
-        future = self._pool.submit(self._copy, self.fresh, payload)
+        future = self._pool.submit(self._copy, self.fresh, part, la_code, payload)
         future.add_done_callback(lambda _: self._slots.release())
         self._pending.append(future)
 
@@ -139,7 +159,18 @@ class Refill:
             raise RuntimeError("finish() before start() returned True")
         copied = sum(future.result() for future in self._pending)
         self._shut_down()
-        _swap(conn, self.table, self.fresh)
+        for la_code, part in self._parts:
+            conn.execute(
+                text(
+                    f"ALTER TABLE {_q(conn, self.fresh.name)} ATTACH PARTITION {_q(conn, part)}"
+                    f" FOR VALUES IN ({_literal(la_code)})"
+                )
+            )
+        default = f"{self.fresh.name}__default"
+        conn.execute(
+            text(f"CREATE TABLE {_q(conn, default)} PARTITION OF {_q(conn, self.fresh.name)} DEFAULT")
+        )
+        _swap(conn, self.table, self.fresh, [*(part for _, part in self._parts), default])
         return copied
 
     def discard(self) -> None:
@@ -152,7 +183,7 @@ class Refill:
         self._shut_down()
         try:
             with self.engine.begin() as conn:
-                conn.execute(text(f"DROP TABLE IF EXISTS {_q(conn, self.fresh.name)}"))
+                _drop_fresh(conn, self.fresh.name)
         except SQLAlchemyError as error:
             log.warning("could not drop %s (the next full recompute will): %s", self.fresh.name, error)
 
@@ -166,9 +197,26 @@ class Refill:
             self.discard()
             raise
 
-    def _copy(self, fresh: Table, payload: CopyPayload) -> int:
+    def _copy(self, fresh: Table, part: str, la_code: str, payload: CopyPayload) -> int:
+        columns = ", ".join(_q(self.engine, c.name) for c in self.table.primary_key.columns)
         with self.engine.begin() as conn:
-            return copy_in(conn, fresh, payload)
+            conn.execute(
+                text(
+                    f"CREATE TABLE {_q(conn, part)} (LIKE {_q(conn, self.table.name)} INCLUDING ALL"
+                    f" EXCLUDING INDEXES, CHECK (la_code = {_literal(la_code)}))"
+                    " WITH (autovacuum_enabled = false)"
+                )
+            )
+            rows = copy_in(
+                conn, Table(part, MetaData(), *(Column(c.name, c.type) for c in fresh.columns)), payload
+            )
+            conn.execute(
+                text(
+                    f"ALTER TABLE {_q(conn, part)} ADD CONSTRAINT {_key(conn, part)} PRIMARY KEY ({columns})"
+                )
+            )
+            conn.execute(text(f"ANALYZE {_q(conn, part)}"))
+        return rows
 
     def _raise_failed(self) -> None:
         for future in self._pending:
@@ -181,14 +229,28 @@ class Refill:
             self._pool = None
 
 
+def _drop_fresh(conn: Connection, fresh: str) -> None:
+    """Drop the fresh table with its partitions, and the LAs' tables not yet attached."""
+    conn.execute(text(f"DROP TABLE IF EXISTS {_q(conn, fresh)}"))
+    left = conn.execute(
+        text(
+            "SELECT tablename FROM pg_tables"
+            " WHERE schemaname = current_schema() AND starts_with(tablename, :p)"
+        ),
+        {"p": f"{fresh}__"},
+    ).scalars()
+    for name in list(left):
+        conn.execute(text(f"DROP TABLE IF EXISTS {_q(conn, name)}"))
+
+
 def _create_fresh(conn: Connection, table: Table) -> Table:
     fresh = f"{table.name}{SUFFIX}"
     columns = ", ".join(_q(conn, c.name) for c in table.primary_key.columns)
-    conn.execute(text(f"DROP TABLE IF EXISTS {_q(conn, fresh)}"))
+    _drop_fresh(conn, fresh)
     conn.execute(
         text(
             f"CREATE TABLE {_q(conn, fresh)} (LIKE {_q(conn, table.name)} INCLUDING ALL EXCLUDING INDEXES)"
-            " WITH (autovacuum_enabled = false)"
+            " PARTITION BY LIST (la_code)"
         )
     )
     conn.execute(
@@ -197,9 +259,12 @@ def _create_fresh(conn: Connection, table: Table) -> Table:
     return Table(fresh, MetaData(), *(Column(c.name, c.type, nullable=c.nullable) for c in table.columns))
 
 
-def _swap(conn: Connection, table: Table, fresh: Table) -> None:
-    """Put ``fresh`` in the place of ``table`` under its name (the old table dropped),
-    inside the caller's transaction."""
+def _swap(conn: Connection, table: Table, fresh: Table, parts: list[str]) -> None:
+    """Put ``fresh`` in the place of ``table`` under its name (the old table dropped with
+    its partitions), and its partitions ``parts`` under names of the table's own, inside
+    the caller's transaction. Each partition's statistics were gathered as it was
+    filled; the parent needs none of its own for the pages' queries, which all name an
+    LA (and ``ANALYZE`` of a partitioned table samples every partition again)."""
     key = _q(conn, inspect(conn).get_pk_constraint(table.name)["name"] or f"{table.name}_pkey")
     _lock_old_table(conn, table)
     conn.execute(text(f"DROP TABLE {_q(conn, table.name)}"))
@@ -207,8 +272,16 @@ def _swap(conn: Connection, table: Table, fresh: Table) -> None:
     conn.execute(
         text(f"ALTER TABLE {_q(conn, table.name)} RENAME CONSTRAINT {_key(conn, fresh.name)} TO {key}")
     )
-    conn.execute(text(f"ALTER TABLE {_q(conn, table.name)} RESET (autovacuum_enabled)"))
-    conn.execute(text(f"ANALYZE {_q(conn, table.name)}"))
+    for part in parts:
+        final = table.name + part.removeprefix(fresh.name)
+        part_key = inspect(conn).get_pk_constraint(part)["name"] or f"{part}_pkey"
+        conn.execute(text(f"ALTER TABLE {_q(conn, part)} RENAME TO {_q(conn, final)}"))
+        conn.execute(
+            text(
+                f"ALTER TABLE {_q(conn, final)} RENAME CONSTRAINT {_q(conn, part_key)} TO {_key(conn, final)}"
+            )
+        )
+        conn.execute(text(f"ALTER TABLE {_q(conn, final)} RESET (autovacuum_enabled)"))
 
 
 def _lock_old_table(conn: Connection, table: Table) -> None:
@@ -244,5 +317,16 @@ def _key(conn: Connection, fresh: str) -> str:
     return _q(conn, f"{fresh}_pkey")
 
 
-def _q(conn: Connection, name: str) -> str:
+def _q(conn: Connection | Engine, name: str) -> str:
     return conn.dialect.identifier_preparer.quote(name)
+
+
+def _literal(value: str) -> str:
+    """``value`` as an SQL string literal (DDL takes no bound values).
+
+    >>> _literal("39'4")
+    "'39''4'"
+    """
+    if "\x00" in value:
+        raise ValueError(f"an LA code with a NUL byte: {value!r}")
+    return "'" + value.replace("'", "''") + "'"

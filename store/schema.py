@@ -261,7 +261,27 @@ kpi_results = Table(
     Column("coverage", String(24), nullable=False, server_default="full"),
     Column("months_covered", Integer, nullable=True),
     PrimaryKeyConstraint("la_code", "grain", "period_end", "breakdown", "kpi_id", "group_name"),
+    # On PostgreSQL one partition per LA, made by a full recompute, side by side
+    # (store.refill), and a default one for an LA's rows before its first full
+    # recompute. Revision 0013.
+    postgresql_partition_by="LIST (la_code)",
 )
+# The names of kpi_results' partitions and of a refill's tables all start with this.
+RESULTS_PARTS = "kpi_results__"
+RESULTS_DEFAULT = f"{RESULTS_PARTS}default"
+_DEFAULT_PARTITION = DDL(f"CREATE TABLE {RESULTS_DEFAULT} PARTITION OF kpi_results DEFAULT")  # type: ignore[no-untyped-call]
+event.listen(kpi_results, "after_create", _DEFAULT_PARTITION.execute_if(dialect="postgresql"))
+
+
+def is_results_part(name: str) -> bool:
+    """Whether a table is a partition of ``kpi_results`` or a refill's table (PostgreSQL):
+    not a table of the schema, though the database lists it.
+
+    >>> is_results_part("kpi_results__default"), is_results_part("kpi_results")
+    (True, False)
+    """
+    return name.startswith(RESULTS_PARTS)
+
 
 # One row per monthly series (LA, indicator, breakdown, group): the XmR limits and the
 # icons of the latest point, following NHS "Making Data Count".

@@ -18,7 +18,7 @@ from sqlalchemy import Column, Connection, Engine, Integer, MetaData, Table, ins
 from metrics.recompute import recompute
 from store.bulk import CopyPayload, copy_payload
 from store.engine import open_store, writing
-from store.migrate import compare_type
+from store.migrate import compare_type, include_name
 from store.refill import SUFFIX, Refill, RefillError
 from store.schema import kpi_results, metadata
 from tests.test_recompute_parallel import LAS, extracts, three_las  # noqa: F401  (fixtures)
@@ -31,7 +31,9 @@ def _results(engine: Engine) -> list[tuple[Any, ...]]:
 
 
 def _schema_differences(conn: Connection) -> list[Any]:
-    context = MigrationContext.configure(conn, opts={"compare_type": compare_type})
+    context = MigrationContext.configure(
+        conn, opts={"compare_type": compare_type, "include_name": include_name}
+    )
     return list(compare_metadata(context, metadata))
 
 
@@ -59,11 +61,13 @@ def _tables(engine: Engine) -> list[str]:
         return sorted(inspect(conn).get_table_names())
 
 
-def _payload(engine: Engine) -> Any:
+def _payload(engine: Engine) -> tuple[Any, str]:
+    """The first 50 results in key order (all of the first LA's), and that LA."""
     keys = ", ".join(c.name for c in kpi_results.primary_key.columns)
     with engine.connect() as conn:
         frame = pd.read_sql(text(f"SELECT * FROM kpi_results ORDER BY {keys} LIMIT 50"), conn)
-    return copy_payload(frame, kpi_results)
+    assert frame["la_code"].nunique() == 1
+    return copy_payload(frame, kpi_results), str(frame["la_code"].iloc[0])
 
 
 @pytest.mark.postgres
@@ -81,7 +85,7 @@ def test_a_refill_rolled_back_leaves_the_old_table_and_drops_the_fresh_one(
         assert refill.start()
         # Other sessions see the fresh table (empty) while it fills.
         assert f"kpi_results{SUFFIX}" in _tables(three_las)
-        refill.copy(_payload(three_las))
+        refill.copy(*_payload(three_las))
         assert refill.finish(conn) == 50
         # Inside the transaction the fresh copy has taken the table's place.
         assert conn.execute(text("SELECT count(*) FROM kpi_results")).scalar_one() == 50
@@ -97,21 +101,74 @@ def test_a_refill_rolled_back_leaves_the_old_table_and_drops_the_fresh_one(
 def test_a_copy_that_fails_fails_the_refill_and_leaves_the_old_table(
     three_las: Engine,  # noqa: F811
 ) -> None:
-    from psycopg.errors import UniqueViolation
+    from psycopg.errors import CheckViolation
 
     recompute(three_las, full=True)
     before, tables = _results(three_las), _tables(three_las)
-    payload = _payload(three_las)
+    payload, la_code = _payload(three_las)
     refill = Refill(three_las, kpi_results, copies=2)
-    failing = pytest.raises(UniqueViolation, match="kpi_results__refill_pkey")
+    failing = pytest.raises(CheckViolation, match="kpi_results__refill__p1")
     with failing, refill.dropped_on_error(), writing(three_las) as conn:
         assert refill.start()
-        # The same keys twice: the fresh table's primary key refuses the second copy.
-        refill.copy(payload)
-        refill.copy(payload)
+        refill.copy(payload, la_code)
+        # Another LA's rows: its table's check refuses them.
+        refill.copy(payload, la_code + "x")
         refill.finish(conn)
     assert _results(three_las) == before
     assert _tables(three_las) == tables
+
+
+def _partitions(engine: Engine) -> dict[str, str]:
+    """kpi_results' partitions on PostgreSQL and their bounds."""
+    query = text(
+        "SELECT c.relname, pg_get_expr(c.relpartbound, c.oid) FROM pg_inherits i"
+        " JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = 'kpi_results'::regclass"
+    )
+    with engine.connect() as conn:
+        return {str(name): str(bound) for name, bound in conn.execute(query)}
+
+
+def _rows_in(engine: Engine, table: str) -> dict[str, int]:
+    with engine.connect() as conn:
+        found = conn.execute(text(f'SELECT la_code, count(*) FROM "{table}" GROUP BY la_code'))
+        return {str(la): int(n) for la, n in found}
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("store_url", ["postgres"], indirect=True)
+def test_a_full_recompute_gives_each_la_a_partition_and_other_rows_go_to_the_default(
+    three_las: Engine,  # noqa: F811
+) -> None:
+    """On PostgreSQL each LA's results are a partition of their own after a full recompute
+    (``store.refill``); rows of an LA without one (before its first full recompute) go to
+    the default partition, and the next full recompute gives it its own."""
+    recompute(three_las, full=True)
+    parts = _partitions(three_las)
+    per_la = _rows_in(three_las, "kpi_results")
+    assert len(per_la) == len(LAS) and all(n > 0 for n in per_la.values())
+    assert parts.pop("kpi_results__default") == "DEFAULT"
+    assert sorted(parts.values()) == sorted(f"FOR VALUES IN ('{la}')" for la in per_la)
+    for name, bound in parts.items():
+        [la] = [la for la in per_la if bound == f"FOR VALUES IN ('{la}')"]
+        assert _rows_in(three_las, name) == {la: per_la[la]}
+    assert _rows_in(three_las, "kpi_results__default") == {}
+
+    row = {
+        "la_code": "999",
+        "kpi_id": "contacts",
+        "grain": "month",
+        "period_start": "2025-01-01",
+        "period_end": "2025-01-31",
+        "breakdown": "all",
+        "group_name": "all",
+        "status": "none",
+    }
+    with writing(three_las) as conn:
+        conn.execute(kpi_results.insert(), [row])
+    assert _rows_in(three_las, "kpi_results__default") == {"999": 1}
+    recompute(three_las, full=True)
+    assert _rows_in(three_las, "kpi_results") == per_la  # a full recompute redoes every row
+    assert len(_partitions(three_las)) == len(LAS) + 1
 
 
 def test_a_refill_does_not_start_on_sqlite(tmp_path: Path) -> None:
@@ -119,7 +176,7 @@ def test_a_refill_does_not_start_on_sqlite(tmp_path: Path) -> None:
     refill = Refill(engine, kpi_results, copies=2)
     assert refill.start() is False
     with pytest.raises(RuntimeError, match="before start"):
-        refill.copy(CopyPayload(("la_code",), b"", 0))
+        refill.copy(CopyPayload(("la_code",), b"", 0), "394")
     refill.discard()
     assert f"kpi_results{SUFFIX}" not in _tables(engine)
 

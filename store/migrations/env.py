@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from alembic import context
 
-from store.migrate import compare_type, render_item
+from store.migrate import compare_type, include_name, render_item
 from store.schema import metadata
 
 connection = context.config.attributes.get("connection")
@@ -23,6 +23,7 @@ context.configure(
     target_metadata=metadata,
     render_as_batch=True,  # SQLite alters a table by copying it; batch mode does that
     compare_type=compare_type,
+    include_name=include_name,
     render_item=render_item,
 )
 with context.begin_transaction():
