@@ -64,7 +64,7 @@ from metrics.targets import Targets, load_targets, stored_overrides, with_overri
 from metrics.wiring import check_wiring
 from metrics.worker_pool import default_jobs
 from store.arrow_read import arrow_readable
-from store.bulk import copy_in, insert_new, upsert
+from store.bulk import copy_in, copy_payload, insert_new, upsert
 from store.engine import shared_store, writing
 from store.extracts import EVENT_KINDS, EXTRACTS
 from store.refill import Refill
@@ -575,8 +575,8 @@ def _store_plan(conn: Connection, plan: Plan, *, keep_results: bool = False) -> 
 def _store_la(conn: Connection, done: LaResult, *, replace: bool, refill: Refill | None = None) -> None:
     """One LA's rows; ``replace``: first delete what they replace (an incremental run).
     Results in a file are copied when the file is complete (``ResultsFiles``); the
-    others go into ``kpi_results``, or into its fresh copy when ``refill`` (``store.refill``:
-    COPY text by the refill's own connections, frames through ``conn``)."""
+    others go into ``kpi_results``, or to ``refill`` as COPY text (``store.refill``: the LA's
+    partition of the fresh table, filled by the refill's own connection)."""
     if replace:
         for table in (kpi_results, kpi_spc):
             where = table.c.la_code == done.la_code
@@ -590,13 +590,16 @@ def _store_la(conn: Connection, done: LaResult, *, replace: bool, refill: Refill
             _update_spc(conn, done.spc_updates)
         if done.scores is not None:
             conn.execute(delete(eh_outcome_scores).where(eh_outcome_scores.c.la_code == done.la_code))
-    results = kpi_results if refill is None or refill.fresh is None else refill.fresh
-    if done.results_csv is not None and refill is not None:
-        refill.copy(done.results_csv, done.la_code)
-    elif done.results_csv is not None:
-        copy_in(conn, results, done.results_csv)
+    payload = done.results_csv
+    if refill is not None and payload is None and done.results_file is None and len(done.results):
+        # The fresh table has a partition for an LA only once the refill has copied it.
+        payload = copy_payload(results_in_key_order(done.results), kpi_results)
+    if payload is not None and refill is not None:
+        refill.copy(payload, done.la_code)
+    elif payload is not None:
+        copy_in(conn, kpi_results, payload)
     elif done.results_file is None and len(done.results):
-        insert_new(conn, results, results_in_key_order(done.results))
+        insert_new(conn, kpi_results, results_in_key_order(done.results))
     # Every row's key was deleted above (or with the whole table): plain inserts.
     if len(done.series):
         insert_new(conn, kpi_spc, done.series[[c.name for c in kpi_spc.columns]])

@@ -100,6 +100,8 @@ SUFFIX = "__refill"
 LOCK_WAIT_MS = 2000
 LOCK_PAUSE_S = 0.5
 LOCK_PATIENCE_S = 600.0
+# The column the refilled table is partitioned by (``LIST``), one partition per value.
+PARTITION_COLUMN = "la_code"
 # PostgreSQL's SQLSTATE for a lock not taken within lock_timeout.
 _LOCK_NOT_AVAILABLE = "55P03"
 
@@ -116,6 +118,12 @@ class Refill:
             # The fresh table gets the key only (module docstring): another index would be lost.
             names = sorted(str(i.name) for i in table.indexes)
             raise ValueError(f"a refill of {table.name} would lose its indexes {names}")
+        partition_by = table.dialect_options["postgresql"]["partition_by"]
+        if partition_by != f"LIST ({PARTITION_COLUMN})":
+            raise ValueError(
+                f"a refill of {table.name} needs it partitioned by LIST ({PARTITION_COLUMN}) "
+                f"on PostgreSQL, not {partition_by!r}"
+            )
         self.engine = engine
         self.table = table
         self.copies = max(1, copies)
@@ -203,13 +211,11 @@ class Refill:
             conn.execute(
                 text(
                     f"CREATE TABLE {_q(conn, part)} (LIKE {_q(conn, self.table.name)} INCLUDING ALL"
-                    f" EXCLUDING INDEXES, CHECK (la_code = {_literal(la_code)}))"
+                    f" EXCLUDING INDEXES, CHECK ({PARTITION_COLUMN} = {_literal(la_code)}))"
                     " WITH (autovacuum_enabled = false)"
                 )
             )
-            rows = copy_in(
-                conn, Table(part, MetaData(), *(Column(c.name, c.type) for c in fresh.columns)), payload
-            )
+            rows = copy_in(conn, _named(fresh, part), payload)
             conn.execute(
                 text(
                     f"ALTER TABLE {_q(conn, part)} ADD CONSTRAINT {_key(conn, part)} PRIMARY KEY ({columns})"
@@ -250,13 +256,18 @@ def _create_fresh(conn: Connection, table: Table) -> Table:
     conn.execute(
         text(
             f"CREATE TABLE {_q(conn, fresh)} (LIKE {_q(conn, table.name)} INCLUDING ALL EXCLUDING INDEXES)"
-            " PARTITION BY LIST (la_code)"
+            f" PARTITION BY LIST ({PARTITION_COLUMN})"
         )
     )
     conn.execute(
         text(f"ALTER TABLE {_q(conn, fresh)} ADD CONSTRAINT {_key(conn, fresh)} PRIMARY KEY ({columns})")
     )
-    return Table(fresh, MetaData(), *(Column(c.name, c.type, nullable=c.nullable) for c in table.columns))
+    return _named(table, fresh)
+
+
+def _named(table: Table, name: str) -> Table:
+    """``table``'s columns under another table's name (for the statements that name it)."""
+    return Table(name, MetaData(), *(Column(c.name, c.type, nullable=c.nullable) for c in table.columns))
 
 
 def _swap(conn: Connection, table: Table, fresh: Table, parts: list[str]) -> None:

@@ -269,8 +269,6 @@ kpi_results = Table(
 # The names of kpi_results' partitions and of a refill's tables all start with this.
 RESULTS_PARTS = "kpi_results__"
 RESULTS_DEFAULT = f"{RESULTS_PARTS}default"
-_DEFAULT_PARTITION = DDL(f"CREATE TABLE {RESULTS_DEFAULT} PARTITION OF kpi_results DEFAULT")  # type: ignore[no-untyped-call]
-event.listen(kpi_results, "after_create", _DEFAULT_PARTITION.execute_if(dialect="postgresql"))
 
 
 def is_results_part(name: str) -> bool:
@@ -526,6 +524,11 @@ def _append_only_ddl() -> list[DDL]:
 
 for _statement in _append_only_ddl():
     event.listen(audit_log, "after_create", _statement)
+event.listen(
+    kpi_results,
+    "after_create",
+    _ddl(f"CREATE TABLE {RESULTS_DEFAULT} PARTITION OF kpi_results DEFAULT", "postgresql"),
+)
 
 # Clinic actions (scorecard/actions.py): what a meeting agreed to do about an indicator.
 # The action row holds what never changes (its indicator and scope, who raised it and

@@ -189,6 +189,38 @@ def test_a_table_with_other_indexes_is_refused_before_anything_starts(tmp_path: 
         Refill(engine, indexed, copies=2)
 
 
+def test_a_table_not_partitioned_by_la_is_refused_before_anything_starts(tmp_path: Path) -> None:
+    """Each LA's rows become a partition: the table must be declared ``LIST (la_code)``."""
+    plain = Table("t", MetaData(), Column("la_code", Integer, primary_key=True))
+    engine = open_store(f"sqlite:///{tmp_path / 'store.db'}")
+    with pytest.raises(ValueError, match=r"a refill of t needs it partitioned by LIST \(la_code\)"):
+        Refill(engine, plain, copies=2)
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("store_url", ["postgres"], indirect=True)
+def test_an_la_handed_back_as_a_frame_goes_into_its_partition_too(
+    three_las: Engine,  # noqa: F811
+) -> None:
+    """A task's results that come as a frame, not COPY text, go through the refill as
+    well: the fresh table has no partition for them to go into otherwise."""
+    from metrics.recompute import _store_la
+    from metrics.recompute_la import LaResult
+
+    recompute(three_las, full=True)
+    before = _results(three_las)
+    la = LAS[0]
+    with three_las.connect() as conn:
+        frame = pd.read_sql(text("SELECT * FROM kpi_results WHERE la_code = :la"), conn, params={"la": la})
+    done = LaResult(la, None, frame, pd.DataFrame(), None, 0, 0.0, 0.0, 0)
+    refill = Refill(three_las, kpi_results, copies=2)
+    with refill.dropped_on_error(), writing(three_las) as conn:
+        assert refill.start()
+        _store_la(conn, done, replace=False, refill=refill)
+        assert refill.finish(conn) == len(frame)
+    assert _results(three_las) == [row for row in before if row[0] == la]
+
+
 def _swap_waiting(engine: Engine) -> bool:
     """Whether a request for kpi_results' exclusive lock is waiting."""
     with engine.connect() as conn:
