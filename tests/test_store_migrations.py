@@ -370,3 +370,36 @@ def test_revision_0012_rekeys_the_results_both_ways_keeping_every_row(engine: An
         command.upgrade(alembic_config(conn), "head")
     assert shape() == (["la_code", "grain", "period_end", "breakdown", "kpi_id", "group_name"], [])
     assert _results_rows(engine) == stored
+
+
+def test_revision_0012_refuses_a_results_table_defined_otherwise_and_leaves_the_store(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """SQLite's re-key rewrites the table's stored definition; one whose key clause is not
+    the one revision 0011 left stops the upgrade with one line, and nothing changes."""
+    url = f"sqlite:///{tmp_path / 'odd.db'}"
+    engine = open_store(url)
+    with writing(engine) as conn:
+        command.downgrade(alembic_config(conn), "0011")
+        made = conn.execute(text("SELECT sql FROM sqlite_master WHERE name = 'kpi_results'")).scalar_one()
+        odd = made.replace(
+            "PRIMARY KEY (la_code, kpi_id, grain, period_end, breakdown, group_name)",
+            "PRIMARY KEY(la_code,kpi_id,grain,period_end,breakdown,group_name)",
+        )
+        assert odd != made
+        conn.execute(text("DROP TABLE kpi_results"))
+        conn.execute(text(odd))
+        conn.execute(
+            text("CREATE INDEX ix_kpi_results_view ON kpi_results (la_code, grain, period_end, breakdown)")
+        )
+    engine.dispose()
+    status, out, err = _run(capsys, "upgrade", "--db", url)
+    assert (status, out) == (1, "")
+    assert err.count("\n") == 1 and "is not defined with PRIMARY KEY (la_code, kpi_id" in err
+    raw = pre_migrations.raw_engine(url)
+    with raw.connect() as conn:
+        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == "0011"
+        assert (
+            conn.execute(text("SELECT sql FROM sqlite_master WHERE name = 'kpi_results'")).scalar_one() == odd
+        )
+    raw.dispose()

@@ -14,7 +14,7 @@ session).
   dropped and the new one renamed (the rows of the 8-LA benchmark region, about two
   million, take seconds). Its definition is read from the store, so the columns keep
   exactly the types earlier revisions gave them; a definition without the old key
-  clause stops the upgrade with a message, the store untouched.
+  clause stops the upgrade with a one-line message, the store untouched.
 
 Both run inside the upgrade's transaction: a failure leaves the store as it was.
 """
@@ -23,6 +23,8 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from alembic import op
+
+from store.engine import StoreError  # its message reaches the user as one line (scorecard.cli)
 
 revision = "0012"
 down_revision = "0011"
@@ -44,7 +46,7 @@ def _rekey_sqlite(bind: sa.Connection, old: list[str], new: list[str]) -> None:
     query = sa.text("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = :t")
     sql = str(bind.execute(query, {"t": TABLE}).scalar_one())
     if _key_clause(old) not in sql:
-        raise RuntimeError(
+        raise StoreError(
             f"revision {revision}: the table {TABLE} in this store is not defined with "
             f"{_key_clause(old)}, so its key cannot be changed safely; the store is unchanged. "
             "Back it up and report its definition (sqlite3 STORE '.schema kpi_results')."
