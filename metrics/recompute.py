@@ -36,6 +36,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -53,9 +54,9 @@ from metrics.frame_keys import (
     previous_in_series,
     stable_order,
 )
+from metrics.periods import GRAINS
 from metrics.recompute_la import LaResult, LaTask, read_threads, results_in_key_order
 from metrics.recompute_plan import FINGERPRINT_KEY, LaWork, Plan, make_plan
-from metrics.recompute_tail import EVERY_PERIOD
 from metrics.registry import Registry, load_registry
 from metrics.snapshot import StoreSnapshot
 from metrics.spc import xmr_frame
@@ -583,9 +584,14 @@ def _store_la(conn: Connection, done: LaResult, *, replace: bool, refill: Refill
             if done.kpi_ids is not None:
                 where &= table.c.kpi_id.in_(done.kpi_ids)
             if table is kpi_results and done.from_date is not None:
-                # Only the periods from from_date on, and the indicators kept whole.
-                where &= (table.c.period_end >= done.from_date) | table.c.kpi_id.in_(sorted(EVERY_PERIOD))
+                # Only the periods from from_date on; the rows before it that the results
+                # replace go by their keys (``metrics.recompute_rewrite``). Naming every
+                # grain lets SQLite seek each grain's periods in the key instead of
+                # reading all the LA's rows: 0.002 s against 0.017 s (docs/performance.md).
+                where &= table.c.grain.in_(GRAINS) & (table.c.period_end >= done.from_date)
             conn.execute(delete(table).where(where))
+        if done.replaced is not None and len(done.replaced):
+            _delete_keys(conn, done.replaced)
         if done.spc_updates is not None and len(done.spc_updates):
             _update_spc(conn, done.spc_updates)
         if done.scores is not None:
@@ -611,16 +617,29 @@ def _update_spc(conn: Connection, rows: pd.DataFrame) -> None:
     """New SPC classes of stored monthly rows (a new month moves every series' limits),
     through the driver's ``executemany`` (SQLAlchemy's per-row parameter handling took
     longer than the updates)."""
+    where, keys = _by_key(conn, rows)
+    mark = "?" if conn.dialect.name == "sqlite" else "%s"
+    spc = rows["spc"].astype(object).where(rows["spc"].notna(), None).tolist()
+    sql = f"UPDATE kpi_results SET spc = {mark} WHERE {where}"
+    conn.exec_driver_sql(sql, list(zip(spc, *keys, strict=True)))
+
+
+def _delete_keys(conn: Connection, rows: pd.DataFrame) -> None:
+    """Delete the stored results with these keys, through the driver's ``executemany``."""
+    where, keys = _by_key(conn, rows)
+    conn.exec_driver_sql(f"DELETE FROM kpi_results WHERE {where}", list(zip(*keys, strict=True)))
+
+
+def _by_key(conn: Connection, rows: pd.DataFrame) -> tuple[str, list[list[Any]]]:
+    """The condition on ``kpi_results``' key in the driver's parameter style, and the
+    rows' key columns as its values."""
     keys = [c.name for c in kpi_results.primary_key.columns]
     mark = "?" if conn.dialect.name == "sqlite" else "%s"
-    where = " AND ".join(f"{k} = {mark}" for k in keys)
-    sql = f"UPDATE kpi_results SET spc = {mark} WHERE {where}"
     days = pd.to_datetime(rows["period_end"]).to_numpy("datetime64[D]")
     # SQLite keeps dates as ISO text (numpy writes the same), PostgreSQL as dates.
     ends = days.astype(str) if conn.dialect.name == "sqlite" else days.astype(object)
     columns = [ends.tolist() if k == "period_end" else rows[k].astype(str).tolist() for k in keys]
-    spc = rows["spc"].astype(object).where(rows["spc"].notna(), None).tolist()
-    conn.exec_driver_sql(sql, list(zip(spc, *columns, strict=True)))
+    return " AND ".join(f"{k} = {mark}" for k in keys), columns
 
 
 def _finish(conn: Connection, plan: Plan, started: datetime) -> None:

@@ -126,6 +126,9 @@ class LaResult:
     # ``EVERY_PERIOD`` whole): the stored monthly rows before it whose SPC class changed.
     from_date: date | None = None
     spc_updates: pd.DataFrame | None = None
+    # Set with from_date: the keys of the stored rows before it that the results replace or
+    # drop (``metrics.recompute_rewrite``); the others before it stay as they are.
+    replaced: pd.DataFrame | None = None
     # Set when the results are in this file (``LaTask.results_file``), ``results`` empty.
     results_file: str | None = None
     results_in_file: int = 0
@@ -230,6 +233,7 @@ def la_result(
     rows_read: int,
     from_date: date | None = None,
     spc_updates: pd.DataFrame | None = None,
+    replaced: pd.DataFrame | None = None,
 ) -> LaResult:
     """The finished rows, with this worker's process id and peak RSS."""
     return LaResult(
@@ -244,6 +248,7 @@ def la_result(
         pid=os.getpid(),
         from_date=from_date,
         spc_updates=spc_updates,
+        replaced=replaced,
     )
 
 

@@ -23,7 +23,9 @@ the periods after it changes. The worker then:
   when a later assessment links to it;
 - adds direction and SPC over those rows and the stored rows before them (the previous
   period of each series, every month), and hands back the new rows, the stored monthly
-  rows whose SPC class changed, and the series.
+  rows whose SPC class changed, and the series; of the rows of :data:`EVERY_PERIOD`
+  before ``from_date``, only those that differ from the stored ones, with the keys of the
+  stored rows they replace (``metrics.recompute_rewrite``).
 
 Every read (the rows, the whole-table groups, the stored rows) is asked for at once, so
 that a worker process reads them through Arrow two at a time (``store.arrow_read``); the
@@ -51,12 +53,14 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
+from functools import partial
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from metrics.calendar import add_months
+from metrics.recompute_rewrite import rewrites, stored_read
 from metrics.snapshot import WholeTables
 from store.bulk import Read
 from store.extracts import EXTRACTS
@@ -231,6 +235,10 @@ def stored_context_read(dialect: str, la_code: str, kpi_ids: tuple[str, ...] | N
         names = {f"k{i}": k for i, k in enumerate(kpi_ids)}
         where += " AND kpi_id IN (" + ", ".join(f":{n}" for n in names) + ")"
         params.update(names)
+    # Those are recomputed over every period and compared whole (``every_period_read``).
+    whole = {f"w{i}": k for i, k in enumerate(sorted(EVERY_PERIOD))}
+    where += " AND kpi_id NOT IN (" + ", ".join(f":{n}" for n in whole) + ")"
+    params.update(whole)
     # Every row is the LA's: its code is not read 100,000 times over (``stored_context``).
     return Read(kpi_results, [c for c in STORED_COLUMNS if c != "la_code"], where, params)
 
@@ -257,8 +265,12 @@ def compute_tail(task: Any, reads: Reads, dialect: str) -> Any:
 
     spec: TailSpec = task.tail
     context = {"stored": stored_context_read(dialect, task.la_code, task.kpi_ids, spec.from_date)}
+    whole = _every_period(task)
+    if whole:
+        context["every_period"] = stored_read(partial(_param, dialect), task.la_code, whole, spec.from_date)
     frames = reads({**context, **snapshot_reads(task, dialect)})
     stored = stored_context(frames.pop("stored"), task.la_code)
+    stored_whole = stored_context(frames.pop("every_period"), task.la_code) if whole else None
     snapshot = snapshot_from(frames, task)
     # Only the periods ending on or after from_date are built (and then assessed).
     fresh = compute_indicators(
@@ -272,7 +284,7 @@ def compute_tail(task: Any, reads: Reads, dialect: str) -> Any:
     )
     windows = task_windows(task)
     fresh = add_coverage(fresh, snapshot, windows, task.registry)
-    before = stored[~stored["kpi_id"].isin(list(EVERY_PERIOD))]
+    before = stored
     if not _same_groups(before, fresh[~fresh["kpi_id"].isin(list(EVERY_PERIOD))]):
         return None
     kept = _like(before.drop(columns=["spc"]), fresh)
@@ -282,9 +294,32 @@ def compute_tail(task: Any, reads: Reads, dialect: str) -> Any:
     was_stored = assessed["_row"].to_numpy(np.int64) >= 0
     results = assessed[~was_stored].drop(columns="_row").reset_index(drop=True)
     updates = _changed_spc(assessed[was_stored], before)
+    replaced = None
+    if stored_whole is not None:
+        results, replaced = _rewritten(results, stored_whole, spec.from_date)
     scores = outcome_score_changes(snapshot, task.eh_span) if task.scores else None
     rows_read = sum(len(t) for t in snapshot.tables.values()) + len(stored)
-    return la_result(task, results, series, scores, rows_read, spec.from_date, updates)
+    rows_read += 0 if stored_whole is None else len(stored_whole)
+    return la_result(task, results, series, scores, rows_read, spec.from_date, updates, replaced)
+
+
+def _every_period(task: Any) -> list[str]:
+    """The task's indicators of ``EVERY_PERIOD``."""
+    ids = task.kpi_ids if task.kpi_ids is not None else [i.id for i in task.registry]
+    return sorted(EVERY_PERIOD.intersection(ids))
+
+
+def _rewritten(
+    results: pd.DataFrame, stored: pd.DataFrame, from_date: date
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The results without the rows before ``from_date`` the store holds already, and the
+    keys of the stored rows before it to delete (``metrics.recompute_rewrite``)."""
+    ends = pd.to_datetime(results["period_end"]).to_numpy("datetime64[D]")
+    earlier = np.flatnonzero(ends < np.datetime64(from_date, "D"))
+    keep, replaced = rewrites(results.iloc[earlier], stored)
+    drop = np.zeros(len(results), dtype=bool)
+    drop[earlier[~keep]] = True
+    return results[~drop].reset_index(drop=True), replaced
 
 
 def _same_groups(stored: pd.DataFrame, fresh: pd.DataFrame) -> bool:

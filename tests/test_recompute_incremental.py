@@ -536,6 +536,63 @@ def test_a_later_month_redoes_only_the_periods_from_that_month(
         engine.dispose()
 
 
+def _earlier_rows(engine: Engine, kpi_id: str) -> pd.DataFrame:
+    """The indicator's stored rows of LA 390 before the last month, with SQLite's rowid
+    (a row rewritten gets a new one)."""
+    with engine.connect() as conn:
+        query = text(
+            "SELECT rowid AS row_id, grain, period_end, breakdown, group_name, numerator, denominator, "
+            "value, direction, spc FROM kpi_results WHERE la_code = '390' AND kpi_id = :k "
+            "AND period_end < :month"
+        )
+        return pd.read_sql(query, conn, params={"k": kpi_id, "month": LAST_MONTH})
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_later_month_rewrites_only_the_earlier_rows_it_changes(
+    tmp_path: Path, pieces: dict[str, tuple[str, bytes]], before_last_month: Path, jobs: int
+) -> None:
+    """The month's assessments link to referrals of earlier months, so some earlier rows of
+    ``referral_to_assessment`` change: those are rewritten, the others stay as stored, and
+    the store equals a full recompute (``metrics.recompute_rewrite``). In one process and
+    in a worker, which read the stored rows differently (``store.arrow_read``)."""
+    if jobs > 1:
+        pytest.importorskip("adbc_driver_sqlite")
+    path = tmp_path / "store.db"
+    shutil.copy(before_last_month, path)
+    engine = open_store(f"sqlite:///{path}")
+    try:
+        before = _earlier_rows(engine, "referral_to_assessment")
+        # The month's assessment of a referral of 29 February (its team and locality
+        # known already: a group that appears sends the LA back to every period).
+        name, content = pieces["390-assessments-last"]
+        header, *lines = content.decode().splitlines()
+        _load(engine, (name, "\n".join([header, *(x for x in lines if ",R000012," in x)]).encode()))
+        summary = recompute(engine, jobs=jobs)
+        assert {d["la"]: d["from"] for d in summary.details}["390"] == LAST_MONTH
+        after = _earlier_rows(engine, "referral_to_assessment")
+        keys = ["grain", "period_end", "breakdown", "group_name"]
+        both = before.merge(after, on=keys, suffixes=("_was", "_now"))
+        assert len(both) == len(before) == len(after)
+        values = ["numerator", "denominator", "value", "direction", "spc"]
+        same = pd.concat(
+            [
+                (both[f"{v}_was"] == both[f"{v}_now"]) | (both[f"{v}_was"].isna() & both[f"{v}_now"].isna())
+                for v in values
+            ],
+            axis=1,
+        ).all(axis=1)
+        kept = both["row_id_was"] == both["row_id_now"]
+        # Some rows changed, and only those were written again.
+        assert (~same).sum() > 0 and same.sum() > 0
+        assert (kept == same).all()
+        keep_derived(engine)
+        recompute(engine, full=True)
+        assert_derived_kept(engine)
+    finally:
+        engine.dispose()
+
+
 @pytest.mark.parametrize("las", [["394"], LAS])
 def test_a_later_month_recomputed_in_worker_processes_equals_a_full_recompute(
     tmp_path: Path, pieces: dict[str, tuple[str, bytes]], before_last_month: Path, las: list[str]
