@@ -159,6 +159,16 @@ def assert_derived_kept(engine: Engine) -> None:
                 raise AssertionError(_difference(conn, table, kept, names, counts))
 
 
+def assert_run_counted(engine: Engine) -> None:
+    """The last run records as many results as the store holds (an incremental run counts
+    the LAs it did not touch while its tasks run, ``metrics.recompute``)."""
+    with engine.connect() as conn:
+        recorded = conn.execute(
+            text("SELECT results FROM kpi_runs ORDER BY run_id DESC LIMIT 1")
+        ).scalar_one()
+        assert recorded == conn.execute(text("SELECT count(*) FROM kpi_results")).scalar_one()
+
+
 def _difference(conn: Connection, table: Table, kept: str, names: str, counts: list[int]) -> str:
     """Where ``table`` and its kept copy differ (over the columns ``names`` lists): their
     counts and a few rows of each side."""
@@ -199,6 +209,7 @@ def _check_sequence(url: str, pieces: dict[str, tuple[str, bytes]], steps: list[
             if recompute_now:
                 recompute(engine)
         last = recompute(engine)
+        assert_run_counted(engine)
         keep_derived(engine)
         recompute(engine, full=True)
         assert_derived_kept(engine)
@@ -570,6 +581,7 @@ def test_a_later_month_rewrites_only_the_earlier_rows_it_changes(
         _load(engine, (name, "\n".join([header, *(x for x in lines if ",R000012," in x)]).encode()))
         summary = recompute(engine, jobs=jobs)
         assert {d["la"]: d["from"] for d in summary.details}["390"] == LAST_MONTH
+        assert_run_counted(engine)
         after = _earlier_rows(engine, "referral_to_assessment")
         keys = ["grain", "period_end", "breakdown", "group_name"]
         both = before.merge(after, on=keys, suffixes=("_was", "_now"))
