@@ -345,3 +345,25 @@ if __name__ == "__main__":
     if len(sys.argv) != 3 or sys.argv[1] != "revision":
         sys.exit('usage: python -m store.migrate revision "what the revision does"')
     print(f"wrote {new_revision(sys.argv[2])}: read it, then run tests/test_store_migrations.py")
+
+
+def rebuild_sqlite_table(bind: Connection, name: str, definition: str, order_by: list[str]) -> None:
+    """Make the SQLite table ``name`` again under ``definition`` (a ``CREATE TABLE``
+    statement for it, as ``sqlite_master`` holds one), its rows copied in ``order_by``
+    order, for what SQLite cannot alter in place (a table's key, its rowid). Inside the
+    caller's transaction: a failure leaves the table as it was."""
+    fresh = f"{name}__rebuilt"
+    body = definition.split("(", 1)[1]
+    columns = ", ".join(str(row[1]) for row in bind.execute(text(f"PRAGMA table_info({name})")))
+    bind.execute(text(f"DROP TABLE IF EXISTS {fresh}"))
+    bind.execute(text(f"CREATE TABLE {fresh} ({body}"))
+    ordered = ", ".join(order_by)
+    bind.execute(text(f"INSERT INTO {fresh} ({columns}) SELECT {columns} FROM {name} ORDER BY {ordered}"))
+    bind.execute(text(f"DROP TABLE {name}"))
+    bind.execute(text(f"ALTER TABLE {fresh} RENAME TO {name}"))
+
+
+def sqlite_definition(bind: Connection, name: str) -> str:
+    """The ``CREATE TABLE`` statement SQLite keeps for the table ``name``."""
+    query = text("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = :t")
+    return str(bind.execute(query, {"t": name}).scalar_one())

@@ -234,6 +234,12 @@ def key_text(length: int | None = None) -> TypeEngine[Any]:
 # recompute, PostgreSQL 0.48 s, the 8-LA region 2.25-2.4 s), and wrote it again at the
 # commit. A series of one indicator names its periods (``metrics.results.series``).
 # Revision 0012 (docs/performance.md, thirteenth session).
+#
+# On SQLite the table has no rowid (revision 0014): its rows sit in the key's B-tree
+# alone, not in a rowid B-tree plus the key's index, so a full recompute writes each
+# result once, and a page's query finds its rows in the key without a second lookup.
+# The 2-LA store's full recompute: 1.69-1.82 s against 1.76-2.09 s; the file 28 %
+# smaller (docs/performance.md, fourteenth session).
 kpi_results = Table(
     "kpi_results",
     metadata,
@@ -265,6 +271,7 @@ kpi_results = Table(
     # (store.refill), and a default one for an LA's rows before its first full
     # recompute. Revision 0013.
     postgresql_partition_by="LIST (la_code)",
+    sqlite_with_rowid=False,
 )
 # The names of kpi_results' partitions and of a refill's tables all start with this.
 RESULTS_PARTS = "kpi_results__"

@@ -34,6 +34,7 @@ import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from pandas.testing import assert_frame_equal
 from sqlalchemy import Connection, Engine, Table, text, update
 from sqlalchemy.engine import make_url
 
@@ -548,15 +549,35 @@ def test_a_later_month_redoes_only_the_periods_from_that_month(
 
 
 def _earlier_rows(engine: Engine, kpi_id: str) -> pd.DataFrame:
-    """The indicator's stored rows of LA 390 before the last month, with SQLite's rowid
-    (a row rewritten gets a new one)."""
+    """The indicator's stored rows of LA 390 before the last month."""
     with engine.connect() as conn:
         query = text(
-            "SELECT rowid AS row_id, grain, period_end, breakdown, group_name, numerator, denominator, "
-            "value, direction, spc FROM kpi_results WHERE la_code = '390' AND kpi_id = :k "
-            "AND period_end < :month"
+            "SELECT grain, period_end, breakdown, group_name, numerator, denominator, value, "
+            "direction, spc FROM kpi_results WHERE la_code = '390' AND kpi_id = :k AND period_end < :month"
         )
         return pd.read_sql(query, conn, params={"k": kpi_id, "month": LAST_MONTH})
+
+
+def _log_written(engine: Engine, kpi_id: str) -> None:
+    """Log the keys of the indicator's rows of LA 390 before the last month as they are
+    written (a SQLite trigger: the recompute writes through its own connections)."""
+    with engine.begin() as conn:
+        conn.exec_driver_sql(
+            "CREATE TABLE test_written (grain TEXT, period_end TEXT, breakdown TEXT, group_name TEXT)"
+        )
+        conn.exec_driver_sql(
+            "CREATE TRIGGER test_written_log AFTER INSERT ON kpi_results "
+            f"WHEN NEW.la_code = '390' AND NEW.kpi_id = '{kpi_id}' AND NEW.period_end < '{LAST_MONTH}' "
+            "BEGIN INSERT INTO test_written "
+            "VALUES (NEW.grain, NEW.period_end, NEW.breakdown, NEW.group_name); END"
+        )
+
+
+def _written(engine: Engine) -> pd.DataFrame:
+    with engine.begin() as conn:
+        found = pd.read_sql(text("SELECT * FROM test_written"), conn)
+        conn.exec_driver_sql("DROP TRIGGER test_written_log")
+    return found
 
 
 @pytest.mark.parametrize("jobs", [1, 2])
@@ -564,9 +585,9 @@ def test_a_later_month_rewrites_only_the_earlier_rows_it_changes(
     tmp_path: Path, pieces: dict[str, tuple[str, bytes]], before_last_month: Path, jobs: int
 ) -> None:
     """The month's assessments link to referrals of earlier months, so some earlier rows of
-    ``referral_to_assessment`` change: those are rewritten, the others stay as stored, and
-    the store equals a full recompute (``metrics.recompute_rewrite``). In one process and
-    in a worker, which read the stored rows differently (``store.arrow_read``)."""
+    ``referral_to_assessment`` change: exactly those are written again, the others stay as
+    stored, and the store equals a full recompute (``metrics.recompute_rewrite``). In one
+    process and in a worker, which read the stored rows differently (``store.arrow_read``)."""
     if jobs > 1:
         pytest.importorskip("adbc_driver_sqlite")
     path = tmp_path / "store.db"
@@ -574,6 +595,7 @@ def test_a_later_month_rewrites_only_the_earlier_rows_it_changes(
     engine = open_store(f"sqlite:///{path}")
     try:
         before = _earlier_rows(engine, "referral_to_assessment")
+        _log_written(engine, "referral_to_assessment")
         # The month's assessment of a referral of 29 February (its team and locality
         # known already: a group that appears sends the LA back to every period).
         name, content = pieces["390-assessments-last"]
@@ -582,6 +604,7 @@ def test_a_later_month_rewrites_only_the_earlier_rows_it_changes(
         summary = recompute(engine, jobs=jobs)
         assert {d["la"]: d["from"] for d in summary.details}["390"] == LAST_MONTH
         assert_run_counted(engine)
+        written = _written(engine)
         after = _earlier_rows(engine, "referral_to_assessment")
         keys = ["grain", "period_end", "breakdown", "group_name"]
         both = before.merge(after, on=keys, suffixes=("_was", "_now"))
@@ -594,10 +617,10 @@ def test_a_later_month_rewrites_only_the_earlier_rows_it_changes(
             ],
             axis=1,
         ).all(axis=1)
-        kept = both["row_id_was"] == both["row_id_now"]
         # Some rows changed, and only those were written again.
         assert (~same).sum() > 0 and same.sum() > 0
-        assert (kept == same).all()
+        changed = both.loc[~same, keys].astype(str).sort_values(keys).reset_index(drop=True)
+        assert_frame_equal(written.astype(str).sort_values(keys).reset_index(drop=True), changed)
         keep_derived(engine)
         recompute(engine, full=True)
         assert_derived_kept(engine)

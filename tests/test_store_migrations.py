@@ -295,6 +295,11 @@ def test_the_migrations_build_the_schema_the_code_describes(store_url: str) -> N
         # compare_metadata leaves primary keys out; their columns' order decides what they serve.
         keys = {t.name: [c.name for c in t.primary_key.columns] for t in metadata.sorted_tables}
         assert {name: inspect(conn).get_pk_constraint(name)["constrained_columns"] for name in keys} == keys
+        # Nor does it compare SQLite's rowid (revision 0014).
+        if conn.dialect.name == "sqlite":
+            assert _without_rowid(conn) == {
+                t.name for t in metadata.sorted_tables if t.dialect_options["sqlite"]["with_rowid"] is False
+            }
         replayed = {k: v for k, v in conn.execute(text("SELECT key, value FROM scorecard_meta"))}
     engine.dispose()
     assert replayed == {"schema_version": "2"}
@@ -327,10 +332,9 @@ def _results_rows(engine: Any) -> list[tuple[Any, ...]]:
         return sorted(tuple(r) for r in conn.execute(select(kpi_results)))
 
 
-def test_revision_0012_rekeys_the_results_both_ways_keeping_every_row(engine: Any) -> None:
-    """0012 puts the page's columns first in ``kpi_results``' key and drops the view index;
-    its downgrade gives the old key and index back; the rows survive both ways."""
-    rows = [
+def _sample_results(kpis: tuple[str, ...], months: tuple[int, ...]) -> list[dict[str, Any]]:
+    """Monthly results of LAs 394 and 800 for ``kpis`` in ``months`` of 2025."""
+    return [
         {
             "la_code": la,
             "kpi_id": kpi,
@@ -344,9 +348,15 @@ def test_revision_0012_rekeys_the_results_both_ways_keeping_every_row(engine: An
             "coverage": "full",
         }
         for la in ("394", "800")
-        for kpi in ("cpp_rate", "referrals")
-        for m in (1, 2)
+        for kpi in kpis
+        for m in months
     ]
+
+
+def test_revision_0012_rekeys_the_results_both_ways_keeping_every_row(engine: Any) -> None:
+    """0012 puts the page's columns first in ``kpi_results``' key and drops the view index;
+    its downgrade gives the old key and index back; the rows survive both ways."""
+    rows = _sample_results(("cpp_rate", "referrals"), (1, 2))
     with writing(engine) as conn:
         conn.execute(kpi_results.insert(), rows)
     stored = _results_rows(engine)
@@ -370,6 +380,39 @@ def test_revision_0012_rekeys_the_results_both_ways_keeping_every_row(engine: An
         command.upgrade(alembic_config(conn), "head")
     assert shape() == (["la_code", "grain", "period_end", "breakdown", "kpi_id", "group_name"], [])
     assert _results_rows(engine) == stored
+
+
+def _without_rowid(conn: Any) -> set[str]:
+    """The SQLite store's tables made ``WITHOUT ROWID``."""
+    rows = conn.execute(text("SELECT name, sql FROM sqlite_master WHERE type = 'table'"))
+    return {str(name) for name, sql in rows if str(sql).rstrip().upper().endswith("WITHOUT ROWID")}
+
+
+def test_revision_0014_drops_the_results_rowid_on_sqlite_both_ways_keeping_every_row(
+    sqlite_engine: Any,
+) -> None:
+    """0014 makes ``kpi_results`` a table without rowid on SQLite; its downgrade gives the
+    rowid back; the rows and the key survive both ways."""
+    rows = _sample_results(("referrals",), (1, 2, 3))
+    with writing(sqlite_engine) as conn:
+        conn.execute(kpi_results.insert(), rows)
+    stored = _results_rows(sqlite_engine)
+    key = ["la_code", "grain", "period_end", "breakdown", "kpi_id", "group_name"]
+
+    def shape() -> tuple[bool, list[str]]:
+        with sqlite_engine.connect() as conn:
+            found = inspect(conn).get_pk_constraint("kpi_results")["constrained_columns"]
+            return "kpi_results" in _without_rowid(conn), found
+
+    assert shape() == (True, key)
+    with writing(sqlite_engine) as conn:
+        command.downgrade(alembic_config(conn), "0013")
+    assert shape() == (False, key)
+    assert _results_rows(sqlite_engine) == stored
+    with writing(sqlite_engine) as conn:
+        command.upgrade(alembic_config(conn), "head")
+    assert shape() == (True, key)
+    assert _results_rows(sqlite_engine) == stored
 
 
 def test_revision_0012_refuses_a_results_table_defined_otherwise_and_leaves_the_store(

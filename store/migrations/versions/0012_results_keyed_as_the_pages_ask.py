@@ -25,6 +25,7 @@ import sqlalchemy as sa
 from alembic import op
 
 from store.engine import StoreError  # its message reaches the user as one line (scorecard.cli)
+from store.migrate import rebuild_sqlite_table, sqlite_definition
 
 revision = "0012"
 down_revision = "0011"
@@ -43,24 +44,14 @@ def _key_clause(columns: list[str]) -> str:
 
 
 def _rekey_sqlite(bind: sa.Connection, old: list[str], new: list[str]) -> None:
-    query = sa.text("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = :t")
-    sql = str(bind.execute(query, {"t": TABLE}).scalar_one())
+    sql = sqlite_definition(bind, TABLE)
     if _key_clause(old) not in sql:
         raise StoreError(
             f"revision {revision}: the table {TABLE} in this store is not defined with "
             f"{_key_clause(old)}, so its key cannot be changed safely; the store is unchanged. "
             "Back it up and report its definition (sqlite3 STORE '.schema kpi_results')."
         )
-    fresh = f"{TABLE}__rekeyed"
-    body = sql.replace(_key_clause(old), _key_clause(new)).split("(", 1)[1]
-    columns = ", ".join(str(row[1]) for row in bind.execute(sa.text(f"PRAGMA table_info({TABLE})")))
-    bind.execute(sa.text(f"DROP TABLE IF EXISTS {fresh}"))
-    bind.execute(sa.text(f"CREATE TABLE {fresh} ({body}"))
-    bind.execute(
-        sa.text(f"INSERT INTO {fresh} ({columns}) SELECT {columns} FROM {TABLE} ORDER BY {', '.join(new)}")
-    )
-    bind.execute(sa.text(f"DROP TABLE {TABLE}"))
-    bind.execute(sa.text(f"ALTER TABLE {fresh} RENAME TO {TABLE}"))
+    rebuild_sqlite_table(bind, TABLE, sql.replace(_key_clause(old), _key_clause(new)), new)
 
 
 def _rekey_postgresql(bind: sa.Connection, new: list[str]) -> None:
