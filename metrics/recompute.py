@@ -52,6 +52,7 @@ from metrics.frame_keys import (
     labelled,
     per_value,
     previous_in_series,
+    series_starts,
     stable_order,
 )
 from metrics.periods import GRAINS
@@ -338,6 +339,12 @@ def largest_first(work: list[LaWork], spans: pd.DataFrame) -> list[LaWork]:
     return sorted(work, key=lambda w: -int(rows.get(w.la_code, 0)))
 
 
+def with_targets(frame: pd.DataFrame, registry: Registry, targets: Targets) -> pd.DataFrame:
+    """The frame with each row's indicator's ``polarity`` and ``type``, and its ``target``
+    and ``tolerance``: what the SPC step reads of a row besides its values."""
+    return _target_columns(_indicator_columns(frame, registry), targets)
+
+
 def _indicator_columns(frame: pd.DataFrame, registry: Registry) -> pd.DataFrame:
     """The frame with each row's indicator's ``polarity`` and ``type`` (missing for an id
     the registry lacks), looked up once per indicator (``metrics.frame_keys``)."""
@@ -465,9 +472,13 @@ def _spc_input(frame: pd.DataFrame, windows: pd.DataFrame) -> pd.DataFrame:
     return monthly.assign(value=monthly["value"].where(inside))
 
 
-def add_assessment(computed: pd.DataFrame, registry: Registry, targets: Targets) -> pd.DataFrame:
+def add_assessment(
+    computed: pd.DataFrame, registry: Registry, targets: Targets, earlier: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """The computed rows with target, status and direction of travel, in series order:
-    each series in one run, its periods in order.
+    each series in one run, its periods in order. ``earlier``: stored rows of periods
+    before every computed one (a monthly refresh's), whose last row in each series is the
+    previous period of the series' first computed row (``previous_from``).
 
     Status and direction are worked out as codes (``metrics.status``) and the order by
     the keys' codes (``metrics.frame_keys``): the same frame as comparing the text, in a
@@ -479,7 +490,7 @@ def add_assessment(computed: pd.DataFrame, registry: Registry, targets: Targets)
     """
     if computed.empty:
         return computed.assign(target=[], status=[], direction=[])
-    frame = _target_columns(_indicator_columns(computed, registry), targets)
+    frame = with_targets(computed, registry, targets)
     polarity = frame["polarity"]
     up, neutral = polarity.eq("up").to_numpy(bool), polarity.eq("neutral").to_numpy(bool)
     value = frame["value"].to_numpy(np.float64)
@@ -510,8 +521,44 @@ def add_assessment(computed: pd.DataFrame, registry: Registry, targets: Targets)
         full, value, up, neutral = full[order], value[order], up[order], neutral[order]
     counted = np.where(full, value, np.nan)
     previous = previous_in_series(counted, frame, SERIES_KEYS, runs)
+    if earlier is not None and len(earlier):
+        starts = series_starts(frame, SERIES_KEYS) if runs is None else runs
+        at = np.flatnonzero(starts)
+        previous[at] = previous_from(earlier, frame.iloc[at])
     frame["direction"] = labelled(DIRECTIONS, direction_codes(counted, previous, up, neutral)).array
     return frame
+
+
+def previous_from(earlier: pd.DataFrame, first: pd.DataFrame) -> npt.NDArray[np.float64]:
+    """Per row of ``first``, the counted value (the value of a fully covered period, else
+    NaN) of the latest row of ``earlier`` in the same series; NaN where it has none.
+
+    >>> day = pd.Timestamp
+    >>> earlier = pd.DataFrame({"la_code": "394", "kpi_id": "k", "grain": "month",
+    ...     "breakdown": "all", "group_name": ["a", "a", "b"],
+    ...     "period_end": [day("2024-02-29"), day("2024-01-31"), day("2024-02-29")],
+    ...     "value": [2.0, 1.0, 5.0], "coverage": ["full", "full", "partial"]})
+    >>> first = earlier.iloc[[0, 2]].assign(group_name=["a", "c"])
+    >>> previous_from(earlier, first).tolist()
+    [2.0, nan]
+    """
+    keys = pd.concat([earlier[SERIES_KEYS], first[SERIES_KEYS]], ignore_index=True)
+    combined = first_seen(keys, SERIES_KEYS)
+    had, wanted = combined[: len(earlier)], combined[len(earlier) :]
+    ends = pd.to_datetime(earlier["period_end"]).to_numpy("datetime64[D]")
+    order = np.lexsort((ends, had))
+    # The last row of each series, by period.
+    last = np.append(had[order][1:] != had[order][:-1], True)
+    codes, rows = had[order][last], order[last]
+    counted = np.where(
+        earlier["coverage"].eq("full").to_numpy(bool), earlier["value"].to_numpy(np.float64), np.nan
+    )
+    out = np.full(len(wanted), np.nan)
+    if len(codes):
+        at = np.minimum(np.searchsorted(codes, wanted), len(codes) - 1)
+        found = codes[at] == wanted
+        out[found] = counted[rows[at[found]]]
+    return out
 
 
 def add_spc(results: pd.DataFrame, windows: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:

@@ -273,7 +273,7 @@ def compute_tail(task: Any, reads: Reads, dialect: str) -> Any:
     process, the Arrow reader's threads in a worker."""
     from metrics.compute import compute_indicators
     from metrics.outcome_scores import outcome_score_changes
-    from metrics.recompute import add_assessment, add_coverage, add_spc
+    from metrics.recompute import add_assessment, add_coverage, add_spc, with_targets
     from metrics.recompute_la import la_result, snapshot_from, snapshot_reads, task_windows
 
     spec: TailSpec = task.tail
@@ -302,9 +302,18 @@ def compute_tail(task: Any, reads: Reads, dialect: str) -> Any:
     if not _same_groups(before, fresh[~fresh["kpi_id"].isin(list(EVERY_PERIOD))]):
         return None
     kept = _like(before.drop(columns=["spc"]), fresh)
-    # _row: the stored row's position in ``before`` (-1: a fresh row), to compare classes.
-    both = pd.concat([kept.assign(_row=np.arange(len(kept))), fresh.assign(_row=-1)], ignore_index=True)
-    assessed, series = add_spc(add_assessment(both, task.registry, task.targets), windows)
+    # Direction: the stored rows give each series' period before the fresh ones.
+    fresh = add_assessment(fresh, task.registry, task.targets, earlier=kept)
+    # SPC: every stored month, in period order within each series (as xmr_frame asks),
+    # before the fresh rows (all later). _row: the stored row's position in ``before``
+    # (-1: a fresh row), to compare classes.
+    months = np.flatnonzero(kept["grain"].eq("month").to_numpy(bool))
+    months = months[np.argsort(kept["period_end"].to_numpy("datetime64[D]")[months], kind="stable")]
+    monthly = with_targets(kept.iloc[months], task.registry, task.targets).assign(_row=months)
+    both = fresh.assign(_row=-1)
+    if len(monthly):
+        both = pd.concat([monthly, both], ignore_index=True)
+    assessed, series = add_spc(both, windows)
     was_stored = assessed["_row"].to_numpy(np.int64) >= 0
     results = assessed[~was_stored].drop(columns="_row").reset_index(drop=True)
     updates = _changed_spc(assessed[was_stored], before)
