@@ -14,24 +14,24 @@ So the rows go into fresh tables, under temporary names, and the old table is ke
 the readers until the end.
 
 **One table per LA, side by side, attached at the end.** ``kpi_results`` is partitioned
-by LA on PostgreSQL (revision 0013). The fresh table (``start``) is an empty
-partitioned table with the key, created and committed before anything is copied. For
-each LA, ``copy`` runs in a thread of its own on a connection of its own (``copies`` of
-them, one per job) while the writer goes on storing the rest in its transaction:
-it creates the LA's table (``LIKE t INCLUDING ALL EXCLUDING INDEXES``: columns,
-collations, defaults, checks; with ``CHECK (la_code = ...)``), ``COPY``s the LA's rows
-into it with no key yet, adds the key (one sorted build) and gathers its statistics,
-and commits. At the end (``finish``), in the writer's transaction, each LA's table is
-attached to the fresh table as its partition: the check spares the scan that would
-prove its rows belong, and its key's index becomes the partition's part of the key
-(0.01 s for two LAs). A default partition takes the rows of an LA that has none yet
-(an incremental recompute of an LA before its first full one). Filling the 2-LA
-store's results this way took 0.65-0.91 s, against 1.02-1.29 s copying them into one
-fresh table that had the key (``COPY`` into a key's B-tree one row at a time) and then
-``ANALYZE``-ing it, and 1.13-1.39 s building the key of one table after the copies
-(docs/performance.md, thirteenth session). Before that, one connection copying the
-LAs one after the other had kept one server process busy while the other core waited
-(twelfth session).
+by LA on PostgreSQL (revision 0013). The fresh table (``start``) is an empty partitioned
+table with the key, created and committed before anything is copied. For each LA,
+``copy`` runs in a thread of its own on a connection of its own (``copies`` of them, one
+per job) while the writer goes on storing the rest in its transaction: it creates the
+LA's table (``LIKE t INCLUDING ALL EXCLUDING INDEXES``: columns, collations, defaults,
+checks; with ``CHECK (la_code = ...)``), ``COPY``s the LA's rows into it with no key
+yet, adds the key (one sorted build) and gathers its statistics (from 3,000 rows,
+``STATISTICS_TARGET``), and commits. At the end (``finish``), in the writer's
+transaction, each LA's table is attached to the fresh table as its partition: the check
+spares the scan that would prove its rows belong, and its key's index becomes the
+partition's part of the key (0.01 s for two LAs). A default partition takes the rows of
+an LA that has none yet (an incremental recompute of an LA before its first full one).
+Filling the 2-LA store's results this way took 0.65-0.91 s, against 1.02-1.29 s copying
+them into one fresh table that had the key (``COPY`` into a key's B-tree one row at a
+time) and then ``ANALYZE``-ing it, and 1.13-1.39 s building the key of one table after
+the copies (docs/performance.md, thirteenth session). Before that, one connection
+copying the LAs one after the other had kept one server process busy while the other
+core waited (twelfth session).
 
 A table refilled this way has its key and no other index (``kpi_results`` since
 revision 0012): building one at the end, alone, took 0.48 s for the 2-LA store's
@@ -102,6 +102,9 @@ LOCK_PAUSE_S = 0.5
 LOCK_PATIENCE_S = 600.0
 # The column the refilled table is partitioned by (``LIST``), one partition per value.
 PARTITION_COLUMN = "la_code"
+# The statistics target of each LA's ANALYZE (PostgreSQL samples 300 rows per unit; its
+# default is 100).
+STATISTICS_TARGET = 10
 # PostgreSQL's SQLSTATE for a lock not taken within lock_timeout.
 _LOCK_NOT_AVAILABLE = "55P03"
 
@@ -221,6 +224,10 @@ class Refill:
                     f"ALTER TABLE {_q(conn, part)} ADD CONSTRAINT {_key(conn, part)} PRIMARY KEY ({columns})"
                 )
             )
+            # A sample of 3,000 rows, not 30,000: 0.016 s an LA of the 2-LA store against
+            # 0.10 s, and the pages' queries (an LA's grain, period and breakdown, a seek in
+            # the key) plan the same (docs/performance.md, fourteenth session).
+            conn.execute(text(f"SET LOCAL default_statistics_target = {STATISTICS_TARGET}"))
             conn.execute(text(f"ANALYZE {_q(conn, part)}"))
         return rows
 
