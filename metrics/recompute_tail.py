@@ -234,22 +234,21 @@ def stored_context_reads(
     0.08-0.09 s (docs/performance.md, fourteenth session)."""
     earlier = add_months_date(from_date, -13)
     params: dict[str, Any] = {"la": la_code, "from_date": _param(dialect, from_date)}
-    kinds = ""
+    indicators = ""
     if kpi_ids is not None:
         names = {f"k{i}": k for i, k in enumerate(kpi_ids)}
-        kinds += " AND kpi_id IN (" + ", ".join(f":{n}" for n in names) + ")"
+        indicators += " AND kpi_id IN (" + ", ".join(f":{n}" for n in names) + ")"
         params.update(names)
     # Those are recomputed over every period and compared whole (``metrics.recompute_rewrite``).
     whole = {f"w{i}": k for i, k in enumerate(sorted(EVERY_PERIOD))}
-    kinds += " AND kpi_id NOT IN (" + ", ".join(f":{n}" for n in whole) + ")"
+    indicators += " AND kpi_id NOT IN (" + ", ".join(f":{n}" for n in whole) + ")"
     params.update(whole)
     others = ", ".join(f"'{g}'" for g in GRAINS if g != "month")
     # Every row is the LA's: its code is not read 100,000 times over (``stored_context``).
     columns = [c for c in STORED_COLUMNS if c != "la_code"]
-    month = f"la_code = :la AND grain = 'month' AND period_end < :from_date{kinds}"
-    before = (
-        f"la_code = :la AND grain IN ({others}) AND period_end >= :earlier AND period_end < :from_date{kinds}"
-    )
+    month = f"la_code = :la AND grain = 'month' AND period_end < :from_date{indicators}"
+    before = f"la_code = :la AND grain IN ({others}) AND period_end >= :earlier"
+    before += f" AND period_end < :from_date{indicators}"
     return {
         "stored:month": Read(kpi_results, columns, month, params),
         "stored:earlier": Read(kpi_results, columns, before, {**params, "earlier": _param(dialect, earlier)}),

@@ -549,13 +549,16 @@ def test_a_later_month_redoes_only_the_periods_from_that_month(
 
 
 def _earlier_rows(engine: Engine, kpi_id: str) -> pd.DataFrame:
-    """The indicator's stored rows of LA 390 before the last month."""
+    """The indicator's stored rows of LA 390 before the last month (on PostgreSQL with
+    ``xmin``, the transaction that wrote each: a row written again gets a new one)."""
+    version = "xmin::text" if engine.dialect.name == "postgresql" else "NULL"
     with engine.connect() as conn:
         query = text(
-            "SELECT grain, period_end, breakdown, group_name, numerator, denominator, value, "
-            "direction, spc FROM kpi_results WHERE la_code = '390' AND kpi_id = :k AND period_end < :month"
+            f"SELECT {version} AS version, grain, period_end, breakdown, group_name, numerator, "
+            "denominator, value, direction, spc FROM kpi_results "
+            "WHERE la_code = '390' AND kpi_id = :k AND period_end < :month"
         )
-        return pd.read_sql(query, conn, params={"k": kpi_id, "month": LAST_MONTH})
+        return pd.read_sql(query, conn, params={"k": kpi_id, "month": date.fromisoformat(LAST_MONTH)})
 
 
 def _log_written(engine: Engine, kpi_id: str) -> None:
@@ -580,52 +583,81 @@ def _written(engine: Engine) -> pd.DataFrame:
     return found
 
 
+REWRITE_KEYS = ["grain", "period_end", "breakdown", "group_name"]
+
+
+def _check_month_rewrites(engine: Engine, pieces: dict[str, tuple[str, bytes]], jobs: int) -> None:
+    """Load the month's assessment of a referral of 29 February and recompute: some earlier
+    rows of ``referral_to_assessment`` change, exactly those are written again, and the
+    store equals a full recompute."""
+    kpi = "referral_to_assessment"
+    before = _earlier_rows(engine, kpi)
+    sqlite = engine.dialect.name == "sqlite"
+    if sqlite:
+        _log_written(engine, kpi)
+    # Its team and locality are known already: a group that appears sends the LA back to
+    # every period.
+    name, content = pieces["390-assessments-last"]
+    header, *lines = content.decode().splitlines()
+    _load(engine, (name, "\n".join([header, *(x for x in lines if ",R000012," in x)]).encode()))
+    summary = recompute(engine, jobs=jobs)
+    assert {d["la"]: d["from"] for d in summary.details}["390"] == LAST_MONTH
+    assert_run_counted(engine)
+    after = _earlier_rows(engine, kpi)
+    both = before.merge(after, on=REWRITE_KEYS, suffixes=("_was", "_now"))
+    assert len(both) == len(before) == len(after)
+    same = pd.concat(
+        [
+            (both[f"{v}_was"] == both[f"{v}_now"]) | (both[f"{v}_was"].isna() & both[f"{v}_now"].isna())
+            for v in ["numerator", "denominator", "value", "direction", "spc"]
+        ],
+        axis=1,
+    ).all(axis=1)
+    assert (~same).sum() > 0 and same.sum() > 0
+    written = (
+        _written(engine) if sqlite else both.loc[both["version_was"] != both["version_now"], REWRITE_KEYS]
+    )
+    assert_frame_equal(_in_order(written), _in_order(both.loc[~same, REWRITE_KEYS]))
+    keep_derived(engine)
+    recompute(engine, full=True)
+    assert_derived_kept(engine)
+
+
+def _in_order(keys: pd.DataFrame) -> pd.DataFrame:
+    return keys.astype(str).sort_values(REWRITE_KEYS).reset_index(drop=True)
+
+
 @pytest.mark.parametrize("jobs", [1, 2])
 def test_a_later_month_rewrites_only_the_earlier_rows_it_changes(
     tmp_path: Path, pieces: dict[str, tuple[str, bytes]], before_last_month: Path, jobs: int
 ) -> None:
-    """The month's assessments link to referrals of earlier months, so some earlier rows of
-    ``referral_to_assessment`` change: exactly those are written again, the others stay as
-    stored, and the store equals a full recompute (``metrics.recompute_rewrite``). In one
-    process and in a worker, which read the stored rows differently (``store.arrow_read``)."""
+    """The month's assessment links to a referral of the month before, so some earlier rows
+    of ``referral_to_assessment`` change: exactly those are written again, the others stay
+    as stored (``metrics.recompute_rewrite``). In one process and in a worker, which read
+    the stored rows differently (``store.arrow_read``)."""
     if jobs > 1:
         pytest.importorskip("adbc_driver_sqlite")
     path = tmp_path / "store.db"
     shutil.copy(before_last_month, path)
     engine = open_store(f"sqlite:///{path}")
     try:
-        before = _earlier_rows(engine, "referral_to_assessment")
-        _log_written(engine, "referral_to_assessment")
-        # The month's assessment of a referral of 29 February (its team and locality
-        # known already: a group that appears sends the LA back to every period).
-        name, content = pieces["390-assessments-last"]
-        header, *lines = content.decode().splitlines()
-        _load(engine, (name, "\n".join([header, *(x for x in lines if ",R000012," in x)]).encode()))
-        summary = recompute(engine, jobs=jobs)
-        assert {d["la"]: d["from"] for d in summary.details}["390"] == LAST_MONTH
-        assert_run_counted(engine)
-        written = _written(engine)
-        after = _earlier_rows(engine, "referral_to_assessment")
-        keys = ["grain", "period_end", "breakdown", "group_name"]
-        both = before.merge(after, on=keys, suffixes=("_was", "_now"))
-        assert len(both) == len(before) == len(after)
-        values = ["numerator", "denominator", "value", "direction", "spc"]
-        same = pd.concat(
-            [
-                (both[f"{v}_was"] == both[f"{v}_now"]) | (both[f"{v}_was"].isna() & both[f"{v}_now"].isna())
-                for v in values
-            ],
-            axis=1,
-        ).all(axis=1)
-        # Some rows changed, and only those were written again.
-        assert (~same).sum() > 0 and same.sum() > 0
-        changed = both.loc[~same, keys].astype(str).sort_values(keys).reset_index(drop=True)
-        assert_frame_equal(written.astype(str).sort_values(keys).reset_index(drop=True), changed)
-        keep_derived(engine)
-        recompute(engine, full=True)
-        assert_derived_kept(engine)
+        _check_month_rewrites(engine, pieces, jobs)
     finally:
         engine.dispose()
+
+
+@pytest.mark.postgres
+def test_a_later_month_rewrites_only_the_earlier_rows_it_changes_on_postgres(
+    pieces: dict[str, tuple[str, bytes]], before_last_month_postgres: str
+) -> None:
+    """The same on PostgreSQL, where a row written again has a new ``xmin``."""
+    databases = _postgres_database(template=before_last_month_postgres)
+    engine = open_store(next(databases))
+    try:
+        _check_month_rewrites(engine, pieces, 2)
+    finally:
+        engine.dispose()
+        databases.close()
 
 
 @pytest.mark.parametrize("las", [["394"], LAS])
