@@ -272,6 +272,7 @@ def compute_tail(task: Any, reads: Reads, dialect: str) -> Any:
     process, the Arrow reader's threads in a worker."""
     from metrics.compute import compute_indicators
     from metrics.outcome_scores import outcome_score_changes
+    from metrics.recompute import SPC_INPUT as SPC_READS
     from metrics.recompute import add_assessment, add_coverage, add_spc, with_targets
     from metrics.recompute_la import la_result, snapshot_from, snapshot_reads, task_windows
 
@@ -300,21 +301,23 @@ def compute_tail(task: Any, reads: Reads, dialect: str) -> Any:
     before = stored
     if not _same_groups(before, fresh[~fresh["kpi_id"].isin(list(EVERY_PERIOD))]):
         return None
-    kept = _like(before.drop(columns=["spc"]), fresh)
+    # The stored rows' columns that direction and SPC read, typed as the fresh rows'.
+    kept = _like(before.drop(columns=["spc"]), fresh[[c for c in STORED_COLUMNS if c != "spc"]])
     # Direction: the stored rows give each series' period before the fresh ones.
-    fresh = add_assessment(fresh, task.registry, task.targets, earlier=kept)
-    # SPC: every stored month, in period order within each series (as xmr_frame asks),
-    # before the fresh rows (all later). _row: the stored row's position in ``before``
-    # (-1: a fresh row), to compare classes.
+    fresh = add_assessment(fresh, task.registry, task.targets, earlier=kept).reset_index(drop=True)
+    # SPC, over the columns it reads: every stored month, in period order within each
+    # series (as xmr_frame asks), before the fresh rows (all later). _row: the stored
+    # row's position in ``before`` (-1: a fresh row), to compare classes.
     months = np.flatnonzero(kept["grain"].eq("month").to_numpy(bool))
     months = months[np.argsort(kept["period_end"].to_numpy("datetime64[D]")[months], kind="stable")]
     monthly = with_targets(kept.iloc[months], task.registry, task.targets).assign(_row=months)
-    both = fresh.assign(_row=-1)
+    columns = [c for c in (*SPC_READS, "grain") if c in fresh.columns]
+    both = fresh[columns].assign(_row=-1)
     if len(monthly):
-        both = pd.concat([monthly, both], ignore_index=True)
+        both = pd.concat([monthly[[*columns, "_row"]], both], ignore_index=True)
     assessed, series = add_spc(both, windows)
     was_stored = assessed["_row"].to_numpy(np.int64) >= 0
-    results = assessed[~was_stored].drop(columns="_row").reset_index(drop=True)
+    results = fresh.assign(spc=assessed["spc"].to_numpy(object)[~was_stored])
     updates = _changed_spc(assessed[was_stored], before)
     replaced = None
     if stored_whole is not None:
