@@ -246,11 +246,22 @@ def _settings(args: argparse.Namespace) -> Settings:
     return Settings.from_env(database_url=getattr(args, "db", None), default_la=getattr(args, "la", None))
 
 
+def _log_warnings() -> None:
+    """Print warnings and worse on standard error, one line each. The filter is on the
+    handler, not only the root logger: a library that sets its own loggers' level (Dask's
+    ``distributed`` logs at INFO) would otherwise have its INFO lines printed as warnings
+    ("Scheduler closing all comms" after every ``--executor dask`` run)."""
+    handler = logging.StreamHandler()
+    handler.setLevel(logging.WARNING)
+    handler.setFormatter(logging.Formatter("scorecard: warning: %(message)s"))
+    logging.basicConfig(level=logging.WARNING, handlers=[handler])
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
     parser = _parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.WARNING, format="scorecard: warning: %(message)s")
+    _log_warnings()
     handlers = {
         "generate": _generate,
         "load": _load,
