@@ -58,6 +58,7 @@ from metrics.frame_keys import (
 from metrics.periods import GRAINS
 from metrics.recompute_la import LaResult, LaTask, read_threads, results_in_key_order
 from metrics.recompute_plan import FINGERPRINT_KEY, LaWork, Plan, make_plan
+from metrics.recompute_split import split_for_cores
 from metrics.registry import Registry, load_registry
 from metrics.snapshot import StoreSnapshot
 from metrics.spc import xmr_frame
@@ -181,6 +182,11 @@ def recompute(
             )
             for w in largest_first(plan.work, plan.spans)
         ]
+        if executor == "local" and shared_store(engine.url) and arrow_readable(url):
+            # A month of fewer LAs than cores, its indicators split across the idle ones.
+            tasks = split_for_cores(tasks, at_once, registry, la_rows(plan.spans))
+            threads = read_threads(min(at_once, len(tasks)), default_jobs())
+            tasks = [replace(t, read_threads=threads) for t in tasks]
         if folder is not None:
             tasks = with_results_files(tasks, folder, attach_room(conn))
         elif conn.dialect.name == "postgresql":
@@ -332,11 +338,16 @@ def largest_first(work: list[LaWork], spans: pd.DataFrame) -> list[LaWork]:
     >>> [w.la_code for w in largest_first(work, spans)]
     ['b', 'a', 'c']
     """
-    if spans.empty:
-        return list(work)
-    per_kind = spans.groupby(["la_code", "kind"])["rows"].max()
-    rows = per_kind.groupby(level="la_code").sum().to_dict()
+    rows = la_rows(spans)
     return sorted(work, key=lambda w: -int(rows.get(w.la_code, 0)))
+
+
+def la_rows(spans: pd.DataFrame) -> dict[str, int]:
+    """Each LA's rows (``recompute_spans``: per kind and date column; a kind counted once)."""
+    if spans.empty:
+        return {}
+    per_kind = spans.groupby(["la_code", "kind"])["rows"].max()
+    return {str(k): int(v) for k, v in per_kind.groupby(level="la_code").sum().items()}
 
 
 def with_targets(frame: pd.DataFrame, registry: Registry, targets: Targets) -> pd.DataFrame:

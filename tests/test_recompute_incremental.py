@@ -683,7 +683,9 @@ def test_a_later_month_recomputed_in_worker_processes_equals_a_full_recompute(
         assert all(d["pid"] != os.getpid() for d in summary.details)
         _load(engine, pieces[f"{las[0]}-referrals-fix"])
         fixed = recompute(engine, jobs=2)
-        assert [d["from"] for d in fixed.details] == [None]
+        # The month's indicators are split across the two workers (metrics.recompute_split):
+        # those that read the corrected referrals' teams go back to every period.
+        assert None in [d["from"] for d in fixed.details]
         keep_derived(engine)
         recompute(engine, full=True)
         assert_derived_kept(engine)
