@@ -164,7 +164,6 @@ def recompute(
             if not plan.full:
                 before.append(_results_count(conn, plan.work))
 
-        threads = read_threads(min(at_once, len(plan.work)), default_jobs())
         tasks = [
             LaTask(
                 url,
@@ -178,15 +177,14 @@ def recompute(
                 registry,
                 targets,
                 w.tail,
-                read_threads=threads,
             )
             for w in largest_first(plan.work, plan.spans)
         ]
         if executor == "local" and shared_store(engine.url) and arrow_readable(url):
             # A month of fewer LAs than cores, its indicators split across the idle ones.
             tasks = split_for_cores(tasks, at_once, registry, la_rows(plan.spans))
-            threads = read_threads(min(at_once, len(tasks)), default_jobs())
-            tasks = [replace(t, read_threads=threads) for t in tasks]
+        threads = read_threads(min(at_once, len(tasks)), default_jobs())
+        tasks = [replace(t, read_threads=threads) for t in tasks]
         if folder is not None:
             tasks = with_results_files(tasks, folder, attach_room(conn))
         elif conn.dialect.name == "postgresql":

@@ -9,13 +9,14 @@ period's rows together, that touched a page of ``kpi_results`` for every period:
 written to the WAL at the commit against 0.9 MB for the month's own rows
 (docs/performance.md, fourteenth session).
 
-So the task reads those indicators' stored rows before ``from_date`` (``stored_read``)
-and compares them with the rows it computed for the same periods, column by column as
-the store holds them (``store.bulk.arrow_store_column``: dates as dates, NaN as null,
-whole numbers as integers). It hands back only the rows that differ or are new, and the
-keys of the stored rows to delete first: those that differ and those it no longer
-computes (a group that went). The stored rows are then what a full recompute would
-write, row for row; ``tests/test_recompute_incremental.py`` checks it after later months.
+So the task reads those indicators' stored rows before ``from_date``
+(``metrics.recompute_tail.every_period_read``) and compares them with the rows it
+computed for the same periods, column by column as the store holds them
+(``store.bulk.arrow_store_column``: dates as dates, NaN as null, whole numbers as
+integers). It hands back only the rows that differ or are new, and the keys of the
+stored rows to delete first: those that differ and those it no longer computes (a group
+that went). The stored rows are then what a full recompute would write, row for row;
+``tests/test_recompute_incremental.py`` checks it after later months.
 
 Readings: a stored row equal in every column is kept, not rewritten (a full recompute
 writes the same values); 0.0 and -0.0 compare equal, as they do in every comparison of
@@ -40,31 +41,18 @@ Example::
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
-from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 import pyarrow.compute as pc
 
-from store.bulk import Read, arrow_store_column
+from store.bulk import arrow_store_column
 from store.schema import kpi_results
 
 KEYS = [c.name for c in kpi_results.primary_key.columns]
 # The columns compared: every column of a stored row but its key.
 VALUES = [c.name for c in kpi_results.columns if c.name not in KEYS]
-
-
-def stored_read(dialect_param: Any, la_code: str, kpi_ids: Sequence[str], from_date: date) -> Read:
-    """The read of the LA's stored rows of ``kpi_ids`` before ``from_date``, every column
-    but the LA's code (put back by ``metrics.recompute_tail.stored_context``).
-    ``dialect_param`` turns a date into the store's parameter."""
-    names = {f"e{i}": k for i, k in enumerate(kpi_ids)}
-    listed = ", ".join(f":{n}" for n in names)
-    where = f"la_code = :la AND period_end < :from_date AND kpi_id IN ({listed})"
-    params = {"la": la_code, "from_date": dialect_param(from_date), **names}
-    return Read(kpi_results, [c.name for c in kpi_results.columns if c.name != "la_code"], where, params)
 
 
 def rewrites(

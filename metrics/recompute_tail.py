@@ -53,7 +53,6 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
-from functools import partial
 from typing import Any
 
 import numpy as np
@@ -61,7 +60,7 @@ import pandas as pd
 
 from metrics.calendar import add_months
 from metrics.periods import GRAINS
-from metrics.recompute_rewrite import rewrites, stored_read
+from metrics.recompute_rewrite import rewrites
 from metrics.snapshot import WholeTables
 from store.bulk import Read
 from store.extracts import EXTRACTS
@@ -77,6 +76,7 @@ __all__ = [
     "TailSpec",
     "cut_for",
     "event_dates",
+    "every_period_read",
     "la_condition",
     "stored_context",
     "stored_context_reads",
@@ -255,6 +255,17 @@ def stored_context_reads(
     }
 
 
+def every_period_read(dialect: str, la_code: str, kpi_ids: list[str], from_date: date) -> Read:
+    """The read of the LA's stored rows of ``kpi_ids`` (of :data:`EVERY_PERIOD`) before
+    ``from_date``, every column but the LA's code, to compare with the rows computed for
+    those periods (``metrics.recompute_rewrite``)."""
+    names = {f"e{i}": k for i, k in enumerate(kpi_ids)}
+    listed = ", ".join(f":{n}" for n in names)
+    where = f"la_code = :la AND period_end < :from_date AND kpi_id IN ({listed})"
+    params = {"la": la_code, "from_date": _param(dialect, from_date), **names}
+    return Read(kpi_results, [c.name for c in kpi_results.columns if c.name != "la_code"], where, params)
+
+
 def stored_context(frame: pd.DataFrame, la_code: str) -> pd.DataFrame:
     """What ``stored_context_read`` read, with the LA's code put back."""
     frame.insert(0, "la_code", pd.Series([la_code] * len(frame), dtype="str"))
@@ -280,7 +291,7 @@ def compute_tail(task: Any, reads: Reads, dialect: str) -> Any:
     context = stored_context_reads(dialect, task.la_code, task.kpi_ids, spec.from_date)
     whole = _every_period(task)
     if whole:
-        context["every_period"] = stored_read(partial(_param, dialect), task.la_code, whole, spec.from_date)
+        context["every_period"] = every_period_read(dialect, task.la_code, whole, spec.from_date)
     frames = reads({**context, **snapshot_reads(task, dialect)})
     parts = [frames.pop(name) for name in list(context) if name.startswith("stored:")]
     stored = stored_context(_joined(parts), task.la_code)
@@ -298,16 +309,15 @@ def compute_tail(task: Any, reads: Reads, dialect: str) -> Any:
     )
     windows = task_windows(task)
     fresh = add_coverage(fresh, snapshot, windows, task.registry)
-    before = stored
-    if not _same_groups(before, fresh[~fresh["kpi_id"].isin(list(EVERY_PERIOD))]):
+    if not _same_groups(stored, fresh[~fresh["kpi_id"].isin(list(EVERY_PERIOD))]):
         return None
     # The stored rows' columns that direction and SPC read, typed as the fresh rows'.
-    kept = _like(before.drop(columns=["spc"]), fresh[[c for c in STORED_COLUMNS if c != "spc"]])
+    kept = _like(stored.drop(columns=["spc"]), fresh[[c for c in STORED_COLUMNS if c != "spc"]])
     # Direction: the stored rows give each series' period before the fresh ones.
     fresh = add_assessment(fresh, task.registry, task.targets, earlier=kept).reset_index(drop=True)
     # SPC, over the columns it reads: every stored month, in period order within each
     # series (as xmr_frame asks), before the fresh rows (all later). _row: the stored
-    # row's position in ``before`` (-1: a fresh row), to compare classes.
+    # row's position in ``stored`` (-1: a fresh row), to compare classes.
     months = np.flatnonzero(kept["grain"].eq("month").to_numpy(bool))
     months = months[np.argsort(kept["period_end"].to_numpy("datetime64[D]")[months], kind="stable")]
     monthly = with_targets(kept.iloc[months], task.registry, task.targets).assign(_row=months)
@@ -318,7 +328,7 @@ def compute_tail(task: Any, reads: Reads, dialect: str) -> Any:
     assessed, series = add_spc(both, windows)
     was_stored = assessed["_row"].to_numpy(np.int64) >= 0
     results = fresh.assign(spc=assessed["spc"].to_numpy(object)[~was_stored])
-    updates = _changed_spc(assessed[was_stored], before)
+    updates = _changed_spc(assessed[was_stored], stored)
     replaced = None
     if stored_whole is not None:
         results, replaced = _rewritten(results, stored_whole, spec.from_date)

@@ -339,14 +339,6 @@ def new_revision(message: str) -> Path:
     return Path(written.path)
 
 
-if __name__ == "__main__":
-    import sys
-
-    if len(sys.argv) != 3 or sys.argv[1] != "revision":
-        sys.exit('usage: python -m store.migrate revision "what the revision does"')
-    print(f"wrote {new_revision(sys.argv[2])}: read it, then run tests/test_store_migrations.py")
-
-
 def rebuild_sqlite_table(bind: Connection, name: str, definition: str, order_by: list[str]) -> None:
     """Make the SQLite table ``name`` again under ``definition`` (a ``CREATE TABLE``
     statement for it, as ``sqlite_master`` holds one), its rows copied in ``order_by``
@@ -367,3 +359,11 @@ def sqlite_definition(bind: Connection, name: str) -> str:
     """The ``CREATE TABLE`` statement SQLite keeps for the table ``name``."""
     query = text("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = :t")
     return str(bind.execute(query, {"t": name}).scalar_one())
+
+
+if __name__ == "__main__":
+    import sys
+
+    if len(sys.argv) != 3 or sys.argv[1] != "revision":
+        sys.exit('usage: python -m store.migrate revision "what the revision does"')
+    print(f"wrote {new_revision(sys.argv[2])}: read it, then run tests/test_store_migrations.py")

@@ -27,7 +27,7 @@ depends_on = None
 
 TABLE = "kpi_results"
 KEY = ["la_code", "grain", "period_end", "breakdown", "kpi_id", "group_name"]
-CLAUSE = " WITHOUT ROWID"
+CLAUSE = "WITHOUT ROWID"
 
 
 def _rebuild(without_rowid: bool) -> None:
@@ -35,11 +35,11 @@ def _rebuild(without_rowid: bool) -> None:
     if bind.dialect.name != "sqlite":
         return
     sql = sqlite_definition(bind, TABLE).rstrip()
-    has_clause = sql.upper().endswith(CLAUSE.strip())
+    has_clause = sql.upper().endswith(CLAUSE)
     if has_clause == without_rowid:
         return
-    plain = sql[: -len(CLAUSE.strip())].rstrip() if has_clause else sql
-    rebuild_sqlite_table(bind, TABLE, plain + (CLAUSE if without_rowid else ""), KEY)
+    plain = sql[: -len(CLAUSE)].rstrip() if has_clause else sql
+    rebuild_sqlite_table(bind, TABLE, f"{plain} {CLAUSE}" if without_rowid else plain, KEY)
 
 
 def upgrade() -> None:
